@@ -1,0 +1,328 @@
+//! `vfnet apply`: make the live VF counts match the config file.
+//!
+//! [`plan`] is pure: the config and an inventory in, one [`Action`] per
+//! config line out. `--dry-run` prints it; otherwise each action runs in
+//! order and a failed one does not stop the others.
+
+use crate::cli::{self, Command, Globals};
+use crate::config::{self, Config, Line, Source};
+use crate::error::{Error, Result};
+use crate::pci::{self, DevKey, Inventory};
+use crate::wait::{Deadline, secs};
+use crate::{lock, out, sriov};
+use lexopt::prelude::*;
+use std::time::Duration;
+
+pub const USAGE: &str = "\
+Usage: vfnet apply [--dry-run] [--timeout SECS]
+
+Make the live VF counts match the config file, entry by entry: entries that
+already match are left alone, the others are set as vfnet set does. A bad
+entry (a line that does not parse, an unknown device, a count over the
+device's total, a kernel error) is reported and the other entries still
+apply; the exit status is then 1. Boot services run this.
+
+Options:
+  -n, --dry-run        print what would change and change nothing
+  -t, --timeout SECS   per entry, give up waiting for the kernel after SECS
+                       (default 30)
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    pub dry_run: bool,
+    pub timeout: Duration,
+}
+
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
+    let mut args = Args {
+        dry_run: false,
+        timeout: super::set::DEFAULT_TIMEOUT,
+    };
+    while let Some(arg) = p.next()? {
+        if let Some(opt) = Globals::option(&arg) {
+            g.set(opt, p)?;
+            continue;
+        }
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
+            Short('n') | Long("dry-run") => args.dry_run = true,
+            Short('t') | Long("timeout") => args.timeout = cli::timeout("apply", p.value()?)?,
+            _ => return Err(cli::unexpected("apply", arg)),
+        }
+    }
+    Ok(Command::Apply(args))
+}
+
+/// What to do about one config line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// The PF (index in the inventory) already has the count.
+    Keep { line: usize, pf: usize, count: u32 },
+    /// The PF needs to go from one count to another.
+    Set {
+        line: usize,
+        pf: usize,
+        from: u32,
+        to: u32,
+    },
+    /// The line cannot be applied, and why.
+    Fail { line: usize, error: String },
+}
+
+/// One action per entry or bad line of `cfg`, in file order.
+pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
+    let mut claimed: Vec<(usize, usize)> = Vec::new(); // (pf, line)
+    let mut actions = Vec::new();
+    for (i, l) in cfg.lines.iter().enumerate() {
+        let line = i + 1;
+        let fail = |error: String| Action::Fail { line, error };
+        let (key, count) = match l {
+            Line::Count { key, count, .. } => (key, *count),
+            Line::Bad { error, .. } => {
+                actions.push(fail(error.clone()));
+                continue;
+            }
+            Line::Other(_) => continue,
+        };
+        let found = match key {
+            DevKey::Pci(a) => inv.pf_by_addr(*a),
+            DevKey::Name(n) => inv.pf_by_name(n),
+        };
+        let Some(p) = found else {
+            actions.push(fail(missing(key, inv)));
+            continue;
+        };
+        let pf = &inv.pfs[p];
+        let label = pf.label();
+        if !pf.sriov {
+            actions.push(fail(format!("{label} does not support SR-IOV")));
+            continue;
+        }
+        if let Some(&(_, first)) = claimed.iter().find(|c| c.0 == p) {
+            actions.push(fail(format!(
+                "{label} already has an entry on line {first}; this one is ignored"
+            )));
+            continue;
+        }
+        claimed.push((p, line));
+        let (Some(total), Some(num)) = (pf.total_vfs, pf.num_vfs) else {
+            actions.push(fail(format!(
+                "{label}: cannot read its sriov_totalvfs or sriov_numvfs"
+            )));
+            continue;
+        };
+        if num == count {
+            actions.push(Action::Keep { line, pf: p, count });
+        } else if let Err(e) = sriov::check(count, total) {
+            actions.push(fail(sriov::plan_error(&label, e).to_string()));
+        } else {
+            actions.push(Action::Set {
+                line,
+                pf: p,
+                from: num,
+                to: count,
+            });
+        }
+    }
+    actions
+}
+
+/// Why a key matches no PF: it names a VF, or nothing present.
+fn missing(key: &DevKey, inv: &Inventory) -> String {
+    let vf = inv.vfs().find(|(_, v)| match key {
+        DevKey::Pci(a) => v.addr == *a,
+        DevKey::Name(n) => v.interface.as_ref() == Some(n),
+    });
+    match vf {
+        Some((pf, v)) => format!(
+            "{key} is VF {} of {}: VF counts are set on PFs",
+            v.index,
+            pf.label()
+        ),
+        None => match key {
+            DevKey::Pci(a) => format!("no SR-IOV device {a} on this system now"),
+            DevKey::Name(n) => format!("no network interface {n} on this system now"),
+        },
+    }
+}
+
+pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    let root = g.root();
+    let sys = pci::open_sys(&root)?;
+    let path = g.config(&root);
+    let cfg = config::load(&root, &path)?;
+    if cfg.source == Source::Missing {
+        out::print(&format!(
+            "No config file at {}: nothing to apply.\n",
+            path.display()
+        ));
+        return Ok(());
+    }
+    let inv = pci::scan(&sys, true);
+    let actions = plan(&cfg, &inv);
+    let where_ = cfg.where_();
+    let _lock = if !args.dry_run && actions.iter().any(|a| matches!(a, Action::Set { .. })) {
+        Some(lock::state(&root, &path, &Deadline::after(args.timeout))?)
+    } else {
+        None
+    };
+
+    let mut failed = 0;
+    for action in &actions {
+        match action {
+            Action::Keep { pf, count, .. } => {
+                out::print(&format!(
+                    "{}: {count} VFs, as configured.\n",
+                    inv.pfs[*pf].label()
+                ));
+            }
+            Action::Set { pf, from, to, .. } if args.dry_run => {
+                out::print(&format!(
+                    "{}: would change {from} -> {to} VFs.\n",
+                    inv.pfs[*pf].label()
+                ));
+            }
+            Action::Set { line, pf, to, .. } => {
+                let result = pci::resolve(&sys, &DevKey::Pci(inv.pfs[*pf].addr))
+                    .and_then(|dev| sriov::set(&dev, *to, &Deadline::after(args.timeout)));
+                match result {
+                    Ok(done) => out::print(&format!(
+                        "{}: {} -> {} VFs in {}.\n",
+                        inv.pfs[*pf].label(),
+                        done.from,
+                        done.to,
+                        secs(done.took)
+                    )),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("vfnet: {where_}:{line}: {e}");
+                    }
+                }
+            }
+            Action::Fail { line, error } => {
+                failed += 1;
+                eprintln!("vfnet: {where_}:{line}: {error}");
+            }
+        }
+    }
+    if failed > 0 {
+        let total = cfg
+            .lines
+            .iter()
+            .filter(|l| !matches!(l, Line::Other(_)))
+            .count();
+        let rest = if args.dry_run {
+            ""
+        } else {
+            "; the others were applied"
+        };
+        return Err(Error::fail(format!(
+            "{failed} of {total} config entries failed{rest}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ifname::IfName;
+    use crate::pci::{PciAddr, Pf, Vf};
+    use std::path::PathBuf;
+
+    fn pf(addr: &str, name: &str, sriov: bool, total: u32, num: u32) -> Pf {
+        Pf {
+            addr: PciAddr::parse(addr).unwrap(),
+            interfaces: vec![IfName::parse(name).unwrap()],
+            subsystem: None,
+            vendor: None,
+            device: None,
+            description: None,
+            driver: None,
+            sriov,
+            total_vfs: sriov.then_some(total),
+            num_vfs: sriov.then_some(num),
+            iommu_group: None,
+            configured: None,
+            vfs: Vec::new(),
+        }
+    }
+
+    fn inv() -> Inventory {
+        let mut eth1 = pf("0000:01:00.1", "eth1", true, 7, 2);
+        eth1.vfs.push(Vf {
+            addr: PciAddr::parse("0000:01:10.1").unwrap(),
+            index: 0,
+            interface: Some(IfName::parse("eth1v0").unwrap()),
+            mac: None,
+            driver: None,
+            iommu_group: None,
+        });
+        Inventory {
+            pfs: vec![
+                pf("0000:01:00.0", "eth0", true, 7, 0),
+                eth1,
+                pf("0000:05:00.0", "eth5", false, 0, 0),
+            ],
+        }
+    }
+
+    fn plan_of(text: &str) -> Vec<Action> {
+        plan(&Config::parse(PathBuf::from("/c"), text), &inv())
+    }
+
+    #[test]
+    fn entries_that_match_are_kept_and_others_set() {
+        assert_eq!(
+            plan_of("# x\n0000:01:00.0=4\neth1=2\n"),
+            [
+                Action::Set {
+                    line: 2,
+                    pf: 0,
+                    from: 0,
+                    to: 4
+                },
+                Action::Keep {
+                    line: 3,
+                    pf: 1,
+                    count: 2
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_entries_fail_alone_in_file_order() {
+        let got = plan_of(
+            "junk\neth9=1\neth1v0=1\neth1=8\neth5=1\n0000:01:00.0=3\neth0=1\n0000:01:10.1=1\n",
+        );
+        let errors: Vec<(usize, &str)> = got
+            .iter()
+            .filter_map(|a| match a {
+                Action::Fail { line, error } => Some((*line, error.as_str())),
+                _ => None,
+            })
+            .collect();
+        let wants = [
+            (1, "expected KEY=N"),
+            (2, "no network interface eth9"),
+            (3, "eth1v0 is VF 0 of eth1 (0000:01:00.1)"),
+            (4, "at most 7"),
+            (5, "does not support SR-IOV"),
+            (7, "already has an entry on line 6"),
+            (8, "0000:01:10.1 is VF 0"),
+        ];
+        assert_eq!(errors.len(), wants.len(), "{got:?}");
+        for ((line, error), (want_line, want)) in errors.iter().zip(wants) {
+            assert_eq!(*line, want_line);
+            assert!(error.contains(want), "line {line}: {error}");
+        }
+        assert!(got.contains(&Action::Set {
+            line: 6,
+            pf: 0,
+            from: 0,
+            to: 3
+        }));
+    }
+}

@@ -1,0 +1,66 @@
+//! `vfnet list`: the PF and VF tables, or JSON.
+
+use crate::cli::{self, Command, Globals};
+use crate::error::Result;
+use crate::{config, out, pci, render};
+use lexopt::prelude::*;
+
+pub const USAGE: &str = "\
+Usage: vfnet list [--all] [--json]
+
+List physical functions (PFs: network functions, SR-IOV capable or not)
+and their virtual functions (VFs), with the VF counts the config file asks for.
+This is what vfnet does without a command.
+
+Options:
+  --all     also list SR-IOV capable PCI devices without a network interface
+            (an NVMe drive, a GPU, a NIC whose driver is not bound)
+  --json    print one JSON document {\"pfs\":[...],\"vfs\":[...]}
+";
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Args {
+    pub all: bool,
+    pub json: bool,
+}
+
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<Command> {
+    while let Some(arg) = p.next()? {
+        if let Some(opt) = Globals::option(&arg) {
+            g.set(opt, p)?;
+            continue;
+        }
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
+            Long("all") | Short('a') => args.all = true,
+            Long("json") | Short('j') => args.json = true,
+            _ => return Err(cli::unexpected("list", arg)),
+        }
+    }
+    Ok(Command::List(args))
+}
+
+pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    let root = g.root();
+    let sys = pci::open_sys(&root)?;
+    let mut inv = super::inventory(&root, &sys, args.all);
+    // The config only adds a column: a broken one is worth a warning, not
+    // a missing listing.
+    match config::load(&root, &g.config(&root)) {
+        Ok(cfg) => {
+            for e in cfg.errors() {
+                eprintln!("vfnet: warning: {e}");
+            }
+            for pf in &mut inv.pfs {
+                pf.configured = cfg.find(pf.addr, &pf.interfaces).map(|e| e.count);
+            }
+        }
+        Err(e) => eprintln!("vfnet: warning: {e}"),
+    }
+    out::print(&if args.json {
+        render::json(&inv)
+    } else {
+        render::text(&inv, out::width())
+    });
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! One file per command: its usage text (which is its help), its argument
+//! parser, and its `run`.
+
+pub mod apply;
+pub mod list;
+pub mod persist;
+pub mod set;
+
+use crate::pci::{self, Inventory};
+use crate::sysfs::{Dir, Root};
+
+/// The inventory with descriptions from pci.ids.
+pub fn inventory(root: &Root, sys: &Dir, all: bool) -> Inventory {
+    let mut inv = pci::scan(sys, all);
+    crate::pciids::fill(root, &mut inv.pfs);
+    inv
+}

@@ -1,0 +1,163 @@
+//! `vfnet persist [DEV [N]]`: record VF counts in the config file.
+
+use crate::cli::{self, Command, Globals};
+use crate::config::{self, Config, Line, Source};
+use crate::error::{Error, Result, strerror};
+use crate::pci::{self, DevKey};
+use crate::sysfs::Dir;
+use crate::{out, sriov};
+use lexopt::prelude::*;
+
+pub const USAGE: &str = "\
+Usage: vfnet persist [DEV [N]]
+
+Record VF counts in the config file, for vfnet apply at boot. The VFs that
+exist now are not changed (vfnet set does that).
+
+  vfnet persist          record the current count of every PF that has VFs
+                         (and update entries of PFs that have none now)
+  vfnet persist DEV      record DEV's current count
+  vfnet persist DEV N    record N for DEV, checked against its sriov_totalvfs
+
+Entries are written by PCI address, which survives interface renames and
+exists before udev names interfaces, with the interface name in a comment
+above. An entry for the same PF is replaced in place; every other line of
+the file is kept as it is.
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    pub dev: Option<DevKey>,
+    pub count: Option<u32>,
+}
+
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
+    let mut args = Args {
+        dev: None,
+        count: None,
+    };
+    while let Some(arg) = p.next()? {
+        if let Some(opt) = Globals::option(&arg) {
+            g.set(opt, p)?;
+            continue;
+        }
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
+            Value(v) if args.dev.is_none() => args.dev = Some(cli::dev("persist", v)?),
+            Value(v) if args.count.is_none() => args.count = Some(cli::count("persist", v)?),
+            _ => return Err(cli::unexpected("persist", arg)),
+        }
+    }
+    Ok(Command::Persist(args))
+}
+
+/// One recorded count, for the report.
+struct Recorded {
+    label: String,
+    count: u32,
+    changed: bool,
+}
+
+pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    let root = g.root();
+    let sys = pci::open_sys(&root)?;
+    let path = g.config(&root);
+    let mut notes = Vec::new();
+    let recorded = match &args.dev {
+        None => {
+            let inv = pci::scan(&sys, true);
+            config::edit(&root, &path, |cfg| {
+                notes.extend(migrate(cfg, &sys));
+                let mut rec = Vec::new();
+                for pf in inv.pfs.iter().filter(|p| p.sriov) {
+                    let Some(n) = pf.num_vfs else { continue };
+                    if n > 0 || cfg.find(pf.addr, &pf.interfaces).is_some() {
+                        let changed = cfg.set(pf.addr, &pf.interfaces, n);
+                        rec.push(Recorded {
+                            label: pf.label(),
+                            count: n,
+                            changed,
+                        });
+                    }
+                }
+                Ok(rec)
+            })?
+        }
+        Some(dev) => {
+            let pf = pci::resolve(&sys, dev)?;
+            let label = pf.label();
+            let read = |attr: &str| {
+                pf.dir.read_u32(attr).map_err(|e| {
+                    Error::fail(format!("{label}: cannot read {attr}: {}", strerror(e)))
+                })
+            };
+            let total = read("sriov_totalvfs")?;
+            let count = match args.count {
+                Some(n) => n,
+                None => read("sriov_numvfs")?,
+            };
+            sriov::check(count, total).map_err(|e| sriov::plan_error(&label, e))?;
+            config::edit(&root, &path, |cfg| {
+                notes.extend(migrate(cfg, &sys));
+                let changed = cfg.set(pf.addr, &pf.interfaces, count);
+                Ok(vec![Recorded {
+                    label: label.clone(),
+                    count,
+                    changed,
+                }])
+            })?
+        }
+    };
+
+    let mut text = String::new();
+    for n in notes {
+        text.push_str(&n);
+        text.push('\n');
+    }
+    let file = path.display();
+    if recorded.is_empty() {
+        text.push_str(&format!("No PF has VFs: nothing to record in {file}.\n"));
+    }
+    for r in recorded {
+        let verb = if r.changed {
+            "recorded"
+        } else {
+            "already recorded"
+        };
+        text.push_str(&format!("{}: {} VFs {verb} in {file}\n", r.label, r.count));
+    }
+    out::print(&text);
+    Ok(())
+}
+
+/// Moves the original vfnet's `iface:count` entries into the new file: by
+/// PCI address when the interface exists now, else as they were.
+fn migrate(cfg: &mut Config, sys: &Dir) -> Option<String> {
+    let Source::Legacy(old) = cfg.source.clone() else {
+        return None;
+    };
+    let inv = pci::scan(sys, true);
+    let named: Vec<(pci::PciAddr, Vec<_>, u32)> = cfg
+        .entries()
+        .filter_map(|e| match e.key {
+            DevKey::Name(n) => inv
+                .pf_by_name(n)
+                .map(|i| (inv.pfs[i].addr, inv.pfs[i].interfaces.clone(), e.count)),
+            DevKey::Pci(_) => None,
+        })
+        .collect();
+    let count = cfg.entries().count();
+    for (addr, names, n) in named {
+        cfg.set(addr, &names, n);
+    }
+    let header = format!(
+        "# Migrated from {} by vfnet persist; that file is no longer read.\n",
+        old.display()
+    );
+    cfg.lines.insert(0, Line::Other(header));
+    Some(format!(
+        "Migrated {count} entries from {} into {}.",
+        old.display(),
+        cfg.path.display()
+    ))
+}

@@ -1,0 +1,96 @@
+//! `vfnet set DEV N`: change the number of VFs now, safely.
+
+use crate::cli::{self, Command, Globals};
+use crate::error::Result;
+use crate::pci::{self, DevKey};
+use crate::wait::{Deadline, secs};
+use crate::{lock, out, render, sriov};
+use lexopt::prelude::*;
+use std::time::Duration;
+
+pub const USAGE: &str = "\
+Usage: vfnet set [--timeout SECS] DEV N
+
+Make DEV have N VFs now (0 removes them). DEV is a PF's interface name
+(enp1s0f0) or PCI address (0000:01:00.0), network device or not.
+
+N is checked against the device's sriov_totalvfs first. Changing a nonzero
+count goes through 0, as the kernel requires. vfnet returns once the kernel
+shows the N VFs and their drivers (and netdevs), then lists them. The change
+does not survive a reboot: vfnet persist records it.
+
+Options:
+  -t, --timeout SECS   give up waiting for the kernel after SECS (default 30)
+";
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    pub dev: DevKey,
+    pub count: u32,
+    pub timeout: Duration,
+}
+
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
+    let (mut dev, mut count, mut timeout) = (None, None, DEFAULT_TIMEOUT);
+    while let Some(arg) = p.next()? {
+        if let Some(opt) = Globals::option(&arg) {
+            g.set(opt, p)?;
+            continue;
+        }
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
+            Short('t') | Long("timeout") => timeout = cli::timeout("set", p.value()?)?,
+            Value(v) if dev.is_none() => dev = Some(cli::dev("set", v)?),
+            Value(v) if count.is_none() => count = Some(cli::count("set", v)?),
+            _ => return Err(cli::unexpected("set", arg)),
+        }
+    }
+    let dev = dev.ok_or_else(|| cli::usage("set", "missing DEV and N (see vfnet set -h)"))?;
+    let count = count
+        .ok_or_else(|| cli::usage("set", "missing N, the number of VFs (see vfnet set -h)"))?;
+    Ok(Command::Set(Args {
+        dev,
+        count,
+        timeout,
+    }))
+}
+
+pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    let root = g.root();
+    let sys = pci::open_sys(&root)?;
+    let pf = pci::resolve(&sys, &args.dev)?;
+    let deadline = Deadline::after(args.timeout);
+    let _lock = lock::state(&root, &g.config(&root), &deadline)?;
+    let done = sriov::set(&pf, args.count, &deadline)?;
+    let label = pf.label();
+    if done.from == done.to {
+        out::print(&format!(
+            "{label} already has {} VFs: nothing to do.\n",
+            done.to
+        ));
+        return Ok(());
+    }
+    let mut text = format!(
+        "{label}: {} -> {} VFs in {}.\n",
+        done.from,
+        done.to,
+        secs(done.took)
+    );
+    if done.to > 0 {
+        let inv = super::inventory(&root, &sys, true);
+        if let Some(i) = inv.pf_by_addr(pf.addr) {
+            text.push('\n');
+            text.push_str(&render::vf_table(&inv.pfs[i], out::width()));
+        }
+    }
+    if done.unbound > 0 {
+        text.push_str(&format!(
+            "\nnote: {} VFs have no driver yet (is the VF driver module available?); they exist and can be bound later.\n",
+            done.unbound
+        ));
+    }
+    out::print(&text);
+    Ok(())
+}

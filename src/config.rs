@@ -1,0 +1,508 @@
+//! The config file: `KEY=N` lines that say how many VFs each PF gets.
+//!
+//! ```text
+//! # enp1s0f0
+//! 0000:01:00.0=4
+//! enp3s0=2
+//! ```
+//!
+//! KEY is a PCI address or an interface name. The file keeps what it does
+//! not understand: every line is held as it was read ([`Line`]), updating an
+//! entry replaces that one line, and saving writes the lines back, so
+//! comments, order, blank lines and bad lines survive byte for byte.
+//!
+//! Saving is atomic and locked ([`edit`]): flock a lock file, write a temp
+//! file in the same directory, fsync, rename over, fsync the directory. A
+//! crash leaves the old file or the new one; concurrent edits serialize.
+//!
+//! The original vfnet kept `iface:count` lines in /etc/vfnet/vf.config. When
+//! that file exists and the new one does not, it is read instead ([`Source::Legacy`]).
+
+use crate::error::{Error, Result};
+use crate::ifname::IfName;
+use crate::pci::{DevKey, PciAddr};
+use crate::sysfs::{Root, read_file};
+use nix::errno::Errno;
+use nix::fcntl::{AT_FDCWD as CWD, OFlag, open};
+use nix::sys::stat::Mode;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_PATH: &str = "/etc/vfnet/vfnet.conf";
+pub const LEGACY_PATH: &str = "/etc/vfnet/vf.config";
+
+/// The largest VF count a config line may ask for (`sriov_totalvfs` is 16-bit).
+pub const MAX_COUNT: u32 = 65535;
+
+/// One line of the file, with its line ending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// `KEY=N`: a PF and its VF count.
+    Count {
+        key: DevKey,
+        count: u32,
+        raw: String,
+    },
+    /// A comment or a blank line.
+    Other(String),
+    /// A line that does not parse, kept as it is and reported.
+    Bad { raw: String, error: String },
+}
+
+impl Line {
+    pub fn raw(&self) -> &str {
+        match self {
+            Line::Count { raw, .. } | Line::Other(raw) | Line::Bad { raw, .. } => raw,
+        }
+    }
+}
+
+/// Where the lines came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    File,
+    /// The original vfnet's file, read because the new one does not exist.
+    Legacy(PathBuf),
+    /// Neither exists.
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The file this config is saved to.
+    pub path: PathBuf,
+    pub source: Source,
+    pub lines: Vec<Line>,
+}
+
+/// A `Count` line, with its 1-based line number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub line: usize,
+    pub key: &'a DevKey,
+    pub count: u32,
+}
+
+impl Config {
+    /// Parses the text of a config file.
+    pub fn parse(path: PathBuf, text: &str) -> Config {
+        let lines = text.split_inclusive('\n').map(parse_line).collect();
+        Config {
+            path,
+            source: Source::File,
+            lines,
+        }
+    }
+
+    /// Parses the original vfnet's `iface:count` file into `iface=count` lines.
+    pub fn parse_legacy(path: PathBuf, legacy: PathBuf, text: &str) -> Config {
+        let lines = text
+            .split_inclusive('\n')
+            .map(|raw| {
+                let body = raw.trim();
+                if body.is_empty() || body.starts_with('#') {
+                    return Line::Other(raw.to_string());
+                }
+                match body.split_once(':') {
+                    Some((name, count)) => {
+                        parse_line(&format!("{}={}\n", name.trim(), count.trim()))
+                    }
+                    None => Line::Bad {
+                        raw: raw.to_string(),
+                        error: "expected IFACE:COUNT".into(),
+                    },
+                }
+            })
+            .collect();
+        Config {
+            path,
+            source: Source::Legacy(legacy),
+            lines,
+        }
+    }
+
+    /// The text the file holds (or will hold once saved).
+    pub fn render(&self) -> String {
+        self.lines.iter().map(Line::raw).collect()
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
+        self.lines.iter().enumerate().filter_map(|(i, l)| match l {
+            Line::Count { key, count, .. } => Some(Entry {
+                line: i + 1,
+                key,
+                count: *count,
+            }),
+            _ => None,
+        })
+    }
+
+    /// `PATH:LINE: what is wrong`, one per bad line.
+    pub fn errors(&self) -> impl Iterator<Item = String> + '_ {
+        self.lines.iter().enumerate().filter_map(|(i, l)| match l {
+            Line::Bad { error, .. } => Some(format!("{}:{}: {error}", self.where_(), i + 1)),
+            _ => None,
+        })
+    }
+
+    /// The file the lines were read from, for messages.
+    pub fn where_(&self) -> String {
+        match &self.source {
+            Source::Legacy(p) => p.display().to_string(),
+            _ => self.path.display().to_string(),
+        }
+    }
+
+    /// The first entry for the PF with this address or any of these names.
+    pub fn find(&self, addr: PciAddr, names: &[IfName]) -> Option<Entry<'_>> {
+        self.entries().find(|e| matches(e.key, addr, names))
+    }
+
+    /// Records `count` VFs for a PF: the first entry for it (by address or
+    /// by name) is replaced in place by `ADDR=N`, later ones are removed,
+    /// and when there was none, `ADDR=N` is appended. The interface name goes
+    /// in a `# NAME` comment just above, unless that line already says so.
+    /// Every other line is left as it is. Returns false when nothing changed.
+    pub fn set(&mut self, addr: PciAddr, names: &[IfName], count: u32) -> bool {
+        let before = self.lines.clone();
+        let entry = Line::Count {
+            key: DevKey::Pci(addr),
+            count,
+            raw: format!("{addr}={count}\n"),
+        };
+        let comment = names.first().map(|n| format!("# {n}\n"));
+        let mut found: Option<usize> = None;
+        let mut i = 0;
+        while i < self.lines.len() {
+            let same =
+                matches!(&self.lines[i], Line::Count { key, .. } if matches(key, addr, names));
+            if !same {
+                i += 1;
+            } else if found.is_some() {
+                self.lines.remove(i);
+            } else {
+                self.lines[i] = entry.clone();
+                found = Some(i);
+                i += 1;
+            }
+        }
+        let at = match found {
+            Some(i) => i,
+            None => {
+                if let Some(last) = self.lines.last_mut() {
+                    if !last.raw().ends_with('\n') {
+                        let fixed = format!("{}\n", last.raw());
+                        *last = parse_line(&fixed);
+                    }
+                }
+                self.lines.push(entry);
+                self.lines.len() - 1
+            }
+        };
+        if let Some(c) = comment {
+            if at == 0 || self.lines[at - 1].raw() != c {
+                self.lines.insert(at, Line::Other(c));
+            }
+        }
+        self.lines != before
+    }
+}
+
+fn matches(key: &DevKey, addr: PciAddr, names: &[IfName]) -> bool {
+    match key {
+        DevKey::Pci(a) => *a == addr,
+        DevKey::Name(n) => names.contains(n),
+    }
+}
+
+/// Parses one line (with its ending). `#` starts a comment anywhere.
+pub fn parse_line(raw: &str) -> Line {
+    let body = raw.split('#').next().unwrap_or("").trim();
+    if body.is_empty() {
+        return Line::Other(raw.to_string());
+    }
+    let bad = |error: String| Line::Bad {
+        raw: raw.to_string(),
+        error,
+    };
+    let Some((key, value)) = body.split_once('=') else {
+        return bad(format!(
+            "expected KEY=N (a PCI address or interface name, '=', a VF count), found '{}'",
+            crate::sysfs::quote(body)
+        ));
+    };
+    let (key, value) = (key.trim(), value.trim());
+    let key = match DevKey::parse(key) {
+        Ok(k) => k,
+        Err(why) => return bad(why),
+    };
+    match parse_count(value) {
+        Some(count) => Line::Count {
+            key,
+            count,
+            raw: raw.to_string(),
+        },
+        None => bad(format!(
+            "'{}' is not a VF count (expected a number from 0 to {MAX_COUNT})",
+            crate::sysfs::quote(value)
+        )),
+    }
+}
+
+/// A VF count: digits only, at most [`MAX_COUNT`].
+pub fn parse_count(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok().filter(|&n| n <= MAX_COUNT)
+}
+
+/// The config file path: `--config`, else `$VFNET_CONFIG`, else under the root.
+pub fn path(root: &Root, flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("VFNET_CONFIG").map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| root.join(DEFAULT_PATH))
+}
+
+/// Reads the config, or the legacy file when only that exists, or an empty
+/// config when neither does.
+pub fn load(root: &Root, path: &Path) -> Result<Config> {
+    match read_file(path) {
+        Ok(bytes) => Ok(Config::parse(path.to_path_buf(), &text(path, bytes)?)),
+        Err(Errno::ENOENT) => {
+            let legacy = root.join(LEGACY_PATH);
+            match read_file(&legacy) {
+                Ok(bytes) => Ok(Config::parse_legacy(
+                    path.to_path_buf(),
+                    legacy.clone(),
+                    &text(&legacy, bytes)?,
+                )),
+                Err(_) => Ok(Config {
+                    path: path.to_path_buf(),
+                    source: Source::Missing,
+                    lines: Vec::new(),
+                }),
+            }
+        }
+        Err(e) => Err(Error::io("read", path, e)),
+    }
+}
+
+fn text(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| {
+        Error::fail(format!(
+            "{}: not a text file (invalid UTF-8)",
+            path.display()
+        ))
+    })
+}
+
+/// Locks the config, loads it, lets `change` modify it, and saves it
+/// atomically when it changed. Returns what `change` returned.
+pub fn edit<T>(
+    root: &Root,
+    path: &Path,
+    change: impl FnOnce(&mut Config) -> Result<T>,
+) -> Result<T> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    mkdir(dir)?;
+    let _lock = crate::lock::exclusive(&sibling(path, ".lock"), None)?;
+    let mut config = load(root, path)?;
+    let before = config.render();
+    let migrating = matches!(config.source, Source::Legacy(_));
+    let out = change(&mut config)?;
+    if config.render() != before || migrating {
+        save(&config)?;
+    }
+    Ok(out)
+}
+
+/// `/etc/vfnet/vfnet.conf` + `.lock` → `/etc/vfnet/vfnet.conf.lock`.
+pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Creates `dir` (mode 0755) when missing; its parent must exist.
+pub fn mkdir(dir: &Path) -> Result<()> {
+    match nix::unistd::mkdir(dir, Mode::from_bits_truncate(0o755)) {
+        Ok(()) | Err(Errno::EEXIST) => Ok(()),
+        Err(e) => Err(Error::io("create directory", dir, e)),
+    }
+}
+
+/// Writes the config atomically: temp file in the same directory (created
+/// exclusively, never through a symlink), fsync, mode of the old file,
+/// rename over the old file, fsync the directory. The caller holds the lock.
+fn save(config: &Config) -> Result<()> {
+    let path = &config.path;
+    let tmp = sibling(path, ".tmp");
+    // A temp file left by a crash, or anything planted there: under the
+    // lock nobody else writes it, so it goes (unlink never follows links).
+    let _ = nix::unistd::unlink(&tmp);
+    let mode = nix::sys::stat::stat(path)
+        .map(|st| st.st_mode & 0o7777)
+        .unwrap_or(0o644);
+    let flags =
+        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let fd = open(&tmp, flags, Mode::from_bits_truncate(0o600))
+        .map_err(|e| Error::io("create", &tmp, e))?;
+    let result = (|| {
+        let text = config.render();
+        let mut rest = text.as_bytes();
+        while !rest.is_empty() {
+            let n = nix::unistd::write(&fd, rest).map_err(|e| Error::io("write", &tmp, e))?;
+            rest = &rest[n..];
+        }
+        nix::sys::stat::fchmod(&fd, Mode::from_bits_truncate(mode))
+            .map_err(|e| Error::io("chmod", &tmp, e))?;
+        nix::unistd::fsync(&fd).map_err(|e| Error::io("sync", &tmp, e))?;
+        nix::fcntl::renameat(CWD, &tmp, CWD, path).map_err(|e| Error::io("replace", path, e))
+    })();
+    if result.is_err() {
+        let _ = nix::unistd::unlink(&tmp);
+        return result;
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dfd = open(
+        dir,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::io("open", dir, e))?;
+    nix::unistd::fsync(&dfd).map_err(|e| Error::io("sync", dir, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(text: &str) -> Config {
+        Config::parse(PathBuf::from("/etc/vfnet/vfnet.conf"), text)
+    }
+
+    fn addr(s: &str) -> PciAddr {
+        PciAddr::parse(s).unwrap()
+    }
+
+    fn name(s: &str) -> IfName {
+        IfName::parse(s).unwrap()
+    }
+
+    const SAMPLE: &str = "# VFs for the VM host\n\n# enp1s0f0\n0000:01:00.0=4\n  enp3s0 = 2   # for containers\nfuture.key=x\n";
+
+    #[test]
+    fn parse_then_render_is_byte_identical() {
+        for text in [
+            SAMPLE,
+            "",
+            "\n",
+            "eth0=1",
+            "a=b=c\r\n#x",
+            "bad line\n\n\n0000:01:00.0=0",
+        ] {
+            assert_eq!(cfg(text).render(), text);
+        }
+    }
+
+    #[test]
+    fn entries_are_read_with_their_line_numbers() {
+        let c = cfg(SAMPLE);
+        let e: Vec<_> = c
+            .entries()
+            .map(|e| (e.line, e.key.to_string(), e.count))
+            .collect();
+        assert_eq!(e, [(4, "0000:01:00.0".into(), 4), (5, "enp3s0".into(), 2)]);
+        let errors: Vec<_> = c.errors().collect();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("/etc/vfnet/vfnet.conf:6: "),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong() {
+        let cases = [
+            ("eth0", "expected KEY=N"),
+            ("eth0=abc", "'abc' is not a VF count"),
+            ("eth0=-1", "'-1' is not a VF count"),
+            ("eth0=65536", "'65536' is not a VF count"),
+            ("eth0=", "'' is not a VF count"),
+            ("../x=1", "not a valid device"),
+            ("0000:01:00=1", "not a PCI address"),
+            ("averyveryverylongname=1", "at most 15 bytes"),
+        ];
+        for (line, want) in cases {
+            match parse_line(line) {
+                Line::Bad { error, .. } => assert!(error.contains(want), "{line}: {error}"),
+                other => panic!("{line} parsed as {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn set_replaces_in_place_and_keeps_every_other_line() {
+        let mut c = cfg(SAMPLE);
+        assert!(c.set(addr("0000:01:00.0"), &[name("enp1s0f0")], 8));
+        assert_eq!(
+            c.render(),
+            SAMPLE.replace("0000:01:00.0=4", "0000:01:00.0=8")
+        );
+        // Same value again: nothing changes.
+        assert!(!c.set(addr("0000:01:00.0"), &[name("enp1s0f0")], 8));
+    }
+
+    #[test]
+    fn set_replaces_an_entry_made_by_name_with_the_address() {
+        let mut c = cfg(SAMPLE);
+        c.set(addr("0000:03:00.0"), &[name("enp3s0"), name("enp3s0d1")], 7);
+        let want = SAMPLE.replace(
+            "  enp3s0 = 2   # for containers\n",
+            "# enp3s0\n0000:03:00.0=7\n",
+        );
+        assert_eq!(c.render(), want);
+    }
+
+    #[test]
+    fn set_appends_new_pfs_with_a_name_comment() {
+        let mut c = cfg("eth0=1");
+        c.set(addr("0000:05:00.0"), &[name("eth5")], 3);
+        assert_eq!(c.render(), "eth0=1\n# eth5\n0000:05:00.0=3\n");
+        let mut c = cfg("");
+        c.set(addr("0000:06:00.0"), &[], 2);
+        assert_eq!(c.render(), "0000:06:00.0=2\n");
+    }
+
+    #[test]
+    fn set_removes_later_duplicates_of_the_same_pf() {
+        let mut c = cfg("# eth0\n0000:01:00.0=1\n# keep me\neth0=2\n");
+        c.set(addr("0000:01:00.0"), &[name("eth0")], 5);
+        assert_eq!(c.render(), "# eth0\n0000:01:00.0=5\n# keep me\n");
+    }
+
+    #[test]
+    fn legacy_lines_become_entries_by_name() {
+        let c = Config::parse_legacy(
+            PathBuf::from("/n"),
+            PathBuf::from("/etc/vfnet/vf.config"),
+            "enp1s0f0:4\n# x\nbroken\n",
+        );
+        let e: Vec<_> = c.entries().map(|e| (e.key.to_string(), e.count)).collect();
+        assert_eq!(e, [("enp1s0f0".to_string(), 4)]);
+        assert_eq!(c.render(), "enp1s0f0=4\n# x\nbroken\n");
+        assert!(
+            c.errors()
+                .next()
+                .unwrap()
+                .starts_with("/etc/vfnet/vf.config:3: ")
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! A small JSON writer: objects, arrays, escaped strings, numbers.
+//!
+//! vfnet prints one document per run; this writes it into a `String`
+//! without a serialization framework. [`string`] escapes as RFC 8259 asks:
+//! `"` and `\`, and every control character.
+
+use std::fmt::Write;
+
+/// Writes `s` as a JSON string.
+pub fn string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// An object being written: members are separated by commas as they come.
+pub struct Obj<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(out: &'a mut String) -> Obj<'a> {
+        out.push('{');
+        Obj { out, first: true }
+    }
+
+    fn key(&mut self, k: &str) -> &mut String {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        string(self.out, k);
+        self.out.push(':');
+        self.out
+    }
+
+    pub fn str(&mut self, k: &str, v: &str) -> &mut Self {
+        string(self.key(k), v);
+        self
+    }
+
+    /// A string, or `null`.
+    pub fn opt_str(&mut self, k: &str, v: Option<impl std::fmt::Display>) -> &mut Self {
+        match v {
+            Some(v) => string(self.key(k), &v.to_string()),
+            None => self.key(k).push_str("null"),
+        }
+        self
+    }
+
+    /// A number, or `null`.
+    pub fn num(&mut self, k: &str, v: Option<u32>) -> &mut Self {
+        match v {
+            Some(v) => {
+                let _ = write!(self.key(k), "{v}");
+            }
+            None => self.key(k).push_str("null"),
+        }
+        self
+    }
+
+    pub fn bool(&mut self, k: &str, v: bool) -> &mut Self {
+        self.key(k).push_str(if v { "true" } else { "false" });
+        self
+    }
+
+    /// An array of strings.
+    pub fn strs<'s>(&mut self, k: &str, v: impl IntoIterator<Item = &'s str>) -> &mut Self {
+        let out = self.key(k);
+        out.push('[');
+        for (i, s) in v.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            string(out, s);
+        }
+        out.push(']');
+        self
+    }
+
+    /// A member whose value `f` writes.
+    pub fn raw(&mut self, k: &str, f: impl FnOnce(&mut String)) -> &mut Self {
+        f(self.key(k));
+        self
+    }
+
+    pub fn end(self) {
+        self.out.push('}');
+    }
+}
+
+/// Writes an array with one element per line.
+pub fn lines<T>(out: &mut String, items: &[T], mut f: impl FnMut(&mut String, &T)) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        f(out, item);
+    }
+    if !items.is_empty() {
+        out.push('\n');
+    }
+    out.push(']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut s = String::new();
+        string(&mut s, "a\"b\\c\nd\te\u{1}f\u{7f}é");
+        assert_eq!(s, r#""a\"b\\c\nd\te\u0001f\u007fé""#);
+    }
+
+    #[test]
+    fn objects_and_arrays() {
+        let mut s = String::new();
+        let mut o = Obj::new(&mut s);
+        o.str("pci", "0000:01:00.0")
+            .num("n", Some(3))
+            .num("g", None)
+            .bool("ok", true);
+        o.opt_str("i", None::<&str>).strs("names", ["a", "b"]);
+        o.raw("list", |out| {
+            lines(out, &[1, 2], |out, n| out.push_str(&n.to_string()))
+        });
+        o.end();
+        assert_eq!(
+            s,
+            "{\"pci\":\"0000:01:00.0\",\"n\":3,\"g\":null,\"ok\":true,\"i\":null,\"names\":[\"a\",\"b\"],\"list\":[\n1,\n2\n]}"
+        );
+    }
+}

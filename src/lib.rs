@@ -1,0 +1,24 @@
+//! vfnet: manage SR-IOV virtual functions (VFs) of network cards on Linux.
+//!
+//! Data flows one way: `cli` parses the command line into a command of
+//! `commands/`; the command reads the system through `sysfs` (every path
+//! under the root override), `pci::scan` turns it into an `Inventory` of
+//! plain data, and `render` prints it. Changes are planned by pure functions
+//! (`sriov::plan`, `commands::apply::plan`) and then executed.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod ifname;
+pub mod json;
+pub mod lock;
+pub mod mac;
+pub mod out;
+pub mod pci;
+pub mod pciids;
+pub mod render;
+pub mod sriov;
+pub mod sysfs;
+pub mod table;
+pub mod wait;

@@ -1,0 +1,27 @@
+//! The `vfnet` binary: parse the command line, run the command, turn the
+//! result into an exit status (0 success, 1 failure, 2 usage error).
+
+use vfnet::cli::{self, Command};
+use vfnet::commands::{apply, list, persist, set};
+use vfnet::out;
+
+fn main() {
+    let result = cli::parse(std::env::args_os().skip(1)).and_then(|(g, command)| match command {
+        Command::List(a) => list::run(&g, &a),
+        Command::Set(a) => set::run(&g, &a),
+        Command::Persist(a) => persist::run(&g, &a),
+        Command::Apply(a) => apply::run(&g, &a),
+        Command::Help(usage) => {
+            out::print(usage);
+            Ok(())
+        }
+        Command::Version => {
+            out::print(concat!("vfnet ", env!("CARGO_PKG_VERSION"), "\n"));
+            Ok(())
+        }
+    });
+    if let Err(e) = result {
+        eprintln!("vfnet: {e}");
+        std::process::exit(e.exit_code());
+    }
+}

@@ -1,0 +1,650 @@
+//! PCI functions: addresses, the inventory of PFs and VFs, and the scan that
+//! builds it from sysfs.
+//!
+//! Every field of [`Pf`] and [`Vf`] says which sysfs file it comes from, so a
+//! column of `vfnet list` leads here in one jump. The scan:
+//!
+//! 1. reads each link in `/sys/class/net` once: its target
+//!    (`../../devices/pci0000:00/0000:00:01.0/0000:01:00.0/net/eth0`) names the
+//!    PCI function that owns the netdev, for PFs and VFs alike. Netdevs whose
+//!    parent is not a PCI function (`lo`, bridges, veth, virtio) are skipped;
+//! 2. visits those functions in address order (plus, with `--all`, every
+//!    function in `/sys/bus/pci/devices` with `sriov_totalvfs`), reading the
+//!    PF attributes. A VF's address is always above its PF's (VF routing IDs
+//!    are the PF's plus an offset), so VFs found through an earlier PF are
+//!    skipped without a syscall;
+//! 3. finds each PF's VFs through its `virtfnN` links, sorted by N, whether
+//!    or not they have a netdev.
+//!
+//! Anything unreadable becomes `None` ("unknown"), never a failed listing; a
+//! VF or netdev that vanishes mid-scan is left out.
+
+use crate::error::{Error, Result, strerror};
+use crate::ifname::{IfName, natural_cmp};
+use crate::mac::Mac;
+use crate::sysfs::{AttrBuf, Dir, Root, display_path};
+use nix::errno::Errno;
+use std::fmt;
+
+/// A PCI function address, `domain:bus:device.function`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PciAddr {
+    pub domain: u32,
+    pub bus: u8,
+    pub dev: u8,
+    pub func: u8,
+}
+
+/// The text of a PCI address, as a path component.
+pub type PciName = heapless::String<20>;
+
+impl PciAddr {
+    /// Parses `0000:01:00.0`, or `01:00.0` (domain 0) as lspci prints it.
+    pub fn parse(s: &str) -> Option<PciAddr> {
+        let (rest, func) = s.rsplit_once('.')?;
+        let mut parts = rest.rsplitn(3, ':');
+        let dev = parts.next()?;
+        let bus = parts.next()?;
+        let domain = parts.next().unwrap_or("0000");
+        let hex = |s: &str, max_len: usize| -> Option<u32> {
+            if s.is_empty() || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            u32::from_str_radix(s, 16).ok()
+        };
+        let (domain, bus, dev, func) = (hex(domain, 8)?, hex(bus, 2)?, hex(dev, 2)?, hex(func, 1)?);
+        if dev > 0x1f || func > 7 {
+            return None;
+        }
+        Some(PciAddr {
+            domain,
+            bus: bus as u8,
+            dev: dev as u8,
+            func: func as u8,
+        })
+    }
+
+    /// The address as sysfs names the function's directory.
+    pub fn name(&self) -> PciName {
+        let mut s = PciName::new();
+        // 8 + 1 + 2 + 1 + 2 + 1 + 1 = 16 bytes at most: always fits.
+        let _ = fmt::write(&mut s, format_args!("{self}"));
+        s
+    }
+
+    /// The routing ID (bus, device, function) the SR-IOV offsets apply to.
+    pub fn rid(&self) -> u16 {
+        (self.bus as u16) << 8 | (self.dev as u16) << 3 | self.func as u16
+    }
+}
+
+impl fmt::Display for PciAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04x}:{:02x}:{:02x}.{:x}",
+            self.domain, self.bus, self.dev, self.func
+        )
+    }
+}
+
+/// A kernel name read from a link: a driver, a bus.
+pub type Name = heapless::String<48>;
+
+fn name(s: &str) -> Option<Name> {
+    Name::try_from(s).ok()
+}
+
+/// A physical function: a PCI function with a netdev or with SR-IOV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pf {
+    /// The function's address (its directory name in `/sys/bus/pci/devices`).
+    pub addr: PciAddr,
+    /// Netdevs whose `/sys/class/net` link points into this function, sorted
+    /// by name. Two for a ConnectX-3 whose ports share one function.
+    pub interfaces: Vec<IfName>,
+    /// Last component of the `subsystem` link (`pci`).
+    pub subsystem: Option<Name>,
+    /// `vendor` (`0x8086`).
+    pub vendor: Option<u16>,
+    /// `device` (`0x10c9`).
+    pub device: Option<u16>,
+    /// Vendor and device names from pci.ids, when a database was found.
+    pub description: Option<String>,
+    /// Last component of the `driver` link; `None` when no driver is bound.
+    pub driver: Option<Name>,
+    /// The function has a `sriov_totalvfs` attribute.
+    pub sriov: bool,
+    /// `sriov_totalvfs`: the most VFs the kernel allows now.
+    pub total_vfs: Option<u32>,
+    /// `sriov_numvfs`: the VFs that exist now.
+    pub num_vfs: Option<u32>,
+    /// Last component of the `iommu_group` link.
+    pub iommu_group: Option<u32>,
+    /// The count the config file asks for. Filled in by `list`, not by the
+    /// scan: it is not a property of the device.
+    pub configured: Option<u32>,
+    /// Its VFs, from its `virtfnN` links, sorted by N.
+    pub vfs: Vec<Vf>,
+}
+
+impl Pf {
+    /// The first interface name, if any.
+    pub fn interface(&self) -> Option<&IfName> {
+        self.interfaces.first()
+    }
+
+    /// How messages name it: `enp1s0f0 (0000:01:00.0)`, or the address.
+    pub fn label(&self) -> String {
+        label(self.addr, self.interface())
+    }
+
+    /// `/sys/class/net/IF` when it has a netdev, else its PCI directory.
+    pub fn path(&self) -> String {
+        device_path(self.addr, self.interface())
+    }
+}
+
+/// A virtual function, found through its PF's `virtfnN` link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vf {
+    /// Target of `virtfnN` (`../0000:01:10.0`).
+    pub addr: PciAddr,
+    /// The N of `virtfnN`.
+    pub index: u32,
+    /// The netdev whose `/sys/class/net` link points into this VF; `None`
+    /// when the VF is bound to vfio-pci, to another non-net driver, or to none.
+    pub interface: Option<IfName>,
+    /// `/sys/class/net/IF/address`.
+    pub mac: Option<Mac>,
+    /// Last component of `virtfnN/driver`.
+    pub driver: Option<Name>,
+    /// Last component of `virtfnN/iommu_group`.
+    pub iommu_group: Option<u32>,
+}
+
+impl Vf {
+    pub fn path(&self) -> String {
+        device_path(self.addr, self.interface.as_ref())
+    }
+}
+
+fn label(addr: PciAddr, iface: Option<&IfName>) -> String {
+    match iface {
+        Some(i) => format!("{i} ({addr})"),
+        None => addr.to_string(),
+    }
+}
+
+fn device_path(addr: PciAddr, iface: Option<&IfName>) -> String {
+    match iface {
+        Some(i) => display_path(&["sys/class/net", i.as_str()]),
+        None => display_path(&["sys/bus/pci/devices", &addr.name()]),
+    }
+}
+
+/// What a scan found: PFs sorted by address, each with its VFs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    pub pfs: Vec<Pf>,
+}
+
+impl Inventory {
+    /// Every VF with its PF, in PF order.
+    pub fn vfs(&self) -> impl Iterator<Item = (&Pf, &Vf)> {
+        self.pfs
+            .iter()
+            .flat_map(|p| p.vfs.iter().map(move |v| (p, v)))
+    }
+
+    pub fn pf_by_addr(&self, addr: PciAddr) -> Option<usize> {
+        self.pfs.iter().position(|p| p.addr == addr)
+    }
+
+    pub fn pf_by_name(&self, name: &IfName) -> Option<usize> {
+        self.pfs.iter().position(|p| p.interfaces.contains(name))
+    }
+}
+
+/// Opens `ROOT/sys`, the one failure that stops a listing.
+pub fn open_sys(root: &Root) -> Result<Dir> {
+    root.sys()
+        .map_err(|e| Error::io("open", &root.join("/sys"), e))
+}
+
+/// Builds the inventory. `all` adds SR-IOV capable functions without a
+/// netdev (a GPU, an NVMe drive, a NIC whose PF driver is unbound).
+pub fn scan(sys: &Dir, all: bool) -> Inventory {
+    let net = sys.open_dir("class/net").ok();
+    let netdevs = net.as_ref().map(netdevs).unwrap_or_default();
+    let Ok(bus) = sys.open_dir("bus/pci/devices") else {
+        return Inventory::default();
+    };
+
+    let mut todo: Vec<PciAddr> = netdevs.iter().map(|n| n.0).collect();
+    if all {
+        let _ = bus.for_each_entry(|entry| {
+            if let Some(addr) = PciAddr::parse(entry) {
+                if bus.exists(&format!("{entry}/sriov_totalvfs")) {
+                    todo.push(addr);
+                }
+            }
+        });
+    }
+    todo.sort_unstable();
+    todo.dedup();
+
+    let mut pfs: Vec<Pf> = Vec::new();
+    // Addresses already visited or known to be VFs, kept sorted.
+    let mut seen: Vec<PciAddr> = Vec::new();
+    let mut next = 0;
+    while next < todo.len() {
+        let addr = todo[next];
+        next += 1;
+        let Err(at) = seen.binary_search(&addr) else {
+            continue;
+        };
+        seen.insert(at, addr);
+        let Ok(dir) = bus.open_dir(&addr.name()) else {
+            continue; // gone since the netdev was listed
+        };
+        match read_function(&dir, addr, &netdevs) {
+            // A VF whose PF has no netdev: show the PF, which owns it. It
+            // is visited next (out of address order; PFs are inserted sorted).
+            Function::Vf(Some(parent)) => todo.insert(next, parent),
+            Function::Vf(None) => {}
+            Function::Pf(mut pf) => {
+                pf.vfs = read_vfs(&dir, net.as_ref(), &netdevs);
+                for vf in &pf.vfs {
+                    if let Err(at) = seen.binary_search(&vf.addr) {
+                        seen.insert(at, vf.addr);
+                    }
+                }
+                let at = pfs.partition_point(|p| p.addr < addr);
+                pfs.insert(at, *pf);
+            }
+        }
+    }
+    Inventory { pfs }
+}
+
+/// Netdevs owned by PCI functions: `(function, name)`, sorted.
+fn netdevs(net: &Dir) -> Vec<(PciAddr, IfName)> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    let _ = net.for_each_entry(|entry| {
+        let Ok(name) = IfName::parse(entry) else {
+            return;
+        };
+        if let Ok(target) = net.link(entry, &mut buf) {
+            if let Some(addr) = netdev_parent(target) {
+                out.push((addr, name));
+            }
+        }
+    });
+    out.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| natural_cmp(a.1.as_str(), b.1.as_str()))
+    });
+    out
+}
+
+/// The PCI function owning a netdev, from its class/net link target:
+/// `…/0000:01:00.0/net/eth0` → `0000:01:00.0`; `…/virtual/net/lo` → `None`.
+pub fn netdev_parent(target: &[u8]) -> Option<PciAddr> {
+    let mut parts = target.rsplit(|&b| b == b'/');
+    let _name = parts.next()?;
+    if parts.next()? != b"net" {
+        return None;
+    }
+    PciAddr::parse(std::str::from_utf8(parts.next()?).ok()?)
+}
+
+fn interfaces_of(netdevs: &[(PciAddr, IfName)], addr: PciAddr) -> impl Iterator<Item = &IfName> {
+    let start = netdevs.partition_point(|n| n.0 < addr);
+    netdevs[start..]
+        .iter()
+        .take_while(move |n| n.0 == addr)
+        .map(|n| &n.1)
+}
+
+enum Function {
+    Pf(Box<Pf>),
+    /// A VF, with its PF's address when the `physfn` link could be read.
+    Vf(Option<PciAddr>),
+}
+
+fn read_function(dir: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Function {
+    let mut buf: AttrBuf = [0; 128];
+    let (sriov, total_vfs) = match dir.read_u32("sriov_totalvfs") {
+        Ok(n) => (true, Some(n)),
+        Err(Errno::ENOENT) => {
+            if let Ok(target) = dir.link("physfn", &mut buf) {
+                return Function::Vf(link_addr(target));
+            }
+            (false, None)
+        }
+        Err(_) => (true, None),
+    };
+    let num_vfs = if sriov {
+        dir.read_u32("sriov_numvfs").ok()
+    } else {
+        None
+    };
+    Function::Pf(Box::new(Pf {
+        addr,
+        interfaces: interfaces_of(netdevs, addr).cloned().collect(),
+        subsystem: dir.link_name("subsystem", &mut buf).ok().and_then(name),
+        vendor: dir.read_hex_u16("vendor").ok(),
+        device: dir.read_hex_u16("device").ok(),
+        description: None,
+        driver: dir.link_name("driver", &mut buf).ok().and_then(name),
+        sriov,
+        total_vfs,
+        num_vfs,
+        iommu_group: iommu_group(dir, "iommu_group", &mut buf),
+        configured: None,
+        vfs: Vec::new(),
+    }))
+}
+
+fn iommu_group(dir: &Dir, link: &str, buf: &mut AttrBuf) -> Option<u32> {
+    dir.link_name(link, buf).ok()?.parse().ok()
+}
+
+/// The PCI address a `virtfnN` or `physfn` link points to (`../0000:01:10.0`).
+pub fn link_addr(target: &[u8]) -> Option<PciAddr> {
+    let last = target.rsplit(|&b| b == b'/').next()?;
+    PciAddr::parse(std::str::from_utf8(last).ok()?)
+}
+
+/// N of a `virtfnN` entry.
+pub fn virtfn_index(entry: &str) -> Option<u32> {
+    let n = entry.strip_prefix("virtfn")?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
+/// `virtfnN` followed by `attr`, in a reused buffer.
+pub fn virtfn_path<'b>(buf: &'b mut String, index: u32, attr: &str) -> &'b str {
+    buf.clear();
+    let _ = fmt::write(buf, format_args!("virtfn{index}{attr}"));
+    buf
+}
+
+/// The `virtfnN` links of a PF directory, sorted by N.
+pub fn virtfns(pf: &Dir) -> std::result::Result<Vec<u32>, Errno> {
+    let mut out = Vec::new();
+    pf.for_each_entry(|e| out.extend(virtfn_index(e)))?;
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn read_vfs(pf: &Dir, net: Option<&Dir>, netdevs: &[(PciAddr, IfName)]) -> Vec<Vf> {
+    let mut out = Vec::new();
+    let mut buf: AttrBuf = [0; 128];
+    let mut path = String::new();
+    for index in virtfns(pf).unwrap_or_default() {
+        let Some(addr) = pf
+            .link(virtfn_path(&mut path, index, ""), &mut buf)
+            .ok()
+            .and_then(link_addr)
+        else {
+            continue; // removed since the listing
+        };
+        let driver = pf
+            .link_name(virtfn_path(&mut path, index, "/driver"), &mut buf)
+            .ok()
+            .and_then(name);
+        let iommu_group = iommu_group(pf, virtfn_path(&mut path, index, "/iommu_group"), &mut buf);
+        let interface = interfaces_of(netdevs, addr).next().cloned();
+        let mac = match (&interface, net) {
+            (Some(i), Some(net)) => read_mac(net, i),
+            _ => None,
+        };
+        out.push(Vf {
+            addr,
+            index,
+            interface,
+            mac,
+            driver,
+            iommu_group,
+        });
+    }
+    out
+}
+
+fn read_mac(net: &Dir, iface: &IfName) -> Option<Mac> {
+    let mut buf: AttrBuf = [0; 128];
+    let mut path = heapless::String::<32>::new();
+    path.push_str(iface.as_str()).ok()?;
+    path.push_str("/address").ok()?;
+    Mac::parse(net.read(&path, &mut buf).ok()?)
+}
+
+/// A device named on the command line or in the config file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DevKey {
+    Pci(PciAddr),
+    Name(IfName),
+}
+
+impl DevKey {
+    /// A PCI address when it has a `:` (interface names cannot), else a
+    /// checked interface name. The error says why the text is neither.
+    pub fn parse(s: &str) -> std::result::Result<DevKey, String> {
+        if s.contains(':') {
+            return PciAddr::parse(s).map(DevKey::Pci).ok_or_else(|| {
+                format!("'{s}' is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:01:00.0)")
+            });
+        }
+        IfName::parse(s)
+            .map(DevKey::Name)
+            .map_err(|why| format!("'{}' is not a valid device: {why}", crate::sysfs::quote(s)))
+    }
+}
+
+impl fmt::Display for DevKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DevKey::Pci(a) => a.fmt(f),
+            DevKey::Name(n) => n.fmt(f),
+        }
+    }
+}
+
+/// An SR-IOV capable PF opened for changes: its PCI directory and names.
+#[derive(Debug)]
+pub struct PfDev {
+    pub addr: PciAddr,
+    pub interfaces: Vec<IfName>,
+    pub dir: Dir,
+}
+
+impl PfDev {
+    pub fn label(&self) -> String {
+        label(self.addr, self.interfaces.first())
+    }
+}
+
+/// Finds the SR-IOV capable PF that `key` names, or says why it is not one:
+/// no such device, not a PCI device, a VF, or not SR-IOV capable.
+pub fn resolve(sys: &Dir, key: &DevKey) -> Result<PfDev> {
+    let mut buf = [0u8; 512];
+    let addr = match key {
+        DevKey::Pci(addr) => *addr,
+        DevKey::Name(name) => {
+            let target = match sys.link(&format!("class/net/{name}"), &mut buf) {
+                Ok(t) => t,
+                Err(Errno::ENOENT) => {
+                    return Err(Error::fail(format!(
+                        "no network interface named {name} (vfnet list shows them)"
+                    )));
+                }
+                Err(e) => {
+                    return Err(Error::fail(format!(
+                        "cannot read /sys/class/net/{name}: {}",
+                        strerror(e)
+                    )));
+                }
+            };
+            netdev_parent(target).ok_or_else(|| {
+                Error::fail(format!("{name} is not a PCI network function (a virtual, USB or virtio interface): it has no VFs"))
+            })?
+        }
+    };
+    let dir = match sys.open_dir(&format!("bus/pci/devices/{}", addr.name())) {
+        Ok(d) => d,
+        Err(Errno::ENOENT) => {
+            return Err(Error::fail(format!(
+                "no PCI device {addr} (vfnet list --all shows them)"
+            )));
+        }
+        Err(e) => {
+            return Err(Error::fail(format!(
+                "cannot open PCI device {addr}: {}",
+                strerror(e)
+            )));
+        }
+    };
+    let interfaces = dir_interfaces(&dir);
+    let this = label(addr, interfaces.first());
+    if !dir.exists("sriov_totalvfs") {
+        if let Some(parent) = dir.link("physfn", &mut buf).ok().and_then(link_addr) {
+            let parent_dir = sys
+                .open_dir(&format!("bus/pci/devices/{}", parent.name()))
+                .ok();
+            let parent_names = parent_dir.as_ref().map(dir_interfaces).unwrap_or_default();
+            let p = label(parent, parent_names.first());
+            let how = parent_names
+                .first()
+                .map_or(parent.to_string(), |n| n.to_string());
+            return Err(Error::fail(format!(
+                "{this} is a virtual function of {p}: set the VF count on its PF (vfnet set {how} N)"
+            )));
+        }
+        return Err(Error::fail(format!(
+            "{this} does not support SR-IOV (it has no sriov_totalvfs)"
+        )));
+    }
+    Ok(PfDev {
+        addr,
+        interfaces,
+        dir,
+    })
+}
+
+/// The netdevs in a function's `net/` directory, sorted.
+fn dir_interfaces(dir: &Dir) -> Vec<IfName> {
+    let mut out = Vec::new();
+    if let Ok(net) = dir.open_dir("net") {
+        let _ = net.for_each_entry(|e| out.extend(IfName::parse(e).ok()));
+    }
+    out.sort_unstable_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(s: &str) -> PciAddr {
+        PciAddr::parse(s).unwrap()
+    }
+
+    #[test]
+    fn addresses_parse_in_sysfs_and_lspci_form() {
+        assert_eq!(
+            a("0000:01:00.0"),
+            PciAddr {
+                domain: 0,
+                bus: 1,
+                dev: 0,
+                func: 0
+            }
+        );
+        assert_eq!(a("01:10.2").to_string(), "0000:01:10.2");
+        assert_eq!(a("10000:e1:1F.7").to_string(), "10000:e1:1f.7");
+        assert_eq!(a("0000:01:10.6").rid(), 0x0186);
+        for bad in [
+            "",
+            "0000:01:00",
+            "0000:01:20.0",
+            "0000:01:00.8",
+            "0000:100:00.0",
+            "x:01:00.0",
+            "01.00.0",
+            "0000:01:00.0.vf3",
+            ":01:00.0",
+        ] {
+            assert_eq!(PciAddr::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn addresses_sort_as_the_bus_does() {
+        let mut v = [
+            a("0000:02:10.0"),
+            a("0000:01:10.2"),
+            a("0000:01:00.1"),
+            a("0000:01:00.0"),
+        ];
+        v.sort();
+        assert_eq!(
+            v.map(|x| x.to_string()),
+            [
+                "0000:01:00.0",
+                "0000:01:00.1",
+                "0000:01:10.2",
+                "0000:02:10.0"
+            ]
+        );
+    }
+
+    #[test]
+    fn netdev_links_name_their_pci_function() {
+        let pf = b"../../devices/pci0000:00/0000:00:01.0/0000:01:00.0/net/eth0";
+        assert_eq!(netdev_parent(pf), Some(a("0000:01:00.0")));
+        for other in [
+            &b"../../devices/virtual/net/lo"[..],
+            b"../../devices/pci0000:00/0000:00:03.0/virtio0/net/eth9",
+            b"../../devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/net/enx00e04c",
+            b"eth0",
+            b"",
+        ] {
+            assert_eq!(
+                netdev_parent(other),
+                None,
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
+    }
+
+    #[test]
+    fn virtfn_links_sort_numerically() {
+        assert_eq!(virtfn_index("virtfn10"), Some(10));
+        assert_eq!(virtfn_index("virtfn"), None);
+        assert_eq!(virtfn_index("virtfn-1"), None);
+        assert_eq!(virtfn_index("vendor"), None);
+        assert_eq!(link_addr(b"../0000:01:10.2"), Some(a("0000:01:10.2")));
+        assert_eq!(link_addr(b"../../devices"), None);
+    }
+
+    #[test]
+    fn device_keys_are_addresses_or_checked_names() {
+        assert_eq!(
+            DevKey::parse("0000:01:00.0"),
+            Ok(DevKey::Pci(a("0000:01:00.0")))
+        );
+        assert_eq!(
+            DevKey::parse("eth0"),
+            Ok(DevKey::Name(IfName::parse("eth0").unwrap()))
+        );
+        assert!(DevKey::parse("../../etc").is_err());
+        assert!(DevKey::parse("eth0:1").is_err());
+        assert!(DevKey::parse("abcdefghijklmnop").is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! `vfnet list` output: the inventory as text tables or one JSON document.
+//!
+//! Each column is defined here with the [`Pf`]/[`Vf`] field it shows; those
+//! fields' docs name the sysfs file behind them. No I/O: the result is a
+//! string the caller prints.
+
+use crate::json::{self, Obj};
+use crate::pci::{Inventory, Pf, Vf};
+use crate::table::{self, Column, col};
+use std::fmt::Display;
+
+fn or<T: Display>(v: Option<T>, none: &str) -> String {
+    v.map_or_else(|| none.to_string(), |v| v.to_string())
+}
+
+/// `4/63`, with `?` for what could not be read.
+fn count(n: Option<u32>, total: Option<u32>) -> String {
+    format!("{}/{}", or(n, "?"), or(total, "?"))
+}
+
+/// Both tables, with a line that counts them.
+pub fn text(inv: &Inventory, width: Option<usize>) -> String {
+    let mut out = String::new();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let vfs: Vec<_> = inv.vfs().collect();
+    out.push_str(&format!(
+        "{} and {}.\n",
+        plural(
+            inv.pfs.len(),
+            "physical function (PF)",
+            "physical functions (PFs)"
+        ),
+        plural(
+            vfs.len(),
+            "virtual function (VF)",
+            "virtual functions (VFs)"
+        )
+    ));
+    if !inv.pfs.is_empty() {
+        out.push_str("\nPF devices:\n");
+        let rows: Vec<_> = inv.pfs.iter().map(pf_row).collect();
+        table::render(&mut out, &PF_COLUMNS, &rows, width);
+    }
+    if !vfs.is_empty() {
+        out.push_str("\nVF devices:\n");
+        let rows: Vec<_> = vfs.iter().map(|(p, v)| vf_row(p, v)).collect();
+        table::render(&mut out, &VF_COLUMNS, &rows, width);
+    }
+    out
+}
+
+/// The VF table of one PF (after `vfnet set`).
+pub fn vf_table(pf: &Pf, width: Option<usize>) -> String {
+    let mut out = String::new();
+    let rows: Vec<_> = pf.vfs.iter().map(|v| vf_row(pf, v)).collect();
+    table::render(&mut out, &VF_COLUMNS, &rows, width);
+    out
+}
+
+/// The PF table's columns; [`pf_row`] fills them in this order.
+const PF_COLUMNS: [Column; 10] = [
+    col("PCI BDF", "PCI BDF", 0, false),
+    col("Interface", "Iface", 0, false),
+    col("Subsystem", "Subsys", 8, false),
+    col("Description", "Description", 0, true),
+    col("Driver", "Driver", 0, false),
+    col("Can VF?", "VF?", 0, false),
+    col("Active VFs", "Active", 0, false),
+    col("Config VFs", "Config", 0, false),
+    col("IOMMU Grp", "IOMMU", 0, false),
+    col("Device Path", "Path", 9, false),
+];
+
+fn pf_row(p: &Pf) -> Vec<String> {
+    let interfaces = if p.interfaces.is_empty() {
+        "-".into()
+    } else {
+        p.interfaces
+            .iter()
+            .map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    vec![
+        p.addr.to_string(),
+        interfaces,
+        or(p.subsystem.as_ref(), "?"),
+        p.description.clone().unwrap_or_default(),
+        or(p.driver.as_ref(), "-"),
+        if p.sriov { "Yes" } else { "No" }.into(),
+        if p.sriov {
+            count(p.num_vfs, p.total_vfs)
+        } else {
+            "N/A".into()
+        },
+        if p.configured.is_some() {
+            count(p.configured, p.total_vfs)
+        } else {
+            "N/A".into()
+        },
+        or(p.iommu_group, "-"),
+        p.path(),
+    ]
+}
+
+/// The VF table's columns; [`vf_row`] fills them in this order.
+const VF_COLUMNS: [Column; 8] = [
+    col("PCI BDF", "PCI BDF", 0, false),
+    col("Interface", "Iface", 0, false),
+    col("MAC", "MAC", 0, false),
+    col("Parent", "Parent", 0, false),
+    col("VF #", "VF", 0, false),
+    col("Driver", "Driver", 0, false),
+    col("Parent BDF", "PF BDF", 8, false),
+    col("Device Path", "Path", 9, false),
+];
+
+fn vf_row(p: &Pf, v: &Vf) -> Vec<String> {
+    vec![
+        v.addr.to_string(),
+        or(v.interface.as_ref(), "-"),
+        or(v.mac, "-"),
+        or(p.interface(), "-"),
+        v.index.to_string(),
+        or(v.driver.as_ref(), "-"),
+        p.addr.to_string(),
+        v.path(),
+    ]
+}
+
+/// `{"pfs":[...],"vfs":[...]}`, one PF or VF per line.
+pub fn json(inv: &Inventory) -> String {
+    let mut out = String::new();
+    let mut doc = Obj::new(&mut out);
+    doc.raw("pfs", |out| json::lines(out, &inv.pfs, pf_json));
+    let vfs: Vec<_> = inv.vfs().collect();
+    doc.raw("vfs", |out| {
+        json::lines(out, &vfs, |out, (pf, vf)| vf_json(out, pf, vf))
+    });
+    doc.end();
+    out.push('\n');
+    out
+}
+
+fn hex(v: Option<u16>) -> Option<String> {
+    v.map(|v| format!("0x{v:04x}"))
+}
+
+fn pf_json(out: &mut String, p: &Pf) {
+    let mut o = Obj::new(out);
+    o.str("pci", &p.addr.to_string())
+        .strs("interfaces", p.interfaces.iter().map(|i| i.as_str()))
+        .opt_str("interface", p.interface())
+        .opt_str("driver", p.driver.as_ref())
+        .opt_str("vendor", hex(p.vendor))
+        .opt_str("device", hex(p.device))
+        .opt_str("description", p.description.as_ref())
+        .bool("sriov_capable", p.sriov)
+        .num("total_vfs", p.total_vfs)
+        .num("num_vfs", p.num_vfs)
+        .num("configured_vfs", p.configured)
+        .num("iommu_group", p.iommu_group)
+        .str("path", &p.path());
+    o.end();
+}
+
+fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
+    let mut o = Obj::new(out);
+    o.str("pci", &v.addr.to_string())
+        .opt_str("interface", v.interface.as_ref())
+        .opt_str("mac", v.mac)
+        .str("parent_pci", &pf.addr.to_string())
+        .opt_str("parent_interface", pf.interface())
+        .num("index", Some(v.index))
+        .opt_str("driver", v.driver.as_ref())
+        .num("iommu_group", v.iommu_group)
+        .str("path", &v.path());
+    o.end();
+}

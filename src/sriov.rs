@@ -1,0 +1,324 @@
+//! Changing a PF's number of VFs: a pure plan, its execution with a deadline,
+//! and the kernel's answers turned into advice.
+//!
+//! The kernel refuses to change a nonzero count to another nonzero count
+//! (EBUSY), so [`plan`] goes through 0: `[Write(0), WaitGone, Write(n),
+//! WaitReady(n)]`. [`execute`] performs the steps, polling with a short
+//! backoff until the VFs are gone or present, and never past the deadline.
+//!
+//! "Present" means the kernel shows N `virtfnN` links and every VF has a
+//! driver (the kernel registers a VF's netdev before it links the driver),
+//! unless `sriov_drivers_autoprobe` is 0, in which case no driver will come.
+//! A VF that still has no driver [`DRIVER_GRACE`] after all links exist is
+//! taken as one no driver will claim (no VF driver module available), and
+//! reported rather than waited for until the deadline.
+
+use crate::error::{Error, Result, strerror};
+use crate::pci::{PciAddr, PfDev, virtfn_path, virtfns};
+use crate::wait::{Deadline, secs, until};
+use nix::errno::Errno;
+use std::time::{Duration, Instant};
+
+/// One thing to do to `sriov_numvfs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Write this count to `sriov_numvfs`.
+    Write(u32),
+    /// Wait until no VF is left.
+    WaitGone,
+    /// Wait until this many VFs exist, with their drivers.
+    WaitReady(u32),
+}
+
+/// Why a count cannot be planned at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanError {
+    /// More VFs than `sriov_totalvfs` allows.
+    OverTotal { want: u32, total: u32 },
+    /// `sriov_totalvfs` is 0: SR-IOV is off in the device's firmware.
+    Disabled,
+}
+
+/// Whether a PF allowing `total` VFs can have `target`.
+pub fn check(target: u32, total: u32) -> std::result::Result<(), PlanError> {
+    if target > 0 && total == 0 {
+        return Err(PlanError::Disabled);
+    }
+    if target > total {
+        return Err(PlanError::OverTotal {
+            want: target,
+            total,
+        });
+    }
+    Ok(())
+}
+
+/// The steps from `current` VFs to `target`, given `total` allowed.
+pub fn plan(current: u32, target: u32, total: u32) -> std::result::Result<Vec<Step>, PlanError> {
+    if target == current {
+        return Ok(Vec::new());
+    }
+    check(target, total)?;
+    let mut steps = Vec::with_capacity(4);
+    if current != 0 {
+        steps.extend([Step::Write(0), Step::WaitGone]);
+    }
+    if target != 0 {
+        steps.extend([Step::Write(target), Step::WaitReady(target)]);
+    }
+    Ok(steps)
+}
+
+/// The sentence for a count that cannot be planned.
+pub fn plan_error(label: &str, e: PlanError) -> Error {
+    match e {
+        PlanError::OverTotal { want, total } => Error::fail(format!(
+            "{label}: {want} VFs is more than the device allows (at most {total})"
+        )),
+        PlanError::Disabled => Error::fail(format!(
+            "{label}: SR-IOV is disabled in the device's firmware (sriov_totalvfs is 0); enable it with the vendor's tool \
+             (e.g. mlxconfig set SRIOV_EN=1 NUM_OF_VFS=N for Mellanox) or in the BIOS, then reboot"
+        )),
+    }
+}
+
+/// How long to wait for a driver to claim VFs once all their links exist.
+pub const DRIVER_GRACE: Duration = Duration::from_secs(2);
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub from: u32,
+    pub to: u32,
+    pub took: Duration,
+    /// VFs left without a driver although autoprobe is on.
+    pub unbound: u32,
+}
+
+/// Reads the PF's counts and makes it have `target` VFs.
+pub fn set(pf: &PfDev, target: u32, deadline: &Deadline) -> Result<Outcome> {
+    let label = pf.label();
+    let read = |attr: &str| {
+        pf.dir
+            .read_u32(attr)
+            .map_err(|e| Error::fail(format!("{label}: cannot read {attr}: {}", strerror(e))))
+    };
+    let total = read("sriov_totalvfs")?;
+    let current = read("sriov_numvfs")?;
+    let steps = plan(current, target, total).map_err(|e| plan_error(&label, e))?;
+    execute(pf, &steps, current, total, deadline)
+}
+
+/// Performs `steps`. The first failure stops it, with a message that says
+/// what state the PF was left in.
+pub fn execute(
+    pf: &PfDev,
+    steps: &[Step],
+    current: u32,
+    total: u32,
+    deadline: &Deadline,
+) -> Result<Outcome> {
+    let start = Instant::now();
+    let label = pf.label();
+    let mut unbound = 0;
+    for step in steps {
+        match *step {
+            Step::Write(n) => {
+                let mut text = heapless::String::<8>::new();
+                let _ = core::fmt::write(&mut text, format_args!("{n}\n"));
+                pf.dir
+                    .write("sriov_numvfs", text.as_bytes())
+                    .map_err(|e| write_error(&label, pf.addr, &dev_arg(pf), n, total, e))?;
+            }
+            Step::WaitGone => {
+                let left = until(deadline, || {
+                    let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
+                    (links == 0 && pf.dir.read_u32("sriov_numvfs").ok() == Some(0)).then_some(())
+                });
+                if left.is_none() {
+                    let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
+                    return Err(Error::fail(format!(
+                        "{label}: timed out after {} waiting for the kernel to remove the VFs ({links} still there); \
+                         it may still be working: vfnet list shows the state",
+                        secs(deadline.timeout())
+                    )));
+                }
+            }
+            Step::WaitReady(n) => unbound = wait_ready(pf, n, deadline)?,
+        }
+    }
+    let to = match steps.last() {
+        Some(Step::WaitReady(n)) => *n,
+        Some(_) => 0,
+        None => current,
+    };
+    Ok(Outcome {
+        from: current,
+        to,
+        took: start.elapsed(),
+        unbound,
+    })
+}
+
+/// How to name the PF on a command line: its interface, else its address.
+fn dev_arg(pf: &PfDev) -> String {
+    pf.interfaces
+        .first()
+        .map_or(pf.addr.to_string(), |i| i.to_string())
+}
+
+/// How many VF links exist and how many of them have a driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Census {
+    links: u32,
+    bound: u32,
+}
+
+fn census(pf: &PfDev) -> Census {
+    let mut path = String::new();
+    let indices = virtfns(&pf.dir).unwrap_or_default();
+    let bound = indices
+        .iter()
+        .filter(|&&i| pf.dir.exists(virtfn_path(&mut path, i, "/driver")))
+        .count();
+    Census {
+        links: indices.len() as u32,
+        bound: bound as u32,
+    }
+}
+
+/// Waits for `n` VFs and their drivers; returns how many have none.
+fn wait_ready(pf: &PfDev, n: u32, deadline: &Deadline) -> Result<u32> {
+    let autoprobe = pf.dir.read_u32("sriov_drivers_autoprobe").unwrap_or(1) != 0;
+    let mut all_links_since: Option<Instant> = None;
+    let mut last = Census { links: 0, bound: 0 };
+    let done = until(deadline, || {
+        last = census(pf);
+        if last.links != n {
+            all_links_since = None;
+            return None;
+        }
+        let since = *all_links_since.get_or_insert_with(Instant::now);
+        let settled = !autoprobe || last.bound == n || since.elapsed() >= DRIVER_GRACE;
+        settled.then_some(if autoprobe { n - last.bound } else { 0 })
+    });
+    done.ok_or_else(|| {
+        Error::fail(format!(
+            "{}: timed out after {}: the kernel shows {} of {n} VFs, {} with a driver; it may still be creating them: \
+             vfnet list shows the state",
+            pf.label(),
+            secs(deadline.timeout()),
+            last.links,
+            last.bound
+        ))
+    })
+}
+
+/// The kernel refused a write of `n` to `sriov_numvfs`: what it means and
+/// what to do, by errno (see SYSFS.md for when the kernel answers each).
+/// `dev` is how to name the PF on a command line.
+pub fn write_error(label: &str, addr: PciAddr, dev: &str, n: u32, total: u32, e: Errno) -> Error {
+    let msg = match e {
+        Errno::ERANGE => format!(
+            "{label}: the kernel refused {n} VFs: more than the device allows (at most {total})"
+        ),
+        Errno::EBUSY => format!(
+            "{label}: the kernel refused to change the VF count while VFs exist (device busy); another program may \
+             be changing them at the same time, or the driver cannot release them now: try again, or vfnet set {dev} 0 first"
+        ),
+        Errno::ENOENT => format!(
+            "{label}: no driver is bound to the PF {addr}, and the kernel creates VFs only through the PF's driver: \
+             load or bind it first (modprobe the NIC's driver; vfnet list --all shows the PF without a driver)"
+        ),
+        Errno::ENOMEM | Errno::ENOSPC => format!(
+            "{label}: the kernel could not find PCI resources for {n} VFs ({}): the firmware did not reserve enough \
+             bus numbers or MMIO space. Enable SR-IOV (and Above 4G Decoding / Resizable BAR) in the BIOS, or boot \
+             with pci=realloc; dmesg names the BAR that did not fit",
+            strerror(e)
+        ),
+        Errno::EACCES | Errno::EPERM => {
+            format!("{label}: permission denied writing sriov_numvfs: run vfnet as root")
+        }
+        Errno::EROFS => format!(
+            "{label}: sysfs is mounted read-only here (a container?): VFs can only be changed from the host"
+        ),
+        Errno::EINVAL => format!(
+            "{label}: the kernel rejected {n} as a VF count (invalid argument); dmesg has the driver's reason"
+        ),
+        other => format!(
+            "{label}: writing {n} to sriov_numvfs failed: {}; dmesg may say why",
+            strerror(other)
+        ),
+    };
+    Error::fail(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Step::*;
+
+    #[test]
+    fn plans_go_through_zero_between_nonzero_counts() {
+        assert_eq!(plan(0, 3, 7), Ok(vec![Write(3), WaitReady(3)]));
+        assert_eq!(
+            plan(3, 5, 7),
+            Ok(vec![Write(0), WaitGone, Write(5), WaitReady(5)])
+        );
+        assert_eq!(
+            plan(5, 3, 7),
+            Ok(vec![Write(0), WaitGone, Write(3), WaitReady(3)])
+        );
+        assert_eq!(plan(5, 0, 7), Ok(vec![Write(0), WaitGone]));
+    }
+
+    #[test]
+    fn the_current_count_needs_no_steps() {
+        assert_eq!(plan(3, 3, 7), Ok(vec![]));
+        assert_eq!(plan(0, 0, 0), Ok(vec![]));
+    }
+
+    #[test]
+    fn counts_the_device_cannot_have_are_refused_before_any_write() {
+        assert_eq!(
+            plan(0, 8, 7),
+            Err(PlanError::OverTotal { want: 8, total: 7 })
+        );
+        assert_eq!(
+            plan(5, 8, 7),
+            Err(PlanError::OverTotal { want: 8, total: 7 })
+        );
+        assert_eq!(plan(0, 1, 0), Err(PlanError::Disabled));
+        let msg = plan_error(
+            "eth0 (0000:01:00.0)",
+            PlanError::OverTotal { want: 8, total: 7 },
+        )
+        .to_string();
+        assert_eq!(
+            msg,
+            "eth0 (0000:01:00.0): 8 VFs is more than the device allows (at most 7)"
+        );
+    }
+
+    #[test]
+    fn kernel_errors_become_advice() {
+        let addr = PciAddr::parse("0000:01:00.0").unwrap();
+        let advice = |e| write_error("eth0 (0000:01:00.0)", addr, "eth0", 4, 7, e).to_string();
+        let cases = [
+            (Errno::ERANGE, "at most 7"),
+            (Errno::EBUSY, "vfnet set eth0 0"),
+            (Errno::ENOENT, "no driver is bound to the PF 0000:01:00.0"),
+            (Errno::ENOMEM, "pci=realloc"),
+            (Errno::ENOSPC, "Resizable BAR"),
+            (Errno::EACCES, "run vfnet as root"),
+            (Errno::EPERM, "run vfnet as root"),
+            (Errno::EINVAL, "rejected 4 as a VF count"),
+        ];
+        let eio = format!("failed: {}", strerror(Errno::EIO));
+        for (errno, want) in cases.into_iter().chain([(Errno::EIO, eio.as_str())]) {
+            let msg = advice(errno);
+            assert!(msg.starts_with("eth0 (0000:01:00.0): "), "{msg}");
+            assert!(msg.contains(want), "{errno}: {msg}");
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Every file-system touch of vfnet's kernel interface: the root override, and
+//! small reads, link reads, listings and writes relative to an open directory.
+//!
+//! Nothing here knows about PCI or SR-IOV. [`Root`] turns an absolute system
+//! path (`/sys`, `/etc/vfnet`, `/run`) into a path under the root override, so
+//! tests point vfnet at a fake tree. [`Dir`] is an open directory; its methods
+//! take a name relative to it (`openat`, `readlinkat`), which is one syscall
+//! per read instead of a path walk from `/` each time: listing is mostly
+//! syscalls, and on slow machines each costs microseconds.
+//!
+//! Names passed to [`Dir`] methods are trusted: they are constants, names the
+//! kernel listed, or names checked by [`crate::ifname::IfName`] and
+//! [`crate::pci::PciAddr`]. Nothing built from user input reaches here unchecked.
+
+use nix::NixPath;
+use nix::errno::Errno;
+use nix::fcntl::{OFlag, openat};
+use nix::libc;
+use nix::sys::stat::Mode;
+use std::ffi::OsStr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// The root override: `/` on a live system, a fake tree in tests.
+#[derive(Debug, Clone)]
+pub struct Root {
+    base: PathBuf,
+}
+
+impl Root {
+    /// `--root DIR`, else `$VFNET_ROOT`, else `/`.
+    pub fn new(flag: Option<PathBuf>) -> Root {
+        let base = flag
+            .or_else(|| std::env::var_os("VFNET_ROOT").map(PathBuf::from))
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("/"));
+        Root { base }
+    }
+
+    /// True when vfnet works on the live system rather than a tree.
+    pub fn is_live(&self) -> bool {
+        self.base == Path::new("/")
+    }
+
+    /// The path of the system path `abs` (e.g. `/etc/vfnet`) under the root.
+    pub fn join(&self, abs: &str) -> PathBuf {
+        self.base.join(abs.trim_start_matches('/'))
+    }
+
+    /// Opens `ROOT/sys`.
+    pub fn sys(&self) -> Result<Dir, Errno> {
+        Dir::open(&self.join("/sys"))
+    }
+}
+
+/// An open directory. Dropping it closes the descriptor.
+#[derive(Debug)]
+pub struct Dir {
+    fd: OwnedFd,
+}
+
+/// Attribute values are a few bytes; this is the largest we read.
+pub const ATTR_MAX: usize = 128;
+
+/// A read buffer for one attribute.
+pub type AttrBuf = [u8; ATTR_MAX];
+
+impl Dir {
+    /// Opens a directory by absolute path.
+    pub fn open(path: &Path) -> Result<Dir, Errno> {
+        let fd = nix::fcntl::open(path, dir_flags(), Mode::empty())?;
+        Ok(Dir { fd })
+    }
+
+    /// Opens the directory `name` below this one.
+    pub fn open_dir(&self, name: &str) -> Result<Dir, Errno> {
+        let fd = openat(&self.fd, name, dir_flags(), Mode::empty())?;
+        Ok(Dir { fd })
+    }
+
+    /// Borrows the descriptor for `*at` calls made elsewhere.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Reads a small attribute with one `read`, without the trailing newline.
+    /// A value that fills the whole buffer is refused as `EOVERFLOW`: it was
+    /// not one of the short attributes this is for.
+    pub fn read<'b>(&self, name: &str, buf: &'b mut AttrBuf) -> Result<&'b [u8], Errno> {
+        let fd = openat(
+            &self.fd,
+            name,
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?;
+        let n = nix::unistd::read(&fd, buf)?;
+        if n == buf.len() {
+            return Err(Errno::EOVERFLOW);
+        }
+        Ok(trim(&buf[..n]))
+    }
+
+    /// Reads an attribute holding a decimal number (`sriov_numvfs`: `3\n`).
+    pub fn read_u32(&self, name: &str) -> Result<u32, Errno> {
+        let mut buf = [0; ATTR_MAX];
+        parse_u32(self.read(name, &mut buf)?).ok_or(Errno::EINVAL)
+    }
+
+    /// Reads an attribute holding a hex id (`vendor`: `0x8086\n`).
+    pub fn read_hex_u16(&self, name: &str) -> Result<u16, Errno> {
+        let mut buf = [0; ATTR_MAX];
+        parse_hex_u16(self.read(name, &mut buf)?).ok_or(Errno::EINVAL)
+    }
+
+    /// Reads the raw target of the symlink `name`.
+    pub fn link<'b>(&self, name: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Errno> {
+        let n = name.with_nix_path(|path| {
+            // SAFETY: path is NUL-terminated, buf is valid for buf.len() bytes.
+            unsafe {
+                libc::readlinkat(
+                    self.fd.as_raw_fd(),
+                    path.as_ptr(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                )
+            }
+        })?;
+        let n = Errno::result(n)? as usize;
+        if n == buf.len() {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        Ok(&buf[..n])
+    }
+
+    /// The last component of the symlink `name`'s target: the driver of
+    /// `driver -> ../../../bus/pci/drivers/igb`, the group of `iommu_group`.
+    pub fn link_name<'b>(&self, name: &str, buf: &'b mut [u8]) -> Result<&'b str, Errno> {
+        let target = self.link(name, buf)?;
+        let last = target.rsplit(|&b| b == b'/').next().unwrap_or(target);
+        std::str::from_utf8(last).map_err(|_| Errno::EINVAL)
+    }
+
+    /// True when `name` exists (without following a final symlink).
+    pub fn exists(&self, name: &str) -> bool {
+        nix::sys::stat::fstatat(&self.fd, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW).is_ok()
+    }
+
+    /// Calls `f` with each entry's name (not `.` or `..`), in the order the
+    /// file system returns them. Uses `getdents64` with one large buffer, so a
+    /// directory of a few hundred entries costs two syscalls.
+    pub fn for_each_entry(&self, mut f: impl FnMut(&str)) -> Result<(), Errno> {
+        // A fresh descriptor: the listing position belongs to the open file.
+        let fd = openat(&self.fd, ".", dir_flags(), Mode::empty())?;
+        let mut buf = vec![0u8; 32 * 1024];
+        loop {
+            // SAFETY: buf is valid for buf.len() bytes; the kernel writes
+            // whole linux_dirent64 records into it.
+            let n = unsafe {
+                libc::syscall(
+                    libc::SYS_getdents64,
+                    fd.as_raw_fd(),
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                )
+            };
+            let n = Errno::result(n)? as usize;
+            if n == 0 {
+                return Ok(());
+            }
+            for name in dirents(&buf[..n]) {
+                if name != b"." && name != b".." {
+                    if let Ok(name) = std::str::from_utf8(name) {
+                        f(name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes `value` to an existing attribute (no `O_CREAT`: writing to a
+    /// kernel attribute that is not there must fail, not create a file).
+    /// The errno is the kernel's answer, which callers turn into advice.
+    pub fn write(&self, name: &str, value: &[u8]) -> Result<(), Errno> {
+        let flags = OFlag::O_WRONLY | OFlag::O_TRUNC | OFlag::O_CLOEXEC;
+        let fd = openat(&self.fd, name, flags, Mode::empty())?;
+        let n = nix::unistd::write(&fd, value)?;
+        if n != value.len() {
+            return Err(Errno::EIO);
+        }
+        Ok(())
+    }
+}
+
+fn dir_flags() -> OFlag {
+    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC
+}
+
+/// The names in a buffer of `linux_dirent64` records, stopping at the first
+/// malformed record rather than reading past the buffer.
+fn dirents(mut buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    // struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+    const NAME: usize = 19;
+    std::iter::from_fn(move || {
+        if buf.len() < NAME {
+            return None;
+        }
+        let reclen = u16::from_ne_bytes([buf[16], buf[17]]) as usize;
+        if reclen < NAME || reclen > buf.len() {
+            return None;
+        }
+        let raw = &buf[NAME..reclen];
+        let name = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
+        buf = &buf[reclen..];
+        Some(name)
+    })
+}
+
+/// Reads a whole (small) file by absolute path: a config file, pci.ids.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Errno> {
+    let fd = nix::fcntl::open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())?;
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match nix::unistd::read(&fd, &mut chunk) {
+            Ok(0) => return Ok(out),
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Text from users or files, safe to quote in a message: control
+/// characters become `?`.
+pub fn quote(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// Strips trailing whitespace (attributes end in `\n`).
+pub fn trim(v: &[u8]) -> &[u8] {
+    let end = v
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &v[..end]
+}
+
+/// A decimal number as the kernel prints it, nothing else.
+pub fn parse_u32(v: &[u8]) -> Option<u32> {
+    let s = std::str::from_utf8(trim(v)).ok()?;
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A 16-bit id printed as `0x8086` (or `8086`, as `sriov_vf_device` is).
+pub fn parse_hex_u16(v: &[u8]) -> Option<u16> {
+    let s = std::str::from_utf8(trim(v)).ok()?;
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(s, 16).ok()
+}
+
+/// Bytes as a `str` for messages; non-UTF-8 bytes become `?`.
+pub fn lossy(v: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(v)
+}
+
+/// A path for messages and `Device Path` columns: `/sys/...` as the kernel
+/// names it, without the root override prefix.
+pub fn display_path(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for p in parts {
+        s.push('/');
+        s.push_str(p.trim_matches('/'));
+    }
+    s
+}
+
+/// `OsStr` → `&str`, for arguments that must be text.
+pub fn os_to_str(s: &OsStr) -> Option<&str> {
+    std::str::from_utf8(s.as_bytes()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_parse_as_the_kernel_prints_them() {
+        assert_eq!(parse_u32(b"7\n"), Some(7));
+        assert_eq!(parse_u32(b"0"), Some(0));
+        assert_eq!(parse_u32(b"-1\n"), None);
+        assert_eq!(parse_u32(b""), None);
+        assert_eq!(parse_u32(b"1 2"), None);
+        assert_eq!(parse_u32(b"99999999999"), None);
+        assert_eq!(parse_hex_u16(b"0x8086\n"), Some(0x8086));
+        assert_eq!(parse_hex_u16(b"10ca\n"), Some(0x10ca));
+        assert_eq!(parse_hex_u16(b"0x"), None);
+        assert_eq!(parse_hex_u16(b"0x123456"), None);
+        assert_eq!(parse_hex_u16(b"zz"), None);
+    }
+
+    #[test]
+    fn dirent_records_are_walked_and_malformed_ones_stop_the_walk() {
+        let mut buf = Vec::new();
+        for name in ["virtfn0", "vendor"] {
+            let reclen = (19 + name.len() + 1 + 7) & !7;
+            let start = buf.len();
+            buf.resize(start + reclen, 0);
+            buf[start + 16..start + 18].copy_from_slice(&(reclen as u16).to_ne_bytes());
+            buf[start + 19..start + 19 + name.len()].copy_from_slice(name.as_bytes());
+        }
+        let names: Vec<_> = dirents(&buf).collect();
+        assert_eq!(names, [b"virtfn0".as_slice(), b"vendor".as_slice()]);
+        // A record claiming to be longer than the buffer ends the walk.
+        let mut bad = buf.clone();
+        bad[16..18].copy_from_slice(&9999u16.to_ne_bytes());
+        assert_eq!(dirents(&bad).count(), 0);
+        assert_eq!(dirents(&buf[..10]).count(), 0);
+    }
+
+    #[test]
+    fn root_joins_system_paths_under_the_override() {
+        let r = Root::new(Some(PathBuf::from("/tmp/tree")));
+        assert_eq!(
+            r.join("/sys/class/net"),
+            PathBuf::from("/tmp/tree/sys/class/net")
+        );
+        assert!(!r.is_live());
+        assert_eq!(
+            display_path(&["sys/class/net", "eth0"]),
+            "/sys/class/net/eth0"
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! Deadlines and polling with a short backoff: how vfnet waits for the
+//! kernel without fixed sleeps.
+//!
+//! A poll runs at once, then after 2 ms, 4 ms, … up to 100 ms between
+//! tries, never sleeping past the deadline. Fast changes are seen within
+//! milliseconds; slow ones cost a poll every 100 ms.
+
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    start: Instant,
+    end: Instant,
+}
+
+impl Deadline {
+    pub fn after(timeout: Duration) -> Deadline {
+        let start = Instant::now();
+        Deadline {
+            start,
+            end: start + timeout,
+        }
+    }
+
+    pub fn expired(&self) -> bool {
+        Instant::now() >= self.end
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.end.saturating_duration_since(Instant::now())
+    }
+
+    /// Time since the deadline was set.
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// The timeout it was made with.
+    pub fn timeout(&self) -> Duration {
+        self.end - self.start
+    }
+}
+
+/// Calls `poll` until it returns `Some`, with backoff; `None` at the deadline
+/// (after one last poll, so a result that arrived at the last moment counts).
+pub fn until<T>(deadline: &Deadline, mut poll: impl FnMut() -> Option<T>) -> Option<T> {
+    let mut pause = Duration::from_millis(2);
+    loop {
+        if let Some(v) = poll() {
+            return Some(v);
+        }
+        let left = deadline.remaining();
+        if left.is_zero() {
+            return None;
+        }
+        std::thread::sleep(pause.min(left));
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// `1.25 s`, for messages.
+pub fn secs(d: Duration) -> String {
+    format!("{}.{:02} s", d.as_secs(), d.subsec_millis() / 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_print_with_two_decimals() {
+        assert_eq!(secs(Duration::from_millis(1256)), "1.25 s");
+        assert_eq!(secs(Duration::from_millis(30_000)), "30.00 s");
+        assert_eq!(secs(Duration::from_millis(7)), "0.00 s");
+    }
+
+    #[test]
+    fn until_returns_as_soon_as_the_poll_succeeds() {
+        let mut n = 0;
+        let got = until(&Deadline::after(Duration::from_secs(60)), || {
+            n += 1;
+            (n == 3).then_some(n)
+        });
+        assert_eq!(got, Some(3));
+    }
+
+    #[test]
+    fn until_gives_up_at_the_deadline_after_a_last_poll() {
+        let mut polls = 0;
+        let got: Option<()> = until(&Deadline::after(Duration::ZERO), || {
+            polls += 1;
+            None
+        });
+        assert_eq!((got, polls), (None, 1));
+    }
+}
