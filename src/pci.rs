@@ -79,12 +79,24 @@ impl PciAddr {
 }
 
 impl fmt::Display for PciAddr {
+    /// `0000:01:00.0`. By hand rather than with `{:04x}`: listing prints
+    /// thousands of addresses.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:04x}:{:02x}:{:02x}.{:x}",
-            self.domain, self.bus, self.dev, self.func
-        )
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 16];
+        let mut n = 0;
+        let digits = 8 - (self.domain.leading_zeros() as usize / 4).min(4);
+        for i in (0..digits).rev() {
+            buf[n] = HEX[(self.domain >> (i * 4)) as usize & 15];
+            n += 1;
+        }
+        for (sep, v) in [(b':', self.bus), (b':', self.dev)] {
+            buf[n..n + 3].copy_from_slice(&[sep, HEX[v as usize >> 4], HEX[v as usize & 15]]);
+            n += 3;
+        }
+        buf[n..n + 2].copy_from_slice(&[b'.', HEX[self.func as usize & 7]]);
+        // ASCII by construction.
+        f.write_str(std::str::from_utf8(&buf[..n + 2]).unwrap_or("?"))
     }
 }
 
@@ -234,38 +246,42 @@ pub fn scan(sys: &Dir, all: bool) -> Inventory {
     todo.sort_unstable();
     todo.dedup();
 
+    // Each candidate with a flag: skip it, it is a VF already listed.
+    let mut todo: Vec<(PciAddr, bool)> = todo.into_iter().map(|a| (a, false)).collect();
     let mut pfs: Vec<Pf> = Vec::new();
-    // Addresses already visited or known to be VFs, kept sorted.
-    let mut seen: Vec<PciAddr> = Vec::new();
-    let mut next = 0;
-    while next < todo.len() {
-        let addr = todo[next];
-        next += 1;
-        let Err(at) = seen.binary_search(&addr) else {
+    for i in 0..todo.len() {
+        let (addr, skip) = todo[i];
+        if skip {
             continue;
+        }
+        let (dir, mut pf) = match visit(&bus, addr, &netdevs) {
+            Some((dir, Function::Pf(pf))) => (dir, pf),
+            // A VF whose PF has no netdev: show the PF, which owns it. Had
+            // the PF been a candidate, it would have come first and listed
+            // this VF, so it is visited now, once.
+            Some((_, Function::Vf(Some(parent)))) => match visit(&bus, parent, &netdevs) {
+                Some((dir, Function::Pf(pf))) => (dir, pf),
+                _ => continue,
+            },
+            _ => continue,
         };
-        seen.insert(at, addr);
-        let Ok(dir) = bus.open_dir(&addr.name()) else {
-            continue; // gone since the netdev was listed
-        };
-        match read_function(&dir, addr, &netdevs) {
-            // A VF whose PF has no netdev: show the PF, which owns it. It
-            // is visited next (out of address order; PFs are inserted sorted).
-            Function::Vf(Some(parent)) => todo.insert(next, parent),
-            Function::Vf(None) => {}
-            Function::Pf(mut pf) => {
-                pf.vfs = read_vfs(&dir, net.as_ref(), &netdevs);
-                for vf in &pf.vfs {
-                    if let Err(at) = seen.binary_search(&vf.addr) {
-                        seen.insert(at, vf.addr);
-                    }
-                }
-                let at = pfs.partition_point(|p| p.addr < addr);
-                pfs.insert(at, *pf);
+        pf.vfs = read_vfs(&dir, net.as_ref(), &netdevs);
+        for vf in &pf.vfs {
+            if let Ok(j) = todo.binary_search_by_key(&vf.addr, |t| t.0) {
+                todo[j].1 = true;
             }
         }
+        let at = pfs.partition_point(|p| p.addr < pf.addr);
+        pfs.insert(at, *pf);
     }
     Inventory { pfs }
+}
+
+/// Opens and reads the function at `addr`, if it is still there.
+fn visit(bus: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Option<(Dir, Function)> {
+    let dir = bus.open_dir(&addr.name()).ok()?;
+    let f = read_function(&dir, addr, netdevs);
+    Some((dir, f))
 }
 
 /// Netdevs owned by PCI functions: `(function, name)`, sorted.
@@ -398,6 +414,11 @@ fn read_vfs(pf: &Dir, net: Option<&Dir>, netdevs: &[(PciAddr, IfName)]) -> Vec<V
             .link_name(virtfn_path(&mut path, index, "/driver"), &mut buf)
             .ok()
             .and_then(name);
+        // No driver, or no VF: a VF removed since the listing leaves a
+        // dangling link, through which not even `physfn` is found.
+        if driver.is_none() && !pf.exists(virtfn_path(&mut path, index, "/physfn")) {
+            continue;
+        }
         let iommu_group = iommu_group(pf, virtfn_path(&mut path, index, "/iommu_group"), &mut buf);
         let interface = interfaces_of(netdevs, addr).next().cloned();
         let mac = match (&interface, net) {

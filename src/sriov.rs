@@ -95,17 +95,42 @@ pub struct Outcome {
     pub unbound: u32,
 }
 
-/// Reads the PF's counts and makes it have `target` VFs.
-pub fn set(pf: &PfDev, target: u32, deadline: &Deadline) -> Result<Outcome> {
+/// Refuses what the kernel would refuse, reading only what no other vfnet
+/// changes: more VFs than `sriov_totalvfs`, or VFs while no driver is bound
+/// (the kernel's ENOENT). Callers run it before taking the state lock, to
+/// fail early and change nothing; `set` runs it again under the lock.
+pub fn check_pf(pf: &PfDev, target: u32) -> Result<u32> {
     let label = pf.label();
-    let read = |attr: &str| {
-        pf.dir
-            .read_u32(attr)
-            .map_err(|e| Error::fail(format!("{label}: cannot read {attr}: {}", strerror(e))))
-    };
-    let total = read("sriov_totalvfs")?;
-    let current = read("sriov_numvfs")?;
-    let steps = plan(current, target, total).map_err(|e| plan_error(&label, e))?;
+    let total = read(pf, "sriov_totalvfs")?;
+    check(target, total).map_err(|e| plan_error(&label, e))?;
+    if target > 0 && !pf.dir.exists("driver") {
+        let ctx = Refused {
+            label: &label,
+            addr: pf.addr,
+            dev: &dev_arg(pf),
+            driver: None,
+            total,
+        };
+        return Err(write_error(&ctx, target, Errno::ENOENT));
+    }
+    Ok(total)
+}
+
+fn read(pf: &PfDev, attr: &str) -> Result<u32> {
+    pf.dir.read_u32(attr).map_err(|e| {
+        Error::fail(format!(
+            "{}: cannot read {attr}: {}",
+            pf.label(),
+            strerror(e)
+        ))
+    })
+}
+
+/// Makes the PF have `target` VFs. The caller holds the state lock.
+pub fn set(pf: &PfDev, target: u32, deadline: &Deadline) -> Result<Outcome> {
+    let total = check_pf(pf, target)?;
+    let current = read(pf, "sriov_numvfs")?;
+    let steps = plan(current, target, total).map_err(|e| plan_error(&pf.label(), e))?;
     execute(pf, &steps, current, total, deadline)
 }
 
@@ -126,9 +151,18 @@ pub fn execute(
             Step::Write(n) => {
                 let mut text = heapless::String::<8>::new();
                 let _ = core::fmt::write(&mut text, format_args!("{n}\n"));
-                pf.dir
-                    .write("sriov_numvfs", text.as_bytes())
-                    .map_err(|e| write_error(&label, pf.addr, &dev_arg(pf), n, total, e))?;
+                pf.dir.write("sriov_numvfs", text.as_bytes()).map_err(|e| {
+                    let mut buf = [0u8; 256];
+                    let driver = pf.dir.link_name("driver", &mut buf).ok();
+                    let ctx = Refused {
+                        label: &label,
+                        addr: pf.addr,
+                        dev: &dev_arg(pf),
+                        driver,
+                        total,
+                    };
+                    write_error(&ctx, n, e)
+                })?;
             }
             Step::WaitGone => {
                 let left = until(deadline, || {
@@ -214,10 +248,29 @@ fn wait_ready(pf: &PfDev, n: u32, deadline: &Deadline) -> Result<u32> {
     })
 }
 
+/// What the advice for a refused write needs to know about the PF.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused<'a> {
+    /// How messages name the PF.
+    pub label: &'a str,
+    pub addr: PciAddr,
+    /// How to name the PF on a command line.
+    pub dev: &'a str,
+    /// Its bound driver, if any.
+    pub driver: Option<&'a str>,
+    pub total: u32,
+}
+
 /// The kernel refused a write of `n` to `sriov_numvfs`: what it means and
 /// what to do, by errno (see SYSFS.md for when the kernel answers each).
-/// `dev` is how to name the PF on a command line.
-pub fn write_error(label: &str, addr: PciAddr, dev: &str, n: u32, total: u32, e: Errno) -> Error {
+pub fn write_error(ctx: &Refused, n: u32, e: Errno) -> Error {
+    let Refused {
+        label,
+        addr,
+        dev,
+        driver,
+        total,
+    } = *ctx;
     let msg = match e {
         Errno::ERANGE => format!(
             "{label}: the kernel refused {n} VFs: more than the device allows (at most {total})"
@@ -226,10 +279,16 @@ pub fn write_error(label: &str, addr: PciAddr, dev: &str, n: u32, total: u32, e:
             "{label}: the kernel refused to change the VF count while VFs exist (device busy); another program may \
              be changing them at the same time, or the driver cannot release them now: try again, or vfnet set {dev} 0 first"
         ),
-        Errno::ENOENT => format!(
-            "{label}: no driver is bound to the PF {addr}, and the kernel creates VFs only through the PF's driver: \
-             load or bind it first (modprobe the NIC's driver; vfnet list --all shows the PF without a driver)"
-        ),
+        Errno::ENOENT => match driver {
+            None => format!(
+                "{label}: no driver is bound to the PF {addr}, and the kernel creates VFs only through the PF's \
+                 driver: load or bind it first (modprobe the NIC's driver; vfnet list --all shows the PF)"
+            ),
+            Some(d) => format!(
+                "{label}: its driver {d} does not let the kernel change VFs through sriov_numvfs; such drivers \
+                 take the count as a module parameter (for mlx4_core: options mlx4_core num_vfs=N in /etc/modprobe.d)"
+            ),
+        },
         Errno::ENOMEM | Errno::ENOSPC => format!(
             "{label}: the kernel could not find PCI resources for {n} VFs ({}): the firmware did not reserve enough \
              bus numbers or MMIO space. Enable SR-IOV (and Above 4G Decoding / Resizable BAR) in the BIOS, or boot \
@@ -303,11 +362,21 @@ mod tests {
     #[test]
     fn kernel_errors_become_advice() {
         let addr = PciAddr::parse("0000:01:00.0").unwrap();
-        let advice = |e| write_error("eth0 (0000:01:00.0)", addr, "eth0", 4, 7, e).to_string();
+        let ctx = Refused {
+            label: "eth0 (0000:01:00.0)",
+            addr,
+            dev: "eth0",
+            driver: Some("igb"),
+            total: 7,
+        };
+        let advice = |e| write_error(&ctx, 4, e).to_string();
         let cases = [
             (Errno::ERANGE, "at most 7"),
             (Errno::EBUSY, "vfnet set eth0 0"),
-            (Errno::ENOENT, "no driver is bound to the PF 0000:01:00.0"),
+            (
+                Errno::ENOENT,
+                "its driver igb does not let the kernel change VFs",
+            ),
             (Errno::ENOMEM, "pci=realloc"),
             (Errno::ENOSPC, "Resizable BAR"),
             (Errno::EACCES, "run vfnet as root"),
@@ -320,5 +389,14 @@ mod tests {
             assert!(msg.starts_with("eth0 (0000:01:00.0): "), "{msg}");
             assert!(msg.contains(want), "{errno}: {msg}");
         }
+        let unbound = Refused {
+            driver: None,
+            ..ctx
+        };
+        let msg = write_error(&unbound, 4, Errno::ENOENT).to_string();
+        assert!(
+            msg.contains("no driver is bound to the PF 0000:01:00.0"),
+            "{msg}"
+        );
     }
 }

@@ -152,7 +152,9 @@ impl Dir {
     pub fn for_each_entry(&self, mut f: impl FnMut(&str)) -> Result<(), Errno> {
         // A fresh descriptor: the listing position belongs to the open file.
         let fd = openat(&self.fd, ".", dir_flags(), Mode::empty())?;
-        let mut buf = vec![0u8; 32 * 1024];
+        // On the stack: a heap buffer this size costs an mmap and a munmap
+        // per listing with musl's allocator.
+        let mut buf = [0u8; 16 * 1024];
         loop {
             // SAFETY: buf is valid for buf.len() bytes; the kernel writes
             // whole linux_dirent64 records into it.

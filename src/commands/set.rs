@@ -61,6 +61,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let root = g.root();
     let sys = pci::open_sys(&root)?;
     let pf = pci::resolve(&sys, &args.dev)?;
+    // Refuse what cannot be done before taking the lock (which may create
+    // its file): bad input changes nothing.
+    sriov::check_pf(&pf, args.count)?;
     let deadline = Deadline::after(args.timeout);
     let _lock = lock::state(&root, &g.config(&root), &deadline)?;
     let done = sriov::set(&pf, args.count, &deadline)?;
