@@ -1,0 +1,34 @@
+//! Test support for vfnet: fake sysfs trees and a fake kernel, so integration
+//! tests run without root or SR-IOV hardware. Use it from a test with `mod support;`.
+//!
+//! - `spec`: machines as plain data (`Machine`, `PciFn`, `Sriov`, `NetDev`, ...).
+//! - `machines`: the machine profiles (`x550t()`, `igb_qemu()`, `many(8, 128)`, ...).
+//! - `pciids`: pci.ids names and the excerpt each machine ships.
+//! - `layout`: how every sysfs file and link is written (SYSFS.md's layout).
+//! - `tree`: `Tree::build(&machine)` and the mutators tests use.
+//! - `kernel`: `FakeKernel`, which reacts to `sriov_numvfs` writes like the kernel.
+//!
+//! ```ignore
+//! let tree = Tree::build(&igb_qemu());
+//! let kernel = FakeKernel::start(&tree, KernelOpts::default());
+//! // run `vfnet --root tree.root() set eth0 3` ...
+//! assert!(kernel.wait_idle(Duration::from_secs(5)));
+//! assert_eq!(kernel.violations(), []);
+//! ```
+#![allow(dead_code, unused_imports)]
+
+pub mod kernel;
+pub mod layout;
+pub mod machines;
+pub mod pciids;
+#[cfg(test)] // runs the binary: integration tests only, not examples/mktree
+pub mod run;
+pub mod spec;
+pub mod tree;
+
+pub use kernel::{FakeKernel, KernelOpts, Stuck, Violation};
+pub use machines::*;
+#[cfg(test)]
+pub use run::{Run, golden, vfnet};
+pub use spec::*;
+pub use tree::{Entry, Tree, diff, snapshot};

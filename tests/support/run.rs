@@ -1,0 +1,133 @@
+//! Running the vfnet binary against a tree, and golden files.
+//!
+//! `vfnet(root, args)` runs the binary built by cargo for this test with
+//! `--root root`, a clean environment for vfnet's own variables, and a fixed
+//! `COLUMNS`, and returns its exit status and output. `golden(name, text)`
+//! compares `text` with `tests/golden/NAME`; run with `UPDATE_GOLDEN=1` to
+//! rewrite the files, then review the diff like code.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// What a vfnet run did.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit status, showing the output when it differs.
+    #[track_caller]
+    pub fn code(&self, want: i32) -> &Self {
+        assert_eq!(
+            self.code, want,
+            "exit status; stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Asserts stderr is exactly one line containing `want`.
+    #[track_caller]
+    pub fn one_error(&self, want: &str) -> &Self {
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "want one line on stderr, got:\n{}",
+            self.stderr
+        );
+        assert!(self.stderr.starts_with("vfnet: "), "{}", self.stderr);
+        assert!(
+            self.stderr.contains(want),
+            "stderr lacks {want:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn out_has(&self, want: &str) -> &Self {
+        assert!(
+            self.stdout.contains(want),
+            "stdout lacks {want:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn err_has(&self, want: &str) -> &Self {
+        assert!(
+            self.stderr.contains(want),
+            "stderr lacks {want:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_vfnet"))
+}
+
+/// A vfnet command on `root`, environment cleaned of vfnet's variables.
+pub fn command(root: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(bin());
+    c.arg("--root").arg(root).args(args);
+    c.env_remove("VFNET_ROOT")
+        .env_remove("VFNET_CONFIG")
+        .env("COLUMNS", "250");
+    c.stdin(Stdio::null());
+    c
+}
+
+/// Runs vfnet on `root` with `args`.
+pub fn vfnet(root: &Path, args: &[&str]) -> Run {
+    output(command(root, args))
+}
+
+/// Runs a prepared command.
+pub fn output(mut c: Command) -> Run {
+    let out = c.output().expect("run vfnet");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// Compares `actual` with the golden file `tests/golden/NAME`.
+#[track_caller]
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
+    if want != actual {
+        let first = want.lines().zip(actual.lines()).position(|(a, b)| a != b);
+        panic!(
+            "{} differs from the output (first differing line: {:?}); run with UPDATE_GOLDEN=1 \
+             and review the diff.\n--- golden\n{want}\n--- actual\n{actual}",
+            path.display(),
+            first.map(|i| i + 1)
+        );
+    }
+}
+
+/// Whether this test runs as root (then other uids can be tried).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
