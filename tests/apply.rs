@@ -1,0 +1,162 @@
+//! `vfnet apply`: the live state follows the config file, entry by entry;
+//! a bad entry is reported and the others still apply.
+
+mod support;
+
+use std::time::Duration;
+use support::*;
+
+fn write_conf(tree: &Tree, text: &str) {
+    std::fs::write(tree.path("etc/vfnet/vfnet.conf"), text).unwrap();
+}
+
+#[test]
+fn persisted_counts_come_back_after_set_0() {
+    let tree = Tree::build(&x550t());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    vfnet(tree.root(), &["persist", "enp1s0f1", "3"]).code(0);
+    vfnet(tree.root(), &["set", "enp1s0f0", "0"]).code(0);
+    let r = vfnet(tree.root(), &["apply"]);
+    r.code(0)
+        .out_has("enp1s0f0 (0000:01:00.0): 0 -> 4 VFs in ")
+        .out_has("enp1s0f1 (0000:01:00.1): 0 -> 3 VFs in ");
+    assert_eq!(r.stderr, "");
+    assert_eq!(tree.vfs("0000:01:00.0").len(), 4);
+    assert_eq!(tree.vfs("0000:01:00.1").len(), 3);
+    // A second apply finds everything right and writes nothing.
+    let n = k.writes().len();
+    vfnet(tree.root(), &["apply"])
+        .code(0)
+        .out_has("enp1s0f0 (0000:01:00.0): 4 VFs, as configured.");
+    assert_eq!(k.writes().len(), n);
+    assert_eq!(k.violations(), []);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let tree = Tree::build(&x550t());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    write_conf(&tree, "0000:01:00.0=4\nenp1s0f1=2\n");
+    let before = snapshot(tree.root());
+    let r = vfnet(tree.root(), &["apply", "--dry-run"]);
+    r.code(0);
+    assert_eq!(
+        r.stdout,
+        "enp1s0f0 (0000:01:00.0): 4 VFs, as configured.\nenp1s0f1 (0000:01:00.1): would change 0 -> 2 VFs.\n"
+    );
+    assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
+    assert!(k.writes().is_empty());
+}
+
+#[test]
+fn bad_entries_are_reported_and_the_good_one_still_applies() {
+    let tree = Tree::build(&x550t());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    write_conf(
+        &tree,
+        "# mixed\nthis line is broken\neth9=2\nenp1s0f1=2\nenp1s0f0v0=1\n0000:01:00.0=99\n",
+    );
+    let r = vfnet(tree.root(), &["apply"]);
+    r.code(1).out_has("enp1s0f1 (0000:01:00.1): 0 -> 2 VFs in ");
+    let conf = tree.path("etc/vfnet/vfnet.conf");
+    let errors: Vec<&str> = r.stderr.lines().collect();
+    let want = [
+        format!("vfnet: {}:2: expected KEY=N", conf.display()),
+        format!(
+            "vfnet: {}:3: no network interface eth9 on this system now",
+            conf.display()
+        ),
+        format!(
+            "vfnet: {}:5: enp1s0f0v0 is VF 0 of enp1s0f0 (0000:01:00.0): VF counts are set on PFs",
+            conf.display()
+        ),
+        format!(
+            "vfnet: {}:6: enp1s0f0 (0000:01:00.0): 99 VFs is more than the device allows (at most 63)",
+            conf.display()
+        ),
+        "vfnet: 4 of 5 config entries failed; the others were applied".to_string(),
+    ];
+    assert_eq!(errors.len(), want.len(), "{}", r.stderr);
+    for (got, want) in errors.iter().zip(&want) {
+        assert!(
+            got.starts_with(want.as_str()),
+            "\n got: {got}\nwant: {want}"
+        );
+    }
+    assert_eq!(tree.vfs("0000:01:00.1").len(), 2);
+    assert_eq!(
+        tree.vfs("0000:01:00.0").len(),
+        4,
+        "the over-total entry left the PF alone"
+    );
+    assert_eq!(k.violations(), []);
+}
+
+#[test]
+fn a_device_that_fails_in_the_kernel_does_not_stop_the_others() {
+    // The ConnectX-3's driver cannot change VFs through sysfs: the real
+    // kernel answers ENOENT; the fake one records that and changes nothing,
+    // so vfnet sees VFs that never go and gives up at its deadline.
+    let tree = Tree::build(&workstation());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    write_conf(&tree, "0000:03:00.0=2\n0000:01:00.1=3\n");
+    let r = vfnet(tree.root(), &["apply", "--timeout", "0.5"]);
+    r.code(1)
+        .err_has(":1: enp3s0 (0000:03:00.0): timed out after 0.50 s waiting for the kernel to remove the VFs")
+        .err_has("1 of 2 config entries failed; the others were applied")
+        .out_has("enp1s0f1 (0000:01:00.1): 0 -> 3 VFs");
+    assert_eq!(tree.vfs("0000:01:00.1").len(), 3);
+    let v = k.violations();
+    assert_eq!(v.len(), 1);
+    assert_eq!(
+        (v[0].pf.as_str(), v[0].errno),
+        ("0000:03:00.0", nix::errno::Errno::ENOENT)
+    );
+}
+
+#[test]
+fn no_config_file_is_nothing_to_apply() {
+    let tree = Tree::build(&igb_qemu());
+    vfnet(tree.root(), &["apply"])
+        .code(0)
+        .out_has("No config file at ");
+}
+
+#[test]
+fn the_original_tools_file_is_applied() {
+    let tree = Tree::build(&igb_qemu());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(tree.path("etc/vfnet/vf.config"), "eth0:2\n").unwrap();
+    vfnet(tree.root(), &["apply"])
+        .code(0)
+        .out_has("eth0 (0000:01:00.0): 0 -> 2 VFs");
+    assert!(k.wait_idle(Duration::from_secs(5)));
+    assert_eq!(tree.vfs("0000:01:00.0").len(), 2);
+}
+
+#[test]
+fn apply_takes_the_state_lock() {
+    let tree = Tree::build(&igb_qemu());
+    std::fs::create_dir(tree.path("run")).unwrap();
+    std::fs::create_dir(tree.path("run/vfnet")).unwrap();
+    let _k = FakeKernel::start(&tree, KernelOpts::default());
+    write_conf_dir(&tree, "eth0=1\n");
+    // Hold the lock as another vfnet would.
+    let f = std::fs::File::create(tree.path("run/vfnet/lock")).unwrap();
+    let held = nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive).unwrap();
+    vfnet(tree.root(), &["apply", "--timeout", "0.3"])
+        .code(1)
+        .err_has("vfnet: waiting for another vfnet to finish")
+        .err_has("held the lock")
+        .err_has("nothing was changed");
+    assert!(tree.vfs("0000:01:00.0").is_empty());
+    drop(held);
+    vfnet(tree.root(), &["apply"]).code(0);
+    assert_eq!(tree.vfs("0000:01:00.0").len(), 1);
+}
+
+fn write_conf_dir(tree: &Tree, text: &str) {
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    write_conf(tree, text);
+}
