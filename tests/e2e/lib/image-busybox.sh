@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # the IMAGE_* variables are read by run.sh
+# image-busybox.sh: the default guest image, sourced by run.sh.
+#
+# An image is a function image_<name> that builds what one boot needs and sets:
+#   IMAGE_KERNEL   the kernel to boot (-kernel)
+#   IMAGE_INITRD   a newc cpio (uncompressed); run.sh appends the boot's plan to it
+#   IMAGE_APPEND   extra kernel command line
+#   IMAGE_QEMU     extra QEMU arguments (array), e.g. a disk for a real root
+# A scenario picks its image with a `# e2e-image: NAME` header line; later
+# images (an initramfs-tools hook booted for real, a debootstrap systemd root,
+# OpenRC) add a file like this one.
+#
+# busybox: a single initramfs holding busybox, the kernel modules, vfnet at
+# /usr/sbin/vfnet, the e2e helper, a pci.ids excerpt, the guest library and
+# every scenario.  Its /init runs the scenarios listed in /e2e/plan.
+
+image_busybox() {
+  local r=$BUILD/busybox-root a
+  rm -rf "$r"
+  mkdir -p "$r"/{bin,dev,proc,sys,tmp,run,etc,root,usr/bin,usr/sbin,usr/share/misc,lib/modules,e2e/scenarios}
+  ln -s bin "$r/sbin"
+
+  cp "$BUSYBOX" "$r/bin/busybox"
+  for a in $("$BUSYBOX" --list); do
+    [ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"
+  # /dev/console for the kernel's initial console (needs root; /init
+  # re-opens the console from devtmpfs anyway)
+  mknod -m 600 "$r/dev/console" c 5 1 2>/dev/null || true
+  echo 'root:x:0:' > "$r/etc/group"
+
+  # kernel modules, decompressed, and the order /init loads them in
+  cp "$KERNEL_DIR"/modules/* "$r/lib/modules/"
+
+  install -m 0755 "$VFNET_BIN" "$r/usr/sbin/vfnet"
+  install -m 0755 "$BUILD/e2e-helper" "$r/usr/bin/e2e-helper"
+  install -m 0644 "$E2E_DIR/guest/pci.ids" "$r/usr/share/misc/pci.ids"
+
+  install -m 0755 "$E2E_DIR/guest/init" "$r/init"
+  install -m 0755 "$E2E_DIR/guest/runner.sh" "$r/e2e/runner.sh"
+  install -m 0644 "$E2E_DIR/guest/lib.sh" "$E2E_DIR/guest/json.awk" "$r/e2e/"
+  install -m 0644 "$E2E_DIR"/scenarios/*.sh "$r/e2e/scenarios/"
+
+  IMAGE_INITRD=$BUILD/busybox.cpio
+  cpio_dir "$r" > "$IMAGE_INITRD"
+  IMAGE_KERNEL=$KERNEL_DIR/vmlinuz
+  IMAGE_APPEND=
+  IMAGE_QEMU=()
+}
