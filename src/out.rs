@@ -42,3 +42,8 @@ pub fn width() -> Option<usize> {
 pub fn is_tty() -> bool {
     nix::unistd::isatty(std::io::stdout()).unwrap_or(false)
 }
+
+/// `1 VF`, `4 VFs`.
+pub fn vfs(n: u32) -> String {
+    format!("{n} VF{}", if n == 1 { "" } else { "s" })
+}

@@ -215,7 +215,7 @@ fn vfs_no_driver_claims_are_waited_for_briefly_then_reported() {
     let _k = FakeKernel::start(&tree, KernelOpts::default().stuck(Stuck::NoDrivers));
     let start = Instant::now();
     let r = vfnet(tree.root(), &["set", "eth0", "2"]);
-    r.code(0).out_has("note: 2 VFs have no driver yet");
+    r.code(0).out_has("note: 2 VFs without a driver yet");
     assert!(
         start.elapsed() < Duration::from_secs(10),
         "{:?}",

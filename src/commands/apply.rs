@@ -173,8 +173,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         match action {
             Action::Keep { pf, count, .. } => {
                 out::print(&format!(
-                    "{}: {count} VFs, as configured.\n",
-                    inv.pfs[*pf].label()
+                    "{}: {}, as configured.\n",
+                    inv.pfs[*pf].label(),
+                    out::vfs(*count)
                 ));
             }
             Action::Set { pf, from, to, .. } if args.dry_run => {

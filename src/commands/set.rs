@@ -70,8 +70,8 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let label = pf.label();
     if done.from == done.to {
         out::print(&format!(
-            "{label} already has {} VFs: nothing to do.\n",
-            done.to
+            "{label} already has {}: nothing to do.\n",
+            out::vfs(done.to)
         ));
         return Ok(());
     }
@@ -90,8 +90,8 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     }
     if done.unbound > 0 {
         text.push_str(&format!(
-            "\nnote: {} VFs have no driver yet (is the VF driver module available?); they exist and can be bound later.\n",
-            done.unbound
+            "\nnote: {} without a driver yet (is the VF driver module available?); they exist and can be bound later.\n",
+            out::vfs(done.unbound)
         ));
     }
     out::print(&text);
