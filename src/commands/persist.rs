@@ -124,7 +124,11 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         } else {
             "already recorded"
         };
-        text.push_str(&format!("{}: {} {verb} in {file}\n", r.label, out::vfs(r.count)));
+        text.push_str(&format!(
+            "{}: {} {verb} in {file}\n",
+            r.label,
+            out::vfs(r.count)
+        ));
     }
     out::print(&text);
     Ok(())
