@@ -23,18 +23,6 @@ impl Mac {
         }
         Some(Mac(mac))
     }
-
-    pub fn is_zero(&self) -> bool {
-        self.0 == [0; 6]
-    }
-
-    pub fn is_multicast(&self) -> bool {
-        self.0[0] & 1 == 1
-    }
-
-    pub fn is_local(&self) -> bool {
-        self.0[0] & 2 == 2
-    }
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -60,10 +48,6 @@ mod tests {
     fn parses_and_prints_lowercase() {
         let m = Mac::parse(b"52:54:00:AB:cd:EF\n").unwrap();
         assert_eq!(m.to_string(), "52:54:00:ab:cd:ef");
-        assert!(!m.is_multicast());
-        assert!(Mac::parse(b"00:00:00:00:00:00").unwrap().is_zero());
-        assert!(Mac::parse(b"03:00:00:00:00:00").unwrap().is_multicast());
-        assert!(Mac::parse(b"02:00:00:00:00:00").unwrap().is_local());
     }
 
     #[test]

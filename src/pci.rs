@@ -71,11 +71,6 @@ impl PciAddr {
         let _ = fmt::write(&mut s, format_args!("{self}"));
         s
     }
-
-    /// The routing ID (bus, device, function) the SR-IOV offsets apply to.
-    pub fn rid(&self) -> u16 {
-        (self.bus as u16) << 8 | (self.dev as u16) << 3 | self.func as u16
-    }
 }
 
 impl fmt::Display for PciAddr {
@@ -588,7 +583,6 @@ mod tests {
         );
         assert_eq!(a("01:10.2").to_string(), "0000:01:10.2");
         assert_eq!(a("10000:e1:1F.7").to_string(), "10000:e1:1f.7");
-        assert_eq!(a("0000:01:10.6").rid(), 0x0186);
         for bad in [
             "",
             "0000:01:00",

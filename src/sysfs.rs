@@ -17,9 +17,7 @@ use nix::errno::Errno;
 use nix::fcntl::{OFlag, openat};
 use nix::libc;
 use nix::sys::stat::Mode;
-use std::ffi::OsStr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 /// The root override: `/` on a live system, a fake tree in tests.
@@ -36,11 +34,6 @@ impl Root {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("/"));
         Root { base }
-    }
-
-    /// True when vfnet works on the live system rather than a tree.
-    pub fn is_live(&self) -> bool {
-        self.base == Path::new("/")
     }
 
     /// The path of the system path `abs` (e.g. `/etc/vfnet`) under the root.
@@ -77,11 +70,6 @@ impl Dir {
     pub fn open_dir(&self, name: &str) -> Result<Dir, Errno> {
         let fd = openat(&self.fd, name, dir_flags(), Mode::empty())?;
         Ok(Dir { fd })
-    }
-
-    /// Borrows the descriptor for `*at` calls made elsewhere.
-    pub fn fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
     }
 
     /// Reads a small attribute with one `read`, without the trailing newline.
@@ -269,11 +257,6 @@ pub fn parse_hex_u16(v: &[u8]) -> Option<u16> {
     u16::from_str_radix(s, 16).ok()
 }
 
-/// Bytes as a `str` for messages; non-UTF-8 bytes become `?`.
-pub fn lossy(v: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(v)
-}
-
 /// A path for messages and `Device Path` columns: `/sys/...` as the kernel
 /// names it, without the root override prefix.
 pub fn display_path(parts: &[&str]) -> String {
@@ -283,11 +266,6 @@ pub fn display_path(parts: &[&str]) -> String {
         s.push_str(p.trim_matches('/'));
     }
     s
-}
-
-/// `OsStr` → `&str`, for arguments that must be text.
-pub fn os_to_str(s: &OsStr) -> Option<&str> {
-    std::str::from_utf8(s.as_bytes()).ok()
 }
 
 #[cfg(test)]
@@ -335,7 +313,6 @@ mod tests {
             r.join("/sys/class/net"),
             PathBuf::from("/tmp/tree/sys/class/net")
         );
-        assert!(!r.is_live());
         assert_eq!(
             display_path(&["sys/class/net", "eth0"]),
             "/sys/class/net/eth0"

@@ -22,10 +22,6 @@ impl Deadline {
         }
     }
 
-    pub fn expired(&self) -> bool {
-        Instant::now() >= self.end
-    }
-
     pub fn remaining(&self) -> Duration {
         self.end.saturating_duration_since(Instant::now())
     }
