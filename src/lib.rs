@@ -21,4 +21,5 @@ pub mod render;
 pub mod sriov;
 pub mod sysfs;
 pub mod table;
+pub mod uevent;
 pub mod wait;

@@ -53,10 +53,10 @@ pub fn exclusive(path: &Path, deadline: Option<&Deadline>) -> Result<Lock> {
             Err((f, Errno::EWOULDBLOCK)) => {
                 fd = Some(f);
                 if !told {
-                    eprintln!(
-                        "vfnet: waiting for another vfnet to finish (lock {})",
+                    crate::out::error(format_args!(
+                        "waiting for another vfnet to finish (lock {})",
                         path.display()
-                    );
+                    ));
                     told = true;
                 }
                 None

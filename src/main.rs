@@ -21,7 +21,7 @@ fn main() {
         }
     });
     if let Err(e) = result {
-        eprintln!("vfnet: {e}");
+        vfnet::out::error(&e);
         std::process::exit(e.exit_code());
     }
 }

@@ -4,10 +4,18 @@ use std::os::fd::AsRawFd;
 
 /// Writes `s` to stdout. A closed pipe (`vfnet | head`) is not an error.
 pub fn print(s: &str) {
-    let stdout = std::io::stdout();
-    let mut rest = s.as_bytes();
+    write_all(std::io::stdout(), s.as_bytes());
+}
+
+/// Writes `vfnet: MSG` as one line on stderr, in one write: a line sent to
+/// /dev/kmsg or a log pipe stays one record.
+pub fn error(msg: impl std::fmt::Display) {
+    write_all(std::io::stderr(), format!("vfnet: {msg}\n").as_bytes());
+}
+
+fn write_all(fd: impl std::os::fd::AsFd, mut rest: &[u8]) {
     while !rest.is_empty() {
-        match nix::unistd::write(&stdout, rest) {
+        match nix::unistd::write(&fd, rest) {
             Ok(n) => rest = &rest[n..],
             Err(nix::errno::Errno::EINTR) => {}
             Err(_) => return,

@@ -471,6 +471,16 @@ impl fmt::Display for DevKey {
     }
 }
 
+/// Whether the device `key` names is there with a driver bound: what a PF
+/// needs before its VFs can be created. For an interface name, its netdev
+/// exists (a netdev only exists while its driver is bound).
+pub fn ready(sys: &Dir, key: &DevKey) -> bool {
+    match key {
+        DevKey::Pci(a) => sys.exists(&format!("bus/pci/devices/{}/driver", a.name())),
+        DevKey::Name(n) => sys.exists(&format!("class/net/{n}")),
+    }
+}
+
 /// An SR-IOV capable PF opened for changes: its PCI directory and names.
 #[derive(Debug)]
 pub struct PfDev {

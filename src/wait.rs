@@ -39,7 +39,20 @@ impl Deadline {
 
 /// Calls `poll` until it returns `Some`, with backoff; `None` at the deadline
 /// (after one last poll, so a result that arrived at the last moment counts).
-pub fn until<T>(deadline: &Deadline, mut poll: impl FnMut() -> Option<T>) -> Option<T> {
+pub fn until<T>(deadline: &Deadline, poll: impl FnMut() -> Option<T>) -> Option<T> {
+    until_woken(deadline, MAX_PAUSE, std::thread::sleep, poll)
+}
+
+const MAX_PAUSE: Duration = Duration::from_millis(100);
+
+/// [`until`] with another way to pause: `sleep` may return early (when a
+/// uevent arrives), and pauses grow up to `max_pause`.
+pub fn until_woken<T>(
+    deadline: &Deadline,
+    max_pause: Duration,
+    mut sleep: impl FnMut(Duration),
+    mut poll: impl FnMut() -> Option<T>,
+) -> Option<T> {
     let mut pause = Duration::from_millis(2);
     loop {
         if let Some(v) = poll() {
@@ -49,8 +62,8 @@ pub fn until<T>(deadline: &Deadline, mut poll: impl FnMut() -> Option<T>) -> Opt
         if left.is_zero() {
             return None;
         }
-        std::thread::sleep(pause.min(left));
-        pause = (pause * 2).min(Duration::from_millis(100));
+        sleep(pause.min(left));
+        pause = (pause * 2).min(max_pause);
     }
 }
 

@@ -160,3 +160,65 @@ fn write_conf_dir(tree: &Tree, text: &str) {
     std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
     write_conf(tree, text);
 }
+
+#[test]
+fn wait_lets_a_late_driver_bind_then_applies() {
+    let tree = Tree::build(&x550t());
+    tree.unbind_pf("0000:01:00.1");
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    write_conf(&tree, "0000:01:00.1=2\n0000:01:00.0=4\n");
+    let child = support::run::command(tree.root(), &["apply", "--wait", "10"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    tree.bind_pf("0000:01:00.1");
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "one line per action:\n{stdout}");
+    assert!(
+        lines[0].starts_with("0000:01:00.1: appeared after 0."),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("enp1s0f1 (0000:01:00.1): 0 -> 2 VFs in "),
+        "{stdout}"
+    );
+    assert_eq!(lines[2], "enp1s0f0 (0000:01:00.0): 4 VFs, as configured.");
+    assert_eq!(tree.vfs("0000:01:00.1").len(), 2);
+    assert_eq!(k.violations(), []);
+}
+
+#[test]
+fn a_pf_that_never_appears_is_reported_and_the_rest_applies() {
+    let tree = Tree::build(&x550t());
+    tree.unbind_pf("0000:01:00.1");
+    let _k = FakeKernel::start(&tree, KernelOpts::default());
+    write_conf(&tree, "enp1s0f1=2\n0000:01:00.0=1\n");
+    let start = std::time::Instant::now();
+    let r = vfnet(tree.root(), &["apply", "--wait", "0.5", "--quiet"]);
+    r.code(1)
+        .err_has(":1: no network interface enp1s0f1 on this system now (waited 0.50 s for it)")
+        .err_has("1 of 2 config entries failed; the others were applied");
+    assert_eq!(r.stdout, "", "--quiet prints errors only");
+    assert_eq!(r.stderr.lines().count(), 2);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(tree.vfs("0000:01:00.0").len(), 1);
+}
+
+#[test]
+fn wait_returns_at_once_when_everything_is_there() {
+    let tree = Tree::build(&x550t());
+    let start = std::time::Instant::now();
+    vfnet(tree.root(), &["apply", "--wait", "30"])
+        .code(0)
+        .out_has("4 VFs, as configured.");
+    assert!(start.elapsed() < Duration::from_secs(2));
+}

@@ -8,36 +8,50 @@ use crate::cli::{self, Command, Globals};
 use crate::config::{self, Config, Line, Source};
 use crate::error::{Error, Result};
 use crate::pci::{self, DevKey, Inventory};
-use crate::wait::{Deadline, secs};
+use crate::sysfs::Dir;
+use crate::uevent::Uevents;
+use crate::wait::{Deadline, secs, until_woken};
 use crate::{lock, out, sriov};
 use lexopt::prelude::*;
 use std::time::Duration;
 
 pub const USAGE: &str = "\
-Usage: vfnet apply [--dry-run] [--timeout SECS]
+Usage: vfnet apply [--dry-run] [--wait SECS] [--timeout SECS] [--quiet]
 
 Make the live VF counts match the config file, entry by entry: entries that
 already match are left alone, the others are set as vfnet set does. A bad
 entry (a line that does not parse, an unknown device, a count over the
 device's total, a kernel error) is reported and the other entries still
-apply; the exit status is then 1. Boot services run this.
+apply; the exit status is then 1. Boot services run this, with --wait.
+
+Prints one line per action: the device, what changed, how long it took.
 
 Options:
   -n, --dry-run        print what would change and change nothing
+  -w, --wait SECS      first wait up to SECS for every configured PF to appear
+                       with its driver (at boot, drivers bind while apply
+                       starts); PFs still missing then are reported, the
+                       others applied
   -t, --timeout SECS   per entry, give up waiting for the kernel after SECS
                        (default 30)
+  -q, --quiet          print errors only
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     pub dry_run: bool,
     pub timeout: Duration,
+    /// How long to wait for configured PFs to appear; `None`: not at all.
+    pub wait: Option<Duration>,
+    pub quiet: bool,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
     let mut args = Args {
         dry_run: false,
         timeout: super::set::DEFAULT_TIMEOUT,
+        wait: None,
+        quiet: false,
     };
     while let Some(arg) = p.next()? {
         if let Some(opt) = Globals::option(&arg) {
@@ -48,6 +62,8 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
             Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Short('n') | Long("dry-run") => args.dry_run = true,
             Short('t') | Long("timeout") => args.timeout = cli::timeout("apply", p.value()?)?,
+            Short('w') | Long("wait") => args.wait = Some(cli::timeout("apply", p.value()?)?),
+            Short('q') | Long("quiet") => args.quiet = true,
             _ => return Err(cli::unexpected("apply", arg)),
         }
     }
@@ -152,12 +168,27 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let sys = pci::open_sys(&root)?;
     let path = g.config(&root);
     let cfg = config::load(&root, &path)?;
+    let say = |line: String| {
+        if !args.quiet {
+            out::print(&line);
+        }
+    };
     if cfg.source == Source::Missing {
-        out::print(&format!(
+        say(format!(
             "No config file at {}: nothing to apply.\n",
             path.display()
         ));
         return Ok(());
+    }
+    let mut missing = Vec::new();
+    if let Some(wait) = args.wait {
+        let keys: Vec<&DevKey> = cfg.entries().map(|e| e.key).collect();
+        for (key, took) in wait_for(&sys, &keys, wait) {
+            match took {
+                Some(t) => say(format!("{key}: appeared after {}.\n", secs(t))),
+                None => missing.push(key.clone()),
+            }
+        }
     }
     let inv = pci::scan(&sys, true);
     let actions = plan(&cfg, &inv);
@@ -169,17 +200,27 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     };
 
     let mut failed = 0;
+    let mut fail = |line: usize, error: &dyn std::fmt::Display| {
+        failed += 1;
+        let waited = match (&cfg.lines[line - 1], args.wait) {
+            (Line::Count { key, .. }, Some(w)) if missing.contains(key) => {
+                format!(" (waited {} for it)", secs(w))
+            }
+            _ => String::new(),
+        };
+        out::error(format_args!("{where_}:{line}: {error}{waited}"));
+    };
     for action in &actions {
         match action {
             Action::Keep { pf, count, .. } => {
-                out::print(&format!(
+                say(format!(
                     "{}: {}, as configured.\n",
                     inv.pfs[*pf].label(),
                     out::vfs(*count)
                 ));
             }
             Action::Set { pf, from, to, .. } if args.dry_run => {
-                out::print(&format!(
+                say(format!(
                     "{}: would change {from} -> {to} VFs.\n",
                     inv.pfs[*pf].label()
                 ));
@@ -188,23 +229,17 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                 let result = pci::resolve(&sys, &DevKey::Pci(inv.pfs[*pf].addr))
                     .and_then(|dev| sriov::set(&dev, *to, &Deadline::after(args.timeout)));
                 match result {
-                    Ok(done) => out::print(&format!(
+                    Ok(done) => say(format!(
                         "{}: {} -> {} VFs in {}.\n",
                         inv.pfs[*pf].label(),
                         done.from,
                         done.to,
                         secs(done.took)
                     )),
-                    Err(e) => {
-                        failed += 1;
-                        eprintln!("vfnet: {where_}:{line}: {e}");
-                    }
+                    Err(e) => fail(*line, &e),
                 }
             }
-            Action::Fail { line, error } => {
-                failed += 1;
-                eprintln!("vfnet: {where_}:{line}: {error}");
-            }
+            Action::Fail { line, error } => fail(*line, error),
         }
     }
     if failed > 0 {
@@ -223,6 +258,46 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Waits up to `wait` for each key's device to be there with its driver
+/// (see [`pci::ready`]), woken by kernel uevents, polling as a fallback.
+/// Returns each key that was not there at first, with how long it took to
+/// appear, or `None` if it never did.
+fn wait_for<'k>(
+    sys: &Dir,
+    keys: &[&'k DevKey],
+    wait: Duration,
+) -> Vec<(&'k DevKey, Option<Duration>)> {
+    let deadline = Deadline::after(wait);
+    let mut late: Vec<(&DevKey, Option<Duration>)> = keys
+        .iter()
+        .filter(|k| !pci::ready(sys, k))
+        .map(|k| (*k, None))
+        .collect();
+    if late.is_empty() {
+        return late;
+    }
+    let events = Uevents::open();
+    let max_pause = if events.active() {
+        Duration::from_millis(500)
+    } else {
+        Duration::from_millis(100)
+    };
+    until_woken(
+        &deadline,
+        max_pause,
+        |d| events.sleep(d),
+        || {
+            for (key, took) in late.iter_mut().filter(|(_, t)| t.is_none()) {
+                if pci::ready(sys, key) {
+                    *took = Some(deadline.elapsed());
+                }
+            }
+            late.iter().all(|(_, t)| t.is_some()).then_some(())
+        },
+    );
+    late
 }
 
 #[cfg(test)]

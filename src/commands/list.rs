@@ -49,13 +49,13 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     match config::load(&root, &g.config(&root)) {
         Ok(cfg) => {
             for e in cfg.errors() {
-                eprintln!("vfnet: warning: {e}");
+                out::error(format_args!("warning: {e}"));
             }
             for pf in &mut inv.pfs {
                 pf.configured = cfg.find(pf.addr, &pf.interfaces).map(|e| e.count);
             }
         }
-        Err(e) => eprintln!("vfnet: warning: {e}"),
+        Err(e) => out::error(format_args!("warning: {e}")),
     }
     out::print(&if args.json {
         render::json(&inv)
