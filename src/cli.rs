@@ -2,7 +2,7 @@
 //! each command's own parser (one `while let Some(arg)` loop per command,
 //! in `commands/`). Global options are accepted before or after the command.
 
-use crate::commands::{apply, list, persist, set};
+use crate::commands::{apply, install, list, persist, set};
 use crate::error::{Error, Result};
 use crate::sysfs::Root;
 use lexopt::prelude::*;
@@ -20,6 +20,9 @@ Commands:
   set DEV N                  make DEV have N VFs now (0 removes them)
   persist [DEV [N]]          record VF counts in the config file
   apply [--dry-run]          make the VF counts match the config file
+  install [--init INIT]      install vfnet and its boot glue (systemd, OpenRC,
+                             initramfs-tools, dracut, TrueNAS)
+  uninstall                  remove what install added (keeps the config)
   help [COMMAND]             show help for a command
 
 DEV is an interface name (enp1s0f0) or a PCI address (0000:01:00.0).
@@ -90,6 +93,8 @@ pub enum Command {
     Set(set::Args),
     Persist(persist::Args),
     Apply(apply::Args),
+    /// `install` and `uninstall`.
+    Install(install::Args),
     /// Print this usage text.
     Help(&'static str),
     Version,
@@ -123,10 +128,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "set" => set::parse(&mut p, &mut g)?,
                     "persist" => persist::parse(&mut p, &mut g)?,
                     "apply" => apply::parse(&mut p, &mut g)?,
+                    "install" => install::parse(&mut p, &mut g, false)?,
+                    "uninstall" => install::parse(&mut p, &mut g, true)?,
                     "help" => help(&mut p)?,
                     _ => {
                         return Err(Error::usage(format!(
-                            "unknown command '{cmd}' (commands: list, set, persist, apply; see vfnet -h)"
+                            "unknown command '{cmd}' (commands: list, set, persist, apply, install, uninstall; see vfnet -h)"
                         )));
                     }
                 };
@@ -147,6 +154,7 @@ fn help(p: &mut Parser) -> Result<Command> {
             "set" => set::USAGE,
             "persist" => persist::USAGE,
             "apply" => apply::USAGE,
+            "install" | "uninstall" => install::USAGE,
             other => {
                 return Err(Error::usage(format!(
                     "help: no command '{other}' (see vfnet -h)"

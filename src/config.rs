@@ -19,12 +19,11 @@
 //! that file exists and the new one does not, it is read instead ([`Source::Legacy`]).
 
 use crate::error::{Error, Result};
+use crate::files;
 use crate::ifname::IfName;
 use crate::pci::{DevKey, PciAddr};
 use crate::sysfs::{Root, read_file};
 use nix::errno::Errno;
-use nix::fcntl::{AT_FDCWD as CWD, OFlag, open};
-use nix::sys::stat::Mode;
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_PATH: &str = "/etc/vfnet/vfnet.conf";
@@ -303,12 +302,8 @@ pub fn edit<T>(
     path: &Path,
     change: impl FnOnce(&mut Config) -> Result<T>,
 ) -> Result<T> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    mkdir(dir)?;
-    let _lock = crate::lock::exclusive(&sibling(path, ".lock"), None)?;
+    files::mkdir(files::parent(path))?;
+    let _lock = crate::lock::exclusive(&files::sibling(path, ".lock"), None)?;
     let mut config = load(root, path)?;
     let before = config.render();
     let migrating = matches!(config.source, Source::Legacy(_));
@@ -319,64 +314,13 @@ pub fn edit<T>(
     Ok(out)
 }
 
-/// `/etc/vfnet/vfnet.conf` + `.lock` → `/etc/vfnet/vfnet.conf.lock`.
-pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
-/// Creates `dir` (mode 0755) when missing; its parent must exist.
-pub fn mkdir(dir: &Path) -> Result<()> {
-    match nix::unistd::mkdir(dir, Mode::from_bits_truncate(0o755)) {
-        Ok(()) | Err(Errno::EEXIST) => Ok(()),
-        Err(e) => Err(Error::io("create directory", dir, e)),
-    }
-}
-
-/// Writes the config atomically: temp file in the same directory (created
-/// exclusively, never through a symlink), fsync, mode of the old file,
-/// rename over the old file, fsync the directory. The caller holds the lock.
+/// Writes the config atomically, keeping the old file's mode (0644 for a
+/// new one). The caller holds the lock.
 fn save(config: &Config) -> Result<()> {
-    let path = &config.path;
-    let tmp = sibling(path, ".tmp");
-    // A temp file left by a crash, or anything planted there: under the
-    // lock nobody else writes it, so it goes (unlink never follows links).
-    let _ = nix::unistd::unlink(&tmp);
-    let mode = nix::sys::stat::stat(path)
+    let mode = nix::sys::stat::stat(&config.path)
         .map(|st| st.st_mode & 0o7777)
         .unwrap_or(0o644);
-    let flags =
-        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let fd = open(&tmp, flags, Mode::from_bits_truncate(0o600))
-        .map_err(|e| Error::io("create", &tmp, e))?;
-    let result = (|| {
-        let text = config.render();
-        let mut rest = text.as_bytes();
-        while !rest.is_empty() {
-            let n = nix::unistd::write(&fd, rest).map_err(|e| Error::io("write", &tmp, e))?;
-            rest = &rest[n..];
-        }
-        nix::sys::stat::fchmod(&fd, Mode::from_bits_truncate(mode))
-            .map_err(|e| Error::io("chmod", &tmp, e))?;
-        nix::unistd::fsync(&fd).map_err(|e| Error::io("sync", &tmp, e))?;
-        nix::fcntl::renameat(CWD, &tmp, CWD, path).map_err(|e| Error::io("replace", path, e))
-    })();
-    if result.is_err() {
-        let _ = nix::unistd::unlink(&tmp);
-        return result;
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let dfd = open(
-        dir,
-        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| Error::io("open", dir, e))?;
-    nix::unistd::fsync(&dfd).map_err(|e| Error::io("sync", dir, e))
+    files::write_atomic(&config.path, config.render().as_bytes(), mode)
 }
 
 #[cfg(test)]

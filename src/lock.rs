@@ -24,7 +24,7 @@ pub fn state_path(root: &Root, config: &Path) -> PathBuf {
     if run.is_dir() {
         run.join("vfnet").join("lock")
     } else {
-        crate::config::sibling(config, ".state.lock")
+        crate::files::sibling(config, ".state.lock")
     }
 }
 
@@ -32,7 +32,7 @@ pub fn state_path(root: &Root, config: &Path) -> PathBuf {
 pub fn state(root: &Root, config: &Path, deadline: &Deadline) -> Result<Lock> {
     let path = state_path(root, config);
     if let Some(dir) = path.parent() {
-        crate::config::mkdir(dir)?;
+        crate::files::mkdir(dir)?;
     }
     exclusive(&path, Some(deadline))
 }

@@ -36,6 +36,11 @@ impl Root {
         Root { base }
     }
 
+    /// True when vfnet works on the live system rather than a tree.
+    pub fn is_live(&self) -> bool {
+        self.base == Path::new("/")
+    }
+
     /// The path of the system path `abs` (e.g. `/etc/vfnet`) under the root.
     pub fn join(&self, abs: &str) -> PathBuf {
         self.base.join(abs.trim_start_matches('/'))

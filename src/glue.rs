@@ -1,0 +1,333 @@
+//! The boot glue: which files each init system gets, what they say, how
+//! they are enabled, which command regenerates what they feed, and how the
+//! init systems present under a root are recognised. Pure data and pure
+//! functions; `commands/install` does the writing.
+//!
+//! The files live in the repository (`systemd/`, `openrc/`,
+//! `initramfs-hooks/`) so that packagers can copy them; vfnet embeds them.
+//! Files that run on the host name the config file; when it is not the
+//! default, [`text`] puts the chosen path in. Files that run inside an
+//! initramfs always read `/etc/vfnet/vfnet.conf`, where the hooks copy it.
+
+use crate::config::DEFAULT_PATH;
+use std::borrow::Cow;
+
+/// Where `install` puts the binary.
+pub const BINARY: &str = "/usr/local/sbin/vfnet";
+
+/// The init systems and initramfs generators vfnet can hook into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Init {
+    Systemd,
+    Openrc,
+    InitramfsTools,
+    Dracut,
+    Truenas,
+}
+
+pub const ALL: [Init; 5] = [
+    Init::Systemd,
+    Init::Openrc,
+    Init::InitramfsTools,
+    Init::Dracut,
+    Init::Truenas,
+];
+
+impl Init {
+    pub fn parse(s: &str) -> Option<Init> {
+        ALL.into_iter().find(|i| i.name() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Init::Systemd => "systemd",
+            Init::Openrc => "openrc",
+            Init::InitramfsTools => "initramfs-tools",
+            Init::Dracut => "dracut",
+            Init::Truenas => "truenas",
+        }
+    }
+
+    /// The files it gets.
+    pub fn files(self) -> &'static [File] {
+        match self {
+            Init::Systemd => &SYSTEMD,
+            Init::Openrc => &OPENRC,
+            Init::InitramfsTools => &INITRAMFS_TOOLS,
+            Init::Dracut => &DRACUT,
+            Init::Truenas => &[],
+        }
+    }
+
+    /// The links that enable it.
+    pub fn links(self) -> &'static [Link] {
+        match self {
+            Init::Systemd => &[Link {
+                path: "/etc/systemd/system/sysinit.target.wants/vfnet.service",
+                target: "/etc/systemd/system/vfnet.service",
+            }],
+            Init::Openrc => &[Link {
+                path: "/etc/runlevels/boot/vfnet",
+                target: "/etc/init.d/vfnet",
+            }],
+            _ => &[],
+        }
+    }
+
+    /// What to run on a live system after its files changed.
+    pub fn refresh(self) -> &'static [&'static str] {
+        match self {
+            Init::Systemd => &["systemctl", "daemon-reload"],
+            Init::InitramfsTools => &["update-initramfs", "-u"],
+            Init::Dracut => &["dracut", "-f"],
+            Init::Openrc | Init::Truenas => &[],
+        }
+    }
+}
+
+/// One glue file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct File {
+    /// Where it goes (under the root).
+    pub path: &'static str,
+    pub text: &'static str,
+    pub mode: u32,
+    /// It runs on the host and names the config file.
+    pub host: bool,
+}
+
+/// A symlink that enables a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub path: &'static str,
+    pub target: &'static str,
+}
+
+const SYSTEMD: [File; 1] = [File {
+    path: "/etc/systemd/system/vfnet.service",
+    text: include_str!("../systemd/vfnet.service"),
+    mode: 0o644,
+    host: true,
+}];
+
+const OPENRC: [File; 1] = [File {
+    path: "/etc/init.d/vfnet",
+    text: include_str!("../openrc/vfnet"),
+    mode: 0o755,
+    host: true,
+}];
+
+const INITRAMFS_TOOLS: [File; 2] = [
+    File {
+        path: "/etc/initramfs-tools/hooks/vfnet",
+        text: include_str!("../initramfs-hooks/initramfs-tools/hooks/vfnet"),
+        mode: 0o755,
+        host: true,
+    },
+    File {
+        path: "/etc/initramfs-tools/scripts/init-premount/vfnet",
+        text: include_str!("../initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet"),
+        mode: 0o755,
+        host: false,
+    },
+];
+
+const DRACUT: [File; 3] = [
+    File {
+        path: "/usr/lib/dracut/modules.d/90vfnet/module-setup.sh",
+        text: include_str!("../initramfs-hooks/dracut/90vfnet/module-setup.sh"),
+        mode: 0o755,
+        host: true,
+    },
+    File {
+        path: "/usr/lib/dracut/modules.d/90vfnet/vfnet-apply.sh",
+        text: include_str!("../initramfs-hooks/dracut/90vfnet/vfnet-apply.sh"),
+        mode: 0o755,
+        host: false,
+    },
+    File {
+        path: "/etc/dracut.conf.d/vfnet.conf",
+        text: "# Added by vfnet install: create SR-IOV VFs in the initramfs.\nadd_dracutmodules+=\" vfnet \"\n",
+        mode: 0o644,
+        host: false,
+    },
+];
+
+/// Lines of host files that name the config file: the only ones that
+/// change when it is not at the default path. (Copies into an initramfs
+/// keep naming `/etc/vfnet/vfnet.conf`, where the image has it.)
+const CONFIG_LINES: [&str; 5] = [
+    "VFNET_CONFIG=",
+    ": \"${VFNET_CONFIG:=",
+    "Environment=VFNET_CONFIG=",
+    "RequiresMountsFor=",
+    "ConditionPathExists=",
+];
+
+/// The file's text for a config file at `config` (a system path).
+pub fn text(file: &File, config: &str) -> Cow<'static, str> {
+    if !file.host || config == DEFAULT_PATH {
+        return Cow::Borrowed(file.text);
+    }
+    let mut out = String::with_capacity(file.text.len() + 64);
+    for line in file.text.split_inclusive('\n') {
+        if CONFIG_LINES.iter().any(|p| line.starts_with(p)) {
+            out.push_str(&line.replace(DEFAULT_PATH, config));
+        } else {
+            out.push_str(line);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The config file `install` creates when there is none.
+pub const EXAMPLE_CONFIG: &str = "\
+# vfnet: how many SR-IOV VFs each PF gets at boot (vfnet apply).
+# One KEY=N per line. KEY is a PCI address, which survives interface
+# renames, or an interface name. vfnet persist writes entries for you:
+#   vfnet persist enp1s0f0 4
+#
+# enp1s0f0
+# 0000:01:00.0=4
+";
+
+/// What is present under a root, as far as choosing glue goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Found {
+    /// `/run/systemd/system`: booted with systemd.
+    pub systemd_running: bool,
+    pub systemd: bool,
+    pub openrc: bool,
+    pub initramfs_tools: bool,
+    pub dracut: bool,
+    /// TrueNAS's middleware client.
+    pub midclt: bool,
+}
+
+/// The system-path markers each fact of [`Found`] is read from.
+/// Sets one fact of a [`Found`].
+pub type Mark = fn(&mut Found);
+
+pub const MARKERS: [(&str, Mark); 9] = [
+    ("/run/systemd/system", |f| f.systemd_running = true),
+    ("/lib/systemd/systemd", |f| f.systemd = true),
+    ("/usr/lib/systemd/systemd", |f| f.systemd = true),
+    ("/sbin/openrc-run", |f| f.openrc = true),
+    ("/usr/sbin/openrc-run", |f| f.openrc = true),
+    ("/usr/sbin/update-initramfs", |f| f.initramfs_tools = true),
+    ("/usr/bin/dracut", |f| f.dracut = true),
+    ("/usr/sbin/dracut", |f| f.dracut = true),
+    ("/usr/bin/midclt", |f| f.midclt = true),
+];
+
+/// The glue `--init auto` picks: TrueNAS alone (its root file system is
+/// replaced on upgrade, glue there would vanish); else the init system
+/// (the running one first) and the initramfs generator. VFs made in the
+/// initramfs are there before anything else; the service then finds them
+/// as configured, and catches PFs whose drivers were not in the image.
+pub fn detect(f: &Found) -> Vec<Init> {
+    if f.midclt {
+        return vec![Init::Truenas];
+    }
+    let mut out = Vec::new();
+    if f.systemd_running || (f.systemd && !f.openrc) {
+        out.push(Init::Systemd);
+    } else if f.openrc {
+        out.push(Init::Openrc);
+    }
+    if f.initramfs_tools {
+        out.push(Init::InitramfsTools);
+    } else if f.dracut {
+        out.push(Init::Dracut);
+    }
+    out
+}
+
+/// The TrueNAS pre-init command that applies the config on a pool.
+pub fn truenas_command(binary: &str, config: &str) -> String {
+    format!("{binary} --config {config} apply --wait 30")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_picks_the_init_system_and_the_initramfs_generator() {
+        let debian = Found {
+            systemd_running: true,
+            systemd: true,
+            initramfs_tools: true,
+            ..Found::default()
+        };
+        assert_eq!(detect(&debian), [Init::Systemd, Init::InitramfsTools]);
+        let fedora = Found {
+            systemd: true,
+            dracut: true,
+            ..Found::default()
+        };
+        assert_eq!(detect(&fedora), [Init::Systemd, Init::Dracut]);
+        let alpine = Found {
+            openrc: true,
+            ..Found::default()
+        };
+        assert_eq!(detect(&alpine), [Init::Openrc]);
+        // Devuan-like: systemd's binary installed but OpenRC runs.
+        let both = Found {
+            systemd: true,
+            openrc: true,
+            initramfs_tools: true,
+            ..Found::default()
+        };
+        assert_eq!(detect(&both), [Init::Openrc, Init::InitramfsTools]);
+        let truenas = Found {
+            systemd_running: true,
+            systemd: true,
+            initramfs_tools: true,
+            midclt: true,
+            ..Found::default()
+        };
+        assert_eq!(detect(&truenas), [Init::Truenas]);
+        assert_eq!(detect(&Found::default()), []);
+    }
+
+    #[test]
+    fn host_files_name_the_chosen_config_and_initramfs_files_do_not() {
+        let unit = &Init::Systemd.files()[0];
+        let moved = text(unit, "/mnt/tank/vfnet.conf");
+        assert!(moved.contains("Environment=VFNET_CONFIG=/mnt/tank/vfnet.conf"));
+        assert!(moved.contains("RequiresMountsFor=/usr/local/sbin/vfnet /mnt/tank/vfnet.conf"));
+        assert!(!moved.contains(DEFAULT_PATH));
+        assert_eq!(text(unit, DEFAULT_PATH), unit.text);
+        let script = &Init::InitramfsTools.files()[1];
+        assert_eq!(text(script, "/mnt/tank/vfnet.conf"), script.text);
+        let hook = &Init::InitramfsTools.files()[0];
+        let moved = text(hook, "/mnt/tank/vfnet.conf");
+        assert!(moved.contains("\nVFNET_CONFIG=/mnt/tank/vfnet.conf\n"));
+        assert!(moved.contains("cp \"$VFNET_CONFIG\" \"${DESTDIR}/etc/vfnet/vfnet.conf\""));
+        let dracut = text(&Init::Dracut.files()[0], "/mnt/tank/vfnet.conf");
+        assert!(dracut.contains("inst_simple \"$VFNET_CONFIG\" /etc/vfnet/vfnet.conf"));
+        let openrc = text(&Init::Openrc.files()[0], "/mnt/tank/vfnet.conf");
+        assert!(openrc.contains(": \"${VFNET_CONFIG:=/mnt/tank/vfnet.conf}\""));
+    }
+
+    #[test]
+    fn the_unit_runs_before_network_managers() {
+        let unit = Init::Systemd.files()[0].text;
+        for line in [
+            "DefaultDependencies=no",
+            "Before=network-pre.target shutdown.target",
+            "Wants=network-pre.target",
+            "Type=oneshot",
+            "RemainAfterExit=yes",
+            "ExecStart=/usr/local/sbin/vfnet apply --wait 30",
+            "WantedBy=sysinit.target",
+        ] {
+            assert!(unit.lines().any(|l| l == line), "{line}");
+        }
+        assert_eq!(
+            Init::Systemd.links()[0].path,
+            "/etc/systemd/system/sysinit.target.wants/vfnet.service"
+        );
+    }
+}

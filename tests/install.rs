@@ -1,0 +1,293 @@
+//! `vfnet install` and `vfnet uninstall` under --root, for each init
+//! system: what is written where, that a second install changes nothing,
+//! and that uninstall takes it all away but the config.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use support::*;
+
+/// An empty root with the markers of the given init systems.
+fn root_with(markers: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for m in markers {
+        let p = dir.path().join(m.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        if m.ends_with("/system") {
+            std::fs::create_dir_all(&p).unwrap();
+        } else {
+            std::fs::write(&p, "").unwrap();
+        }
+    }
+    dir
+}
+
+fn repo(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+fn files(root: &Path) -> Vec<String> {
+    let mut out: Vec<String> = snapshot(root)
+        .into_iter()
+        .filter(|(_, e)| !matches!(e, Entry::Dir))
+        .map(|(p, e)| match e {
+            Entry::Link(t) => format!("/{} -> {}", p.display(), t.display()),
+            _ => format!("/{}", p.display()),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// An init system, its files (installed path, repository source, mode) and links.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str, u32)], &'a [&'a str]);
+
+#[test]
+fn each_init_system_gets_its_files_and_links() {
+    let cases: &[Case] = &[
+        (
+            "systemd",
+            &[(
+                "/etc/systemd/system/vfnet.service",
+                "systemd/vfnet.service",
+                0o644,
+            )],
+            &[
+                "/etc/systemd/system/sysinit.target.wants/vfnet.service -> /etc/systemd/system/vfnet.service",
+            ],
+        ),
+        (
+            "openrc",
+            &[("/etc/init.d/vfnet", "openrc/vfnet", 0o755)],
+            &["/etc/runlevels/boot/vfnet -> /etc/init.d/vfnet"],
+        ),
+        (
+            "initramfs-tools",
+            &[
+                (
+                    "/etc/initramfs-tools/hooks/vfnet",
+                    "initramfs-hooks/initramfs-tools/hooks/vfnet",
+                    0o755,
+                ),
+                (
+                    "/etc/initramfs-tools/scripts/init-premount/vfnet",
+                    "initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet",
+                    0o755,
+                ),
+            ],
+            &[],
+        ),
+        (
+            "dracut",
+            &[
+                (
+                    "/usr/lib/dracut/modules.d/90vfnet/module-setup.sh",
+                    "initramfs-hooks/dracut/90vfnet/module-setup.sh",
+                    0o755,
+                ),
+                (
+                    "/usr/lib/dracut/modules.d/90vfnet/vfnet-apply.sh",
+                    "initramfs-hooks/dracut/90vfnet/vfnet-apply.sh",
+                    0o755,
+                ),
+            ],
+            &[],
+        ),
+    ];
+    for (init, glue, links) in cases {
+        let root = root_with(&[]);
+        let r = vfnet(root.path(), &["install", "--init", init]);
+        r.code(0);
+        let bin = root.path().join("usr/local/sbin/vfnet");
+        assert_eq!(
+            std::fs::read(&bin).unwrap(),
+            std::fs::read(support::run::bin()).unwrap(),
+            "{init}: the binary is a copy"
+        );
+        assert_eq!(mode(&bin), 0o755);
+        let conf = root.path().join("etc/vfnet/vfnet.conf");
+        assert!(
+            std::fs::read_to_string(&conf)
+                .unwrap()
+                .contains("# 0000:01:00.0=4"),
+            "{init}: example config"
+        );
+        for (path, source, m) in *glue {
+            let at = root.path().join(path.trim_start_matches('/'));
+            assert_eq!(
+                std::fs::read_to_string(&at).unwrap(),
+                repo(source),
+                "{init}: {path}"
+            );
+            assert_eq!(mode(&at), *m, "{init}: mode of {path}");
+            r.out_has(&format!("wrote {}", at.display()));
+        }
+        let listed = files(root.path());
+        for l in *links {
+            assert!(listed.contains(&l.to_string()), "{init}: {l} in {listed:?}");
+        }
+        let refresh = match *init {
+            "initramfs-tools" => Some("not run under --root: update-initramfs -u"),
+            "dracut" => Some("not run under --root: dracut -f"),
+            "systemd" => Some("not run under --root: systemctl daemon-reload"),
+            _ => None,
+        };
+        if let Some(line) = refresh {
+            r.out_has(line);
+        }
+
+        // A second run changes nothing and runs nothing.
+        let before = snapshot(root.path());
+        let again = vfnet(root.path(), &["install", "--init", init]);
+        again.code(0);
+        assert!(
+            again
+                .stdout
+                .lines()
+                .all(|l| l.starts_with("unchanged ") || l.starts_with("kept ")),
+            "{init}:\n{}",
+            again.stdout
+        );
+        assert_eq!(diff(&before, &snapshot(root.path())), Vec::<String>::new());
+
+        // Uninstall leaves the config alone and nothing else of vfnet's.
+        let u = vfnet(root.path(), &["uninstall", "--init", init]);
+        u.code(0).out_has(&format!("removed {}", bin.display()));
+        assert_eq!(files(root.path()), ["/etc/vfnet/vfnet.conf"], "{init}");
+    }
+}
+
+#[test]
+fn auto_installs_the_init_system_and_the_initramfs_generator_found() {
+    let debian = root_with(&[
+        "/run/systemd/system",
+        "/lib/systemd/systemd",
+        "/usr/sbin/update-initramfs",
+    ]);
+    let r = vfnet(debian.path(), &["install"]);
+    r.code(0);
+    let listed = files(debian.path());
+    assert!(
+        listed.contains(&"/etc/systemd/system/vfnet.service".to_string()),
+        "{listed:?}"
+    );
+    assert!(listed.contains(&"/etc/initramfs-tools/hooks/vfnet".to_string()));
+    assert!(
+        !listed
+            .iter()
+            .any(|f| f.contains("dracut") || f.contains("init.d"))
+    );
+
+    let alpine = root_with(&["/sbin/openrc-run"]);
+    vfnet(alpine.path(), &["install"]).code(0);
+    assert!(
+        files(alpine.path())
+            .contains(&"/etc/runlevels/boot/vfnet -> /etc/init.d/vfnet".to_string())
+    );
+
+    let fedora = root_with(&["/usr/lib/systemd/systemd", "/usr/bin/dracut"]);
+    vfnet(fedora.path(), &["install"]).code(0);
+    let listed = files(fedora.path());
+    assert!(
+        listed.contains(&"/usr/lib/dracut/modules.d/90vfnet/module-setup.sh".to_string()),
+        "{listed:?}"
+    );
+    assert!(listed.contains(&"/etc/dracut.conf.d/vfnet.conf".to_string()));
+
+    // Uninstall without --init removes whatever any install added.
+    vfnet(debian.path(), &["uninstall"]).code(0);
+    assert!(
+        !files(debian.path())
+            .iter()
+            .any(|f| f.contains("vfnet.service")
+                || f.contains("initramfs-tools/")
+                || f.contains("sbin/vfnet"))
+    );
+}
+
+#[test]
+fn nothing_found_is_a_clear_failure() {
+    let empty = root_with(&[]);
+    vfnet(empty.path(), &["install"])
+        .code(1)
+        .one_error("no init system found");
+    assert_eq!(files(empty.path()), Vec::<String>::new());
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let root = root_with(&["/lib/systemd/systemd"]);
+    let r = vfnet(root.path(), &["install", "--dry-run"]);
+    r.code(0)
+        .out_has("would write ")
+        .out_has("would link ")
+        .out_has("would run systemctl daemon-reload");
+    assert_eq!(files(root.path()), ["/lib/systemd/systemd"]);
+}
+
+#[test]
+fn a_config_elsewhere_is_named_in_the_host_glue() {
+    let root = root_with(&["/lib/systemd/systemd"]);
+    let conf = root.path().join("srv/vfnet.conf");
+    vfnet(
+        root.path(),
+        &[
+            "--config",
+            conf.to_str().unwrap(),
+            "install",
+            "--init",
+            "systemd",
+        ],
+    )
+    .code(0);
+    let unit =
+        std::fs::read_to_string(root.path().join("etc/systemd/system/vfnet.service")).unwrap();
+    assert!(
+        unit.contains("Environment=VFNET_CONFIG=/srv/vfnet.conf\n"),
+        "{unit}"
+    );
+    assert!(unit.contains("ConditionPathExists=/srv/vfnet.conf\n"));
+    assert!(conf.exists(), "the example config goes where --config says");
+}
+
+#[test]
+fn truenas_keeps_binary_and_config_on_a_pool() {
+    let root = root_with(&["/usr/bin/midclt"]);
+    vfnet(root.path(), &["install"])
+        .code(1)
+        .one_error("keep the config and the binary on a pool");
+    let conf: PathBuf = root.path().join("mnt/tank/vfnet/vfnet.conf");
+    let r = vfnet(
+        root.path(),
+        &["--config", conf.to_str().unwrap(), "install"],
+    );
+    r.code(0).out_has(
+        "not run under --root: midclt call initshutdownscript.create {\"type\":\"COMMAND\",\"command\":\"/mnt/tank/vfnet/vfnet --config /mnt/tank/vfnet/vfnet.conf apply --wait 30\",\"when\":\"PREINIT\"",
+    );
+    let listed = files(root.path());
+    assert_eq!(
+        listed,
+        [
+            "/mnt/tank/vfnet/vfnet",
+            "/mnt/tank/vfnet/vfnet.conf",
+            "/usr/bin/midclt"
+        ]
+    );
+}
+
+#[test]
+fn unknown_init_systems_are_usage_errors() {
+    let root = root_with(&[]);
+    vfnet(root.path(), &["install", "--init", "upstart"])
+        .code(2)
+        .one_error("unknown init system 'upstart'");
+    vfnet(root.path(), &["uninstall", "extra"])
+        .code(2)
+        .one_error("uninstall: unexpected argument");
+    assert_eq!(files(root.path()), Vec::<String>::new());
+}
