@@ -279,11 +279,9 @@ fn wait_for<'k>(
         return late;
     }
     let events = Uevents::open();
-    let max_pause = if events.active() {
-        Duration::from_millis(500)
-    } else {
-        Duration::from_millis(100)
-    };
+    // With uevents, a change wakes the wait at once; the pauses only bound
+    // how long a change without an event (a fake tree) goes unseen.
+    let max_pause = Duration::from_millis(if events.active() { 250 } else { 100 });
     until_woken(
         &deadline,
         max_pause,

@@ -5,7 +5,8 @@
 #                       gcc + static libc, zstd when needed); needs root only then
 #   build_vfnet         the static x86_64 musl vfnet (cargo), or $E2E_VFNET
 #   fetch_busybox       busybox-static .deb -> $CACHE/busybox/<version>/busybox
-#   fetch_kernel        kernel .deb -> $CACHE/kernel/<version>-<modset>/{vmlinuz,modules/}
+#   fetch_kernel        kernel .deb -> $CACHE/kernel/<version>-<modset>/{vmlinuz,modules/};
+#                       KERNEL_DEB is the .deb (the Debian roots install it)
 #
 # Downloads go to $CACHE (tests/e2e/cache/, ignored by git) and are reused
 # by version: a rerun downloads nothing.  Nothing of the kernel is installed
@@ -209,6 +210,7 @@ fetch_kernel() {
   local pkg deb ver modset tmp mdir kver f
   pkg=$(kernel_pkg)
   deb=$(fetch_deb "$pkg")
+  KERNEL_DEB=$deb
   ver=$(dpkg-deb -f "$deb" Version)
   local want=${E2E_MODULES:-$KERNEL_MODULES_DEFAULT}
   modset=$(echo "$want" | sha256sum | cut -c1-8)

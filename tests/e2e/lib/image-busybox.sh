@@ -7,18 +7,21 @@
 #   IMAGE_INITRD   a newc cpio (uncompressed); run.sh appends the boot's plan to it
 #   IMAGE_APPEND   extra kernel command line
 #   IMAGE_QEMU     extra QEMU arguments (array), e.g. a disk for a real root
-# A scenario picks its image with a `# e2e-image: NAME` header line; later
-# images (an initramfs-tools hook booted for real, a debootstrap systemd root,
-# OpenRC) add a file like this one.
+# A scenario picks its image with a `# e2e-image: NAME` header line: see
+# image-appliance.sh, image-initramfs-tools.sh, image-systemd.sh and
+# image-openrc.sh for the boot-integration images.
 #
 # busybox: a single initramfs holding busybox, the kernel modules, vfnet at
 # /usr/sbin/vfnet, the e2e helper, a pci.ids excerpt, the guest library and
 # every scenario.  Its /init runs the scenarios listed in /e2e/plan.
 
-image_busybox() {
-  local r=$BUILD/busybox-root a
+# busybox_tree DIR: the busybox initramfs tree every busybox-based image
+# starts from (busybox and its applets, the modules, vfnet at /usr/sbin, the
+# helper, pci.ids, guest/init as /init, the runner, library and scenarios).
+busybox_tree() {
+  local r=$1 a
   rm -rf "$r"
-  mkdir -p "$r"/{bin,dev,proc,sys,tmp,run,etc,root,usr/bin,usr/sbin,usr/share/misc,lib/modules,e2e/scenarios}
+  mkdir -p "$r"/{bin,dev,proc,sys,tmp,run,etc,root,usr/bin,usr/sbin,usr/share/misc,lib/modules}
   ln -s bin "$r/sbin"
 
   cp "$BUSYBOX" "$r/bin/busybox"
@@ -39,10 +42,21 @@ image_busybox() {
   install -m 0644 "$E2E_DIR/guest/pci.ids" "$r/usr/share/misc/pci.ids"
 
   install -m 0755 "$E2E_DIR/guest/init" "$r/init"
-  install -m 0755 "$E2E_DIR/guest/runner.sh" "$r/e2e/runner.sh"
-  install -m 0644 "$E2E_DIR/guest/lib.sh" "$E2E_DIR/guest/json.awk" "$r/e2e/"
-  install -m 0644 "$E2E_DIR"/scenarios/*.sh "$r/e2e/scenarios/"
+  e2e_payload "$r"
+}
 
+# e2e_payload DIR: the runner, the guest library and every scenario, in
+# DIR/e2e (the busybox images and the Debian roots alike).
+e2e_payload() {
+  mkdir -p "$1/e2e/scenarios"
+  install -m 0755 "$E2E_DIR/guest/runner.sh" "$1/e2e/runner.sh"
+  install -m 0644 "$E2E_DIR/guest/lib.sh" "$E2E_DIR/guest/json.awk" "$1/e2e/"
+  install -m 0644 "$E2E_DIR"/scenarios/*.sh "$1/e2e/scenarios/"
+}
+
+image_busybox() {
+  local r=$BUILD/busybox-root
+  busybox_tree "$r"
   IMAGE_INITRD=$BUILD/busybox.cpio
   cpio_dir "$r" > "$IMAGE_INITRD"
   IMAGE_KERNEL=$KERNEL_DIR/vmlinuz
