@@ -2,7 +2,7 @@
 //! each command's own parser (one `while let Some(arg)` loop per command,
 //! in `commands/`). Global options are accepted before or after the command.
 
-use crate::commands::{apply, install, list, persist, set};
+use crate::commands::{apply, install, list, persist, set, vf};
 use crate::error::{Error, Result};
 use crate::sysfs::Root;
 use lexopt::prelude::*;
@@ -18,6 +18,8 @@ Manage SR-IOV virtual functions (VFs) of network cards.
 Commands:
   list [--all] [--json]      list PFs and their VFs (the default command)
   set DEV N                  make DEV have N VFs now (0 removes them)
+  vf DEV INDEX [SETTINGS]    show or change one VF: mac, vlan, trust, spoofchk,
+                             state, rate, driver (vfio-pci)
   persist [DEV [N]]          record VF counts in the config file
   apply [--dry-run]          make the VF counts match the config file
   install [--init INIT]      install vfnet and its boot glue (systemd, OpenRC,
@@ -93,6 +95,7 @@ pub enum Command {
     Set(set::Args),
     Persist(persist::Args),
     Apply(apply::Args),
+    Vf(vf::Args),
     /// `install` and `uninstall`.
     Install(install::Args),
     /// Print this usage text.
@@ -126,6 +129,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                 let command = match cmd.as_str() {
                     "list" => list::parse(&mut p, &mut g, listing)?,
                     "set" => set::parse(&mut p, &mut g)?,
+                    "vf" => vf::parse(&mut p, &mut g)?,
                     "persist" => persist::parse(&mut p, &mut g)?,
                     "apply" => apply::parse(&mut p, &mut g)?,
                     "install" => install::parse(&mut p, &mut g, false)?,
@@ -133,7 +137,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "help" => help(&mut p)?,
                     _ => {
                         return Err(Error::usage(format!(
-                            "unknown command '{cmd}' (commands: list, set, persist, apply, install, uninstall; see vfnet -h)"
+                            "unknown command '{cmd}' (commands: list, set, vf, persist, apply, install, uninstall; see vfnet -h)"
                         )));
                     }
                 };
@@ -152,6 +156,7 @@ fn help(p: &mut Parser) -> Result<Command> {
         Some(Value(v)) => match v.string()?.as_str() {
             "list" => list::USAGE,
             "set" => set::USAGE,
+            "vf" => vf::USAGE,
             "persist" => persist::USAGE,
             "apply" => apply::USAGE,
             "install" | "uninstall" => install::USAGE,

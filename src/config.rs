@@ -23,6 +23,7 @@ use crate::files;
 use crate::ifname::IfName;
 use crate::pci::{DevKey, PciAddr};
 use crate::sysfs::{Root, read_file};
+use crate::vf::Setting;
 use nix::errno::Errno;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,13 @@ pub enum Line {
         count: u32,
         raw: String,
     },
+    /// `KEY.vfN.SETTING=VALUE` or `KEY.vfs.SETTING=VALUE`: a VF setting.
+    Vf {
+        key: DevKey,
+        vf: VfSel,
+        setting: Setting,
+        raw: String,
+    },
     /// A comment or a blank line.
     Other(String),
     /// A line that does not parse, kept as it is and reported.
@@ -50,9 +58,39 @@ pub enum Line {
 impl Line {
     pub fn raw(&self) -> &str {
         match self {
-            Line::Count { raw, .. } | Line::Other(raw) | Line::Bad { raw, .. } => raw,
+            Line::Count { raw, .. }
+            | Line::Vf { raw, .. }
+            | Line::Other(raw)
+            | Line::Bad { raw, .. } => raw,
         }
     }
+}
+
+/// Which VFs a setting line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VfSel {
+    /// `vfN`.
+    One(u32),
+    /// `vfs`: every VF of the PF (a `vfN` line of the same setting wins).
+    All,
+}
+
+impl std::fmt::Display for VfSel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VfSel::One(n) => write!(f, "vf{n}"),
+            VfSel::All => f.write_str("vfs"),
+        }
+    }
+}
+
+/// A VF setting line, with its 1-based line number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VfEntry<'a> {
+    pub line: usize,
+    pub key: &'a DevKey,
+    pub vf: VfSel,
+    pub setting: Setting,
 }
 
 /// Where the lines came from.
@@ -135,6 +173,65 @@ impl Config {
         })
     }
 
+    /// The VF setting lines.
+    pub fn vf_entries(&self) -> impl Iterator<Item = VfEntry<'_>> {
+        self.lines.iter().enumerate().filter_map(|(i, l)| match l {
+            Line::Vf {
+                key, vf, setting, ..
+            } => Some(VfEntry {
+                line: i + 1,
+                key,
+                vf: *vf,
+                setting: *setting,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Records a VF setting for a PF: the line for the same PF, VFs and
+    /// setting is replaced in place; else the line goes after the PF's last
+    /// line, or at the end. Returns false when nothing changed.
+    pub fn set_vf(&mut self, addr: PciAddr, names: &[IfName], vf: VfSel, setting: Setting) -> bool {
+        let raw = format!("{addr}.{vf}.{}={setting}\n", setting.name());
+        let line = Line::Vf {
+            key: DevKey::Pci(addr),
+            vf,
+            setting,
+            raw,
+        };
+        let same = |l: &Line| {
+            matches!(l, Line::Vf { key, vf: v, setting: s, .. }
+                if matches(key, addr, names) && *v == vf && s.name() == setting.name())
+        };
+        if let Some(i) = self.lines.iter().position(same) {
+            let changed = self.lines[i] != line;
+            self.lines[i] = line;
+            return changed;
+        }
+        let last_of_pf = self.lines.iter().rposition(|l| match l {
+            Line::Count { key, .. } | Line::Vf { key, .. } => matches(key, addr, names),
+            _ => false,
+        });
+        let at = match last_of_pf {
+            Some(i) => i + 1,
+            None => {
+                self.end_with_newline();
+                self.lines.len()
+            }
+        };
+        self.lines.insert(at, line);
+        true
+    }
+
+    fn end_with_newline(&mut self) {
+        if let Some(last) = self.lines.last_mut() {
+            if !last.raw().ends_with('\n') {
+                let fixed = format!("{}\n", last.raw());
+                *last = parse_line(&fixed);
+            }
+        }
+    }
+
     /// `PATH:LINE: what is wrong`, one per bad line.
     pub fn errors(&self) -> impl Iterator<Item = String> + '_ {
         self.lines.iter().enumerate().filter_map(|(i, l)| match l {
@@ -187,12 +284,7 @@ impl Config {
         let at = match found {
             Some(i) => i,
             None => {
-                if let Some(last) = self.lines.last_mut() {
-                    if !last.raw().ends_with('\n') {
-                        let fixed = format!("{}\n", last.raw());
-                        *last = parse_line(&fixed);
-                    }
-                }
+                self.end_with_newline();
                 self.lines.push(entry);
                 self.lines.len() - 1
             }
@@ -230,6 +322,21 @@ pub fn parse_line(raw: &str) -> Line {
         ));
     };
     let (key, value) = (key.trim(), value.trim());
+    if let Some((dev, vf, name)) = split_vf_key(key) {
+        let key = match DevKey::parse(dev) {
+            Ok(k) => k,
+            Err(why) => return bad(why),
+        };
+        return match Setting::parse(name, value) {
+            Ok(setting) => Line::Vf {
+                key,
+                vf,
+                setting,
+                raw: raw.to_string(),
+            },
+            Err(why) => bad(why),
+        };
+    }
     let key = match DevKey::parse(key) {
         Ok(k) => k,
         Err(why) => return bad(why),
@@ -245,6 +352,21 @@ pub fn parse_line(raw: &str) -> Line {
             crate::sysfs::quote(value)
         )),
     }
+}
+
+/// `0000:01:00.0.vf3.mac` → (`0000:01:00.0`, VF 3, `mac`); `eth0.vfs.trust`
+/// → (`eth0`, all VFs, `trust`). Anything else is not a VF key.
+fn split_vf_key(key: &str) -> Option<(&str, VfSel, &str)> {
+    let (rest, name) = key.rsplit_once('.')?;
+    let (dev, sel) = rest.rsplit_once('.')?;
+    let sel = match sel.strip_prefix("vf")? {
+        "s" => VfSel::All,
+        n if !n.is_empty() && n.len() <= 5 && n.bytes().all(|b| b.is_ascii_digit()) => {
+            VfSel::One(n.parse().ok()?)
+        }
+        _ => return None,
+    };
+    Some((dev, sel, name))
 }
 
 /// A VF count: digits only, at most [`MAX_COUNT`].
@@ -382,6 +504,7 @@ mod tests {
             ("eth0=", "'' is not a VF count"),
             ("../x=1", "not a valid device"),
             ("0000:01:00=1", "not a PCI address"),
+            ("0000:01:00.0.vf1=1", "not a PCI address"),
             ("averyveryverylongname=1", "at most 15 bytes"),
         ];
         for (line, want) in cases {
@@ -430,6 +553,71 @@ mod tests {
         let mut c = cfg("# eth0\n0000:01:00.0=1\n# keep me\neth0=2\n");
         c.set(addr("0000:01:00.0"), &[name("eth0")], 5);
         assert_eq!(c.render(), "# eth0\n0000:01:00.0=5\n# keep me\n");
+    }
+
+    #[test]
+    fn vf_settings_are_lines_of_their_own() {
+        let c = cfg(
+            "0000:01:00.0=4\n0000:01:00.0.vfs.mac=auto\n0000:01:00.0.vf3.vlan = 100\neth0.100.vf1.trust=on\n",
+        );
+        let e: Vec<_> = c
+            .vf_entries()
+            .map(|e| {
+                (
+                    e.line,
+                    e.key.to_string(),
+                    e.vf.to_string(),
+                    e.setting.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            e,
+            [
+                (2, "0000:01:00.0".into(), "vfs".into(), "auto".into()),
+                (3, "0000:01:00.0".into(), "vf3".into(), "100".into()),
+                (4, "eth0.100".into(), "vf1".into(), "on".into()),
+            ]
+        );
+        assert_eq!(
+            c.render(),
+            "0000:01:00.0=4\n0000:01:00.0.vfs.mac=auto\n0000:01:00.0.vf3.vlan = 100\neth0.100.vf1.trust=on\n"
+        );
+        for (line, want) in [
+            ("0000:01:00.0.vf3.color=red", "unknown VF setting 'color'"),
+            ("0000:01:00.0.vf3.vlan=5000", "vlan takes a VLAN id"),
+            ("../x.vf1.mac=auto", "cannot contain '/'"),
+            ("0000:01:00.0.vfx.mac=auto", "not a PCI address"),
+        ] {
+            match parse_line(line) {
+                Line::Bad { error, .. } => assert!(error.contains(want), "{line}: {error}"),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn set_vf_replaces_or_goes_after_the_pfs_lines() {
+        let mut c = cfg("# a\n0000:01:00.0=4\n# b\n0000:01:00.1=2\n");
+        let pf = addr("0000:01:00.0");
+        assert!(c.set_vf(pf, &[], VfSel::All, Setting::parse("mac", "auto").unwrap()));
+        assert!(c.set_vf(pf, &[], VfSel::One(3), Setting::parse("vlan", "7").unwrap()));
+        assert!(c.set_vf(pf, &[], VfSel::One(3), Setting::parse("vlan", "8").unwrap()));
+        assert!(!c.set_vf(pf, &[], VfSel::One(3), Setting::parse("vlan", "8").unwrap()));
+        assert_eq!(
+            c.render(),
+            "# a\n0000:01:00.0=4\n0000:01:00.0.vfs.mac=auto\n0000:01:00.0.vf3.vlan=8\n# b\n0000:01:00.1=2\n"
+        );
+        c.set_vf(
+            addr("0000:05:00.0"),
+            &[],
+            VfSel::One(0),
+            Setting::parse("trust", "on").unwrap(),
+        );
+        assert!(
+            c.render()
+                .ends_with("0000:01:00.1=2\n0000:05:00.0.vf0.trust=on\n")
+        );
     }
 
     #[test]

@@ -86,6 +86,17 @@ impl<'a> Obj<'a> {
         self
     }
 
+    /// A boolean, or `null`.
+    pub fn opt_bool(&mut self, k: &str, v: Option<bool>) -> &mut Self {
+        match v {
+            Some(v) => self.bool(k, v),
+            None => {
+                self.key(k).push_str("null");
+                self
+            }
+        }
+    }
+
     /// An array of strings.
     pub fn strs<'s>(&mut self, k: &str, v: impl IntoIterator<Item = &'s str>) -> &mut Self {
         let out = self.key(k);

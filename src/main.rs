@@ -2,13 +2,14 @@
 //! result into an exit status (0 success, 1 failure, 2 usage error).
 
 use vfnet::cli::{self, Command};
-use vfnet::commands::{apply, install, list, persist, set};
+use vfnet::commands::{apply, install, list, persist, set, vf};
 use vfnet::out;
 
 fn main() {
     let result = cli::parse(std::env::args_os().skip(1)).and_then(|(g, command)| match command {
         Command::List(a) => list::run(&g, &a),
         Command::Set(a) => set::run(&g, &a),
+        Command::Vf(a) => vf::run(&g, &a),
         Command::Persist(a) => persist::run(&g, &a),
         Command::Apply(a) => apply::run(&g, &a),
         Command::Install(a) => install::run(&g, &a),

@@ -168,6 +168,9 @@ pub struct Vf {
     pub driver: Option<Name>,
     /// Last component of `virtfnN/iommu_group`.
     pub iommu_group: Option<u32>,
+    /// Its settings as the PF's driver reports them over rtnetlink. Filled
+    /// in by `list` on a live system, not by the scan.
+    pub settings: Option<crate::netlink::VfInfo>,
 }
 
 impl Vf {
@@ -427,6 +430,7 @@ fn read_vfs(pf: &Dir, net: Option<&Dir>, netdevs: &[(PciAddr, IfName)]) -> Vec<V
             mac,
             driver,
             iommu_group,
+            settings: None,
         });
     }
     out

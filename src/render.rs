@@ -5,6 +5,8 @@
 //! string the caller prints.
 
 use crate::json::{self, Obj};
+use crate::mac::Mac;
+use crate::netlink::{LinkState, VfInfo};
 use crate::pci::{Inventory, Pf, Vf};
 use crate::table::{self, Column, col};
 use std::fmt::Display;
@@ -44,8 +46,7 @@ pub fn text(inv: &Inventory, width: Option<usize>) -> String {
     }
     if !vfs.is_empty() {
         out.push_str("\nVF devices:\n");
-        let rows: Vec<_> = vfs.iter().map(|(p, v)| vf_row(p, v)).collect();
-        table::render(&mut out, &VF_COLUMNS, &rows, width);
+        vf_rows(&mut out, &vfs, width);
     }
     out
 }
@@ -53,9 +54,34 @@ pub fn text(inv: &Inventory, width: Option<usize>) -> String {
 /// The VF table of one PF (after `vfnet set`).
 pub fn vf_table(pf: &Pf, width: Option<usize>) -> String {
     let mut out = String::new();
-    let rows: Vec<_> = pf.vfs.iter().map(|v| vf_row(pf, v)).collect();
-    table::render(&mut out, &VF_COLUMNS, &rows, width);
+    let vfs: Vec<_> = pf.vfs.iter().map(|v| (pf, v)).collect();
+    vf_rows(&mut out, &vfs, width);
     out
+}
+
+/// The VF table; the settings columns only when some VF has settings
+/// (they come over rtnetlink, so not under --root).
+fn vf_rows(out: &mut String, vfs: &[(&Pf, &Vf)], width: Option<usize>) {
+    let with = vfs.iter().any(|(_, v)| v.settings.is_some());
+    let keep = |i: usize| with || !SETTINGS_COLUMNS.contains(&i);
+    let cols: Vec<Column> = VF_COLUMNS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .map(|(_, c)| *c)
+        .collect();
+    let rows: Vec<Vec<String>> = vfs
+        .iter()
+        .map(|(p, v)| {
+            vf_row(p, v)
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .map(|(_, c)| c)
+                .collect()
+        })
+        .collect();
+    table::render(out, &cols, &rows, width);
 }
 
 /// The PF table's columns; [`pf_row`] fills them in this order.
@@ -104,19 +130,30 @@ fn pf_row(p: &Pf) -> Vec<String> {
     ]
 }
 
-/// The VF table's columns; [`vf_row`] fills them in this order.
-const VF_COLUMNS: [Column; 8] = [
+/// The VF table's columns; [`vf_row`] fills them in this order. MAC is
+/// the VF netdev's own address; Admin MAC and Settings are what the PF's
+/// driver enforces (`Vf::settings`).
+const VF_COLUMNS: [Column; 10] = [
     col("PCI BDF", "PCI BDF", 0, false),
     col("Interface", "Iface", 0, false),
     col("MAC", "MAC", 0, false),
     col("Parent", "Parent", 0, false),
     col("VF #", "VF", 0, false),
     col("Driver", "Driver", 0, false),
+    col("Admin MAC", "Admin MAC", 6, false),
+    col("Settings", "Settings", 7, true),
     col("Parent BDF", "PF BDF", 8, false),
     col("Device Path", "Path", 9, false),
 ];
 
+/// Indices of the columns that come from `Vf::settings`.
+const SETTINGS_COLUMNS: [usize; 2] = [6, 7];
+
 fn vf_row(p: &Pf, v: &Vf) -> Vec<String> {
+    let (admin, settings) = match &v.settings {
+        Some(s) => (or(admin_mac(s), "-"), compact(s)),
+        None => ("?".into(), "?".into()),
+    };
     vec![
         v.addr.to_string(),
         or(v.interface.as_ref(), "-"),
@@ -124,9 +161,65 @@ fn vf_row(p: &Pf, v: &Vf) -> Vec<String> {
         or(p.interface(), "-"),
         v.index.to_string(),
         or(v.driver.as_ref(), "-"),
+        admin,
+        settings,
         p.addr.to_string(),
         v.path(),
     ]
+}
+
+/// The admin MAC; all zeros means none.
+fn admin_mac(s: &VfInfo) -> Option<Mac> {
+    s.mac.filter(|m| m.0 != [0; 6])
+}
+
+/// What differs from the defaults, briefly: `vlan 100 qos 2, trust, spoofchk off`.
+pub fn compact(s: &VfInfo) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = s.vlan.filter(|&v| v != 0) {
+        parts.push(match s.qos.filter(|&q| q != 0) {
+            Some(q) => format!("vlan {v} qos {q}"),
+            None => format!("vlan {v}"),
+        });
+    }
+    if s.trust == Some(true) {
+        parts.push("trust".into());
+    }
+    if s.spoofchk == Some(false) {
+        parts.push("spoofchk off".into());
+    }
+    if let Some(l) = s.link_state.filter(|l| *l != LinkState::Auto) {
+        parts.push(format!("state {}", l.name()));
+    }
+    match (s.min_tx_rate.unwrap_or(0), s.max_tx_rate.unwrap_or(0)) {
+        (0, 0) => {}
+        (min, max) => parts.push(format!("rate {min},{max}")),
+    }
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// `vfnet vf DEV INDEX`: one line per setting.
+pub fn vf_settings_lines(s: &VfInfo, pf_mac: Option<Mac>) -> String {
+    let on = |b: Option<bool>| b.map_or("?", |b| if b { "on" } else { "off" });
+    let auto = match (admin_mac(s), pf_mac) {
+        (Some(m), Some(p)) if crate::vf::auto_mac(p, s.vf) == m => " (auto)",
+        _ => "",
+    };
+    format!(
+        "  mac       {}{auto}\n  vlan      {} qos {}\n  spoofchk  {}\n  trust     {}\n  state     {}\n  rate      {},{} Mbit/s (min,max; 0: no limit)\n",
+        or(admin_mac(s), "- (none set)"),
+        or(s.vlan, "?"),
+        or(s.qos, "?"),
+        on(s.spoofchk),
+        on(s.trust),
+        s.link_state.map_or("?", |l| l.name()),
+        or(s.min_tx_rate, "?"),
+        or(s.max_tx_rate, "?"),
+    )
 }
 
 /// `{"pfs":[...],"vfs":[...]}`, one PF or VF per line.
@@ -175,6 +268,21 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
         .num("index", Some(v.index))
         .opt_str("driver", v.driver.as_ref())
         .num("iommu_group", v.iommu_group)
-        .str("path", &v.path());
+        .str("path", &v.path())
+        .raw("settings", |out| match &v.settings {
+            None => out.push_str("null"),
+            Some(s) => {
+                let mut o = Obj::new(out);
+                o.opt_str("mac", admin_mac(s))
+                    .num("vlan", s.vlan)
+                    .num("qos", s.qos)
+                    .opt_bool("spoofchk", s.spoofchk)
+                    .opt_bool("trust", s.trust)
+                    .opt_str("link_state", s.link_state.map(|l| l.name()))
+                    .num("min_tx_rate", s.min_tx_rate)
+                    .num("max_tx_rate", s.max_tx_rate);
+                o.end();
+            }
+        });
     o.end();
 }

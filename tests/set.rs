@@ -301,3 +301,21 @@ fn without_permission_the_advice_is_to_run_as_root() {
         .one_error("permission denied writing sriov_numvfs: run vfnet as root");
     assert_eq!(std::fs::read_to_string(&numvfs).unwrap(), before);
 }
+
+#[test]
+fn autoprobe_off_gives_vfs_without_a_driver() {
+    let tree = Tree::build(&igb_qemu());
+    let _k = FakeKernel::start(&tree, KernelOpts::default());
+    let r = vfnet(tree.root(), &["set", "eth0", "2", "--autoprobe", "off"]);
+    r.code(0).out_has("eth0 (0000:01:00.0): autoprobe off.");
+    assert_eq!(
+        std::fs::read_to_string(tree.pci_dir(PF).join("sriov_drivers_autoprobe"))
+            .unwrap()
+            .trim(),
+        "0"
+    );
+    assert!(!tree.vf_dir(PF, 0).join("driver").exists());
+    vfnet(tree.root(), &["set", "eth0", "2", "--autoprobe", "maybe"])
+        .code(2)
+        .one_error("--autoprobe takes on or off, not 'maybe'");
+}

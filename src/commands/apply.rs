@@ -5,11 +5,12 @@
 //! order and a failed one does not stop the others.
 
 use crate::cli::{self, Command, Globals};
-use crate::config::{self, Config, Line, Source};
+use crate::config::{self, Config, Line, Source, VfSel};
 use crate::error::{Error, Result};
 use crate::pci::{self, DevKey, Inventory};
 use crate::sysfs::Dir;
 use crate::uevent::Uevents;
+use crate::vf::Wanted;
 use crate::wait::{Deadline, secs, until_woken};
 use crate::{lock, out, sriov};
 use lexopt::prelude::*;
@@ -99,7 +100,8 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
                 actions.push(fail(error.clone()));
                 continue;
             }
-            Line::Other(_) => continue,
+            // VF settings are applied once the counts are right.
+            Line::Other(_) | Line::Vf { .. } => continue,
         };
         let found = match key {
             DevKey::Pci(a) => inv.pf_by_addr(*a),
@@ -144,6 +146,78 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
     actions
 }
 
+/// One VF to configure, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VfPlan {
+    /// Index of its PF in the inventory.
+    pub pf: usize,
+    pub vf: u32,
+    pub want: Wanted,
+}
+
+/// What the VF setting lines ask of each VF that exists, and the lines that
+/// cannot be applied (unknown device, no such VF) with why. A `vfN` line
+/// wins over a `vfs` line of the same setting, wherever it stands.
+pub fn plan_vfs(cfg: &Config, inv: &Inventory) -> (Vec<VfPlan>, Vec<(usize, String)>) {
+    let mut errors = Vec::new();
+    let mut entries = Vec::new();
+    for e in cfg.vf_entries() {
+        let found = match e.key {
+            DevKey::Pci(a) => inv.pf_by_addr(*a),
+            DevKey::Name(n) => inv.pf_by_name(n),
+        };
+        let Some(pf) = found else {
+            errors.push((e.line, missing(e.key, inv)));
+            continue;
+        };
+        let count = inv.pfs[pf].vfs.len();
+        if let VfSel::One(n) = e.vf {
+            if !inv.pfs[pf].vfs.iter().any(|v| v.index == n) {
+                errors.push((
+                    e.line,
+                    format!(
+                        "{} has no VF {n} (it has {})",
+                        inv.pfs[pf].label(),
+                        out::vfs(count as u32)
+                    ),
+                ));
+                continue;
+            }
+        }
+        entries.push((pf, e));
+    }
+    let mut plans = Vec::new();
+    let mut pfs: Vec<usize> = entries.iter().map(|(pf, _)| *pf).collect();
+    pfs.sort_unstable();
+    pfs.dedup();
+    for pf in pfs {
+        for vf in &inv.pfs[pf].vfs {
+            let mut want = Wanted::default();
+            for pass in [VfSel::All, VfSel::One(vf.index)] {
+                for (_, e) in entries.iter().filter(|(p, e)| *p == pf && e.vf == pass) {
+                    want.add(e.setting);
+                }
+            }
+            if want != Wanted::default() {
+                plans.push(VfPlan {
+                    pf,
+                    vf: vf.index,
+                    want,
+                });
+            }
+        }
+    }
+    (plans, errors)
+}
+
+/// Consecutive plans of the same PF.
+fn group_by_pf(plans: &[VfPlan]) -> Vec<(usize, &[VfPlan])> {
+    plans
+        .chunk_by(|a, b| a.pf == b.pf)
+        .map(|g| (g[0].pf, g))
+        .collect()
+}
+
 /// Why a key matches no PF: it names a VF, or nothing present.
 fn missing(key: &DevKey, inv: &Inventory) -> String {
     let vf = inv.vfs().find(|(_, v)| match key {
@@ -182,7 +256,13 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     }
     let mut missing = Vec::new();
     if let Some(wait) = args.wait {
-        let keys: Vec<&DevKey> = cfg.entries().map(|e| e.key).collect();
+        let mut keys: Vec<&DevKey> = cfg.entries().map(|e| e.key).collect();
+        keys.extend(
+            cfg.vf_entries()
+                .map(|e| e.key)
+                .filter(|k| !keys.contains(k))
+                .collect::<Vec<_>>(),
+        );
         for (key, took) in wait_for(&sys, &keys, wait) {
             match took {
                 Some(t) => say(format!("{key}: appeared after {}.\n", secs(t))),
@@ -200,10 +280,14 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     };
 
     let mut failed = 0;
-    let mut fail = |line: usize, error: &dyn std::fmt::Display| {
+    let mut fail = |line: Option<usize>, error: &dyn std::fmt::Display| {
         failed += 1;
+        let Some(line) = line else {
+            out::error(error);
+            return;
+        };
         let waited = match (&cfg.lines[line - 1], args.wait) {
-            (Line::Count { key, .. }, Some(w)) if missing.contains(key) => {
+            (Line::Count { key, .. } | Line::Vf { key, .. }, Some(w)) if missing.contains(key) => {
                 format!(" (waited {} for it)", secs(w))
             }
             _ => String::new(),
@@ -236,10 +320,61 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                         done.to,
                         secs(done.took)
                     )),
-                    Err(e) => fail(*line, &e),
+                    Err(e) => fail(Some(*line), &e),
                 }
             }
-            Action::Fail { line, error } => fail(*line, error),
+            Action::Fail { line, error } => fail(Some(*line), error),
+        }
+    }
+
+    // VF settings, now that the counts are right.
+    if cfg.vf_entries().next().is_some() {
+        let inv = pci::scan(&sys, true);
+        let (plans, errors) = plan_vfs(&cfg, &inv);
+        for (line, error) in &errors {
+            fail(Some(*line), error);
+        }
+        let mut session = super::vf::Session::new(&sys, root.is_live(), args.timeout)?;
+        for (pf, group) in group_by_pf(&plans) {
+            let dev = match pci::resolve(&sys, &DevKey::Pci(inv.pfs[pf].addr)) {
+                Ok(d) => d,
+                Err(e) => {
+                    fail(None, &e);
+                    continue;
+                }
+            };
+            let link = if group.iter().any(|p| p.want.needs_netlink()) {
+                match session.link(&dev) {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        fail(None, &e);
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            for p in group {
+                if args.dry_run {
+                    let have = link
+                        .as_ref()
+                        .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
+                    let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
+                    let changes = have.map(|h| p.want.changes(h, pf_mac)).unwrap_or_default();
+                    say(format!(
+                        "{} VF {}: would set {}.\n",
+                        dev.label(),
+                        p.vf,
+                        super::vf::summary(&changes, &p.want)
+                    ));
+                    continue;
+                }
+                let done = super::vf::configure(&mut session, &dev, link.as_ref(), p.vf, &p.want);
+                say(super::vf::report(&dev, p.vf, &done));
+                for e in &done.errors {
+                    fail(None, e);
+                }
+            }
         }
     }
     if failed > 0 {
@@ -332,6 +467,7 @@ mod tests {
             mac: None,
             driver: None,
             iommu_group: None,
+            settings: None,
         });
         Inventory {
             pfs: vec![
@@ -344,6 +480,55 @@ mod tests {
 
     fn plan_of(text: &str) -> Vec<Action> {
         plan(&Config::parse(PathBuf::from("/c"), text), &inv())
+    }
+
+    #[test]
+    fn vf_lines_give_each_vf_its_settings_and_one_vf_lines_win() {
+        let mut inv = inv();
+        for i in 1..3 {
+            let mut v = inv.pfs[1].vfs[0].clone();
+            v.index = i;
+            inv.pfs[1].vfs.push(v);
+        }
+        let cfg = Config::parse(
+            PathBuf::from("/c"),
+            "eth1.vf1.vlan=7\neth1.vfs.mac=auto\neth1.vfs.vlan=5\n0000:01:00.1.vf2.driver=vfio-pci\neth1.vf9.trust=on\neth9.vfs.trust=on\n",
+        );
+        let (plans, errors) = plan_vfs(&cfg, &inv);
+        let errors: Vec<(usize, &str)> = errors.iter().map(|(l, e)| (*l, e.as_str())).collect();
+        assert_eq!(
+            errors,
+            [
+                (5, "eth1 (0000:01:00.1) has no VF 9 (it has 3 VFs)"),
+                (6, "no network interface eth9 on this system now")
+            ]
+        );
+        let want = |vlan, driver| Wanted {
+            mac: Some(crate::vf::MacSpec::Auto),
+            vlan: Some(vlan),
+            driver,
+            ..Wanted::default()
+        };
+        assert_eq!(
+            plans,
+            [
+                VfPlan {
+                    pf: 1,
+                    vf: 0,
+                    want: want(5, None)
+                },
+                VfPlan {
+                    pf: 1,
+                    vf: 1,
+                    want: want(7, None)
+                },
+                VfPlan {
+                    pf: 1,
+                    vf: 2,
+                    want: want(5, Some(crate::vf::Driver::VfioPci))
+                },
+            ]
+        );
     }
 
     #[test]

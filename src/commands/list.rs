@@ -2,6 +2,8 @@
 
 use crate::cli::{self, Command, Globals};
 use crate::error::Result;
+use crate::netlink::Route;
+use crate::pci::Inventory;
 use crate::{config, out, pci, render};
 use lexopt::prelude::*;
 
@@ -57,10 +59,37 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         }
         Err(e) => out::error(format_args!("warning: {e}")),
     }
-    out::print(&if args.json {
+    if root.is_live() {
+        attach_settings(&mut inv);
+    }
+    let mut text = if args.json {
         render::json(&inv)
     } else {
         render::text(&inv, out::width())
-    });
+    };
+    if !args.json && !root.is_live() && inv.vfs().next().is_some() {
+        text.push_str(
+            "\nVF settings (admin MAC, VLAN, trust, spoof check, link state, rate) come\n\
+             from the kernel over rtnetlink: not shown under --root.\n",
+        );
+    }
+    out::print(&text);
     Ok(())
+}
+
+/// Reads each PF's VF settings over rtnetlink: one request per PF with VFs
+/// and a netdev. A PF whose driver does not answer keeps `None`s.
+pub fn attach_settings(inv: &mut Inventory) {
+    let Ok(mut route) = Route::open() else { return };
+    for pf in inv.pfs.iter_mut().filter(|p| !p.vfs.is_empty()) {
+        let Some(iface) = pf.interface() else {
+            continue;
+        };
+        let Ok(link) = route.link(iface.as_str()) else {
+            continue;
+        };
+        for vf in &mut pf.vfs {
+            vf.settings = link.vfs.iter().find(|s| s.vf == vf.index).cloned();
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod install;
 pub mod list;
 pub mod persist;
 pub mod set;
+pub mod vf;
 
 use crate::pci::{self, Inventory};
 use crate::sysfs::{Dir, Root};

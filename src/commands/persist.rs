@@ -1,10 +1,13 @@
 //! `vfnet persist [DEV [N]]`: record VF counts in the config file.
 
 use crate::cli::{self, Command, Globals};
-use crate::config::{self, Config, Line, Source};
+use crate::config::{self, Config, Line, Source, VfSel};
 use crate::error::{Error, Result, strerror};
+use crate::ifname::IfName;
+use crate::netlink::{Link, Route};
 use crate::pci::{self, DevKey};
 use crate::sysfs::Dir;
+use crate::vf::{MacSpec, Setting};
 use crate::{out, sriov};
 use lexopt::prelude::*;
 
@@ -62,6 +65,21 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let root = g.root();
     let sys = pci::open_sys(&root)?;
     let path = g.config(&root);
+    // Stable MACs are recorded from what the kernel says: live systems only.
+    let mut route = if root.is_live() {
+        Route::open().ok()
+    } else {
+        None
+    };
+    let mut macs = |names: &[IfName], count: u32| -> Vec<(VfSel, Setting)> {
+        match (&mut route, names.first()) {
+            (Some(r), Some(iface)) if count > 0 => r
+                .link(iface.as_str())
+                .map(|l| mac_records(&l))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    };
     let mut notes = Vec::new();
     let recorded = match &args.dev {
         None => {
@@ -72,7 +90,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                 for pf in inv.pfs.iter().filter(|p| p.sriov) {
                     let Some(n) = pf.num_vfs else { continue };
                     if n > 0 || cfg.find(pf.addr, &pf.interfaces).is_some() {
-                        let changed = cfg.set(pf.addr, &pf.interfaces, n);
+                        let mut changed = cfg.set(pf.addr, &pf.interfaces, n);
+                        changed |=
+                            record_macs(cfg, pf.addr, &pf.interfaces, macs(&pf.interfaces, n));
                         rec.push(Recorded {
                             label: pf.label(),
                             count: n,
@@ -97,9 +117,11 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                 None => read("sriov_numvfs")?,
             };
             sriov::check(count, total).map_err(|e| sriov::plan_error(&label, e))?;
+            let mac_lines = macs(&pf.interfaces, count);
             config::edit(&root, &path, |cfg| {
                 notes.extend(migrate(cfg, &sys));
-                let changed = cfg.set(pf.addr, &pf.interfaces, count);
+                let mut changed = cfg.set(pf.addr, &pf.interfaces, count);
+                changed |= record_macs(cfg, pf.addr, &pf.interfaces, mac_lines);
                 Ok(vec![Recorded {
                     label: label.clone(),
                     count,
@@ -134,6 +156,46 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The MACs to record for a PF's VFs: `vfs.mac=auto`, the stable MACs, and
+/// the admin MAC of each VF that has one set by hand (not its auto MAC).
+pub fn mac_records(link: &Link) -> Vec<(VfSel, Setting)> {
+    let pf_mac = link.perm_address.or(link.address);
+    let mut out = vec![(VfSel::All, Setting::Mac(MacSpec::Auto))];
+    for v in &link.vfs {
+        if let Some(s @ Setting::Mac(MacSpec::Addr(_))) =
+            super::vf::mac_setting(pf_mac, v.vf, v.mac)
+        {
+            out.push((VfSel::One(v.vf), s));
+        }
+    }
+    out
+}
+
+/// Writes MAC lines, leaving a `vfs.mac` line the user wrote alone.
+fn record_macs(
+    cfg: &mut Config,
+    addr: pci::PciAddr,
+    names: &[IfName],
+    lines: Vec<(VfSel, Setting)>,
+) -> bool {
+    let mut changed = false;
+    for (sel, setting) in lines {
+        let has_own = sel == VfSel::All
+            && cfg.vf_entries().any(|e| {
+                e.vf == VfSel::All
+                    && e.setting.name() == "mac"
+                    && match e.key {
+                        DevKey::Pci(a) => *a == addr,
+                        DevKey::Name(n) => names.contains(n),
+                    }
+            });
+        if !has_own {
+            changed |= cfg.set_vf(addr, names, sel, setting);
+        }
+    }
+    changed
+}
+
 /// Moves the original vfnet's `iface:count` entries into the new file: by
 /// PCI address when the interface exists now, else as they were.
 fn migrate(cfg: &mut Config, sys: &Dir) -> Option<String> {
@@ -164,4 +226,35 @@ fn migrate(cfg: &mut Config, sys: &Dir) -> Option<String> {
         old.display(),
         cfg.path.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mac::Mac;
+    use crate::netlink::VfInfo;
+
+    #[test]
+    fn stable_macs_are_recorded_and_hand_set_ones_kept() {
+        let pf = Mac([0x52, 0x54, 0, 0x12, 0x34, 0x56]);
+        let vf = |vf, mac: Mac| VfInfo {
+            vf,
+            mac: Some(mac),
+            ..VfInfo::default()
+        };
+        let link = Link {
+            perm_address: Some(pf),
+            vfs: vec![
+                vf(0, Mac([0; 6])),
+                vf(1, crate::vf::auto_mac(pf, 1)),
+                vf(2, Mac([2, 0, 0, 0, 0, 9])),
+            ],
+            ..Link::default()
+        };
+        let got: Vec<String> = mac_records(&link)
+            .iter()
+            .map(|(s, v)| format!("{s}.mac={v}"))
+            .collect();
+        assert_eq!(got, ["vfs.mac=auto", "vf2.mac=02:00:00:00:00:09"]);
+    }
 }

@@ -1,7 +1,7 @@
 //! `vfnet set DEV N`: change the number of VFs now, safely.
 
 use crate::cli::{self, Command, Globals};
-use crate::error::Result;
+use crate::error::{Error, Result, strerror};
 use crate::pci::{self, DevKey};
 use crate::wait::{Deadline, secs};
 use crate::{lock, out, render, sriov};
@@ -9,7 +9,7 @@ use lexopt::prelude::*;
 use std::time::Duration;
 
 pub const USAGE: &str = "\
-Usage: vfnet set [--timeout SECS] DEV N
+Usage: vfnet set [--autoprobe on|off] [--timeout SECS] DEV N
 
 Make DEV have N VFs now (0 removes them). DEV is a PF's interface name
 (enp1s0f0) or PCI address (0000:01:00.0), network device or not.
@@ -20,6 +20,8 @@ shows the N VFs and their drivers (and netdevs), then lists them. The change
 does not survive a reboot: vfnet persist records it.
 
 Options:
+  --autoprobe on|off   whether new VFs get a host driver (sriov_drivers_autoprobe);
+                       off: VFs without a driver, ready for vfio-pci or a VM
   -t, --timeout SECS   give up waiting for the kernel after SECS (default 30)
 ";
 
@@ -30,10 +32,12 @@ pub struct Args {
     pub dev: DevKey,
     pub count: u32,
     pub timeout: Duration,
+    /// Set `sriov_drivers_autoprobe` first.
+    pub autoprobe: Option<bool>,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
-    let (mut dev, mut count, mut timeout) = (None, None, DEFAULT_TIMEOUT);
+    let (mut dev, mut count, mut timeout, mut autoprobe) = (None, None, DEFAULT_TIMEOUT, None);
     while let Some(arg) = p.next()? {
         if let Some(opt) = Globals::option(&arg) {
             g.set(opt, p)?;
@@ -42,6 +46,19 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Short('t') | Long("timeout") => timeout = cli::timeout("set", p.value()?)?,
+            Long("autoprobe") => {
+                autoprobe = match cli::text("set", "--autoprobe", p.value()?)?.as_str() {
+                    "on" => Some(true),
+                    "off" => Some(false),
+                    other => {
+                        let v = crate::sysfs::quote(other);
+                        return Err(cli::usage(
+                            "set",
+                            format!("--autoprobe takes on or off, not '{v}'"),
+                        ));
+                    }
+                }
+            }
             Value(v) if dev.is_none() => dev = Some(cli::dev("set", v)?),
             Value(v) if count.is_none() => count = Some(cli::count("set", v)?),
             _ => return Err(cli::unexpected("set", arg)),
@@ -54,6 +71,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
         dev,
         count,
         timeout,
+        autoprobe,
     }))
 }
 
@@ -66,8 +84,25 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     sriov::check_pf(&pf, args.count)?;
     let deadline = Deadline::after(args.timeout);
     let _lock = lock::state(&root, &g.config(&root), &deadline)?;
-    let done = sriov::set(&pf, args.count, &deadline)?;
     let label = pf.label();
+    if let Some(on) = args.autoprobe {
+        let value = if on { "1" } else { "0" };
+        if pf.dir.read_u32("sriov_drivers_autoprobe").ok() != Some(on as u32) {
+            pf.dir
+                .write("sriov_drivers_autoprobe", value.as_bytes())
+                .map_err(|e| {
+                    Error::fail(format!(
+                        "{label}: cannot write sriov_drivers_autoprobe: {}",
+                        strerror(e)
+                    ))
+                })?;
+            out::print(&format!(
+                "{label}: autoprobe {}.\n",
+                if on { "on" } else { "off" }
+            ));
+        }
+    }
+    let done = sriov::set(&pf, args.count, &deadline)?;
     if done.from == done.to {
         out::print(&format!(
             "{label} already has {}: nothing to do.\n",

@@ -1,0 +1,613 @@
+//! rtnetlink, by hand: the messages that read a PF's VF settings
+//! (`RTM_GETLINK` with `RTEXT_FILTER_VF`) and change them (`RTM_SETLINK`
+//! with `IFLA_VFINFO_LIST`), and the socket that carries them.
+//!
+//! Encoding and decoding are pure functions on byte buffers, tested on
+//! byte arrays laid out as the kernel's uapi headers say
+//! (`linux/netlink.h`, `linux/rtnetlink.h`, `linux/if_link.h`). Decoding
+//! never trusts a length: a truncated, misaligned or unknown attribute is
+//! skipped or ends the walk, never read past.
+//!
+//! Each change is its own request with `NLM_F_ACK`, as systemd-networkd
+//! does: a driver that refuses one setting (link state on igb) does not
+//! block the others, and the error names the setting.
+
+use crate::mac::Mac;
+use nix::errno::Errno;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+// linux/netlink.h and linux/rtnetlink.h
+const NLMSG_HDR: usize = 16;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_ACK: u16 = 4;
+const RTM_NEWLINK: u16 = 16;
+const RTM_GETLINK: u16 = 18;
+const RTM_SETLINK: u16 = 19;
+const IFINFOMSG: usize = 16;
+const IFF_UP: u32 = 1;
+
+// linux/if_link.h
+const IFLA_ADDRESS: u16 = 1;
+const IFLA_IFNAME: u16 = 3;
+const IFLA_NUM_VF: u16 = 21;
+const IFLA_VFINFO_LIST: u16 = 22;
+const IFLA_EXT_MASK: u16 = 29;
+const IFLA_PERM_ADDRESS: u16 = 54;
+const IFLA_VF_INFO: u16 = 1;
+const IFLA_VF_MAC: u16 = 1;
+const IFLA_VF_VLAN: u16 = 2;
+const IFLA_VF_SPOOFCHK: u16 = 4;
+const IFLA_VF_LINK_STATE: u16 = 5;
+const IFLA_VF_RATE: u16 = 6;
+const IFLA_VF_TRUST: u16 = 9;
+const RTEXT_FILTER_VF: u32 = 1;
+const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
+/// `nla_type` carries two flags in its top bits.
+const NLA_TYPE_MASK: u16 = 0x3fff;
+
+/// A VF's link state, as `IFLA_VF_LINK_STATE` encodes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Follows the PF's link.
+    Auto = 0,
+    Enable = 1,
+    Disable = 2,
+}
+
+impl LinkState {
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkState::Auto => "auto",
+            LinkState::Enable => "enable",
+            LinkState::Disable => "disable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LinkState> {
+        [LinkState::Auto, LinkState::Enable, LinkState::Disable]
+            .into_iter()
+            .find(|l| l.name() == s)
+    }
+}
+
+/// One VF's settings as the PF's driver reports them. `None`: not reported
+/// (or reported as "not supported", which the kernel encodes as -1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VfInfo {
+    pub vf: u32,
+    /// The administrative MAC; all zeros when none is set.
+    pub mac: Option<Mac>,
+    pub vlan: Option<u32>,
+    pub qos: Option<u32>,
+    pub spoofchk: Option<bool>,
+    pub trust: Option<bool>,
+    pub link_state: Option<LinkState>,
+    /// Mbit/s; 0 is no limit.
+    pub min_tx_rate: Option<u32>,
+    pub max_tx_rate: Option<u32>,
+}
+
+/// What `RTM_GETLINK` says about a PF.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Link {
+    pub ifindex: i32,
+    pub flags: u32,
+    pub address: Option<Mac>,
+    /// The factory MAC (`IFLA_PERM_ADDRESS`, Linux 5.6 and later).
+    pub perm_address: Option<Mac>,
+    pub num_vf: Option<u32>,
+    pub vfs: Vec<VfInfo>,
+}
+
+impl Link {
+    pub fn is_up(&self) -> bool {
+        self.flags & IFF_UP != 0
+    }
+}
+
+/// One change to one VF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VfSet {
+    Mac(Mac),
+    /// VLAN id (0: none) and 802.1p priority.
+    Vlan {
+        vlan: u32,
+        qos: u32,
+    },
+    SpoofChk(bool),
+    Trust(bool),
+    LinkState(LinkState),
+    /// Mbit/s, 0: no limit.
+    Rate {
+        min: u32,
+        max: u32,
+    },
+}
+
+impl VfSet {
+    /// How messages name the setting.
+    pub fn name(&self) -> &'static str {
+        match self {
+            VfSet::Mac(_) => "mac",
+            VfSet::Vlan { .. } => "vlan",
+            VfSet::SpoofChk(_) => "spoofchk",
+            VfSet::Trust(_) => "trust",
+            VfSet::LinkState(_) => "state",
+            VfSet::Rate { .. } => "rate",
+        }
+    }
+}
+
+/// Appends a netlink attribute, padded to 4 bytes.
+fn attr(buf: &mut Vec<u8>, kind: u16, payload: &[u8]) {
+    let len = 4 + payload.len();
+    buf.extend_from_slice(&(len as u16).to_ne_bytes());
+    buf.extend_from_slice(&kind.to_ne_bytes());
+    buf.extend_from_slice(payload);
+    buf.resize(buf.len().next_multiple_of(4), 0);
+}
+
+/// Starts a nested attribute; [`end_nest`] fixes its length.
+fn nest(buf: &mut Vec<u8>, kind: u16) -> usize {
+    let at = buf.len();
+    attr(buf, kind, &[]);
+    at
+}
+
+fn end_nest(buf: &mut [u8], at: usize) {
+    let len = (buf.len() - at) as u16;
+    buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
+}
+
+/// The netlink header and `ifinfomsg`, with the total length fixed later.
+fn header(
+    kind: u16,
+    flags: u16,
+    seq: u32,
+    ifindex: i32,
+    ifi_flags: u32,
+    ifi_change: u32,
+) -> Vec<u8> {
+    let mut b = Vec::with_capacity(128);
+    b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_len, set by `finish`
+    b.extend_from_slice(&kind.to_ne_bytes());
+    b.extend_from_slice(&(NLM_F_REQUEST | flags).to_ne_bytes());
+    b.extend_from_slice(&seq.to_ne_bytes());
+    b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid: the kernel
+    // ifinfomsg: family (AF_UNSPEC), pad, type, index, flags, change
+    b.extend_from_slice(&[0, 0, 0, 0]);
+    b.extend_from_slice(&ifindex.to_ne_bytes());
+    b.extend_from_slice(&ifi_flags.to_ne_bytes());
+    b.extend_from_slice(&ifi_change.to_ne_bytes());
+    b
+}
+
+fn finish(mut b: Vec<u8>) -> Vec<u8> {
+    let len = b.len() as u32;
+    b[0..4].copy_from_slice(&len.to_ne_bytes());
+    b
+}
+
+/// `RTM_GETLINK` for the interface `name`, asking for its VFs (without
+/// their traffic statistics).
+pub fn get_link(seq: u32, name: &str) -> Vec<u8> {
+    let mut b = header(RTM_GETLINK, 0, seq, 0, 0, 0);
+    let mut n = name.as_bytes().to_vec();
+    n.push(0);
+    attr(&mut b, IFLA_IFNAME, &n);
+    attr(
+        &mut b,
+        IFLA_EXT_MASK,
+        &(RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS).to_ne_bytes(),
+    );
+    finish(b)
+}
+
+/// `RTM_SETLINK` changing one setting of VF `vf` of the PF `ifindex`:
+/// `IFLA_VFINFO_LIST { IFLA_VF_INFO { one IFLA_VF_* } }`, with an ACK.
+pub fn set_vf(seq: u32, ifindex: i32, vf: u32, set: VfSet) -> Vec<u8> {
+    let mut b = header(RTM_SETLINK, NLM_F_ACK, seq, ifindex, 0, 0);
+    let list = nest(&mut b, IFLA_VFINFO_LIST);
+    let info = nest(&mut b, IFLA_VF_INFO);
+    let words = |w: &[u32]| w.iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<u8>>();
+    match set {
+        VfSet::Mac(m) => {
+            // struct ifla_vf_mac { __u32 vf; __u8 mac[32]; }
+            let mut p = vf.to_ne_bytes().to_vec();
+            p.extend_from_slice(&m.0);
+            p.resize(4 + 32, 0);
+            attr(&mut b, IFLA_VF_MAC, &p);
+        }
+        VfSet::Vlan { vlan, qos } => attr(&mut b, IFLA_VF_VLAN, &words(&[vf, vlan, qos])),
+        VfSet::SpoofChk(on) => attr(&mut b, IFLA_VF_SPOOFCHK, &words(&[vf, on as u32])),
+        VfSet::Trust(on) => attr(&mut b, IFLA_VF_TRUST, &words(&[vf, on as u32])),
+        VfSet::LinkState(s) => attr(&mut b, IFLA_VF_LINK_STATE, &words(&[vf, s as u32])),
+        VfSet::Rate { min, max } => attr(&mut b, IFLA_VF_RATE, &words(&[vf, min, max])),
+    }
+    end_nest(&mut b, info);
+    end_nest(&mut b, list);
+    finish(b)
+}
+
+/// `RTM_SETLINK` bringing the interface `ifindex` up, with an ACK.
+pub fn set_up(seq: u32, ifindex: i32) -> Vec<u8> {
+    finish(header(RTM_SETLINK, NLM_F_ACK, seq, ifindex, IFF_UP, IFF_UP))
+}
+
+/// Walks the attributes in `buf`: `(type without flags, payload)`. Stops at
+/// the first one whose length is impossible.
+pub fn attrs(mut buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        if buf.len() < 4 {
+            return None;
+        }
+        let len = u16::from_ne_bytes([buf[0], buf[1]]) as usize;
+        let kind = u16::from_ne_bytes([buf[2], buf[3]]) & NLA_TYPE_MASK;
+        if len < 4 || len > buf.len() {
+            return None;
+        }
+        let payload = &buf[4..len];
+        buf = &buf[len.next_multiple_of(4).min(buf.len())..];
+        Some((kind, payload))
+    })
+}
+
+fn u32_at(p: &[u8], i: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(
+        p.get(i * 4..i * 4 + 4)?.try_into().ok()?,
+    ))
+}
+
+/// A u32 that the kernel sets to -1 for "not supported".
+fn setting(p: &[u8], i: usize) -> Option<u32> {
+    u32_at(p, i).filter(|&v| v != u32::MAX)
+}
+
+fn mac(p: &[u8]) -> Option<Mac> {
+    let b: [u8; 6] = p.get(..6)?.try_into().ok()?;
+    (p.len() == 6).then_some(Mac(b))
+}
+
+/// Decodes one `IFLA_VF_INFO`.
+pub fn parse_vf_info(p: &[u8]) -> Option<VfInfo> {
+    let mut v = VfInfo {
+        vf: u32::MAX,
+        ..VfInfo::default()
+    };
+    for (kind, a) in attrs(p) {
+        // Every IFLA_VF_* struct starts with the VF's index.
+        let Some(vf) = u32_at(a, 0) else { continue };
+        match kind {
+            IFLA_VF_MAC => v.mac = a.get(4..10).and_then(|m| Some(Mac(m.try_into().ok()?))),
+            IFLA_VF_VLAN => (v.vlan, v.qos) = (u32_at(a, 1), u32_at(a, 2)),
+            IFLA_VF_SPOOFCHK => v.spoofchk = setting(a, 1).map(|s| s != 0),
+            IFLA_VF_TRUST => v.trust = setting(a, 1).map(|s| s != 0),
+            IFLA_VF_LINK_STATE => {
+                v.link_state = match u32_at(a, 1) {
+                    Some(0) => Some(LinkState::Auto),
+                    Some(1) => Some(LinkState::Enable),
+                    Some(2) => Some(LinkState::Disable),
+                    _ => None,
+                }
+            }
+            IFLA_VF_RATE => (v.min_tx_rate, v.max_tx_rate) = (u32_at(a, 1), u32_at(a, 2)),
+            _ => continue,
+        }
+        v.vf = vf;
+    }
+    (v.vf != u32::MAX).then_some(v)
+}
+
+/// Decodes an `RTM_NEWLINK` message body (after the netlink header).
+pub fn parse_link(body: &[u8]) -> Option<Link> {
+    let ifi = body.get(..IFINFOMSG)?;
+    let mut link = Link {
+        ifindex: i32::from_ne_bytes(ifi[4..8].try_into().ok()?),
+        flags: u32::from_ne_bytes(ifi[8..12].try_into().ok()?),
+        ..Link::default()
+    };
+    for (kind, a) in attrs(&body[IFINFOMSG..]) {
+        match kind {
+            IFLA_ADDRESS => link.address = mac(a),
+            IFLA_PERM_ADDRESS => link.perm_address = mac(a),
+            IFLA_NUM_VF => link.num_vf = u32_at(a, 0),
+            IFLA_VFINFO_LIST => {
+                link.vfs = attrs(a)
+                    .filter(|(k, _)| *k == IFLA_VF_INFO)
+                    .filter_map(|(_, p)| parse_vf_info(p))
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    link.vfs.sort_by_key(|v| v.vf);
+    Some(link)
+}
+
+/// What one reply message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply<'a> {
+    /// An ACK (`error` 0) or a refusal with its errno.
+    Ack(Result<(), Errno>),
+    /// An `RTM_NEWLINK` body.
+    Link(&'a [u8]),
+    Done,
+    Other,
+}
+
+/// Splits a datagram into `(sequence number, reply)` messages.
+pub fn replies(mut buf: &[u8]) -> impl Iterator<Item = (u32, Reply<'_>)> {
+    std::iter::from_fn(move || {
+        if buf.len() < NLMSG_HDR {
+            return None;
+        }
+        let len = u32::from_ne_bytes(buf[0..4].try_into().ok()?) as usize;
+        if len < NLMSG_HDR || len > buf.len() {
+            return None;
+        }
+        let kind = u16::from_ne_bytes([buf[4], buf[5]]);
+        let seq = u32::from_ne_bytes(buf[8..12].try_into().ok()?);
+        let body = &buf[NLMSG_HDR..len];
+        buf = &buf[len.next_multiple_of(4).min(buf.len())..];
+        let reply = match kind {
+            NLMSG_ERROR => {
+                let code = i32::from_ne_bytes(body.get(..4)?.try_into().ok()?);
+                Reply::Ack(if code == 0 {
+                    Ok(())
+                } else {
+                    Err(Errno::from_raw(-code))
+                })
+            }
+            NLMSG_DONE => Reply::Done,
+            RTM_NEWLINK => Reply::Link(body),
+            _ => Reply::Other,
+        };
+        Some((seq, reply))
+    })
+}
+
+/// A NETLINK_ROUTE socket.
+pub struct Route {
+    fd: OwnedFd,
+    seq: u32,
+    buf: Vec<u8>,
+}
+
+impl Route {
+    pub fn open() -> Result<Route, Errno> {
+        use nix::sys::socket::{
+            AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType, bind, socket,
+        };
+        let fd = socket(
+            AddressFamily::Netlink,
+            SockType::Raw,
+            SockFlag::SOCK_CLOEXEC,
+            SockProtocol::NetlinkRoute,
+        )?;
+        bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0))?;
+        Ok(Route {
+            fd,
+            seq: 0,
+            buf: vec![0; 256 * 1024],
+        })
+    }
+
+    fn send(&mut self, msg: impl FnOnce(u32) -> Vec<u8>) -> Result<u32, Errno> {
+        self.seq += 1;
+        let m = msg(self.seq);
+        nix::sys::socket::send(self.fd.as_raw_fd(), &m, nix::sys::socket::MsgFlags::empty())?;
+        Ok(self.seq)
+    }
+
+    /// Receives until the reply to `seq`; returns what `pick` made of it.
+    fn reply<T>(
+        &mut self,
+        seq: u32,
+        mut pick: impl FnMut(Reply) -> Option<Result<T, Errno>>,
+    ) -> Result<T, Errno> {
+        loop {
+            let n = nix::sys::socket::recv(
+                self.fd.as_raw_fd(),
+                &mut self.buf,
+                nix::sys::socket::MsgFlags::empty(),
+            )?;
+            for (s, r) in replies(&self.buf[..n]) {
+                if s == seq {
+                    if let Some(out) = pick(r) {
+                        return out;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The PF `name` and its VFs' settings.
+    pub fn link(&mut self, name: &str) -> Result<Link, Errno> {
+        let seq = self.send(|s| get_link(s, name))?;
+        self.reply(seq, |r| match r {
+            Reply::Link(body) => Some(parse_link(body).ok_or(Errno::EBADMSG)),
+            Reply::Ack(Err(e)) => Some(Err(e)),
+            Reply::Done => Some(Err(Errno::ENODEV)),
+            _ => None,
+        })
+    }
+
+    /// One change to one VF; the kernel's answer.
+    pub fn set_vf(&mut self, ifindex: i32, vf: u32, set: VfSet) -> Result<(), Errno> {
+        let seq = self.send(|s| set_vf(s, ifindex, vf, set))?;
+        self.ack(seq)
+    }
+
+    /// Brings an interface up.
+    pub fn set_up(&mut self, ifindex: i32) -> Result<(), Errno> {
+        let seq = self.send(|s| set_up(s, ifindex))?;
+        self.ack(seq)
+    }
+
+    fn ack(&mut self, seq: u32) -> Result<(), Errno> {
+        self.reply(seq, |r| match r {
+            Reply::Ack(res) => Some(res),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(b: &[u8]) -> Vec<u32> {
+        b.chunks(4)
+            .map(|c| u32::from_ne_bytes(c.try_into().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn getlink_asks_for_vfs_by_name() {
+        let m = get_link(7, "eth0");
+        // nlmsghdr(16) + ifinfomsg(16) + IFLA_IFNAME "eth0\0" (4+5 -> 12) + IFLA_EXT_MASK (8)
+        assert_eq!(m.len(), 16 + 16 + 12 + 8);
+        assert_eq!(words(&m[..4]), [m.len() as u32]);
+        assert_eq!(u16::from_ne_bytes([m[4], m[5]]), 18); // RTM_GETLINK
+        assert_eq!(u16::from_ne_bytes([m[6], m[7]]), 1); // NLM_F_REQUEST
+        assert_eq!(words(&m[8..12]), [7]);
+        assert_eq!(&m[16..32], &[0u8; 16]); // AF_UNSPEC, index 0
+        assert_eq!(&m[32..36], &[9, 0, 3, 0]); // len 9, IFLA_IFNAME
+        assert_eq!(&m[36..44], b"eth0\0\0\0\0");
+        assert_eq!(&m[44..48], &[8, 0, 29, 0]); // IFLA_EXT_MASK
+        assert_eq!(words(&m[48..52]), [1 | 8]); // RTEXT_FILTER_VF | SKIP_STATS
+    }
+
+    #[test]
+    fn setlink_nests_one_vf_setting_and_asks_for_an_ack() {
+        let m = set_vf(3, 2, 1, VfSet::Vlan { vlan: 100, qos: 2 });
+        assert_eq!(u16::from_ne_bytes([m[4], m[5]]), 19); // RTM_SETLINK
+        assert_eq!(u16::from_ne_bytes([m[6], m[7]]), 1 | 4); // REQUEST | ACK
+        assert_eq!(words(&m[20..24]), [2]); // ifi_index
+        // IFLA_VFINFO_LIST(4+ IFLA_VF_INFO(4 + IFLA_VF_VLAN(4 + 12)))
+        assert_eq!(&m[32..36], &[24, 0, 22, 0]);
+        assert_eq!(&m[36..40], &[20, 0, 1, 0]);
+        assert_eq!(&m[40..44], &[16, 0, 2, 0]);
+        assert_eq!(words(&m[44..56]), [1, 100, 2]);
+        assert_eq!(m.len(), 56);
+
+        let m = set_vf(4, 2, 0, VfSet::Mac(Mac([2, 0x11, 0x22, 0x33, 0x44, 0x55])));
+        assert_eq!(&m[40..44], &[40, 0, 1, 0]); // IFLA_VF_MAC, struct of 36
+        assert_eq!(words(&m[44..48]), [0]);
+        assert_eq!(&m[48..54], &[2, 0x11, 0x22, 0x33, 0x44, 0x55]);
+        assert!(m[54..80].iter().all(|&b| b == 0));
+        for (set, kind, payload) in [
+            (VfSet::SpoofChk(false), 4u8, vec![5, 0]),
+            (VfSet::Trust(true), 9, vec![5, 1]),
+            (VfSet::LinkState(LinkState::Disable), 5, vec![5, 2]),
+            (VfSet::Rate { min: 10, max: 1000 }, 6, vec![5, 10, 1000]),
+        ] {
+            let m = set_vf(1, 2, 5, set);
+            assert_eq!(m[42], kind, "{set:?}");
+            assert_eq!(words(&m[44..]), payload, "{set:?}");
+        }
+    }
+
+    #[test]
+    fn setting_a_link_up_changes_only_the_up_flag() {
+        let m = set_up(9, 4);
+        assert_eq!(m.len(), 32);
+        assert_eq!(words(&m[20..32]), [4, 1, 1]);
+    }
+
+    /// An RTM_NEWLINK body as the kernel sends it for a PF with two VFs.
+    fn newlink() -> Vec<u8> {
+        let mut b = vec![0u8, 0, 1, 0];
+        b.extend_from_slice(&2i32.to_ne_bytes());
+        b.extend_from_slice(&0x1003u32.to_ne_bytes()); // UP | BROADCAST | MULTICAST
+        b.extend_from_slice(&0u32.to_ne_bytes());
+        attr(&mut b, IFLA_IFNAME, b"eth0\0");
+        attr(&mut b, IFLA_ADDRESS, &[0x52, 0x54, 0, 0x12, 0x34, 0x56]);
+        attr(&mut b, IFLA_NUM_VF, &2u32.to_ne_bytes());
+        attr(&mut b, 999, b"unknown attributes are skipped");
+        let list = nest(&mut b, IFLA_VFINFO_LIST);
+        for vf in 0..2u32 {
+            let info = nest(&mut b, IFLA_VF_INFO);
+            let mut m = vf.to_ne_bytes().to_vec();
+            m.extend_from_slice(&[2, 0x11, 0x22, 0x33, 0x44, 0x50 + vf as u8]);
+            m.resize(36, 0);
+            attr(&mut b, IFLA_VF_MAC, &m);
+            let w = |x: &[u32]| x.iter().flat_map(|v| v.to_ne_bytes()).collect::<Vec<_>>();
+            attr(&mut b, IFLA_VF_VLAN, &w(&[vf, 100 * vf, 0]));
+            attr(&mut b, IFLA_VF_SPOOFCHK, &w(&[vf, 1]));
+            attr(&mut b, IFLA_VF_TRUST, &w(&[vf, u32::MAX]));
+            attr(&mut b, IFLA_VF_LINK_STATE, &w(&[vf, 0]));
+            attr(&mut b, IFLA_VF_RATE, &w(&[vf, 0, 0]));
+            end_nest(&mut b, info);
+        }
+        end_nest(&mut b, list);
+        b
+    }
+
+    #[test]
+    fn newlink_is_decoded_with_every_vf_setting() {
+        let link = parse_link(&newlink()).unwrap();
+        assert_eq!(
+            (link.ifindex, link.is_up(), link.num_vf),
+            (2, true, Some(2))
+        );
+        assert_eq!(link.address.unwrap().to_string(), "52:54:00:12:34:56");
+        assert_eq!(link.perm_address, None);
+        assert_eq!(link.vfs.len(), 2);
+        let v = &link.vfs[1];
+        assert_eq!(v.vf, 1);
+        assert_eq!(v.mac.unwrap().to_string(), "02:11:22:33:44:51");
+        assert_eq!((v.vlan, v.qos), (Some(100), Some(0)));
+        assert_eq!(
+            (v.spoofchk, v.trust),
+            (Some(true), None),
+            "-1 is not supported"
+        );
+        assert_eq!(v.link_state, Some(LinkState::Auto));
+        assert_eq!((v.min_tx_rate, v.max_tx_rate), (Some(0), Some(0)));
+    }
+
+    #[test]
+    fn broken_attributes_never_panic_or_read_past() {
+        let good = newlink();
+        for cut in 0..good.len() {
+            let _ = parse_link(&good[..cut]);
+        }
+        // Lengths that claim too much, too little, or odd values.
+        for bad in [
+            &[0xff, 0xff, 1, 0, 1, 2][..],
+            &[2, 0, 1, 0],
+            &[5, 0, 1, 0, 9],
+            &[],
+        ] {
+            assert!(attrs(bad).all(|(_, p)| p.len() <= bad.len()));
+        }
+        let mut flipped = good.clone();
+        for i in (16..flipped.len()).step_by(7) {
+            flipped[i] ^= 0x5a;
+            let _ = parse_link(&flipped);
+        }
+    }
+
+    #[test]
+    fn replies_carry_acks_errors_and_links() {
+        let mut buf = Vec::new();
+        for (seq, code) in [(1u32, 0i32), (2, -22)] {
+            buf.extend_from_slice(&36u32.to_ne_bytes());
+            buf.extend_from_slice(&2u16.to_ne_bytes());
+            buf.extend_from_slice(&0u16.to_ne_bytes());
+            buf.extend_from_slice(&seq.to_ne_bytes());
+            buf.extend_from_slice(&0u32.to_ne_bytes());
+            buf.extend_from_slice(&code.to_ne_bytes());
+            buf.extend_from_slice(&[0; 16]); // the request's header
+        }
+        let got: Vec<_> = replies(&buf).collect();
+        assert_eq!(
+            got,
+            [(1, Reply::Ack(Ok(()))), (2, Reply::Ack(Err(Errno::EINVAL)))]
+        );
+        assert_eq!(replies(&buf[..20]).count(), 0);
+    }
+}

@@ -1,0 +1,521 @@
+//! Per-VF settings: what a user can ask for (from the command line or the
+//! config file, parsed in one place), stable MACs, and what it takes to get
+//! there from what the PF's driver reports (one netlink change per setting).
+//! Pure, except [`bind`] and [`rebind`], which write the PCI core's files.
+//!
+//! Stable MACs: `mac auto` gives VF n of a PF whose permanent MAC is
+//! `p0:p1:p2:p3:p4:p5` the address
+//!
+//! ```text
+//!   (p0 ^ p1 ^ p2) & 0xfc | 0x02 : p3 : p4 : p5 : n >> 8 : n & 0xff
+//! ```
+//!
+//! locally administered (bit 1 set) and unicast (bit 0 clear). The PF's own
+//! 24 bits under its vendor's OUI, which differ between the ports and cards
+//! of a host, come first, then the VF's index, so every VF of every PF gets
+//! its own address, the same on every boot and after every `set 0`/`set N`.
+//! The first byte mixes in the OUI, so that two vendors' cards with the same
+//! low 24 bits still differ (63 times in 64).
+
+use crate::error::{Error, Result};
+use crate::mac::Mac;
+use crate::netlink::{LinkState, VfInfo, VfSet};
+use crate::pci::PciAddr;
+use crate::sysfs::{Dir, quote};
+use crate::wait::{Deadline, until};
+use std::fmt;
+
+/// The MAC for VF `index` of a PF with permanent MAC `pf`.
+pub fn auto_mac(pf: Mac, index: u32) -> Mac {
+    let p = pf.0;
+    Mac([
+        (p[0] ^ p[1] ^ p[2]) & 0xfc | 0x02,
+        p[3],
+        p[4],
+        p[5],
+        (index >> 8) as u8,
+        index as u8,
+    ])
+}
+
+/// The MAC a user asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacSpec {
+    /// The stable MAC [`auto_mac`] derives.
+    Auto,
+    Addr(Mac),
+}
+
+/// Which driver a VF should have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    /// vfio-pci, for passthrough to a VM.
+    VfioPci,
+    /// Whatever the kernel binds by itself (the VF's own driver).
+    Default,
+}
+
+/// One setting, as it is named on the command line and in the config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Mac(MacSpec),
+    Vlan(u32),
+    Qos(u32),
+    Trust(bool),
+    SpoofChk(bool),
+    State(LinkState),
+    /// Min and max TX rate in Mbit/s.
+    Rate(u32, u32),
+    Driver(Driver),
+}
+
+/// The setting names, in the order they are applied and shown.
+pub const NAMES: [&str; 8] = [
+    "mac", "vlan", "qos", "trust", "spoofchk", "state", "rate", "driver",
+];
+
+impl Setting {
+    /// Parses `name` and its value (`rate` takes `MIN,MAX`). The error says
+    /// what values the setting takes.
+    pub fn parse(name: &str, value: &str) -> std::result::Result<Setting, String> {
+        let on_off = || match value {
+            "on" => Ok(true),
+            "off" => Ok(false),
+            _ => Err(format!("{name} takes on or off, not '{}'", quote(value))),
+        };
+        let number = |max: u32, what: &str| {
+            crate::config::parse_count(value)
+                .filter(|&n| n <= max)
+                .ok_or_else(|| format!("{name} takes {what}, not '{}'", quote(value)))
+        };
+        Ok(match name {
+            "mac" if value == "auto" => Setting::Mac(MacSpec::Auto),
+            "mac" => match Mac::parse(value.as_bytes()) {
+                Some(m) if m.0[0] & 1 == 0 => Setting::Mac(MacSpec::Addr(m)),
+                Some(_) => {
+                    return Err(format!(
+                        "{value} is a multicast address: a VF needs a unicast MAC"
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "mac takes auto or an address like 02:00:00:00:00:01, not '{}'",
+                        quote(value)
+                    ));
+                }
+            },
+            "vlan" => Setting::Vlan(number(4095, "a VLAN id from 0 (none) to 4095")?),
+            "qos" => Setting::Qos(number(7, "a priority from 0 to 7")?),
+            "trust" => Setting::Trust(on_off()?),
+            "spoofchk" => Setting::SpoofChk(on_off()?),
+            "state" => Setting::State(LinkState::parse(value).ok_or_else(|| {
+                format!(
+                    "state takes auto, enable or disable, not '{}'",
+                    quote(value)
+                )
+            })?),
+            "rate" => {
+                let rate = value.split_once(',').and_then(|(a, b)| {
+                    let (min, max) = (
+                        crate::config::parse_count(a)?,
+                        crate::config::parse_count(b)?,
+                    );
+                    (max == 0 || min <= max).then_some((min, max))
+                });
+                let (min, max) = rate.ok_or_else(|| {
+                    format!(
+                        "rate takes MIN,MAX in Mbit/s (0: no limit, MIN <= MAX), not '{}'",
+                        quote(value)
+                    )
+                })?;
+                Setting::Rate(min, max)
+            }
+            "driver" => match value {
+                "vfio-pci" => Setting::Driver(Driver::VfioPci),
+                "default" => Setting::Driver(Driver::Default),
+                _ => {
+                    return Err(format!(
+                        "driver takes vfio-pci or default, not '{}'",
+                        quote(value)
+                    ));
+                }
+            },
+            _ => {
+                return Err(format!(
+                    "unknown VF setting '{}' (settings: {})",
+                    quote(name),
+                    NAMES.join(", ")
+                ));
+            }
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Setting::Mac(_) => "mac",
+            Setting::Vlan(_) => "vlan",
+            Setting::Qos(_) => "qos",
+            Setting::Trust(_) => "trust",
+            Setting::SpoofChk(_) => "spoofchk",
+            Setting::State(_) => "state",
+            Setting::Rate(..) => "rate",
+            Setting::Driver(_) => "driver",
+        }
+    }
+}
+
+/// The value as the config file and messages write it.
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let on = |b: bool| if b { "on" } else { "off" };
+        match self {
+            Setting::Mac(MacSpec::Auto) => f.write_str("auto"),
+            Setting::Mac(MacSpec::Addr(m)) => m.fmt(f),
+            Setting::Vlan(n) | Setting::Qos(n) => n.fmt(f),
+            Setting::Trust(b) | Setting::SpoofChk(b) => f.write_str(on(*b)),
+            Setting::State(s) => f.write_str(s.name()),
+            Setting::Rate(a, b) => write!(f, "{a},{b}"),
+            Setting::Driver(Driver::VfioPci) => f.write_str("vfio-pci"),
+            Setting::Driver(Driver::Default) => f.write_str("default"),
+        }
+    }
+}
+
+/// Everything asked of one VF; later settings of the same name win.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wanted {
+    pub mac: Option<MacSpec>,
+    pub vlan: Option<u32>,
+    pub qos: Option<u32>,
+    pub trust: Option<bool>,
+    pub spoofchk: Option<bool>,
+    pub state: Option<LinkState>,
+    pub rate: Option<(u32, u32)>,
+    pub driver: Option<Driver>,
+}
+
+impl Wanted {
+    pub fn add(&mut self, s: Setting) {
+        match s {
+            Setting::Mac(m) => self.mac = Some(m),
+            Setting::Vlan(v) => self.vlan = Some(v),
+            Setting::Qos(q) => self.qos = Some(q),
+            Setting::Trust(b) => self.trust = Some(b),
+            Setting::SpoofChk(b) => self.spoofchk = Some(b),
+            Setting::State(l) => self.state = Some(l),
+            Setting::Rate(a, b) => self.rate = Some((a, b)),
+            Setting::Driver(d) => self.driver = Some(d),
+        }
+    }
+
+    /// Whether any setting goes over netlink (all but the driver).
+    pub fn needs_netlink(&self) -> bool {
+        let Wanted {
+            driver: _,
+            mac,
+            vlan,
+            qos,
+            trust,
+            spoofchk,
+            state,
+            rate,
+        } = self;
+        mac.is_some()
+            || vlan.is_some()
+            || qos.is_some()
+            || trust.is_some()
+            || spoofchk.is_some()
+            || state.is_some()
+            || rate.is_some()
+    }
+
+    /// The MAC asked for, resolved against the PF's permanent MAC.
+    pub fn mac_for(&self, pf: Option<Mac>, index: u32) -> Option<std::result::Result<Mac, ()>> {
+        match self.mac? {
+            MacSpec::Addr(m) => Some(Ok(m)),
+            MacSpec::Auto => Some(pf.map(|p| auto_mac(p, index)).ok_or(())),
+        }
+    }
+
+    /// The netlink changes that take a VF from `have` to what is wanted: only
+    /// the settings that differ (a setting the driver does not report is
+    /// always sent). `pf_mac` is the PF's permanent MAC, for `mac auto`.
+    pub fn changes(&self, have: &VfInfo, pf_mac: Option<Mac>) -> Vec<VfSet> {
+        let mut out = Vec::new();
+        if let Some(Ok(m)) = self.mac_for(pf_mac, have.vf) {
+            if have.mac != Some(m) {
+                out.push(VfSet::Mac(m));
+            }
+        }
+        if self.vlan.is_some() || self.qos.is_some() {
+            let vlan = self.vlan.or(have.vlan).unwrap_or(0);
+            let qos = self.qos.unwrap_or(0);
+            if (have.vlan, have.qos) != (Some(vlan), Some(qos)) {
+                out.push(VfSet::Vlan { vlan, qos });
+            }
+        }
+        if let Some(b) = self.spoofchk.filter(|b| have.spoofchk != Some(*b)) {
+            out.push(VfSet::SpoofChk(b));
+        }
+        if let Some(b) = self.trust.filter(|b| have.trust != Some(*b)) {
+            out.push(VfSet::Trust(b));
+        }
+        if let Some(s) = self.state.filter(|s| have.link_state != Some(*s)) {
+            out.push(VfSet::LinkState(s));
+        }
+        if let Some((min, max)) = self
+            .rate
+            .filter(|r| (have.min_tx_rate, have.max_tx_rate) != (Some(r.0), Some(r.1)))
+        {
+            out.push(VfSet::Rate { min, max });
+        }
+        out
+    }
+}
+
+/// What the kernel's refusal of a VF setting means, naming the VF and it.
+pub fn set_error(vf: &str, set: &VfSet, e: nix::errno::Errno) -> Error {
+    use nix::errno::Errno::*;
+    let what = match set {
+        VfSet::Mac(m) => format!("mac {m}"),
+        VfSet::Vlan { vlan, qos } => format!("vlan {vlan} qos {qos}"),
+        VfSet::SpoofChk(b) => format!("spoofchk {}", if *b { "on" } else { "off" }),
+        VfSet::Trust(b) => format!("trust {}", if *b { "on" } else { "off" }),
+        VfSet::LinkState(s) => format!("state {}", s.name()),
+        VfSet::Rate { min, max } => format!("rate {min},{max}"),
+    };
+    let why = match e {
+        EOPNOTSUPP => "the PF's driver does not support this setting".to_string(),
+        EINVAL => "the driver refused the value (out of range for this NIC, or not allowed now; dmesg may say why)".to_string(),
+        ERANGE => "the value is out of range for this NIC".to_string(),
+        EPERM | EACCES => "permission denied: run vfnet as root".to_string(),
+        other => crate::error::strerror(other).to_string(),
+    };
+    Error::fail(format!("{vf}: {what}: {why}"))
+}
+
+/// Binds a VF to vfio-pci or back to its default driver, through
+/// `driver_override`, `unbind` and `drivers_probe`, and waits until the
+/// PCI core shows the result. `vf` is the VF's PCI directory, `bus` is
+/// `/sys/bus/pci`. Returns the driver it ended with (`None`: no driver).
+pub fn bind(
+    bus: &Dir,
+    vf: &Dir,
+    addr: PciAddr,
+    driver: Driver,
+    deadline: &Deadline,
+) -> Result<Option<String>> {
+    let name = addr.name();
+    let fail = |what: &str, e| {
+        Error::fail(format!(
+            "VF {addr}: cannot {what}: {}",
+            crate::error::strerror(e)
+        ))
+    };
+    let current = current_driver(vf);
+    let want_vfio = driver == Driver::VfioPci;
+    if want_vfio && !bus.exists("drivers/vfio-pci") {
+        return Err(Error::fail(format!(
+            "VF {addr}: the vfio-pci driver is not loaded (modprobe vfio-pci), so it cannot take the VF"
+        )));
+    }
+    let override_ = if want_vfio { "vfio-pci" } else { "\n" };
+    vf.write("driver_override", override_.as_bytes())
+        .map_err(|e| fail("write driver_override", e))?;
+    if current.as_deref() == Some("vfio-pci") || (want_vfio && current.is_some()) {
+        vf.write("driver/unbind", name.as_bytes())
+            .map_err(|e| fail("unbind its driver", e))?;
+    } else if current.is_some() {
+        return Ok(current); // already on its default driver
+    }
+    bus.write("drivers_probe", name.as_bytes())
+        .map_err(|e| fail("probe a driver", e))?;
+    let done = until(deadline, || {
+        let d = current_driver(vf);
+        let ok = if want_vfio {
+            d.as_deref() == Some("vfio-pci")
+        } else {
+            d.as_deref() != Some("vfio-pci") && d.is_some()
+        };
+        ok.then_some(d)
+    });
+    match done {
+        Some(d) => Ok(d),
+        None if want_vfio => Err(Error::fail(format!(
+            "VF {addr}: vfio-pci did not take the VF (dmesg may say why)"
+        ))),
+        // No default driver claimed it (module not available): that is
+        // still "not on vfio-pci".
+        None => Ok(current_driver(vf)),
+    }
+}
+
+/// Unbinds a VF from its driver and binds it again, so that the driver
+/// picks up the admin MAC the PF set (drivers read it at probe).
+pub fn rebind(bus: &Dir, vf: &Dir, addr: PciAddr, driver: &str, deadline: &Deadline) -> Result<()> {
+    let name = addr.name();
+    let fail = |what: &str, e| {
+        Error::fail(format!(
+            "VF {addr}: cannot {what}: {}",
+            crate::error::strerror(e)
+        ))
+    };
+    vf.write("driver/unbind", name.as_bytes())
+        .map_err(|e| fail("unbind its driver", e))?;
+    bus.write(&format!("drivers/{driver}/bind"), name.as_bytes())
+        .map_err(|e| fail(&format!("bind {driver}"), e))?;
+    until(deadline, || current_driver(vf).filter(|d| d == driver))
+        .map(|_| ())
+        .ok_or_else(|| Error::fail(format!("VF {addr}: {driver} did not bind again")))
+}
+
+fn current_driver(vf: &Dir) -> Option<String> {
+    let mut buf = [0u8; 256];
+    vf.link_name("driver", &mut buf).ok().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Mac {
+        Mac::parse(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn auto_macs_are_local_unicast_stable_and_distinct() {
+        let pf = m("52:54:00:12:34:56");
+        assert_eq!(auto_mac(pf, 0).to_string(), "06:12:34:56:00:00");
+        assert_eq!(auto_mac(pf, 258).to_string(), "06:12:34:56:01:02");
+        assert_eq!(auto_mac(pf, 3), auto_mac(pf, 3));
+        // Two ports of a card (consecutive MACs), 256 VFs each: all distinct.
+        let mut all: Vec<Mac> = [
+            "a0:36:9f:00:00:10",
+            "a0:36:9f:00:00:11",
+            "00:1b:21:00:00:10",
+        ]
+        .iter()
+        .flat_map(|p| (0..256).map(move |i| auto_mac(m(p), i)))
+        .collect();
+        assert!(all.iter().all(|a| a.0[0] & 1 == 0 && a.0[0] & 2 == 2));
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+
+    #[test]
+    fn settings_parse_and_print_back() {
+        for (name, value) in [
+            ("mac", "auto"),
+            ("mac", "02:11:22:33:44:55"),
+            ("vlan", "100"),
+            ("qos", "7"),
+            ("trust", "on"),
+            ("spoofchk", "off"),
+            ("state", "disable"),
+            ("rate", "0,1000"),
+            ("driver", "vfio-pci"),
+            ("driver", "default"),
+        ] {
+            let s = Setting::parse(name, value).unwrap();
+            assert_eq!((s.name(), s.to_string().as_str()), (name, value));
+        }
+    }
+
+    #[test]
+    fn bad_values_say_what_the_setting_takes() {
+        for (name, value, want) in [
+            ("mac", "01:00:5e:00:00:01", "multicast"),
+            ("mac", "nope", "mac takes auto or an address"),
+            ("vlan", "4096", "vlan takes a VLAN id from 0 (none) to 4095"),
+            ("qos", "8", "qos takes a priority from 0 to 7"),
+            ("trust", "yes", "trust takes on or off"),
+            ("state", "up", "state takes auto, enable or disable"),
+            ("rate", "100,10", "MIN <= MAX"),
+            ("rate", "100", "rate takes MIN,MAX"),
+            ("driver", "igbvf", "driver takes vfio-pci or default"),
+            ("color", "red", "unknown VF setting 'color'"),
+        ] {
+            let e = Setting::parse(name, value).unwrap_err();
+            assert!(e.contains(want), "{name}={value}: {e}");
+        }
+    }
+
+    #[test]
+    fn only_what_differs_is_sent() {
+        let have = VfInfo {
+            vf: 2,
+            mac: Some(Mac([0; 6])),
+            vlan: Some(0),
+            qos: Some(0),
+            spoofchk: Some(true),
+            trust: Some(false),
+            link_state: Some(LinkState::Auto),
+            min_tx_rate: Some(0),
+            max_tx_rate: Some(0),
+        };
+        let pf = Some(m("52:54:00:12:34:56"));
+        let mut w = Wanted::default();
+        assert_eq!(w.changes(&have, pf), []);
+        w.add(Setting::Mac(MacSpec::Auto));
+        w.add(Setting::Vlan(100));
+        w.add(Setting::SpoofChk(true)); // already on
+        w.add(Setting::Trust(true));
+        w.add(Setting::State(LinkState::Auto)); // already auto
+        w.add(Setting::Rate(0, 500));
+        assert_eq!(
+            w.changes(&have, pf),
+            [
+                VfSet::Mac(m("06:12:34:56:00:02")),
+                VfSet::Vlan { vlan: 100, qos: 0 },
+                VfSet::Trust(true),
+                VfSet::Rate { min: 0, max: 500 },
+            ]
+        );
+        // Once applied, nothing is left to do.
+        let done = VfInfo {
+            mac: Some(m("06:12:34:56:00:02")),
+            vlan: Some(100),
+            trust: Some(true),
+            max_tx_rate: Some(500),
+            ..have.clone()
+        };
+        assert_eq!(w.changes(&done, pf), []);
+        // A setting the driver does not report is sent anyway.
+        let unknown = VfInfo {
+            trust: None,
+            ..done
+        };
+        assert_eq!(w.changes(&unknown, pf), [VfSet::Trust(true)]);
+        // mac auto without a PF MAC cannot be resolved: no change is made up.
+        let w = Wanted {
+            mac: Some(MacSpec::Auto),
+            ..Wanted::default()
+        };
+        assert_eq!(w.changes(&have, None), []);
+        assert_eq!(w.mac_for(None, 0), Some(Err(())));
+    }
+
+    #[test]
+    fn refusals_name_the_vf_and_the_setting() {
+        let e = set_error(
+            "enp1s0f0 VF 3",
+            &VfSet::LinkState(LinkState::Enable),
+            nix::errno::Errno::EOPNOTSUPP,
+        );
+        assert_eq!(
+            e.to_string(),
+            "enp1s0f0 VF 3: state enable: the PF's driver does not support this setting"
+        );
+        let e = set_error(
+            "eth0 VF 0",
+            &VfSet::Rate { min: 10, max: 100 },
+            nix::errno::Errno::EINVAL,
+        );
+        assert!(
+            e.to_string()
+                .starts_with("eth0 VF 0: rate 10,100: the driver refused the value")
+        );
+    }
+}

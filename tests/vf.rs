@@ -1,0 +1,87 @@
+//! `vfnet vf`: what can be checked without a kernel. The settings
+//! themselves go over rtnetlink and are tested in the QEMU suite (and
+//! their encoding by unit tests in src/netlink.rs).
+
+mod support;
+
+use support::*;
+
+#[test]
+fn show_a_vf() {
+    let tree = Tree::build(&x550t());
+    let r = vfnet(tree.root(), &["vf", "enp1s0f0", "1"]);
+    r.code(0)
+        .out_has("enp1s0f0 (0000:01:00.0) VF 1\n  pci       0000:02:10.2\n  driver    ixgbevf\n  netdev    enp1s0f0v1 ")
+        .out_has("  settings  unavailable: VF settings go through the kernel's rtnetlink: not available under --root");
+}
+
+#[test]
+fn bad_input_is_one_line_and_changes_nothing() {
+    let tree = Tree::build(&x550t());
+    let before = snapshot(tree.root());
+    let usage: &[(&[&str], &str)] = &[
+        (&["vf"], "vf: missing DEV and INDEX"),
+        (&["vf", "enp1s0f0"], "vf: missing INDEX"),
+        (
+            &["vf", "enp1s0f0", "x"],
+            "INDEX must be a VF number, not 'x'",
+        ),
+        (&["vf", "enp1s0f0", "0", "mac"], "mac needs a value"),
+        (
+            &["vf", "enp1s0f0", "0", "mac", "01:00:5e:00:00:01"],
+            "multicast",
+        ),
+        (
+            &["vf", "enp1s0f0", "0", "vlan", "4096"],
+            "vlan takes a VLAN id from 0 (none) to 4095",
+        ),
+        (
+            &["vf", "enp1s0f0", "0", "rate", "10"],
+            "rate needs MIN and MAX",
+        ),
+        (&["vf", "enp1s0f0", "0", "rate", "10", "5"], "MIN <= MAX"),
+        (
+            &["vf", "enp1s0f0", "0", "colour", "red"],
+            "unknown VF setting 'colour'",
+        ),
+        (
+            &["vf", "enp1s0f0", "0", "--persist"],
+            "--persist needs settings",
+        ),
+    ];
+    for (args, want) in usage {
+        vfnet(tree.root(), args).code(2).one_error(want);
+    }
+    let failures: &[(&[&str], &str)] = &[
+        (
+            &["vf", "enp1s0f0", "7", "trust", "on"],
+            "enp1s0f0 (0000:01:00.0) has no VF 7 (it has 4 VFs)",
+        ),
+        (
+            &["vf", "enp1s0f0v0", "0", "trust", "on"],
+            "is a virtual function of enp1s0f0",
+        ),
+        (
+            &["vf", "enp1s0f0", "0", "trust", "on"],
+            "not available under --root",
+        ),
+    ];
+    for (args, want) in failures {
+        vfnet(tree.root(), args).code(1).one_error(want);
+    }
+    assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
+}
+
+#[test]
+fn vfio_pci_must_be_loaded_to_take_a_vf() {
+    let tree = Tree::build(&igb_qemu());
+    let _k = FakeKernel::start(&tree, KernelOpts::default());
+    vfnet(tree.root(), &["set", "eth0", "2"]).code(0);
+    let r = vfnet(tree.root(), &["vf", "eth0", "1", "driver", "vfio-pci"]);
+    r.code(1)
+        .err_has("the vfio-pci driver is not loaded (modprobe vfio-pci)");
+    assert_eq!(
+        std::fs::read_to_string(tree.vf_dir("0000:01:00.0", 1).join("driver_override")).unwrap(),
+        "(null)\n"
+    );
+}
