@@ -112,6 +112,8 @@ done
 
 # shellcheck source=lib/host-setup.sh
 . "$E2E_DIR/lib/host-setup.sh"
+# shellcheck source=lib/debroot.sh
+. "$E2E_DIR/lib/debroot.sh"
 for f in "$E2E_DIR"/lib/image-*.sh; do
   # shellcheck disable=SC1090
   . "$f"
@@ -283,7 +285,11 @@ boot() {
   declare -F "image_${image//-/_}" > /dev/null || die "no image '$image' (tests/e2e/lib/image-$image.sh)"
   # consecutive boots of one image reuse it
   if [ "$image" != "$LAST_IMAGE" ]; then
+    local ti
+    ti=$(now)
+    IMAGE_CMDLINE_PLAN=
     "image_${image//-/_}"
+    log "image $image ready in $(secs_since "$ti")s"
     LAST_IMAGE=$image
   fi
 
@@ -302,6 +308,16 @@ boot() {
   # so the log must never wrap (the default 128 KiB nearly does)
   local append="console=ttyS0 intel_iommu=on iommu=pt panic=-1 log_buf_len=4M $IMAGE_APPEND ${E2E_APPEND:-}"
   [ "$SHELL_MODE" = 0 ] || append+=" e2e.shell"
+  # Images that boot into a real root (where the initramfs with /e2e/plan is
+  # gone) take the plan and the guest variables from the command line.
+  if [ -n "${IMAGE_CMDLINE_PLAN:-}" ]; then
+    local pl
+    pl=$(echo $plan | tr ' ' ,)
+    append+=" e2e.plan=$pl"
+    for v in $GUEST_VARS; do
+      [ -z "${!v:-}" ] || append+=" e2e.env.$v=${!v}"
+    done
+  fi
   # shellcheck disable=SC2054  # the commas belong to QEMU options
   local qemu=(qemu-system-x86_64
     -machine q35,kernel-irqchip=split "${ACCEL_ARGS[@]}" -smp "$SMP" -m 512

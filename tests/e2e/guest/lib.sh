@@ -126,6 +126,20 @@ dmesg_order() {
     END { exit !(sa && sb > sa) }'
 }
 
+# klog_time TEXT: the kernel timestamp (seconds since the kernel started) of
+# the first line of the whole kernel log containing TEXT; nothing if none.
+klog_time() {
+  dmesg | awk -v t="$1" 'index($0, t) { s = $0; sub(/^\[ */, "", s); sub(/\].*/, "", s); print s; exit }'
+}
+
+# klog_last_time TEXT: the same for the last such line.
+klog_last_time() {
+  dmesg | awk -v t="$1" 'index($0, t) { s = $0; sub(/^\[ */, "", s); sub(/\].*/, "", s); l = s } END { if (l != "") print l }'
+}
+
+# uptime_now: seconds since the kernel started (/proc/uptime).
+uptime_now() { cut -d' ' -f1 /proc/uptime; }
+
 # ---------------------------------------------------------------- commands
 
 # run CMD [ARGS...]: runs CMD under a timeout and sets RC; stdout and
