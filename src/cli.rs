@@ -2,7 +2,7 @@
 //! each command's own parser (one `while let Some(arg)` loop per command,
 //! in `commands/`). Global options are accepted before or after the command.
 
-use crate::commands::{apply, install, list, persist, set, vf};
+use crate::commands::{apply, doctor, install, list, persist, set, vf};
 use crate::error::{Error, Result};
 use crate::sysfs::Root;
 use lexopt::prelude::*;
@@ -25,6 +25,8 @@ Commands:
   install [--init INIT]      install vfnet and its boot glue (systemd, OpenRC,
                              initramfs-tools, dracut, TrueNAS)
   uninstall                  remove what install added (keeps the config)
+  doctor [DEV]               check the set-up (IOMMU, vfio-pci, firmware, BARs,
+                             IOMMU groups, config drift, boot service)
   help [COMMAND]             show help for a command
 
 DEV is an interface name (enp1s0f0) or a PCI address (0000:01:00.0).
@@ -96,6 +98,7 @@ pub enum Command {
     Persist(persist::Args),
     Apply(apply::Args),
     Vf(vf::Args),
+    Doctor(doctor::Args),
     /// `install` and `uninstall`.
     Install(install::Args),
     /// Print this usage text.
@@ -130,6 +133,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "list" => list::parse(&mut p, &mut g, listing)?,
                     "set" => set::parse(&mut p, &mut g)?,
                     "vf" => vf::parse(&mut p, &mut g)?,
+                    "doctor" => doctor::parse(&mut p, &mut g)?,
                     "persist" => persist::parse(&mut p, &mut g)?,
                     "apply" => apply::parse(&mut p, &mut g)?,
                     "install" => install::parse(&mut p, &mut g, false)?,
@@ -137,7 +141,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "help" => help(&mut p)?,
                     _ => {
                         return Err(Error::usage(format!(
-                            "unknown command '{cmd}' (commands: list, set, vf, persist, apply, install, uninstall; see vfnet -h)"
+                            "unknown command '{cmd}' (commands: list, set, vf, persist, apply, install, uninstall, doctor; see vfnet -h)"
                         )));
                     }
                 };
@@ -157,6 +161,7 @@ fn help(p: &mut Parser) -> Result<Command> {
             "list" => list::USAGE,
             "set" => set::USAGE,
             "vf" => vf::USAGE,
+            "doctor" => doctor::USAGE,
             "persist" => persist::USAGE,
             "apply" => apply::USAGE,
             "install" | "uninstall" => install::USAGE,

@@ -499,32 +499,38 @@ impl PfDev {
     }
 }
 
+/// The PCI function `key` names: an address as it is, an interface name
+/// through its `/sys/class/net` link.
+pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
+    let name = match key {
+        DevKey::Pci(addr) => return Ok(*addr),
+        DevKey::Name(name) => name,
+    };
+    let mut buf = [0u8; 512];
+    let target = match sys.link(&format!("class/net/{name}"), &mut buf) {
+        Ok(t) => t,
+        Err(Errno::ENOENT) => {
+            return Err(Error::fail(format!(
+                "no network interface named {name} (vfnet list shows them)"
+            )));
+        }
+        Err(e) => {
+            return Err(Error::fail(format!(
+                "cannot read /sys/class/net/{name}: {}",
+                strerror(e)
+            )));
+        }
+    };
+    netdev_parent(target).ok_or_else(|| {
+        Error::fail(format!("{name} is not a PCI network function (a virtual, USB or virtio interface): it has no VFs"))
+    })
+}
+
 /// Finds the SR-IOV capable PF that `key` names, or says why it is not one:
 /// no such device, not a PCI device, a VF, or not SR-IOV capable.
 pub fn resolve(sys: &Dir, key: &DevKey) -> Result<PfDev> {
     let mut buf = [0u8; 512];
-    let addr = match key {
-        DevKey::Pci(addr) => *addr,
-        DevKey::Name(name) => {
-            let target = match sys.link(&format!("class/net/{name}"), &mut buf) {
-                Ok(t) => t,
-                Err(Errno::ENOENT) => {
-                    return Err(Error::fail(format!(
-                        "no network interface named {name} (vfnet list shows them)"
-                    )));
-                }
-                Err(e) => {
-                    return Err(Error::fail(format!(
-                        "cannot read /sys/class/net/{name}: {}",
-                        strerror(e)
-                    )));
-                }
-            };
-            netdev_parent(target).ok_or_else(|| {
-                Error::fail(format!("{name} is not a PCI network function (a virtual, USB or virtio interface): it has no VFs"))
-            })?
-        }
-    };
+    let addr = addr_of(sys, key)?;
     let dir = match sys.open_dir(&format!("bus/pci/devices/{}", addr.name())) {
         Ok(d) => d,
         Err(Errno::ENOENT) => {

@@ -250,7 +250,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
 }
 
 /// Reads the markers of [`glue::MARKERS`] under the root.
-fn detect(root: &Root) -> Found {
+pub fn detect(root: &Root) -> Found {
     let mut found = Found::default();
     for (path, set) in glue::MARKERS {
         if root.join(path).exists() {

@@ -1,0 +1,542 @@
+//! `vfnet doctor [DEV] [--json]`: the set-up problems behind most SR-IOV
+//! failures, each with its fix.
+//!
+//! [`gather`] reads what the checks need (the kernel command line, IOMMU
+//! classes and groups, vfio-pci, the inventory, the kernel log, the config
+//! file, the boot glue) into [`Facts`]; [`check`] is pure: facts in,
+//! findings out, so each finding is tested on its own.
+
+use crate::cli::{self, Command, Globals};
+use crate::config::{self, Config};
+use crate::error::{Error, Result};
+use crate::glue::{self, Init};
+use crate::json::{self, Obj};
+use crate::pci::{self, DevKey, Inventory, PciAddr};
+use crate::sysfs::{Dir, Root};
+use crate::{out, sysfs};
+use lexopt::prelude::*;
+
+pub const USAGE: &str = "\
+Usage: vfnet doctor [DEV] [--json]
+
+Check what SR-IOV needs and explain each problem with its fix: the IOMMU
+(kernel command line, IOMMU groups), vfio-pci, and for each PF (or DEV only):
+SR-IOV in firmware, its driver, VF BARs the firmware left no room for (the
+kernel log), VFs that share an IOMMU group with other devices, the config
+file against the live state, and the boot service.
+
+Exit status: 0 when nothing is wrong, 1 otherwise.
+
+Options:
+  --json    print {\"ok\":...,\"findings\":[...]}
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    pub dev: Option<DevKey>,
+    pub json: bool,
+}
+
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
+    let mut args = Args {
+        dev: None,
+        json: false,
+    };
+    while let Some(arg) = p.next()? {
+        if let Some(opt) = Globals::option(&arg) {
+            g.set(opt, p)?;
+            continue;
+        }
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
+            Short('j') | Long("json") => args.json = true,
+            Value(v) if args.dev.is_none() => args.dev = Some(cli::dev("doctor", v)?),
+            _ => return Err(cli::unexpected("doctor", arg)),
+        }
+    }
+    Ok(Command::Doctor(args))
+}
+
+/// What the checks look at.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// `/proc/cmdline`.
+    pub cmdline: String,
+    /// Entries of `/sys/class/iommu` (dmar0, ivhd0, ...).
+    pub iommus: usize,
+    /// Entries of `/sys/kernel/iommu_groups`.
+    pub groups: usize,
+    /// `/sys/bus/pci/drivers/vfio-pci` exists.
+    pub vfio_loaded: bool,
+    /// vfio-pci is a module of the running kernel, or built in.
+    pub vfio_available: bool,
+    pub inv: Inventory,
+    /// For each VF (by address): the other devices in its IOMMU group.
+    pub group_peers: Vec<(PciAddr, Vec<String>)>,
+    /// Kernel log lines about PCI resources and SR-IOV (`None`: unreadable).
+    pub kmsg: Option<Vec<String>>,
+    pub config: Option<Config>,
+    /// The init systems found, and whether each one's glue is installed.
+    pub boot: Vec<(Init, bool)>,
+}
+
+/// One result: a check that passed, or a problem with its fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub check: &'static str,
+    pub device: Option<String>,
+    pub ok: bool,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+fn ok(check: &'static str, device: Option<String>, message: String) -> Finding {
+    Finding {
+        check,
+        device,
+        ok: true,
+        message,
+        fix: None,
+    }
+}
+
+fn bad(check: &'static str, device: Option<String>, message: String, fix: String) -> Finding {
+    Finding {
+        check,
+        device,
+        ok: false,
+        message,
+        fix: Some(fix),
+    }
+}
+
+/// The firmware tool that turns SR-IOV on, by PCI vendor.
+fn firmware_fix(vendor: Option<u16>, addr: PciAddr) -> String {
+    match vendor {
+        Some(0x15b3) => format!(
+            "enable it in the card's firmware: mlxconfig -d {addr} set SRIOV_EN=1 NUM_OF_VFS=8 (Mellanox/NVIDIA MFT), then reboot"
+        ),
+        Some(0x8086) => "enable SR-IOV for the card in the BIOS/UEFI setup (and in its NVM settings where Intel's tools offer it), then reboot".into(),
+        Some(0x14e4) => "enable SR-IOV in the card's NVM (Broadcom niccli or the UEFI device menu), then reboot".into(),
+        _ => "enable SR-IOV in the device's firmware or the BIOS/UEFI setup, then reboot".into(),
+    }
+}
+
+/// Kernel log lines that say a PF's VF BARs or bus numbers did not fit.
+pub fn resource_trouble(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    (l.contains("bar")
+        && (l.contains("no space") || l.contains("failed to assign") || l.contains("can't assign")))
+        || l.contains("not enough mmio resources for sr-iov")
+        || (l.contains("iov") && l.contains("bus number"))
+        || l.contains("sriov: not enough")
+}
+
+/// The findings, in order: global checks, then each PF (only DEV's when
+/// given), then the config and the boot service.
+pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let flags: Vec<&str> = f
+        .cmdline
+        .split_whitespace()
+        .filter(|w| {
+            w.starts_with("intel_iommu=") || w.starts_with("amd_iommu=") || w.starts_with("iommu=")
+        })
+        .collect();
+    let flags = if flags.is_empty() {
+        "none on the command line".to_string()
+    } else {
+        flags.join(" ")
+    };
+    if f.groups > 0 {
+        out.push(ok(
+            "iommu",
+            None,
+            format!(
+                "IOMMU on: {} groups, {} unit(s) in /sys/class/iommu ({flags})",
+                f.groups, f.iommus
+            ),
+        ));
+    } else if flags.contains("intel_iommu=off") || flags.contains("amd_iommu=off") {
+        out.push(bad("iommu", None, format!("IOMMU turned off on the kernel command line ({flags})"), "remove it, and boot with intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD)".into()));
+    } else {
+        out.push(bad(
+            "iommu",
+            None,
+            format!("no IOMMU: /sys/class/iommu has {} entries, {} IOMMU groups ({flags})", f.iommus, f.groups),
+            "enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the BIOS, and boot with intel_iommu=on iommu=pt or amd_iommu=on iommu=pt".into(),
+        ));
+    }
+    out.push(match (f.vfio_loaded, f.vfio_available) {
+        (true, _) => ok("vfio-pci", None, "vfio-pci is loaded".into()),
+        (false, true) => ok("vfio-pci", None, "vfio-pci is available (loaded when a VF is bound to it)".into()),
+        (false, false) => bad(
+            "vfio-pci",
+            None,
+            "vfio-pci is neither loaded nor a module of the running kernel".into(),
+            "install the kernel's modules package (vfio-pci is in every distribution kernel), or load it: modprobe vfio-pci".into(),
+        ),
+    });
+
+    if let Some(a) = only.filter(|a| f.inv.pf_by_addr(*a).is_none()) {
+        out.push(bad(
+            "device",
+            Some(a.to_string()),
+            "not a network function nor an SR-IOV device".into(),
+            "vfnet list --all shows the devices vfnet can manage".into(),
+        ));
+    }
+    for pf in f
+        .inv
+        .pfs
+        .iter()
+        .filter(|p| only.is_none_or(|a| a == p.addr))
+    {
+        let dev = Some(pf.label());
+        if !pf.sriov {
+            if only.is_some() {
+                out.push(bad(
+                    "sr-iov",
+                    dev,
+                    "no SR-IOV capability (no sriov_totalvfs)".into(),
+                    "SR-IOV needs a NIC that has it: see the card's specifications".into(),
+                ));
+            }
+            continue;
+        }
+        match pf.total_vfs {
+            Some(0) => out.push(bad(
+                "firmware",
+                dev.clone(),
+                "SR-IOV is off in firmware (sriov_totalvfs is 0)".into(),
+                firmware_fix(pf.vendor, pf.addr),
+            )),
+            Some(n) => out.push(ok(
+                "firmware",
+                dev.clone(),
+                format!("SR-IOV capable: up to {}", out::vfs(n)),
+            )),
+            None => out.push(bad(
+                "firmware",
+                dev.clone(),
+                "sriov_totalvfs cannot be read".into(),
+                "check dmesg for the PF".into(),
+            )),
+        }
+        match &pf.driver {
+            Some(d) => out.push(ok("driver", dev.clone(), format!("driver {d} bound"))),
+            None => out.push(bad(
+                "driver",
+                dev.clone(),
+                "no driver bound: the kernel creates VFs only through the PF's driver".into(),
+                "load the NIC's driver (modprobe), or check why it did not bind (dmesg)".into(),
+            )),
+        }
+        if let Some(lines) = &f.kmsg {
+            let name = pf.addr.to_string();
+            let trouble: Vec<&String> = lines
+                .iter()
+                .filter(|l| l.contains(&name) && resource_trouble(l))
+                .collect();
+            if let Some(first) = trouble.first() {
+                out.push(bad(
+                    "resources",
+                    dev.clone(),
+                    format!("the kernel could not place the VFs' BARs or bus numbers: \"{}\"{}", first.trim(), if trouble.len() > 1 { format!(" (and {} more lines)", trouble.len() - 1) } else { String::new() }),
+                    "enable SR-IOV and Above 4G Decoding / Resizable BAR in the BIOS, or boot with pci=realloc (pci=realloc=on,assign-busses on some boards)".into(),
+                ));
+            }
+        }
+        for vf in &pf.vfs {
+            let Some((_, peers)) = f.group_peers.iter().find(|(a, _)| *a == vf.addr) else {
+                continue;
+            };
+            if !peers.is_empty() {
+                out.push(bad(
+                    "iommu-group",
+                    dev.clone(),
+                    format!("VF {} ({}) shares IOMMU group {} with {}", vf.index, vf.addr, vf.iommu_group.map_or("?".into(), |g| g.to_string()), peers.join(", ")),
+                    "a VM must take the whole group: the PCIe path lacks ACS isolation; use a slot on the CPU's root ports, or the BIOS ACS setting".into(),
+                ));
+            }
+        }
+        if !pf.vfs.is_empty()
+            && pf.vfs.iter().all(|v| v.iommu_group.is_some())
+            && !out
+                .iter()
+                .any(|x| x.check == "iommu-group" && x.device == dev)
+        {
+            out.push(ok(
+                "iommu-group",
+                dev.clone(),
+                format!(
+                    "each of its {} in an IOMMU group of its own",
+                    out::vfs(pf.vfs.len() as u32)
+                ),
+            ));
+        }
+    }
+
+    if let Some(cfg) = &f.config {
+        let path = cfg.where_();
+        for e in cfg.errors() {
+            out.push(bad(
+                "config",
+                None,
+                e,
+                format!("correct the line in {path}"),
+            ));
+        }
+        for e in cfg.entries() {
+            let found = match e.key {
+                DevKey::Pci(a) => f.inv.pf_by_addr(*a),
+                DevKey::Name(n) => f.inv.pf_by_name(n),
+            };
+            let Some(i) = found else {
+                out.push(bad(
+                    "config",
+                    Some(e.key.to_string()),
+                    format!("{path}:{}: no such device now", e.line),
+                    "remove the line, or check that the device and its driver are present".into(),
+                ));
+                continue;
+            };
+            let pf = &f.inv.pfs[i];
+            if only.is_some_and(|a| a != pf.addr) {
+                continue;
+            }
+            match pf.num_vfs {
+                Some(n) if n == e.count => out.push(ok(
+                    "config",
+                    Some(pf.label()),
+                    format!("{} as configured", out::vfs(n)),
+                )),
+                n => out.push(bad(
+                    "config",
+                    Some(pf.label()),
+                    format!(
+                        "{path}:{} asks for {}, the PF has {}",
+                        e.line,
+                        out::vfs(e.count),
+                        n.map_or("?".into(), |n| n.to_string())
+                    ),
+                    "vfnet apply (or vfnet persist to record what it has now)".into(),
+                )),
+            }
+        }
+        if cfg.entries().next().is_some() {
+            let installed: Vec<&str> = f
+                .boot
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(i, _)| i.name())
+                .collect();
+            if installed.is_empty() {
+                out.push(bad(
+                    "boot",
+                    None,
+                    "nothing applies the config at boot".into(),
+                    "vfnet install (see vfnet install -h)".into(),
+                ));
+            } else {
+                out.push(ok(
+                    "boot",
+                    None,
+                    format!("applied at boot by: {}", installed.join(", ")),
+                ));
+            }
+        }
+    }
+    out
+}
+
+pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    let root = g.root();
+    let sys = pci::open_sys(&root)?;
+    let only = match &args.dev {
+        Some(k) => Some(pci::addr_of(&sys, k)?),
+        None => None,
+    };
+    let facts = gather(&root, &sys, &g.config(&root));
+    let findings = check(&facts, only);
+    let problems = findings.iter().filter(|f| !f.ok).count();
+    out::print(&if args.json {
+        to_json(&findings)
+    } else {
+        to_text(&findings)
+    });
+    if problems > 0 {
+        return Err(Error::fail(format!("{problems} problem(s) found")));
+    }
+    Ok(())
+}
+
+fn to_text(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let dev = f
+            .device
+            .as_deref()
+            .map_or(String::new(), |d| format!("{d}: "));
+        s.push_str(&format!(
+            "{} {:<11} {dev}{}\n",
+            if f.ok { "ok  " } else { "FAIL" },
+            f.check,
+            f.message
+        ));
+        if let Some(fix) = &f.fix {
+            s.push_str(&format!("     {:<11} fix: {fix}\n", ""));
+        }
+    }
+    s
+}
+
+fn to_json(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    let mut doc = Obj::new(&mut s);
+    doc.bool("ok", findings.iter().all(|f| f.ok));
+    doc.raw("findings", |out| {
+        json::lines(out, findings, |out, f| {
+            let mut o = Obj::new(out);
+            o.str("check", f.check)
+                .opt_str("device", f.device.as_ref())
+                .bool("ok", f.ok)
+                .str("message", &f.message)
+                .opt_str("fix", f.fix.as_ref());
+            o.end();
+        })
+    });
+    doc.end();
+    s.push('\n');
+    s
+}
+
+/// Reads everything [`check`] looks at. Nothing here fails: what cannot be
+/// read is absent, and the checks say so.
+pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
+    let count = |rel: &str| {
+        let mut n = 0;
+        if let Ok(d) = sys.open_dir(rel) {
+            let _ = d.for_each_entry(|_| n += 1);
+        }
+        n
+    };
+    let inv = pci::scan(sys, true);
+    let mut group_peers = Vec::new();
+    for vf in inv.vfs().map(|(_, v)| v) {
+        let Some(g) = vf.iommu_group else { continue };
+        let mut peers = Vec::new();
+        if let Ok(d) = sys.open_dir(&format!("kernel/iommu_groups/{g}/devices")) {
+            let me = vf.addr.to_string();
+            let _ = d.for_each_entry(|e| {
+                if e != me {
+                    peers.push(e.to_string())
+                }
+            });
+        }
+        peers.sort();
+        group_peers.push((vf.addr, peers));
+    }
+    let text = |p: &str| {
+        sysfs::read_file(&root.join(p))
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    };
+    let release = text("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let modules = format!("/lib/modules/{release}");
+    let vfio_available = !release.is_empty()
+        && (text(&format!("{modules}/modules.builtin"))
+            .is_some_and(|t| t.contains("/vfio-pci.ko"))
+            || text(&format!("{modules}/modules.dep")).is_some_and(|t| t.contains("/vfio-pci.ko")));
+    let boot = glue::detect(&super::install::detect(root))
+        .into_iter()
+        .map(|i| {
+            (
+                i,
+                i.files().iter().all(|f| root.join(f.path).exists()) && (i != Init::Truenas),
+            )
+        })
+        .collect();
+    let config = config::load(root, config_path)
+        .ok()
+        .filter(|c| c.source != config::Source::Missing);
+    Facts {
+        cmdline: text("/proc/cmdline").unwrap_or_default(),
+        iommus: count("class/iommu"),
+        groups: count("kernel/iommu_groups"),
+        vfio_loaded: sys.exists("bus/pci/drivers/vfio-pci"),
+        vfio_available,
+        inv,
+        group_peers,
+        kmsg: kernel_log(root),
+        config,
+        boot,
+    }
+}
+
+/// The kernel log's lines that mention PCI resources or SR-IOV, read
+/// without blocking from /dev/kmsg (one record per read; a plain file in a
+/// test tree is read whole). `None` when it cannot be read (not root, or
+/// dmesg_restrict).
+fn kernel_log(root: &Root) -> Option<Vec<String>> {
+    use nix::fcntl::OFlag;
+    let path = root.join("/dev/kmsg");
+    let fd = nix::fcntl::open(
+        &path,
+        OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .ok()?;
+    let mut lines = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    for _ in 0..100_000 {
+        match nix::unistd::read(&fd, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                for rec in String::from_utf8_lossy(&buf[..n]).lines() {
+                    // "6,1234,5678,-;pci 0000:01:00.0: BAR 7: no space ..."
+                    let msg = rec.split_once(';').map_or(rec, |(_, m)| m);
+                    let l = msg.to_ascii_lowercase();
+                    if l.contains("bar") || l.contains("iov") || l.contains("mmio") {
+                        lines.push(msg.to_string());
+                    }
+                }
+            }
+            Err(nix::errno::Errno::EPIPE) => continue, // overwritten while reading
+            Err(_) => break,
+        }
+    }
+    Some(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_lines_are_recognised() {
+        for l in [
+            "pci 0000:01:00.0: BAR 7: no space for [mem size 0x00100000 64bit]",
+            "pci 0000:01:00.0: BAR 7: failed to assign [mem size 0x00100000 64bit]",
+            "igb 0000:01:00.0: not enough MMIO resources for SR-IOV",
+        ] {
+            assert!(resource_trouble(l), "{l}");
+        }
+        assert!(!resource_trouble("igb 0000:01:00.0: 2 VFs allocated"));
+        assert!(!resource_trouble(
+            "pci 0000:01:00.0: BAR 0 [mem 0xfe800000-0xfe81ffff]: assigned"
+        ));
+    }
+
+    #[test]
+    fn firmware_advice_names_the_vendor_tool() {
+        let a = PciAddr::parse("0000:03:00.0").unwrap();
+        assert!(
+            firmware_fix(Some(0x15b3), a)
+                .contains("mlxconfig -d 0000:03:00.0 set SRIOV_EN=1 NUM_OF_VFS=")
+        );
+        assert!(firmware_fix(Some(0x8086), a).contains("BIOS"));
+    }
+}
