@@ -417,6 +417,43 @@ fn text(path: &Path, bytes: Vec<u8>) -> Result<String> {
     })
 }
 
+/// Refuses a config file that someone other than root (or the user running
+/// vfnet) could have written, as sshd's StrictModes does: at boot, `apply`
+/// runs as root and would do what the file says. Checks the file and its
+/// directory (the file could be replaced through a writable directory).
+pub fn check_trusted(config: &Config) -> Result<()> {
+    let path = match &config.source {
+        Source::File => config.path.clone(),
+        Source::Legacy(p) => p.clone(),
+        Source::Missing => return Ok(()),
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    let dir = files::parent(&path).to_path_buf();
+    for (p, what) in [(&path, "file"), (&dir, "directory")] {
+        let st = nix::sys::stat::stat(p).map_err(|e| Error::io("check", p, e))?;
+        let mode = st.st_mode & 0o7777;
+        if st.st_uid != 0 && st.st_uid != me {
+            return Err(Error::fail(format!(
+                "refusing {}: the {what} {} is owned by uid {}, not root: chown root {}",
+                path.display(),
+                p.display(),
+                st.st_uid,
+                p.display()
+            )));
+        }
+        let sticky_dir = what == "directory" && mode & 0o1000 != 0;
+        if mode & 0o022 != 0 && !sticky_dir {
+            return Err(Error::fail(format!(
+                "refusing {}: the {what} {} can be written by other users (mode {mode:04o}): chmod go-w {}",
+                path.display(),
+                p.display(),
+                p.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Locks the config, loads it, lets `change` modify it, and saves it
 /// atomically when it changed. Returns what `change` returned.
 pub fn edit<T>(

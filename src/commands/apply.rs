@@ -242,6 +242,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let sys = pci::open_sys(&root)?;
     let path = g.config(&root);
     let cfg = config::load(&root, &path)?;
+    config::check_trusted(&cfg)?;
     let say = |line: String| {
         if !args.quiet {
             out::print(&line);

@@ -474,18 +474,18 @@ pub fn non_pci() -> Machine {
 }
 
 /// For benchmarks: `pfs` E810 ports (two per card, card c at bus 1 + c*span
-/// behind root port 0000:00:(c+1).0, PFs enp<bus>s0f0/f1, NUMA node c % 2), each
+/// behind root port 0000:00:(1 + c/4).(c%4), PFs enp<bus>s0f0/f1, NUMA node c % 2), each
 /// with `vfs_per_pf` VFs bound to iavf with netdevs `<pf>v<n>` and MACs.
 pub fn many(pfs: u32, vfs_per_pf: u32) -> Machine {
     let total = vfs_per_pf.max(128);
     let span = (8 + 2 * total) / 256 + 1;
     let cards = pfs.div_ceil(2);
     assert!(
-        cards <= 30 && cards * span < 255,
+        cards <= 31 * 4 && cards * span < 255,
         "many({pfs}, {vfs_per_pf}) does not fit"
     );
     let rps: Vec<(String, u32)> = (0..cards)
-        .map(|c| (bdf(0, 1 + c as u8, 0), 1 + 3 * c))
+        .map(|c| (bdf(0, 1 + (c / 4) as u8, (c % 4) as u8), 1 + 3 * c))
         .collect();
     let rp_refs: Vec<(&str, u32)> = rps.iter().map(|(a, g)| (a.as_str(), *g)).collect();
     let mut pci = platform(&INTEL_CFL, &rp_refs);
