@@ -4,7 +4,7 @@
 //! fields' docs name the sysfs file behind them. No I/O: the result is a
 //! string the caller prints.
 
-use crate::json::{self, Obj};
+use crate::json::Obj;
 use crate::mac::Mac;
 use crate::netlink::{LinkState, VfInfo};
 use crate::pci::{Inventory, Pf, Vf};
@@ -224,16 +224,39 @@ pub fn vf_settings_lines(s: &VfInfo, pf_mac: Option<Mac>) -> String {
 
 /// `{"pfs":[...],"vfs":[...]}`, one PF or VF per line.
 pub fn json(inv: &Inventory) -> String {
-    let mut out = String::new();
-    let mut doc = Obj::new(&mut out);
-    doc.raw("pfs", |out| json::lines(out, &inv.pfs, pf_json));
-    let vfs: Vec<_> = inv.vfs().collect();
-    doc.raw("vfs", |out| {
-        json::lines(out, &vfs, |out, (pf, vf)| vf_json(out, pf, vf))
+    let mut all = String::new();
+    json_to(inv, &mut |chunk| all.push_str(chunk));
+    all
+}
+
+/// [`json`] in chunks of about 32 KiB, so that a listing of thousands of
+/// VFs never holds its whole output in memory.
+pub fn json_to(inv: &Inventory, flush: &mut dyn FnMut(&str)) {
+    let mut out = String::with_capacity(40 * 1024);
+    let mut item = |out: &mut String, first: bool, write: &dyn Fn(&mut String)| {
+        out.push_str(if first { "\n" } else { ",\n" });
+        write(out);
+        if out.len() > 32 * 1024 {
+            flush(out);
+            out.clear();
+        }
+    };
+    out.push_str("{\"pfs\":[");
+    for (i, pf) in inv.pfs.iter().enumerate() {
+        item(&mut out, i == 0, &|o| pf_json(o, pf));
+    }
+    out.push_str(if inv.pfs.is_empty() {
+        "],\"vfs\":["
+    } else {
+        "\n],\"vfs\":["
     });
-    doc.end();
-    out.push('\n');
-    out
+    let mut any = false;
+    for (i, (pf, vf)) in inv.vfs().enumerate() {
+        item(&mut out, i == 0, &|o| vf_json(o, pf, vf));
+        any = true;
+    }
+    out.push_str(if any { "\n]}\n" } else { "]}\n" });
+    flush(&out);
 }
 
 fn hex(v: Option<u16>) -> Option<String> {

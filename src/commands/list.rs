@@ -62,12 +62,12 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     if root.is_live() {
         attach_settings(&mut inv);
     }
-    let mut text = if args.json {
-        render::json(&inv)
-    } else {
-        render::text(&inv, out::width())
-    };
-    if !args.json && !root.is_live() && inv.vfs().next().is_some() {
+    if args.json {
+        render::json_to(&inv, &mut |chunk| out::print(chunk));
+        return Ok(());
+    }
+    let mut text = render::text(&inv, out::width());
+    if !root.is_live() && inv.vfs().next().is_some() {
         text.push_str(
             "\nVF settings (admin MAC, VLAN, trust, spoof check, link state, rate) come\n\
              from the kernel over rtnetlink: not shown under --root.\n",
