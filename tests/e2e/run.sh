@@ -312,7 +312,7 @@ boot() {
   # gone) take the plan and the guest variables from the command line.
   if [ -n "${IMAGE_CMDLINE_PLAN:-}" ]; then
     local pl
-    pl=$(echo $plan | tr ' ' ,)
+    pl=${plan// /,}
     append+=" e2e.plan=$pl"
     for v in $GUEST_VARS; do
       [ -z "${!v:-}" ] || append+=" e2e.env.$v=${!v}"

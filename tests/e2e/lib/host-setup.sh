@@ -210,6 +210,7 @@ fetch_kernel() {
   local pkg deb ver modset tmp mdir kver f
   pkg=$(kernel_pkg)
   deb=$(fetch_deb "$pkg")
+  # shellcheck disable=SC2034  # read by debroot.sh
   KERNEL_DEB=$deb
   ver=$(dpkg-deb -f "$deb" Version)
   local want=${E2E_MODULES:-$KERNEL_MODULES_DEFAULT}
