@@ -67,7 +67,7 @@ impl Init {
                 target: "/etc/systemd/system/vfnet.service",
             }],
             Init::Openrc => &[Link {
-                path: "/etc/runlevels/boot/vfnet",
+                path: "/etc/runlevels/sysinit/vfnet",
                 target: "/etc/init.d/vfnet",
             }],
             _ => &[],

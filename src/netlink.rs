@@ -357,7 +357,8 @@ pub fn replies(mut buf: &[u8]) -> impl Iterator<Item = (u32, Reply<'_>)> {
                 Reply::Ack(if code == 0 {
                     Ok(())
                 } else {
-                    Err(Errno::from_raw(-code))
+                    // The kernel sends -errno; anything can arrive, even i32::MIN.
+                    Err(Errno::from_raw(code.saturating_neg()))
                 })
             }
             NLMSG_DONE => Reply::Done,
@@ -603,6 +604,10 @@ mod tests {
             buf.extend_from_slice(&code.to_ne_bytes());
             buf.extend_from_slice(&[0; 16]); // the request's header
         }
+        // Found by fuzzing: an error code of i32::MIN cannot be negated.
+        let mut odd = buf[..36].to_vec();
+        odd[16..20].copy_from_slice(&i32::MIN.to_ne_bytes());
+        assert_eq!(replies(&odd).count(), 1);
         let got: Vec<_> = replies(&buf).collect();
         assert_eq!(
             got,

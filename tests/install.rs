@@ -64,7 +64,7 @@ fn each_init_system_gets_its_files_and_links() {
         (
             "openrc",
             &[("/etc/init.d/vfnet", "openrc/vfnet", 0o755)],
-            &["/etc/runlevels/boot/vfnet -> /etc/init.d/vfnet"],
+            &["/etc/runlevels/sysinit/vfnet -> /etc/init.d/vfnet"],
         ),
         (
             "initramfs-tools",
@@ -187,7 +187,7 @@ fn auto_installs_the_init_system_and_the_initramfs_generator_found() {
     vfnet(alpine.path(), &["install"]).code(0);
     assert!(
         files(alpine.path())
-            .contains(&"/etc/runlevels/boot/vfnet -> /etc/init.d/vfnet".to_string())
+            .contains(&"/etc/runlevels/sysinit/vfnet -> /etc/init.d/vfnet".to_string())
     );
 
     let fedora = root_with(&["/usr/lib/systemd/systemd", "/usr/bin/dracut"]);

@@ -384,7 +384,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             .iter()
             .filter(|l| !matches!(l, Line::Other(_)))
             .count();
-        let rest = if args.dry_run {
+        let rest = if args.dry_run || failed >= total {
             ""
         } else {
             "; the others were applied"

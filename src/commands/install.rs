@@ -25,7 +25,7 @@ if there is none (a commented example), and installs and enables the boot
 glue that runs `vfnet apply --wait` early at boot, before networking:
 
   systemd           /etc/systemd/system/vfnet.service, enabled for sysinit.target
-  openrc            /etc/init.d/vfnet, in the boot runlevel
+  openrc            /etc/init.d/vfnet, in the sysinit runlevel
   initramfs-tools   a hook and an init-premount script; update-initramfs -u
   dracut            the module 90vfnet; dracut -f
   truenas           the binary next to the config on a pool (--config
