@@ -5,7 +5,7 @@
 # A cached Debian root of its own (lib/debroot.sh: bookworm minbase +
 # sysvinit-core, openrc, udev, kmod, initramfs-tools, e2fsprogs, ifupdown and
 # the suite's kernel), copied; vfnet installed with `vfnet --root ROOT install
-# --init openrc` (/etc/init.d/vfnet, linked into /etc/runlevels/boot) and a
+# --init openrc` (/etc/init.d/vfnet, linked into /etc/runlevels/sysinit) and a
 # config asking for 3 VFs.  Debian boots OpenRC from sysvinit's inittab:
 # `/etc/init.d/rcS` runs `openrc sysinit`, `/etc/init.d/rc 2` runs `openrc
 # default`.  ifupdown's networking service raises lo, whose `up` command
