@@ -116,7 +116,8 @@ pub fn check_pf(pf: &PfDev, target: u32) -> Result<u32> {
     Ok(total)
 }
 
-fn read(pf: &PfDev, attr: &str) -> Result<u32> {
+/// A numeric attribute of the PF, or a message naming it.
+pub fn read(pf: &PfDev, attr: &str) -> Result<u32> {
     pf.dir.read_u32(attr).map_err(|e| {
         Error::fail(format!(
             "{}: cannot read {attr}: {}",

@@ -2,7 +2,7 @@
 
 use crate::cli::{self, Command, Globals};
 use crate::config::{self, Config, Line, Source, VfSel};
-use crate::error::{Error, Result, strerror};
+use crate::error::Result;
 use crate::ifname::IfName;
 use crate::netlink::{Link, Route};
 use crate::pci::{self, DevKey};
@@ -106,15 +106,10 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         Some(dev) => {
             let pf = pci::resolve(&sys, dev)?;
             let label = pf.label();
-            let read = |attr: &str| {
-                pf.dir.read_u32(attr).map_err(|e| {
-                    Error::fail(format!("{label}: cannot read {attr}: {}", strerror(e)))
-                })
-            };
-            let total = read("sriov_totalvfs")?;
+            let total = sriov::read(&pf, "sriov_totalvfs")?;
             let count = match args.count {
                 Some(n) => n,
-                None => read("sriov_numvfs")?,
+                None => sriov::read(&pf, "sriov_numvfs")?,
             };
             sriov::check(count, total).map_err(|e| sriov::plan_error(&label, e))?;
             let mac_lines = macs(&pf.interfaces, count);
