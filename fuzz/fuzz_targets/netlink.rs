@@ -1,0 +1,18 @@
+//! The rtnetlink decoders: truncated, misaligned or unknown attributes in
+//! any bytes never panic or read past the buffer.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use vfnet::netlink;
+
+fuzz_target!(|data: &[u8]| {
+    for (_, payload) in netlink::attrs(data) {
+        assert!(payload.len() <= data.len());
+    }
+    let _ = netlink::parse_link(data);
+    let _ = netlink::parse_vf_info(data);
+    for (_, reply) in netlink::replies(data) {
+        if let netlink::Reply::Link(body) = reply {
+            let _ = netlink::parse_link(body);
+        }
+    }
+});
