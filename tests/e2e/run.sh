@@ -248,6 +248,7 @@ live_report() {
       "E2E:| "*) printf '        | %s\n' "${line#E2E:| }" ;;
       "E2E: BEGIN "*) printf -- '-- %s\n' "${line#E2E: BEGIN }" ;;
       "E2E: TIME "*) printf '  TIME  %s\n' "${line#E2E: TIME }" ;;
+      "E2E: NOTE "*) printf '  NOTE  %s\n' "${line#E2E: NOTE }" ;;
       "E2E: INFO "*) printf '  INFO  %s\n' "${line#E2E: INFO }" ;;
       "E2E: BOOT "*) log "guest: ${line#E2E: BOOT }" ;;
       "E2E: DONE"*) log "guest: all scenarios done (${line#E2E: DONE })" ;;
@@ -274,6 +275,7 @@ PASSED=0
 FAILED=0
 LAST_IMAGE=
 TIMES=()
+NOTES=()
 KEEP=()
 
 # boot I IMAGE "SCENARIOS": one QEMU run of the scenarios, then the counts.
@@ -388,6 +390,7 @@ boot() {
     f=1
   fi
   while IFS= read -r n; do TIMES+=("$n"); done < <(sed -n 's/^E2E: TIME //p' "$clean")
+  while IFS= read -r n; do NOTES+=("$n"); done < <(sed -n 's/^E2E: NOTE //p' "$clean")
   PASSED=$((PASSED + p))
   FAILED=$((FAILED + f))
   if [ "$f" != 0 ] || [ "$bad" = 1 ]; then
@@ -404,6 +407,7 @@ done
 {
   log "wall time of the suite: $(secs_since "$T_START")s (accel=$ACCEL, ${#BOOT_PLAN[@]} boot(s), ${#SELECTED[@]} scenario(s))"
   for t in "${TIMES[@]}"; do log "time: $t"; done
+  for t in "${NOTES[@]}"; do log "note: $t"; done
   if [ ${#KEEP[@]} -gt 0 ]; then
     log "guest transcript kept (console, results, QEMU's stderr):"
     for k in "${KEEP[@]}"; do log "  $k"; done

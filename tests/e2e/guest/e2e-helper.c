@@ -6,11 +6,19 @@
  *                                 strerror) on failure and exits 1.
  *   e2e-helper now                CLOCK_MONOTONIC in seconds with 6 decimals
  *                                 (busybox date has no %N).
+ *   e2e-helper vfio-hold GROUP PCI   uses a VF bound to vfio-pci as a VMM does:
+ *                                 opens /dev/vfio/GROUP, sets a type1 container
+ *                                 and takes the device's fd, prints "holding
+ *                                 PCI", then keeps it until killed (a VM that
+ *                                 owns the VF).  Exits 1 with the errno when a
+ *                                 step fails.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/vfio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +56,30 @@ static int do_write(const char *file, const char *value) {
   return 0;
 }
 
+static int vfio_fail(const char *what) {
+  int e = errno;
+  printf("vfio-hold: %s failed: errno=%d %s (%s)\n", what, e, ename(e), strerror(e));
+  return 1;
+}
+
+static int vfio_hold(const char *group, const char *pci) {
+  char path[64];
+  snprintf(path, sizeof path, "/dev/vfio/%s", group);
+  int c = open("/dev/vfio/vfio", O_RDWR);
+  if (c < 0) return vfio_fail("open /dev/vfio/vfio");
+  int g = open(path, O_RDWR);
+  if (g < 0) return vfio_fail(path);
+  if (ioctl(g, VFIO_GROUP_SET_CONTAINER, &c)) return vfio_fail("VFIO_GROUP_SET_CONTAINER");
+  if (ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) return vfio_fail("VFIO_SET_IOMMU");
+  int d = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, pci);
+  if (d < 0) return vfio_fail("VFIO_GROUP_GET_DEVICE_FD");
+  printf("holding %s (group %s, device fd %d)\n", pci, group, d);
+  fflush(stdout);
+  for (;;) pause();
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "vfio-hold") == 0) return vfio_hold(argv[2], argv[3]);
   if (argc == 4 && strcmp(argv[1], "write") == 0) return do_write(argv[2], argv[3]);
   if (argc == 2 && strcmp(argv[1], "now") == 0) {
     struct timespec ts;
@@ -56,6 +87,6 @@ int main(int argc, char **argv) {
     printf("%lld.%06ld\n", (long long)ts.tv_sec, ts.tv_nsec / 1000);
     return 0;
   }
-  fprintf(stderr, "usage: %s write FILE VALUE | %s now\n", argv[0], argv[0]);
+  fprintf(stderr, "usage: %s write FILE VALUE | %s now | %s vfio-hold GROUP PCI\n", argv[0], argv[0], argv[0]);
   return 2;
 }

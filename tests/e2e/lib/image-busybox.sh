@@ -9,7 +9,8 @@
 #   IMAGE_QEMU     extra QEMU arguments (array), e.g. a disk for a real root
 # A scenario picks its image with a `# e2e-image: NAME` header line: see
 # image-appliance.sh, image-initramfs-tools.sh, image-systemd.sh and
-# image-openrc.sh for the boot-integration images.
+# image-openrc.sh for the boot-integration images, and image-iproute2.sh
+# (this image plus iproute2's ip) for the VF settings scenarios.
 #
 # busybox: a single initramfs holding busybox, the kernel modules, vfnet at
 # /usr/sbin/vfnet, the e2e helper, a pci.ids excerpt, the guest library and

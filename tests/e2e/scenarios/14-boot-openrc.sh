@@ -23,12 +23,19 @@ mtime_uptime() {
   awk -v m="$m" -v now="$(date +%s.%N)" -v up="$(uptime_now)" 'BEGIN { printf "%.3f", m - (now - up) }'
 }
 
-step "vfnet install --init openrc wrote /etc/init.d/vfnet and added it to a runlevel"
+step "vfnet install --init openrc wrote /etc/init.d/vfnet and added it to the sysinit runlevel (Debian's OpenRC never enters boot)"
 note "$(cat "$H/install.out" 2>&1)"
 expect_eq "vfnet install exit status" "$(cat "$H/install.rc" 2>&1)" 0
 check "/etc/init.d/vfnet is executable" test -x /etc/init.d/vfnet
+check "install linked /etc/runlevels/sysinit/vfnet" grep -qE "^linked (.*/)?etc/runlevels/sysinit/vfnet -> /etc/init.d/vfnet$" "$H/install.out"
+check "/etc/runlevels/sysinit/vfnet is a link to /etc/init.d/vfnet" test "$(readlink /etc/runlevels/sysinit/vfnet)" = /etc/init.d/vfnet
+others=
+for l in /etc/runlevels/*/vfnet; do
+  [ ! -e "$l" ] || [ "$l" = /etc/runlevels/sysinit/vfnet ] || others="$others $l"
+done
+expect_eq "vfnet in other runlevels" "$others" ""
 run rc-update show -v
-expect_out_re "^ *vfnet *\\| *[a-z]"
+expect_out_re "^ *vfnet *\\| *sysinit *\$"
 
 step "OpenRC started vfnet at boot (rc-service vfnet status: started)"
 run rc-service vfnet status
