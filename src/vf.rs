@@ -208,6 +208,30 @@ impl Wanted {
         }
     }
 
+    /// The settings asked for, in [`NAMES`] order.
+    pub fn settings(&self) -> Vec<Setting> {
+        let Wanted {
+            mac,
+            vlan,
+            qos,
+            trust,
+            spoofchk,
+            state,
+            rate,
+            driver,
+        } = *self;
+        let mut out = Vec::new();
+        out.extend(mac.map(Setting::Mac));
+        out.extend(vlan.map(Setting::Vlan));
+        out.extend(qos.map(Setting::Qos));
+        out.extend(trust.map(Setting::Trust));
+        out.extend(spoofchk.map(Setting::SpoofChk));
+        out.extend(state.map(Setting::State));
+        out.extend(rate.map(|(a, b)| Setting::Rate(a, b)));
+        out.extend(driver.map(Setting::Driver));
+        out
+    }
+
     /// Whether any setting goes over netlink (all but the driver).
     pub fn needs_netlink(&self) -> bool {
         let Wanted {
@@ -297,14 +321,17 @@ pub fn set_error(vf: &str, set: &VfSet, e: nix::errno::Errno) -> Error {
 /// Binds a VF to vfio-pci or back to its default driver, through
 /// `driver_override`, `unbind` and `drivers_probe`, and waits until the
 /// PCI core shows the result. `vf` is the VF's PCI directory, `bus` is
-/// `/sys/bus/pci`. Returns the driver it ended with (`None`: no driver).
+/// `/sys/bus/pci`. Returns the driver it ended with (`None`: no driver) and
+/// whether it changed. A VF already where it should be is left alone: a VF
+/// on vfio-pci may be in a VM's hands, and unbinding it would block until
+/// the VM lets go.
 pub fn bind(
     bus: &Dir,
     vf: &Dir,
     addr: PciAddr,
     driver: Driver,
     deadline: &Deadline,
-) -> Result<Option<String>> {
+) -> Result<(Option<String>, bool)> {
     let name = addr.name();
     let fail = |what: &str, e| {
         Error::fail(format!(
@@ -319,14 +346,20 @@ pub fn bind(
             "VF {addr}: the vfio-pci driver is not loaded (modprobe vfio-pci), so it cannot take the VF"
         )));
     }
+    let on_vfio = current.as_deref() == Some("vfio-pci");
+    if want_vfio == on_vfio && (on_vfio || current.is_some()) {
+        if !want_vfio {
+            // On its own driver already; drop an override left behind.
+            let _ = vf.write("driver_override", b"\n");
+        }
+        return Ok((current, false));
+    }
     let override_ = if want_vfio { "vfio-pci" } else { "\n" };
     vf.write("driver_override", override_.as_bytes())
         .map_err(|e| fail("write driver_override", e))?;
-    if current.as_deref() == Some("vfio-pci") || (want_vfio && current.is_some()) {
+    if current.is_some() {
         vf.write("driver/unbind", name.as_bytes())
             .map_err(|e| fail("unbind its driver", e))?;
-    } else if current.is_some() {
-        return Ok(current); // already on its default driver
     }
     bus.write("drivers_probe", name.as_bytes())
         .map_err(|e| fail("probe a driver", e))?;
@@ -340,13 +373,13 @@ pub fn bind(
         ok.then_some(d)
     });
     match done {
-        Some(d) => Ok(d),
+        Some(d) => Ok((d, true)),
         None if want_vfio => Err(Error::fail(format!(
             "VF {addr}: vfio-pci did not take the VF (dmesg may say why)"
         ))),
         // No default driver claimed it (module not available): that is
         // still "not on vfio-pci".
-        None => Ok(current_driver(vf)),
+        None => Ok((current_driver(vf), true)),
     }
 }
 

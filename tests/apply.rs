@@ -222,3 +222,30 @@ fn wait_returns_at_once_when_everything_is_there() {
         .out_has("4 VFs, as configured.");
     assert!(start.elapsed() < Duration::from_secs(2));
 }
+
+#[test]
+fn dry_run_plans_vf_settings_for_the_vfs_the_counts_will_make() {
+    let tree = Tree::build(&x550t());
+    write_conf(
+        &tree,
+        "0000:01:00.1=2\n0000:01:00.1.vf1.trust=on\n0000:01:00.1.vfs.mac=auto\n",
+    );
+    let before = snapshot(tree.root());
+    let r = vfnet(tree.root(), &["apply", "--dry-run"]);
+    r.code(0);
+    assert_eq!(
+        r.stdout,
+        "enp1s0f1 (0000:01:00.1): would change 0 -> 2 VFs.\n\
+         enp1s0f1 (0000:01:00.1) VF 0: would set mac auto.\n\
+         enp1s0f1 (0000:01:00.1) VF 1: would set mac auto; trust on.\n"
+    );
+    assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
+    // For real, under --root there is no kernel for the settings: the count
+    // is applied, and each VF's settings are one clear failure.
+    let _k = FakeKernel::start(&tree, KernelOpts::default());
+    let r = vfnet(tree.root(), &["apply"]);
+    r.code(1)
+        .out_has("0 -> 2 VFs in ")
+        .err_has("not available under --root");
+    assert_eq!(tree.vfs("0000:01:00.1").len(), 2);
+}

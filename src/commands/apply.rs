@@ -158,7 +158,13 @@ pub struct VfPlan {
 /// What the VF setting lines ask of each VF that exists, and the lines that
 /// cannot be applied (unknown device, no such VF) with why. A `vfN` line
 /// wins over a `vfs` line of the same setting, wherever it stands.
-pub fn plan_vfs(cfg: &Config, inv: &Inventory) -> (Vec<VfPlan>, Vec<(usize, String)>) {
+/// `vfs` gives the VF indices each PF (by inventory index) has, or will
+/// have once the counts are applied (for `--dry-run`).
+pub fn plan_vfs(
+    cfg: &Config,
+    inv: &Inventory,
+    vfs: &dyn Fn(usize) -> Vec<u32>,
+) -> (Vec<VfPlan>, Vec<(usize, String)>) {
     let mut errors = Vec::new();
     let mut entries = Vec::new();
     for e in cfg.vf_entries() {
@@ -170,9 +176,10 @@ pub fn plan_vfs(cfg: &Config, inv: &Inventory) -> (Vec<VfPlan>, Vec<(usize, Stri
             errors.push((e.line, missing(e.key, inv)));
             continue;
         };
-        let count = inv.pfs[pf].vfs.len();
+        let indices = vfs(pf);
+        let count = indices.len();
         if let VfSel::One(n) = e.vf {
-            if !inv.pfs[pf].vfs.iter().any(|v| v.index == n) {
+            if !indices.contains(&n) {
                 errors.push((
                     e.line,
                     format!(
@@ -191,9 +198,9 @@ pub fn plan_vfs(cfg: &Config, inv: &Inventory) -> (Vec<VfPlan>, Vec<(usize, Stri
     pfs.sort_unstable();
     pfs.dedup();
     for pf in pfs {
-        for vf in &inv.pfs[pf].vfs {
+        for index in vfs(pf) {
             let mut want = Wanted::default();
-            for pass in [VfSel::All, VfSel::One(vf.index)] {
+            for pass in [VfSel::All, VfSel::One(index)] {
                 for (_, e) in entries.iter().filter(|(p, e)| *p == pf && e.vf == pass) {
                     want.add(e.setting);
                 }
@@ -201,7 +208,7 @@ pub fn plan_vfs(cfg: &Config, inv: &Inventory) -> (Vec<VfPlan>, Vec<(usize, Stri
             if want != Wanted::default() {
                 plans.push(VfPlan {
                     pf,
-                    vf: vf.index,
+                    vf: index,
                     want,
                 });
             }
@@ -330,8 +337,23 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
 
     // VF settings, now that the counts are right.
     if cfg.vf_entries().next().is_some() {
-        let inv = pci::scan(&sys, true);
-        let (plans, errors) = plan_vfs(&cfg, &inv);
+        // A dry run changed no count: it plans for the VFs the counts will give.
+        let inv = if args.dry_run {
+            inv
+        } else {
+            pci::scan(&sys, true)
+        };
+        let will = |pf: usize| -> Vec<u32> {
+            let set = actions.iter().find_map(|a| match a {
+                Action::Set { pf: p, to, .. } if args.dry_run && *p == pf => Some(*to),
+                _ => None,
+            });
+            match set {
+                Some(to) => (0..to).collect(),
+                None => inv.pfs[pf].vfs.iter().map(|v| v.index).collect(),
+            }
+        };
+        let (plans, errors) = plan_vfs(&cfg, &inv, &will);
         for (line, error) in &errors {
             fail(Some(*line), error);
         }
@@ -347,6 +369,8 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             let link = if group.iter().any(|p| p.want.needs_netlink()) {
                 match session.link(&dev) {
                     Ok(l) => Some(l),
+                    // A dry run says what it would set without the kernel's view.
+                    Err(_) if args.dry_run => None,
                     Err(e) => {
                         fail(None, &e);
                         continue;
@@ -361,13 +385,18 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                         .as_ref()
                         .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
                     let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
-                    let changes = have.map(|h| p.want.changes(h, pf_mac)).unwrap_or_default();
-                    say(format!(
-                        "{} VF {}: would set {}.\n",
-                        dev.label(),
-                        p.vf,
-                        super::vf::summary(&changes, &p.want)
-                    ));
+                    let what = match have {
+                        Some(h) => super::vf::summary(&p.want.changes(h, pf_mac), &p.want),
+                        // Not there yet (or no kernel to ask): all of it.
+                        None => p
+                            .want
+                            .settings()
+                            .iter()
+                            .map(|s| format!("{} {s}", s.name()))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    };
+                    say(format!("{} VF {}: would set {what}.\n", dev.label(), p.vf));
                     continue;
                 }
                 let done = super::vf::configure(&mut session, &dev, link.as_ref(), p.vf, &p.want);
@@ -495,7 +524,8 @@ mod tests {
             PathBuf::from("/c"),
             "eth1.vf1.vlan=7\neth1.vfs.mac=auto\neth1.vfs.vlan=5\n0000:01:00.1.vf2.driver=vfio-pci\neth1.vf9.trust=on\neth9.vfs.trust=on\n",
         );
-        let (plans, errors) = plan_vfs(&cfg, &inv);
+        let vfs = |pf: usize| inv.pfs[pf].vfs.iter().map(|v| v.index).collect();
+        let (plans, errors) = plan_vfs(&cfg, &inv, &vfs);
         let errors: Vec<(usize, &str)> = errors.iter().map(|(l, e)| (*l, e.as_str())).collect();
         assert_eq!(
             errors,

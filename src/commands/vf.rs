@@ -26,7 +26,8 @@ Without settings, show VF INDEX of the PF DEV. With settings, change them now;
 
 Settings:
   mac MAC|auto             the VF's MAC; auto: a stable one derived from the
-                           PF's permanent MAC and INDEX, the same on every boot
+                           PF's permanent MAC and INDEX, the same on every boot;
+                           00:00:00:00:00:00 clears it
   vlan ID [qos Q]          VLAN id (0: none) and 802.1p priority (0-7)
   trust on|off             let the VF change its MAC and use promiscuous mode
   spoofchk on|off          drop frames whose source MAC is not the VF's
@@ -237,7 +238,8 @@ pub fn configure(
                     }
                 }
                 if let Some(Ok(mac)) = want.mac_for(pf_mac, index) {
-                    if want.driver != Some(Driver::VfioPci) {
+                    // 00:00:00:00:00:00 clears the admin MAC: the VF keeps its own.
+                    if want.driver != Some(Driver::VfioPci) && mac != Mac([0; 6]) {
                         into_netdev(
                             s, link, &vf_dir, vf_addr, mac, mac_set, &label, &deadline, &mut done,
                         );
@@ -247,9 +249,21 @@ pub fn configure(
         }
     }
     if let Some(d) = want.driver {
-        match vf::bind(&s.bus, &vf_dir, vf_addr, d, &deadline) {
-            Ok(_) if d == Driver::VfioPci => done.changes.push("driver vfio-pci".into()),
-            Ok(now) => done.changes.push(format!(
+        // A driver probe for the default driver is quick when there is one.
+        let probe = Deadline::after(deadline.remaining().min(Duration::from_secs(5)));
+        match vf::bind(
+            &s.bus,
+            &vf_dir,
+            vf_addr,
+            d,
+            if d == Driver::Default {
+                &probe
+            } else {
+                &deadline
+            },
+        ) {
+            Ok((_, false)) => {}
+            Ok((now, true)) => done.changes.push(format!(
                 "driver {}",
                 now.as_deref().unwrap_or("none (no driver claimed it)")
             )),
@@ -364,10 +378,10 @@ pub fn summary(changes: &[VfSet], want: &Wanted) -> String {
 
 /// `eth0 (0000:01:00.0) VF 3: mac 06:...; vlan 100 qos 0`, or "as asked".
 pub fn report(pf: &PfDev, index: u32, done: &Done) -> String {
-    let what = if done.changes.is_empty() {
-        "already as asked".to_string()
-    } else {
-        done.changes.join("; ")
+    let what = match (done.changes.is_empty(), done.errors.is_empty()) {
+        (true, true) => "already as asked".to_string(),
+        (true, false) => "nothing changed".to_string(),
+        (false, _) => done.changes.join("; "),
     };
     format!("{} VF {index}: {what}.\n", pf.label())
 }
