@@ -66,11 +66,9 @@ report_note() {
   res "E2E: NOTE $key: $*"
 }
 
-# known_bug TEXT: a vfnet bug this step observed and tolerates (the step
-# passes; the host's summary lists it as `note: vfnet-bug: ...`).  A step
-# that calls it checks for the fixed behaviour first, so the note goes away
-# by itself once vfnet is fixed; then the tolerance should be removed.
-known_bug() { report_note vfnet-bug "$E2E_SCENARIO: $*"; }
+# known_bug TEXT: a vfnet bug this suite found, now fixed: a step that
+# sees the old behaviour again fails, saying which bug came back.
+known_bug() { fail "vfnet bug came back: $*"; }
 
 # now: monotonic seconds, microsecond resolution.
 now() { e2e-helper now; }
