@@ -48,6 +48,13 @@ fn sixty_four_concurrent_persists_keep_all_entries_once() {
         assert_eq!(entries, [(i % 100 + 1) as u32], "{addr}");
     }
     assert_eq!(cfg.entries().count(), 64);
+    // Only the file and its lock remain: no temp files.
+    let mut names: Vec<_> = std::fs::read_dir(tree.path("etc/vfnet"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["vfnet.conf", "vfnet.conf.lock"]);
 }
 
 /// A small deterministic generator for the kill delays.

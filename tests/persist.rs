@@ -188,44 +188,6 @@ fn the_config_file_can_live_elsewhere() {
 }
 
 #[test]
-fn concurrent_persists_keep_every_entry() {
-    let tree = Tree::build(&many(16, 0));
-    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
-    let pfs: Vec<String> = tree.machine().pfs().map(|p| p.addr.clone()).collect();
-    assert_eq!(pfs.len(), 16);
-    let children: Vec<_> = pfs
-        .iter()
-        .enumerate()
-        .map(|(i, pf)| {
-            let n = (i + 1).to_string();
-            support::run::command(tree.root(), &["persist", pf, &n])
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
-    }
-    let text = conf(&tree);
-    for (i, pf) in pfs.iter().enumerate() {
-        assert_eq!(
-            text.matches(&format!("{pf}={}\n", i + 1)).count(),
-            1,
-            "{pf} in:\n{text}"
-        );
-    }
-    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 16);
-    // Only the file and its lock remain: no temp files.
-    let mut names: Vec<_> = std::fs::read_dir(tree.path("etc/vfnet"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["vfnet.conf", "vfnet.conf.lock"]);
-}
-
-#[test]
 fn a_symlink_at_the_lock_path_is_not_followed() {
     let tree = Tree::build(&x550t());
     let target = tree.path("victim");
