@@ -281,7 +281,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let inv = pci::scan(&sys, true);
     let actions = plan(&cfg, &inv);
     let where_ = cfg.where_();
-    let _lock = if !args.dry_run && actions.iter().any(|a| matches!(a, Action::Set { .. })) {
+    let changes = actions.iter().any(|a| matches!(a, Action::Set { .. }))
+        || cfg.vf_entries().next().is_some();
+    let _lock = if !args.dry_run && changes {
         Some(lock::state(&root, &path, &Deadline::after(args.timeout))?)
     } else {
         None
