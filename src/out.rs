@@ -46,11 +46,6 @@ pub fn width() -> Option<usize> {
     (r == 0 && ws.ws_col > 0).then_some(ws.ws_col as usize)
 }
 
-/// Whether stdout is a terminal (boot logs get one line per action).
-pub fn is_tty() -> bool {
-    nix::unistd::isatty(std::io::stdout()).unwrap_or(false)
-}
-
 /// `1 VF`, `4 VFs`.
 pub fn vfs(n: u32) -> String {
     format!("{n} VF{}", if n == 1 { "" } else { "s" })
