@@ -146,58 +146,54 @@ fn in_mount_namespace(script: &str) -> Option<std::process::Output> {
     )
 }
 
-#[test]
-fn a_read_only_config_directory_is_a_clear_error_and_the_file_stays() {
+/// Runs `persist enp1s0f1 2` on an x550t tree whose config directory `$D`
+/// is a tmpfs (mounted with `mount_opts`) holding `0000:01:00.0=4`, after
+/// the shell commands `then`, in a private mount namespace. Returns stdout
+/// (`rc=N`, then the config file and the directory listing) and stderr;
+/// `None` when no mount namespace can be made here.
+fn persist_on_tmpfs(mount_opts: &str, then: &str) -> Option<(String, String)> {
     let tree = Tree::build(&x550t());
-    let dir = tree.path("etc/vfnet");
     let script = format!(
-        "mount -t tmpfs tmpfs {d}\nprintf '0000:01:00.0=4\\n' > {d}/vfnet.conf\nmount -o remount,ro {d}\n\
-         set +e\n\"$VFNET\" --root {r} persist enp1s0f1 2; echo \"rc=$?\"\ncat {d}/vfnet.conf",
-        d = dir.display(),
+        "D='{d}'\nmount -t tmpfs {mount_opts} tmpfs \"$D\"\nprintf '0000:01:00.0=4\\n' > \"$D/vfnet.conf\"\n{then}\n\
+         set +e\n\"$VFNET\" --root '{r}' persist enp1s0f1 2; echo \"rc=$?\"\ncat \"$D/vfnet.conf\"; ls \"$D\"",
+        d = tree.path("etc/vfnet").display(),
         r = tree.root().display()
     );
     let Some(out) = in_mount_namespace(&script) else {
         eprintln!("skipped: no mount namespace here (unshare failed)");
-        return;
+        return None;
     };
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(stdout.contains("rc=1"), "{stdout}{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("Read-only file system"), "{stderr}");
-    assert!(stdout.ends_with("0000:01:00.0=4\n"), "{stdout}");
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
 }
 
-#[test]
-fn a_full_file_system_is_a_clear_error_and_the_file_stays() {
-    let tree = Tree::build(&x550t());
-    let dir = tree.path("etc/vfnet");
-    let script = format!(
-        "mount -t tmpfs -o size=64k tmpfs {d}\nprintf '0000:01:00.0=4\\n' > {d}/vfnet.conf\n\
-         touch {d}/vfnet.conf.lock\n\
-         dd if=/dev/zero of={d}/filler bs=1k count=1000 2>/dev/null || true\n\
-         set +e\n\"$VFNET\" --root {r} persist enp1s0f1 2; echo \"rc=$?\"\ncat {d}/vfnet.conf; ls {d}",
-        d = dir.display(),
-        r = tree.root().display()
-    );
-    let Some(out) = in_mount_namespace(&script) else {
-        eprintln!("skipped: no mount namespace here (unshare failed)");
-        return;
-    };
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(stdout.contains("rc=1"), "{stdout}{stderr}");
+/// One clear line, exit 1, the old file intact, no temp file left.
+fn failed_cleanly(stdout: &str, stderr: &str, why: &str) {
+    assert!(stdout.contains("rc=1\n"), "{stdout}{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("No space left on device"), "{stderr}");
-    assert!(stdout.contains("0000:01:00.0=4\n"), "{stdout}");
+    assert!(stderr.contains(why), "{stderr}");
+    assert!(stdout.contains("rc=1\n0000:01:00.0=4\n"), "{stdout}");
     assert!(
         !stdout.contains("vfnet.conf.tmp"),
         "the temp file is removed: {stdout}"
     );
+}
+
+#[test]
+fn a_read_only_config_directory_is_a_clear_error_and_the_file_stays() {
+    if let Some((stdout, stderr)) = persist_on_tmpfs("", "mount -o remount,ro \"$D\"") {
+        failed_cleanly(&stdout, &stderr, "Read-only file system");
+    }
+}
+
+#[test]
+fn a_full_file_system_is_a_clear_error_and_the_file_stays() {
+    let fill = "touch \"$D/vfnet.conf.lock\"; dd if=/dev/zero of=\"$D/filler\" bs=1k count=1000 2>/dev/null || true";
+    if let Some((stdout, stderr)) = persist_on_tmpfs("-o size=64k", fill) {
+        failed_cleanly(&stdout, &stderr, "No space left on device");
+    }
 }
 
 #[test]
