@@ -74,6 +74,14 @@ impl Init {
         }
     }
 
+    /// A directory that holds only its files, removed with them.
+    pub fn own_dir(self) -> Option<&'static str> {
+        match self {
+            Init::Dracut => Some("/usr/lib/dracut/modules.d/90vfnet"),
+            _ => None,
+        }
+    }
+
     /// What to run on a live system after its files changed.
     pub fn refresh(self) -> &'static [&'static str] {
         match self {

@@ -159,6 +159,13 @@ fn each_init_system_gets_its_files_and_links() {
         let u = vfnet(root.path(), &["uninstall", "--init", init]);
         u.code(0).out_has(&format!("removed {}", bin.display()));
         assert_eq!(files(root.path()), ["/etc/vfnet/vfnet.conf"], "{init}");
+        assert!(
+            !root
+                .path()
+                .join("usr/lib/dracut/modules.d/90vfnet")
+                .exists(),
+            "the dracut module's directory goes too"
+        );
     }
 }
 

@@ -112,6 +112,8 @@ pub enum Step {
         path: String,
         init: Option<Init>,
     },
+    /// Remove a directory of vfnet's own once it is empty.
+    RemoveDir(String),
     /// Run the init system's refresh command if its files changed.
     Refresh(Init),
     /// Register (or, removing, unregister) the TrueNAS pre-init command.
@@ -157,6 +159,9 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Vec<Step> {
                     init,
                 }
             });
+        }
+        if remove {
+            steps.extend(init.own_dir().map(|d| Step::RemoveDir(d.into())));
         }
         if init == Init::Truenas {
             steps.push(Step::Truenas {
@@ -342,13 +347,14 @@ impl Runner {
                 self.say(("removed", "remove"), &at.display().to_string());
                 if !self.dry_run {
                     nix::unistd::unlink(&at).map_err(|e| Error::io("remove", &at, e))?;
-                    // The dracut module's own directory goes with its files.
-                    let dir = files::parent(&at);
-                    if dir.ends_with("90vfnet") {
-                        let _ = std::fs::remove_dir(dir);
-                    }
                 }
                 self.changed(*init);
+            }
+            Step::RemoveDir(dir) => {
+                let at = self.root.join(dir);
+                if !self.dry_run && std::fs::remove_dir(&at).is_ok() {
+                    out::print(&format!("removed {}\n", at.display()));
+                }
             }
             Step::Refresh(init) => {
                 if self.changed.contains(init) {
