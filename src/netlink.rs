@@ -140,6 +140,21 @@ impl VfSet {
     }
 }
 
+/// As the command line and messages write it: `vlan 100 qos 0`.
+impl std::fmt::Display for VfSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let on = |b: bool| if b { "on" } else { "off" };
+        match self {
+            VfSet::Mac(m) => write!(f, "mac {m}"),
+            VfSet::Vlan { vlan, qos } => write!(f, "vlan {vlan} qos {qos}"),
+            VfSet::SpoofChk(b) => write!(f, "spoofchk {}", on(*b)),
+            VfSet::Trust(b) => write!(f, "trust {}", on(*b)),
+            VfSet::LinkState(l) => write!(f, "state {}", l.name()),
+            VfSet::Rate { min, max } => write!(f, "rate {min},{max}"),
+        }
+    }
+}
+
 /// Appends a netlink attribute, padded to 4 bytes.
 fn attr(buf: &mut Vec<u8>, kind: u16, payload: &[u8]) {
     let len = 4 + payload.len();

@@ -300,14 +300,6 @@ impl Wanted {
 /// What the kernel's refusal of a VF setting means, naming the VF and it.
 pub fn set_error(vf: &str, set: &VfSet, e: nix::errno::Errno) -> Error {
     use nix::errno::Errno::*;
-    let what = match set {
-        VfSet::Mac(m) => format!("mac {m}"),
-        VfSet::Vlan { vlan, qos } => format!("vlan {vlan} qos {qos}"),
-        VfSet::SpoofChk(b) => format!("spoofchk {}", if *b { "on" } else { "off" }),
-        VfSet::Trust(b) => format!("trust {}", if *b { "on" } else { "off" }),
-        VfSet::LinkState(s) => format!("state {}", s.name()),
-        VfSet::Rate { min, max } => format!("rate {min},{max}"),
-    };
     let why = match e {
         EOPNOTSUPP => "the PF's driver does not support this setting".to_string(),
         EINVAL => "the driver refused the value (out of range for this NIC, or not allowed now; dmesg may say why)".to_string(),
@@ -315,7 +307,7 @@ pub fn set_error(vf: &str, set: &VfSet, e: nix::errno::Errno) -> Error {
         EPERM | EACCES => "permission denied: run vfnet as root".to_string(),
         other => crate::error::strerror(other).to_string(),
     };
-    Error::fail(format!("{vf}: {what}: {why}"))
+    Error::fail(format!("{vf}: {set}: {why}"))
 }
 
 /// Binds a VF to vfio-pci or back to its default driver, through

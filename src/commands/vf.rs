@@ -232,7 +232,7 @@ pub fn configure(
                     match route.set_vf(link.ifindex, index, change) {
                         Ok(()) => {
                             mac_set |= matches!(change, VfSet::Mac(_));
-                            done.changes.push(describe(&change));
+                            done.changes.push(change.to_string());
                         }
                         Err(e) => done.errors.push(vf::set_error(&label, &change, e)),
                     }
@@ -351,21 +351,10 @@ fn vf_netdev(vf: &Dir) -> Option<(String, Option<Mac>)> {
     Some((name, mac))
 }
 
-fn describe(c: &VfSet) -> String {
-    match c {
-        VfSet::Mac(m) => format!("mac {m}"),
-        VfSet::Vlan { vlan, qos } => format!("vlan {vlan} qos {qos}"),
-        VfSet::SpoofChk(b) => format!("spoofchk {}", if *b { "on" } else { "off" }),
-        VfSet::Trust(b) => format!("trust {}", if *b { "on" } else { "off" }),
-        VfSet::LinkState(l) => format!("state {}", l.name()),
-        VfSet::Rate { min, max } => format!("rate {min},{max}"),
-    }
-}
-
 /// What a dry run would change: the netlink changes (when the PF's view
 /// was read) and the driver.
 pub fn summary(changes: &[VfSet], want: &Wanted) -> String {
-    let mut parts: Vec<String> = changes.iter().map(describe).collect();
+    let mut parts: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
     if let Some(d) = want.driver {
         parts.push(format!("driver {}", Setting::Driver(d)));
     }
