@@ -235,13 +235,13 @@ impl Config {
     /// `PATH:LINE: what is wrong`, one per bad line.
     pub fn errors(&self) -> impl Iterator<Item = String> + '_ {
         self.lines.iter().enumerate().filter_map(|(i, l)| match l {
-            Line::Bad { error, .. } => Some(format!("{}:{}: {error}", self.where_(), i + 1)),
+            Line::Bad { error, .. } => Some(format!("{}:{}: {error}", self.read_from(), i + 1)),
             _ => None,
         })
     }
 
     /// The file the lines were read from, for messages.
-    pub fn where_(&self) -> String {
+    pub fn read_from(&self) -> String {
         match &self.source {
             Source::Legacy(p) => p.display().to_string(),
             _ => self.path.display().to_string(),

@@ -280,7 +280,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     }
     let inv = pci::scan(&sys, true);
     let actions = plan(&cfg, &inv);
-    let where_ = cfg.where_();
+    let where_ = cfg.read_from();
     let changes = actions.iter().any(|a| matches!(a, Action::Set { .. }))
         || cfg.vf_entries().next().is_some();
     let _lock = if !args.dry_run && changes {

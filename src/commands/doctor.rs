@@ -278,7 +278,7 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
     }
 
     if let Some(cfg) = &f.config {
-        let path = cfg.where_();
+        let path = cfg.read_from();
         for e in cfg.errors() {
             out.push(bad(
                 "config",
