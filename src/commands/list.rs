@@ -80,6 +80,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
 /// Reads each PF's VF settings over rtnetlink: one request per PF with VFs
 /// and a netdev. A PF whose driver does not answer keeps `None`s.
 pub fn attach_settings(inv: &mut Inventory) {
+    if inv.vfs().next().is_none() {
+        return;
+    }
     let Ok(mut route) = Route::open() else { return };
     for pf in inv.pfs.iter_mut().filter(|p| !p.vfs.is_empty()) {
         let Some(iface) = pf.interface() else {
