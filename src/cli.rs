@@ -156,8 +156,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
 /// `vfnet help [COMMAND]`.
 fn help(p: &mut Parser) -> Result<Command> {
     let usage = match p.next()? {
-        None => USAGE,
+        None | Some(Short('h') | Long("help")) => USAGE,
         Some(Value(v)) => match v.string()?.as_str() {
+            "help" => USAGE,
             "list" => list::USAGE,
             "set" => set::USAGE,
             "vf" => vf::USAGE,
@@ -167,7 +168,8 @@ fn help(p: &mut Parser) -> Result<Command> {
             "install" | "uninstall" => install::USAGE,
             other => {
                 return Err(Error::usage(format!(
-                    "help: no command '{other}' (see vfnet -h)"
+                    "help: no command '{}' (see vfnet -h)",
+                    crate::text::quote(other)
                 )));
             }
         },
@@ -183,16 +185,29 @@ pub fn unexpected(cmd: &str, arg: Arg) -> Error {
     } else {
         format!("vfnet {cmd} -h")
     };
-    if let Short(c) = arg {
-        if c.is_ascii_digit() {
-            return Error::usage(format!("{cmd}: negative numbers are not allowed (-{c}...)"));
+    let what = match arg {
+        Short(c) if c.is_ascii_digit() => {
+            return usage(
+                cmd,
+                "negative numbers are not allowed (counts and indices are 0 or more)",
+            );
         }
-    }
-    Error::usage(format!("{cmd}: {} (see {help})", arg.unexpected()))
+        Short(c) => format!("invalid option '-{}'", crate::text::quote(&c.to_string())),
+        Long(o) => format!("invalid option '--{}'", crate::text::quote(o)),
+        Value(v) => format!(
+            "unexpected argument '{}'",
+            crate::text::quote(&v.to_string_lossy())
+        ),
+    };
+    usage(cmd, format!("{what} (see {help})"))
 }
 
-/// A usage error in command `cmd`.
+/// A usage error in command `cmd` (the top level, `vfnet`, adds no prefix:
+/// every message already starts with `vfnet: `).
 pub fn usage(cmd: &str, msg: impl std::fmt::Display) -> Error {
+    if cmd == "vfnet" {
+        return Error::usage(msg.to_string());
+    }
     Error::usage(format!("{cmd}: {msg}"))
 }
 
@@ -201,7 +216,10 @@ pub fn text(cmd: &str, what: &str, v: OsString) -> Result<String> {
     v.into_string().map_err(|v| {
         usage(
             cmd,
-            format!("{what} is not valid text: {}", v.to_string_lossy()),
+            format!(
+                "{what} is not valid text: '{}'",
+                crate::text::quote(&v.to_string_lossy())
+            ),
         )
     })
 }
@@ -229,22 +247,30 @@ pub fn count(cmd: &str, v: OsString) -> Result<u32> {
         cmd,
         format!(
             "N must be a number of VFs (0 or more), not '{}'",
-            crate::sysfs::quote(&s)
+            crate::text::quote(&s)
         ),
     ))
 }
 
-/// `--timeout SECS`: seconds, with up to three decimals, up to a day.
+/// `--timeout SECS`: seconds, with up to three decimals, more than 0 and up
+/// to a day. 0 would leave nothing to wait for the kernel with.
 pub fn timeout(cmd: &str, v: OsString) -> Result<std::time::Duration> {
-    let s = text(cmd, "--timeout", v)?;
+    seconds(cmd, "--timeout", v, false)
+}
+
+/// A duration option named `opt` (`--wait`, `--timeout`): seconds with up
+/// to three decimals, up to a day; 0 only when `zero` allows it.
+pub fn seconds(cmd: &str, opt: &str, v: OsString, zero: bool) -> Result<std::time::Duration> {
+    let s = text(cmd, opt, v)?;
+    let lowest = if zero { "0" } else { "more than 0" };
     parse_secs(&s)
-        .filter(|d| d.as_secs() <= 86400)
+        .filter(|d| d.as_secs() <= 86400 && (zero || !d.is_zero()))
         .ok_or_else(|| {
             usage(
                 cmd,
                 format!(
-                    "--timeout takes seconds (0 to 86400, e.g. 30 or 2.5), not '{}'",
-                    crate::sysfs::quote(&s)
+                    "{opt} takes seconds ({lowest}, up to 86400, e.g. 30 or 2.5), not '{}'",
+                    crate::text::quote(&s)
                 ),
             )
         })
@@ -301,7 +327,17 @@ mod tests {
     }
 
     #[test]
+    fn top_level_errors_are_not_prefixed_twice() {
+        let e = run(&["--frob"]).unwrap_err().to_string();
+        assert!(!e.starts_with("vfnet:"), "{e}");
+        let e = run(&["set", "--\x1b[2J"]).unwrap_err().to_string();
+        assert!(!e.contains('\x1b'), "{e}");
+    }
+
+    #[test]
     fn help_and_version() {
+        assert_eq!(run(&["help", "-h"]).unwrap().1, Command::Help(USAGE));
+        assert_eq!(run(&["help", "help"]).unwrap().1, Command::Help(USAGE));
         assert_eq!(run(&["-h"]).unwrap().1, Command::Help(USAGE));
         assert_eq!(run(&["--version"]).unwrap().1, Command::Version);
         assert_eq!(run(&["help", "set"]).unwrap().1, Command::Help(set::USAGE));
@@ -323,13 +359,15 @@ mod tests {
     fn usage_errors_name_the_argument() {
         let cases: &[(&[&str], &str)] = &[
             (&["frob"], "unknown command 'frob'"),
-            (&["--frob"], "vfnet: invalid option '--frob'"),
+            (&["--frob"], "invalid option '--frob'"),
+            (&["set", "eth0", "3", "--timeout", "0"], "more than 0"),
+            (&["apply", "--wait", "abc"], "--wait takes seconds"),
             (&["set"], "set: missing DEV"),
             (&["set", "eth0"], "set: missing N"),
             (&["set", "eth0", "abc"], "not 'abc'"),
             (&["set", "eth0", "-1"], "negative"),
             (&["set", "eth0", "99999999999"], "too large"),
-            (&["set", "eth0", "3", "4"], "unexpected argument \"4\""),
+            (&["set", "eth0", "3", "4"], "unexpected argument '4'"),
             (&["set", "a/b", "3"], "cannot contain '/'"),
             (&["set", "0000:01:00", "3"], "not a PCI address"),
             (

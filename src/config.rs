@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::files;
 use crate::ifname::IfName;
 use crate::pci::{DevKey, PciAddr};
-use crate::sysfs::{Root, read_file};
+use crate::sysfs::Root;
 use crate::vf::Setting;
 use nix::errno::Errno;
 use std::path::{Path, PathBuf};
@@ -33,30 +33,31 @@ pub const LEGACY_PATH: &str = "/etc/vfnet/vf.config";
 /// The largest VF count a config line may ask for (`sriov_totalvfs` is 16-bit).
 pub const MAX_COUNT: u32 = 65535;
 
-/// One line of the file, with its line ending.
+/// One line of the file, with its line ending, as the bytes it was read as
+/// (a line that is not valid UTF-8 is kept too, byte for byte).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
     /// `KEY=N`: a PF and its VF count.
     Count {
         key: DevKey,
         count: u32,
-        raw: String,
+        raw: Vec<u8>,
     },
     /// `KEY.vfN.SETTING=VALUE` or `KEY.vfs.SETTING=VALUE`: a VF setting.
     Vf {
         key: DevKey,
         vf: VfSel,
         setting: Setting,
-        raw: String,
+        raw: Vec<u8>,
     },
     /// A comment or a blank line.
-    Other(String),
+    Other(Vec<u8>),
     /// A line that does not parse, kept as it is and reported.
-    Bad { raw: String, error: String },
+    Bad { raw: Vec<u8>, error: String },
 }
 
 impl Line {
-    pub fn raw(&self) -> &str {
+    pub fn raw(&self) -> &[u8] {
         match self {
             Line::Count { raw, .. }
             | Line::Vf { raw, .. }
@@ -96,9 +97,14 @@ pub struct VfEntry<'a> {
 /// Where the lines came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// The config file, with its owner and mode as `fstat` saw them on the
+    /// descriptor it was read from (for [`check_trusted`]).
+    Read { uid: u32, mode: u32 },
+    /// Parsed from text, not read from a file (tests, tools).
     File,
-    /// The original vfnet's file, read because the new one does not exist.
-    Legacy(PathBuf),
+    /// The original vfnet's file, read because the new one does not exist,
+    /// with its owner and mode.
+    Legacy(PathBuf, u32, u32),
     /// Neither exists.
     Missing,
 }
@@ -120,9 +126,21 @@ pub struct Entry<'a> {
 }
 
 impl Config {
-    /// Parses the text of a config file.
-    pub fn parse(path: PathBuf, text: &str) -> Config {
-        let lines = text.split_inclusive('\n').map(parse_line).collect();
+    /// Parses the bytes of a config file, line by line: a line that is not
+    /// valid UTF-8 is bad (or, in a comment, harmless) and spoils no other.
+    /// A UTF-8 byte-order mark at the start and CRLF endings are accepted.
+    pub fn parse(path: PathBuf, text: impl AsRef<[u8]>) -> Config {
+        let mut first = true;
+        let lines = split_lines(text.as_ref())
+            .map(|raw| {
+                let body = if std::mem::take(&mut first) {
+                    raw.strip_prefix(BOM).unwrap_or(raw)
+                } else {
+                    raw
+                };
+                parse_bytes(raw, body)
+            })
+            .collect();
         Config {
             path,
             source: Source::File,
@@ -131,35 +149,49 @@ impl Config {
     }
 
     /// Parses the original vfnet's `iface:count` file into `iface=count` lines.
-    pub fn parse_legacy(path: PathBuf, legacy: PathBuf, text: &str) -> Config {
-        let lines = text
-            .split_inclusive('\n')
+    pub fn parse_legacy(path: PathBuf, legacy: PathBuf, text: impl AsRef<[u8]>) -> Config {
+        let lines = split_lines(text.as_ref())
             .map(|raw| {
-                let body = raw.trim();
+                let Ok(line) = std::str::from_utf8(raw) else {
+                    return parse_bytes(raw, raw);
+                };
+                let body = line.trim();
                 if body.is_empty() || body.starts_with('#') {
-                    return Line::Other(raw.to_string());
+                    return Line::Other(raw.to_vec());
                 }
                 match body.split_once(':') {
                     Some((name, count)) => {
                         parse_line(&format!("{}={}\n", name.trim(), count.trim()))
                     }
                     None => Line::Bad {
-                        raw: raw.to_string(),
-                        error: "expected IFACE:COUNT".into(),
+                        raw: raw.to_vec(),
+                        error: format!(
+                            "expected IFACE:COUNT, found '{}'",
+                            crate::text::quote(body)
+                        ),
                     },
                 }
             })
             .collect();
         Config {
             path,
-            source: Source::Legacy(legacy),
+            source: Source::Legacy(legacy, 0, 0),
             lines,
         }
     }
 
-    /// The text the file holds (or will hold once saved).
-    pub fn render(&self) -> String {
-        self.lines.iter().map(Line::raw).collect()
+    /// The bytes the file holds (or will hold once saved).
+    pub fn render(&self) -> Vec<u8> {
+        self.lines
+            .iter()
+            .flat_map(|l| l.raw().iter().copied())
+            .collect()
+    }
+
+    /// [`Config::render`] as text, invalid bytes replaced (for tests and
+    /// messages; saving uses the bytes).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.render()).into_owned()
     }
 
     pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
@@ -192,7 +224,7 @@ impl Config {
     /// setting is replaced in place; else the line goes after the PF's last
     /// line, or at the end. Returns false when nothing changed.
     pub fn set_vf(&mut self, addr: PciAddr, names: &[IfName], vf: VfSel, setting: Setting) -> bool {
-        let raw = format!("{addr}.{vf}.{}={setting}\n", setting.name());
+        let raw = format!("{addr}.{vf}.{}={setting}\n", setting.name()).into_bytes();
         let line = Line::Vf {
             key: DevKey::Pci(addr),
             vf,
@@ -224,10 +256,17 @@ impl Config {
     }
 
     fn end_with_newline(&mut self) {
+        let first = self.lines.len() == 1;
         if let Some(last) = self.lines.last_mut() {
-            if !last.raw().ends_with('\n') {
-                let fixed = format!("{}\n", last.raw());
-                *last = parse_line(&fixed);
+            if !last.raw().ends_with(b"\n") {
+                let mut fixed = last.raw().to_vec();
+                fixed.push(b'\n');
+                let body = if first {
+                    fixed.strip_prefix(BOM).unwrap_or(&fixed)
+                } else {
+                    &fixed
+                };
+                *last = parse_bytes(&fixed, body);
             }
         }
     }
@@ -243,7 +282,7 @@ impl Config {
     /// The file the lines were read from, for messages.
     pub fn read_from(&self) -> String {
         match &self.source {
-            Source::Legacy(p) => p.display().to_string(),
+            Source::Legacy(p, ..) => p.display().to_string(),
             _ => self.path.display().to_string(),
         }
     }
@@ -263,9 +302,9 @@ impl Config {
         let entry = Line::Count {
             key: DevKey::Pci(addr),
             count,
-            raw: format!("{addr}={count}\n"),
+            raw: format!("{addr}={count}\n").into_bytes(),
         };
-        let comment = names.first().map(|n| format!("# {n}\n"));
+        let comment = names.first().map(|n| format!("# {n}\n").into_bytes());
         let mut found: Option<usize> = None;
         let mut i = 0;
         while i < self.lines.len() {
@@ -290,7 +329,7 @@ impl Config {
             }
         };
         if let Some(c) = comment {
-            if at == 0 || self.lines[at - 1].raw() != c {
+            if at == 0 || self.lines[at - 1].raw() != c.as_slice() {
                 self.lines.insert(at, Line::Other(c));
             }
         }
@@ -305,20 +344,44 @@ fn matches(key: &DevKey, addr: PciAddr, names: &[IfName]) -> bool {
     }
 }
 
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// The lines of a file, each with its `\n` (the last may have none).
+fn split_lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.split_inclusive(|&b| b == b'\n')
+}
+
 /// Parses one line (with its ending). `#` starts a comment anywhere.
 pub fn parse_line(raw: &str) -> Line {
-    let body = raw.split('#').next().unwrap_or("").trim();
+    parse_bytes(raw.as_bytes(), raw.as_bytes())
+}
+
+/// Parses `body` (the line, or the line after a byte-order mark), keeping
+/// `raw` as the line's bytes. What comes before a `#` must be UTF-8.
+fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
+    let before = body.split(|&b| b == b'#').next().unwrap_or(b"");
+    let Ok(before) = std::str::from_utf8(before) else {
+        return Line::Bad {
+            raw: raw.to_vec(),
+            error: format!(
+                "not valid UTF-8 text: '{}' (the line is skipped)",
+                crate::text::quote_bytes(crate::sysfs::trim(before))
+            ),
+        };
+    };
+    let body = before.trim();
     if body.is_empty() {
-        return Line::Other(raw.to_string());
+        return Line::Other(raw.to_vec());
     }
     let bad = |error: String| Line::Bad {
-        raw: raw.to_string(),
+        raw: raw.to_vec(),
         error,
     };
+    let raw = raw.to_vec();
     let Some((key, value)) = body.split_once('=') else {
         return bad(format!(
             "expected KEY=N (a PCI address or interface name, '=', a VF count), found '{}'",
-            crate::sysfs::quote(body)
+            crate::text::quote(body)
         ));
     };
     let (key, value) = (key.trim(), value.trim());
@@ -332,7 +395,7 @@ pub fn parse_line(raw: &str) -> Line {
                 key,
                 vf,
                 setting,
-                raw: raw.to_string(),
+                raw,
             },
             Err(why) => bad(why),
         };
@@ -342,14 +405,10 @@ pub fn parse_line(raw: &str) -> Line {
         Err(why) => return bad(why),
     };
     match parse_count(value) {
-        Some(count) => Line::Count {
-            key,
-            count,
-            raw: raw.to_string(),
-        },
+        Some(count) => Line::Count { key, count, raw },
         None => bad(format!(
             "'{}' is not a VF count (expected a number from 0 to {MAX_COUNT})",
-            crate::sysfs::quote(value)
+            crate::text::quote(value)
         )),
     }
 }
@@ -384,88 +443,182 @@ pub fn path(root: &Root, flag: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| root.join(DEFAULT_PATH))
 }
 
+/// The largest config file vfnet reads: thousands of PFs fit in far less.
+pub const MAX_SIZE: usize = 1 << 20;
+
+/// Whether `path` was chosen by the user (`--config`, `VFNET_CONFIG`) rather
+/// than being the default under the root.
+pub fn explicit(root: &Root, path: &Path) -> bool {
+    path != root.join(DEFAULT_PATH)
+}
+
+/// Where the file at `path` really is: its symlinks followed (under the
+/// root, for the default path in a tree: nothing the tree links to lies
+/// outside it; an explicit path is taken as the host sees it).
+pub fn resolve(root: &Root, path: &Path) -> Result<crate::files::Resolved> {
+    let jail = (!root.is_live() && !explicit(root, path)).then(|| root.join("/"));
+    files::resolve(path, jail.as_deref()).map_err(|e| Error::io("resolve", path, e))
+}
+
 /// Reads the config, or the legacy file when only that exists, or an empty
-/// config when neither does.
+/// config when neither does. The file must be a regular file of at most
+/// [`MAX_SIZE`] bytes; symlinks to it are followed. A file named explicitly
+/// (or reached through a symlink) that is not there is an error unless
+/// `create` (persist creates it): at boot that means its file system is
+/// not mounted yet.
 pub fn load(root: &Root, path: &Path) -> Result<Config> {
-    match read_file(path) {
-        Ok(bytes) => Ok(Config::parse(path.to_path_buf(), &text(path, bytes)?)),
-        Err(Errno::ENOENT) => {
-            let legacy = root.join(LEGACY_PATH);
-            match read_file(&legacy) {
-                Ok(bytes) => Ok(Config::parse_legacy(
-                    path.to_path_buf(),
-                    legacy.clone(),
-                    &text(&legacy, bytes)?,
-                )),
-                Err(_) => Ok(Config {
-                    path: path.to_path_buf(),
-                    source: Source::Missing,
-                    lines: Vec::new(),
-                }),
+    load_for(root, path, false)
+}
+
+/// [`load`], for a command that will create the file when it is missing.
+pub fn load_for(root: &Root, path: &Path, create: bool) -> Result<Config> {
+    let target = resolve(root, path)?;
+    match read(&target.path) {
+        Ok((bytes, owner)) => {
+            let mut cfg = Config::parse(target.path.clone(), bytes);
+            cfg.source = Source::Read {
+                uid: owner.uid,
+                mode: owner.mode,
+            };
+            Ok(cfg)
+        }
+        Err(Err(Errno::ENOENT)) => {
+            let dir_missing = !files::parent(&target.path).is_dir();
+            if target.via_link && (!create || dir_missing) {
+                return Err(Error::fail(format!(
+                    "{} is a symlink to {}, which does not exist: is the file system that holds it mounted                      (a pool not imported yet)?",
+                    path.display(),
+                    target.path.display()
+                )));
+            }
+            if explicit(root, path) && (!create || dir_missing) {
+                return Err(Error::fail(format!(
+                    "no config file {}{}: is the file system that holds it mounted? (named by --config or                      VFNET_CONFIG; without them vfnet reads {DEFAULT_PATH})",
+                    path.display(),
+                    if dir_missing {
+                        " (nor its directory)"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            let missing = Config {
+                path: target.path.clone(),
+                source: Source::Missing,
+                lines: Vec::new(),
+            };
+            if explicit(root, path) {
+                return Ok(missing);
+            }
+            let legacy = resolve(root, &root.join(LEGACY_PATH))?.path;
+            match read(&legacy) {
+                Ok((bytes, owner)) => {
+                    let mut cfg = Config::parse_legacy(target.path, legacy.clone(), bytes);
+                    cfg.source = Source::Legacy(legacy, owner.uid, owner.mode);
+                    Ok(cfg)
+                }
+                Err(Err(Errno::ENOENT)) => Ok(missing),
+                Err(Err(e)) => Err(Error::io("read", &legacy, e)),
+                Err(Ok(e)) => Err(e),
             }
         }
-        Err(e) => Err(Error::io("read", path, e)),
+        Err(Err(e)) => Err(Error::io("read", &target.path, e)),
+        Err(Ok(e)) => Err(e),
     }
 }
 
-fn text(path: &Path, bytes: Vec<u8>) -> Result<String> {
-    String::from_utf8(bytes).map_err(|_| {
-        Error::fail(format!(
-            "{}: not a text file (invalid UTF-8)",
+/// Reads a config file: the bytes and who owns it, or the errno (`Err`),
+/// or the sentence for a file that is not a small regular file (`Ok`).
+fn read(
+    path: &Path,
+) -> std::result::Result<(Vec<u8>, files::Owner), std::result::Result<Error, Errno>> {
+    use files::ReadError;
+    files::read_regular(path, MAX_SIZE).map_err(|e| match e {
+        ReadError::Errno(e) => Err(e),
+        ReadError::NotRegular(what) => Ok(Error::fail(format!(
+            "{} is {what}, not a regular file: refusing to read it as a config file",
             path.display()
-        ))
+        ))),
+        ReadError::TooLarge(n) => Ok(Error::fail(format!(
+            "{} is too large for a config file ({}{n} bytes; at most {MAX_SIZE}): refusing to read it",
+            path.display(),
+            if n > MAX_SIZE as u64 { "" } else { "over " }
+        ))),
     })
 }
 
 /// Refuses a config file that someone other than root (or the user running
 /// vfnet) could have written, as sshd's StrictModes does: at boot, `apply`
-/// runs as root and would do what the file says. Checks the file and its
-/// directory (the file could be replaced through a writable directory).
+/// runs as root and would do what the file says. The file is judged by
+/// `fstat` on the descriptor it was read from (no check-then-open race);
+/// then every directory from `/` down to it, on the real path (through
+/// symlinks: the target's directories), since a writable directory lets
+/// anyone replace the file. A sticky root-owned directory (`/tmp`) is fine:
+/// others cannot replace what they do not own there.
 pub fn check_trusted(config: &Config) -> Result<()> {
-    let path = match &config.source {
-        Source::File => config.path.clone(),
-        Source::Legacy(p) => p.clone(),
-        Source::Missing => return Ok(()),
+    let (path, uid, mode) = match &config.source {
+        Source::Read { uid, mode } => (config.path.clone(), *uid, *mode),
+        Source::Legacy(p, uid, mode) => (p.clone(), *uid, *mode),
+        Source::File | Source::Missing => return Ok(()),
     };
     let me = nix::unistd::geteuid().as_raw();
-    let dir = files::parent(&path).to_path_buf();
-    for (p, what) in [(&path, "file"), (&dir, "directory")] {
-        let st = nix::sys::stat::stat(p).map_err(|e| Error::io("check", p, e))?;
-        let mode = st.st_mode & 0o7777;
-        if st.st_uid != 0 && st.st_uid != me {
-            return Err(Error::fail(format!(
-                "refusing {}: the {what} {} is owned by uid {}, not root: chown root {}",
-                path.display(),
-                p.display(),
-                st.st_uid,
-                p.display()
-            )));
-        }
-        let sticky_dir = what == "directory" && mode & 0o1000 != 0;
-        if mode & 0o022 != 0 && !sticky_dir {
-            return Err(Error::fail(format!(
-                "refusing {}: the {what} {} can be written by other users (mode {mode:04o}): chmod go-w {}",
-                path.display(),
-                p.display(),
-                p.display()
-            )));
-        }
+    judge(&path, &path, "file", uid, mode, me)?;
+    let mut dir = files::parent(&path).to_path_buf();
+    if dir.is_relative() {
+        dir = std::env::current_dir()
+            .map_err(|e| Error::io("check", &dir, files::errno(&e)))?
+            .join(dir);
+    }
+    let mut chain: Vec<PathBuf> = dir.ancestors().map(Path::to_path_buf).collect();
+    chain.reverse();
+    for d in chain {
+        let st = nix::sys::stat::stat(&d).map_err(|e| Error::io("check", &d, e))?;
+        judge(&path, &d, "directory", st.st_uid, st.st_mode & 0o7777, me)?;
+    }
+    Ok(())
+}
+
+fn judge(file: &Path, p: &Path, what: &str, uid: u32, mode: u32, me: u32) -> Result<()> {
+    if uid != 0 && uid != me {
+        return Err(Error::fail(format!(
+            "refusing {}: the {what} {} is owned by uid {uid}, not root: chown root {}",
+            file.display(),
+            p.display(),
+            p.display()
+        )));
+    }
+    let sticky_dir = what == "directory" && mode & 0o1000 != 0 && uid == 0;
+    if mode & 0o022 != 0 && !sticky_dir {
+        return Err(Error::fail(format!(
+            "refusing {}: the {what} {} can be written by other users (mode {mode:04o}): chmod go-w {}",
+            file.display(),
+            p.display(),
+            p.display()
+        )));
     }
     Ok(())
 }
 
 /// Locks the config, loads it, lets `change` modify it, and saves it
-/// atomically when it changed. Returns what `change` returned.
+/// atomically when it changed. Returns what `change` returned. A symlinked
+/// config is followed: the new file replaces the link's target, in the
+/// target's directory, and the link stays a link. Waiting for another
+/// vfnet's edit ends at `deadline`.
 pub fn edit<T>(
     root: &Root,
     path: &Path,
+    deadline: &crate::wait::Deadline,
     change: impl FnOnce(&mut Config) -> Result<T>,
 ) -> Result<T> {
-    files::mkdir(files::parent(path))?;
-    let _lock = crate::lock::exclusive(&files::sibling(path, ".lock"), None)?;
-    let mut config = load(root, path)?;
+    let target = resolve(root, path)?;
+    let dir = files::parent(&target.path);
+    if !target.via_link {
+        files::mkdir(dir)?;
+    }
+    let _lock = crate::lock::exclusive(&files::sibling(&target.path, ".lock"), deadline)?;
+    let mut config = load_for(root, path, true)?;
     let before = config.render();
-    let migrating = matches!(config.source, Source::Legacy(_));
+    let migrating = matches!(config.source, Source::Legacy(..));
     let out = change(&mut config)?;
     if config.render() != before || migrating {
         save(&config)?;
@@ -473,13 +626,17 @@ pub fn edit<T>(
     Ok(out)
 }
 
-/// Writes the config atomically, keeping the old file's mode (0644 for a
-/// new one). The caller holds the lock.
+/// Writes the config atomically to the file it was read from (the real
+/// path), keeping the old file's mode (0644 for a new one). The caller
+/// holds the lock.
 fn save(config: &Config) -> Result<()> {
-    let mode = nix::sys::stat::stat(&config.path)
-        .map(|st| st.st_mode & 0o7777)
-        .unwrap_or(0o644);
-    files::write_atomic(&config.path, config.render().as_bytes(), mode)
+    let mode = match config.source {
+        Source::Read { mode, .. } => mode,
+        _ => nix::sys::stat::stat(&config.path)
+            .map(|st| st.st_mode & 0o7777)
+            .unwrap_or(0o644),
+    };
+    files::write_atomic(&config.path, &config.render(), mode)
 }
 
 #[cfg(test)]
@@ -510,7 +667,7 @@ mod tests {
             "a=b=c\r\n#x",
             "bad line\n\n\n0000:01:00.0=0",
         ] {
-            assert_eq!(cfg(text).render(), text);
+            assert_eq!(cfg(text).text(), text);
         }
     }
 
@@ -556,10 +713,7 @@ mod tests {
     fn set_replaces_in_place_and_keeps_every_other_line() {
         let mut c = cfg(SAMPLE);
         assert!(c.set(addr("0000:01:00.0"), &[name("enp1s0f0")], 8));
-        assert_eq!(
-            c.render(),
-            SAMPLE.replace("0000:01:00.0=4", "0000:01:00.0=8")
-        );
+        assert_eq!(c.text(), SAMPLE.replace("0000:01:00.0=4", "0000:01:00.0=8"));
         // Same value again: nothing changes.
         assert!(!c.set(addr("0000:01:00.0"), &[name("enp1s0f0")], 8));
     }
@@ -572,24 +726,24 @@ mod tests {
             "  enp3s0 = 2   # for containers\n",
             "# enp3s0\n0000:03:00.0=7\n",
         );
-        assert_eq!(c.render(), want);
+        assert_eq!(c.text(), want);
     }
 
     #[test]
     fn set_appends_new_pfs_with_a_name_comment() {
         let mut c = cfg("eth0=1");
         c.set(addr("0000:05:00.0"), &[name("eth5")], 3);
-        assert_eq!(c.render(), "eth0=1\n# eth5\n0000:05:00.0=3\n");
+        assert_eq!(c.text(), "eth0=1\n# eth5\n0000:05:00.0=3\n");
         let mut c = cfg("");
         c.set(addr("0000:06:00.0"), &[], 2);
-        assert_eq!(c.render(), "0000:06:00.0=2\n");
+        assert_eq!(c.text(), "0000:06:00.0=2\n");
     }
 
     #[test]
     fn set_removes_later_duplicates_of_the_same_pf() {
         let mut c = cfg("# eth0\n0000:01:00.0=1\n# keep me\neth0=2\n");
         c.set(addr("0000:01:00.0"), &[name("eth0")], 5);
-        assert_eq!(c.render(), "# eth0\n0000:01:00.0=5\n# keep me\n");
+        assert_eq!(c.text(), "# eth0\n0000:01:00.0=5\n# keep me\n");
     }
 
     #[test]
@@ -617,7 +771,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            c.render(),
+            c.text(),
             "0000:01:00.0=4\n0000:01:00.0.vfs.mac=auto\n0000:01:00.0.vf3.vlan = 100\neth0.100.vf1.trust=on\n"
         );
         for (line, want) in [
@@ -642,7 +796,7 @@ mod tests {
         assert!(c.set_vf(pf, &[], VfSel::One(3), Setting::parse("vlan", "8").unwrap()));
         assert!(!c.set_vf(pf, &[], VfSel::One(3), Setting::parse("vlan", "8").unwrap()));
         assert_eq!(
-            c.render(),
+            c.text(),
             "# a\n0000:01:00.0=4\n0000:01:00.0.vfs.mac=auto\n0000:01:00.0.vf3.vlan=8\n# b\n0000:01:00.1=2\n"
         );
         c.set_vf(
@@ -652,7 +806,7 @@ mod tests {
             Setting::parse("trust", "on").unwrap(),
         );
         assert!(
-            c.render()
+            c.text()
                 .ends_with("0000:01:00.1=2\n0000:05:00.0.vf0.trust=on\n")
         );
     }
@@ -666,7 +820,7 @@ mod tests {
         );
         let e: Vec<_> = c.entries().map(|e| (e.key.to_string(), e.count)).collect();
         assert_eq!(e, [("enp1s0f0".to_string(), 4)]);
-        assert_eq!(c.render(), "enp1s0f0=4\n# x\nbroken\n");
+        assert_eq!(c.text(), "enp1s0f0=4\n# x\nbroken\n");
         assert!(
             c.errors()
                 .next()

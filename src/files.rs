@@ -83,3 +83,223 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     .map_err(|e| Error::io("open", dir, e))?;
     nix::unistd::fsync(&dfd).map_err(|e| Error::io("sync", dir, e))
 }
+
+/// Why a file that must be a small regular file could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadError {
+    /// open or read failed.
+    Errno(Errno),
+    /// It is not a regular file: what it is ("a FIFO (named pipe)").
+    NotRegular(&'static str),
+    /// It is larger than the cap: its size, as far as it was seen.
+    TooLarge(u64),
+}
+
+/// Owner and mode of a file, from `fstat` on the descriptor read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    pub uid: u32,
+    pub mode: u32,
+}
+
+/// Reads the regular file `path`, at most `cap` bytes. It is opened with
+/// `O_NONBLOCK` (a FIFO never blocks the open) and `O_NOFOLLOW`, and checked
+/// with `fstat` on that descriptor: a FIFO, a device, a socket or a
+/// directory is refused before a byte is read. Nothing past `cap` is read.
+pub fn read_regular(path: &Path, cap: usize) -> std::result::Result<(Vec<u8>, Owner), ReadError> {
+    let flags = OFlag::O_RDONLY
+        | OFlag::O_NONBLOCK
+        | OFlag::O_NOCTTY
+        | OFlag::O_NOFOLLOW
+        | OFlag::O_CLOEXEC;
+    let fd = match open(path, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        // Opening a socket fails with ENXIO; a final symlink with ELOOP.
+        Err(Errno::ENXIO) => return Err(ReadError::NotRegular("a socket")),
+        Err(Errno::ELOOP) => return Err(ReadError::NotRegular("a symlink")),
+        Err(e) => return Err(ReadError::Errno(e)),
+    };
+    let st = nix::sys::stat::fstat(&fd).map_err(ReadError::Errno)?;
+    let kind = st.st_mode & nix::libc::S_IFMT;
+    if kind != nix::libc::S_IFREG {
+        return Err(ReadError::NotRegular(kind_name(kind)));
+    }
+    if st.st_size as u64 > cap as u64 {
+        return Err(ReadError::TooLarge(st.st_size as u64));
+    }
+    let mut out = Vec::with_capacity((st.st_size as usize).min(cap) + 1);
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        match nix::unistd::read(&fd, &mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                if out.len() + n > cap {
+                    return Err(ReadError::TooLarge((out.len() + n) as u64));
+                }
+                out.extend_from_slice(&chunk[..n]);
+            }
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(ReadError::Errno(e)),
+        }
+    }
+    Ok((
+        out,
+        Owner {
+            uid: st.st_uid,
+            mode: st.st_mode & 0o7777,
+        },
+    ))
+}
+
+/// What a file type is, for messages.
+pub fn kind_name(kind: u32) -> &'static str {
+    match kind {
+        nix::libc::S_IFIFO => "a FIFO (named pipe)",
+        nix::libc::S_IFCHR => "a character device",
+        nix::libc::S_IFBLK => "a block device",
+        nix::libc::S_IFDIR => "a directory",
+        nix::libc::S_IFSOCK => "a socket",
+        nix::libc::S_IFLNK => "a symlink",
+        _ => "not a regular file",
+    }
+}
+
+/// How a path resolved: the path with no symlink left in it (as far as it
+/// exists), and whether a symlink was followed on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub path: PathBuf,
+    pub via_link: bool,
+}
+
+/// Follows every symlink in `path`, component by component, as the kernel
+/// would, and returns the real path. With `jail`, the path must lie under
+/// it, and absolute link targets and `..` resolve under it too: nothing
+/// found through the tree lies outside it (a tree's `/etc/vfnet` linked to
+/// `/mnt/tank` means the tree's `/mnt/tank`). A missing component ends the
+/// walk: the rest is joined as it is. More than 40 links is ELOOP.
+pub fn resolve(path: &Path, jail: Option<&Path>) -> std::result::Result<Resolved, Errno> {
+    use std::collections::VecDeque;
+    use std::ffi::OsString;
+    use std::path::Component;
+    let base = jail.unwrap_or(Path::new("/")).to_path_buf();
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| errno(&e))?.join(path)
+    };
+    let inside = match jail {
+        Some(j) => abs.strip_prefix(j).map_err(|_| Errno::EXDEV)?.to_path_buf(),
+        None => abs,
+    };
+    let parts = |p: &Path| -> Vec<OsString> {
+        p.components()
+            .filter_map(|c| match c {
+                Component::Normal(n) => Some(n.to_os_string()),
+                Component::ParentDir => Some(OsString::from("..")),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut todo: VecDeque<OsString> = parts(&inside).into();
+    let mut done = base.clone();
+    let mut links = 0;
+    let mut via_link = false;
+    let mut missing = false;
+    while let Some(c) = todo.pop_front() {
+        if c == ".." {
+            if done != base {
+                done.pop();
+            }
+            continue;
+        }
+        let next = done.join(&c);
+        if missing {
+            done = next;
+            continue;
+        }
+        match nix::sys::stat::lstat(&next) {
+            Err(Errno::ENOENT) => {
+                missing = true;
+                done = next;
+            }
+            Err(e) => return Err(e),
+            Ok(st) if st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFLNK => {
+                links += 1;
+                if links > 40 {
+                    return Err(Errno::ELOOP);
+                }
+                via_link = true;
+                let target = std::fs::read_link(&next).map_err(|e| errno(&e))?;
+                if target.is_absolute() {
+                    done = base.clone();
+                }
+                for p in parts(&target).into_iter().rev() {
+                    todo.push_front(p);
+                }
+            }
+            Ok(_) => done = next,
+        }
+    }
+    Ok(Resolved {
+        path: done,
+        via_link,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_resolve_to_their_targets_and_under_a_jail_stay_in_it() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        std::fs::create_dir_all(root.join("etc/vfnet")).unwrap();
+        std::fs::create_dir_all(root.join("mnt/tank")).unwrap();
+        symlink("/mnt/tank/vfnet.conf", root.join("etc/vfnet/vfnet.conf")).unwrap();
+        let r = resolve(&root.join("etc/vfnet/vfnet.conf"), Some(root)).unwrap();
+        assert_eq!(r.path, root.join("mnt/tank/vfnet.conf"));
+        assert!(r.via_link);
+        // `..` cannot climb out of the jail.
+        symlink("../../../../../../etc/passwd", root.join("etc/up")).unwrap();
+        let r = resolve(&root.join("etc/up"), Some(root)).unwrap();
+        assert_eq!(r.path, root.join("etc/passwd"));
+        // Without a jail, a relative link resolves next to itself.
+        symlink("vfnet.conf", root.join("mnt/tank/link")).unwrap();
+        let r = resolve(&root.join("mnt/tank/link"), None).unwrap();
+        assert_eq!(r.path, root.join("mnt/tank/vfnet.conf"));
+        // A loop is ELOOP, not a hang.
+        symlink("b", root.join("a")).unwrap();
+        symlink("a", root.join("b")).unwrap();
+        assert_eq!(resolve(&root.join("a"), None), Err(Errno::ELOOP));
+        // A plain file resolves to itself.
+        std::fs::write(root.join("plain"), "x").unwrap();
+        let r = resolve(&root.join("plain"), None).unwrap();
+        assert_eq!((r.path, r.via_link), (root.join("plain"), false));
+    }
+
+    #[test]
+    fn only_small_regular_files_are_read() {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("c");
+        std::fs::write(&f, "eth0=1\n").unwrap();
+        assert_eq!(read_regular(&f, 100).unwrap().0, b"eth0=1\n");
+        assert_eq!(read_regular(&f, 3), Err(ReadError::TooLarge(7)));
+        assert_eq!(
+            read_regular(t.path(), 100),
+            Err(ReadError::NotRegular("a directory"))
+        );
+        let fifo = t.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, Mode::from_bits_truncate(0o600)).unwrap();
+        assert_eq!(
+            read_regular(&fifo, 100),
+            Err(ReadError::NotRegular("a FIFO (named pipe)"))
+        );
+        assert_eq!(
+            read_regular(Path::new("/dev/null"), 100),
+            Err(ReadError::NotRegular("a character device"))
+        );
+    }
+}

@@ -6,6 +6,11 @@
 //! `/run/vfnet/lock`, or, where there is no /run (some initramfs stages),
 //! a lock file next to the config. Lock files are opened with `O_NOFOLLOW`,
 //! so a symlink planted at the path is refused, not followed.
+//!
+//! Every lock has a deadline: the command's own. The holder writes its pid
+//! into the lock file, so a waiter says, after a second, who it waits for
+//! (`waiting for /run/vfnet/lock, held by pid 812`), and gives up at the
+//! deadline holding nothing.
 
 use crate::error::{Error, Result};
 use crate::sysfs::Root;
@@ -15,16 +20,27 @@ use nix::fcntl::{Flock, FlockArg, OFlag, open};
 use nix::sys::stat::Mode;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub type Lock = Flock<OwnedFd>;
 
-/// Where the state lock lives.
+/// How long a waiter is quiet before it says whom it waits for.
+pub const QUIET: Duration = Duration::from_secs(1);
+
+/// Where the state lock lives: under the root's /run (its symlinks
+/// resolved inside the root), else next to the config.
 pub fn state_path(root: &Root, config: &Path) -> PathBuf {
-    let run = root.join("/run");
+    let jail = (!root.is_live()).then(|| root.join("/"));
+    let run = crate::files::resolve(&root.join("/run"), jail.as_deref())
+        .map(|r| r.path)
+        .unwrap_or_else(|_| root.join("/run"));
     if run.is_dir() {
         run.join("vfnet").join("lock")
     } else {
-        crate::files::sibling(config, ".state.lock")
+        let real = crate::config::resolve(root, config)
+            .map(|r| r.path)
+            .unwrap_or_else(|_| config.to_path_buf());
+        crate::files::sibling(&real, ".state.lock")
     }
 }
 
@@ -34,43 +50,67 @@ pub fn state(root: &Root, config: &Path, deadline: &Deadline) -> Result<Lock> {
     if let Some(dir) = path.parent() {
         crate::files::mkdir(dir)?;
     }
-    exclusive(&path, Some(deadline))
+    exclusive(&path, deadline)
 }
 
-/// Opens (creating, never through a symlink) and exclusively flocks `path`.
-/// Without a deadline it waits as long as the holder keeps it.
-pub fn exclusive(path: &Path, deadline: Option<&Deadline>) -> Result<Lock> {
+/// Opens (creating, never through a symlink) and exclusively flocks `path`,
+/// waiting for another holder until `deadline`, then records this pid in it.
+pub fn exclusive(path: &Path, deadline: &Deadline) -> Result<Lock> {
     let flags = OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let fd = open(path, flags, Mode::from_bits_truncate(0o600)).map_err(|e| error(path, e))?;
-    let Some(deadline) = deadline else {
-        return Flock::lock(fd, FlockArg::LockExclusive).map_err(|(_, e)| error(path, e));
-    };
+    let started = std::time::Instant::now();
     let mut fd = Some(fd);
     let mut told = false;
     let got = until(deadline, || {
         match Flock::lock(fd.take()?, FlockArg::LockExclusiveNonblock) {
             Ok(lock) => Some(Ok(lock)),
             Err((f, Errno::EWOULDBLOCK)) => {
-                fd = Some(f);
-                if !told {
+                if !told && started.elapsed() >= QUIET {
                     crate::out::error(format_args!(
-                        "waiting for another vfnet to finish (lock {})",
-                        path.display()
+                        "waiting for {}{} (up to {} more)",
+                        path.display(),
+                        holder(&f).map_or(String::new(), |p| format!(", held by pid {p}")),
+                        secs(deadline.remaining())
                     ));
                     told = true;
                 }
+                fd = Some(f);
                 None
             }
             Err((_, e)) => Some(Err(error(path, e))),
         }
     });
-    got.unwrap_or_else(|| {
-        Err(Error::fail(format!(
-            "another vfnet held the lock {} for {}: nothing was changed (try again, or raise --timeout)",
-            path.display(),
-            secs(deadline.timeout())
-        )))
-    })
+    let lock = match got {
+        Some(r) => r?,
+        None => {
+            let who = fd
+                .as_ref()
+                .and_then(holder)
+                .map_or(String::new(), |p| format!(" (pid {p})"));
+            return Err(Error::fail(format!(
+                "another vfnet{who} held the lock {} for {}: nothing was changed (try again, or raise --timeout)",
+                path.display(),
+                secs(deadline.elapsed())
+            )));
+        }
+    };
+    record_pid(&lock);
+    Ok(lock)
+}
+
+/// Writes this process's pid into the held lock file.
+fn record_pid(lock: &Lock) {
+    use std::os::fd::AsFd;
+    let pid = format!("{}\n", std::process::id());
+    let _ = nix::unistd::ftruncate(lock.as_fd(), 0);
+    let _ = nix::sys::uio::pwrite(lock.as_fd(), pid.as_bytes(), 0);
+}
+
+/// The pid the holder recorded, if it is a number.
+fn holder(fd: &OwnedFd) -> Option<u32> {
+    let mut buf = [0u8; 16];
+    let n = nix::sys::uio::pread(fd, &mut buf, 0).ok()?;
+    crate::sysfs::parse_u32(&buf[..n]).filter(|&p| p > 0)
 }
 
 fn error(path: &Path, e: Errno) -> Error {

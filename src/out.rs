@@ -1,32 +1,93 @@
-//! Writing to the terminal: whole outputs in one write, and its width.
+//! Writing to the terminal: whole outputs in one write, errors as one safe
+//! line, and the terminal's width.
+//!
+//! A write to stdout that fails is not ignored: a closed pipe (`vfnet list |
+//! head -1`) ends vfnet quietly, at once; any other failure (ENOSPC, EIO) is
+//! one line on stderr and exit status 1. Every state change vfnet makes
+//! finishes before it prints about it, so stopping at a print never stops a
+//! change halfway.
 
+use nix::errno::Errno;
 use std::os::fd::AsRawFd;
 
-/// Writes `s` to stdout. A closed pipe (`vfnet | head`) is not an error.
+/// Writes `s` to stdout (see the module doc for what a failure does).
 pub fn print(s: &str) {
-    write_all(std::io::stdout(), s.as_bytes());
-}
-
-/// Writes `vfnet: MSG` as one line on stderr, in one write: a line sent to
-/// /dev/kmsg or a log pipe stays one record.
-pub fn error(msg: impl std::fmt::Display) {
-    write_all(std::io::stderr(), format!("vfnet: {msg}\n").as_bytes());
-}
-
-fn write_all(fd: impl std::os::fd::AsFd, mut rest: &[u8]) {
-    while !rest.is_empty() {
-        match nix::unistd::write(&fd, rest) {
-            Ok(n) => rest = &rest[n..],
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(_) => return,
-        }
+    if let Err(e) = write_all(std::io::stdout(), s.as_bytes()) {
+        stdout_failed(e);
     }
 }
 
-/// The width to fit tables to: `$COLUMNS` when set, else the terminal's
-/// when stdout is one, else none (a pipe gets whole tables).
+/// What a failed write to stdout does: exit quietly on a closed pipe (with
+/// status 0 when only reading, as `head` expects), else say so and exit 1.
+pub fn stdout_failed(e: Errno) -> ! {
+    if e == Errno::EPIPE {
+        std::process::exit(if changing() { 1 } else { 0 });
+    }
+    error(format_args!(
+        "cannot write to standard output: {}",
+        crate::error::strerror(e)
+    ));
+    std::process::exit(1)
+}
+
+static CHANGING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks this run as one that changes the system: a closed stdout then
+/// exits 1, since what is left of the command did not run.
+pub fn set_changing() {
+    CHANGING.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn changing() -> bool {
+    CHANGING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--quiet`: progress notes are not printed, errors still are.
+pub fn set_quiet() {
+    QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A progress note on stderr (`vfnet: waiting for ...`), unless `--quiet`.
+pub fn note(msg: impl std::fmt::Display) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        error(msg);
+    }
+}
+
+/// Writes `vfnet: MSG` as one line on stderr, in one write: a line sent to
+/// /dev/kmsg or a log pipe stays one record. Control characters in the
+/// message are escaped, so nothing in it can forge another line.
+pub fn error(msg: impl std::fmt::Display) {
+    let line = format!(
+        "vfnet: {}\n",
+        crate::text::escape_controls(&msg.to_string())
+    );
+    let _ = write_all(std::io::stderr(), line.as_bytes());
+}
+
+/// Writes all of `rest`, retrying short writes and EINTR.
+pub fn write_all(fd: impl std::os::fd::AsFd, mut rest: &[u8]) -> Result<(), Errno> {
+    while !rest.is_empty() {
+        match nix::unistd::write(&fd, rest) {
+            Ok(0) => return Err(Errno::EIO),
+            Ok(n) => rest = &rest[n..],
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The width to fit tables to: `$COLUMNS` when set to a positive number,
+/// else the terminal's when stdout is one, else none (whole tables).
 pub fn width() -> Option<usize> {
-    if let Some(cols) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
         return Some(cols);
     }
     let mut ws = nix::libc::winsize {

@@ -22,7 +22,7 @@
 use crate::error::{Error, Result, strerror};
 use crate::ifname::{IfName, natural_cmp};
 use crate::mac::Mac;
-use crate::sysfs::{AttrBuf, Dir, Root, display_path};
+use crate::sysfs::{AttrBuf, Dir, LINK_MAX, Root, display_path};
 use nix::errno::Errno;
 use std::fmt;
 
@@ -41,6 +41,43 @@ pub type PciName = heapless::String<20>;
 impl PciAddr {
     /// Parses `0000:01:00.0`, or `01:00.0` (domain 0) as lspci prints it.
     pub fn parse(s: &str) -> Option<PciAddr> {
+        Self::parse_why(s).ok()
+    }
+
+    /// [`PciAddr::parse`], with what is wrong when it is not an address:
+    /// a device over 1f or a function over 7 is named as such.
+    pub fn parse_why(s: &str) -> std::result::Result<PciAddr, String> {
+        let generic = || {
+            format!(
+                "'{}' is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:01:00.0)",
+                crate::text::quote(s)
+            )
+        };
+        let a = Self::parse_loose(s).ok_or_else(generic)?;
+        if a.3 > 7 {
+            return Err(format!(
+                "'{}': PCI function {:x} does not exist (functions are 0 to 7)",
+                crate::text::quote(s),
+                a.3
+            ));
+        }
+        if a.2 > 0x1f {
+            return Err(format!(
+                "'{}': PCI device {:02x} does not exist (devices are 00 to 1f)",
+                crate::text::quote(s),
+                a.2
+            ));
+        }
+        Ok(PciAddr {
+            domain: a.0,
+            bus: a.1 as u8,
+            dev: a.2 as u8,
+            func: a.3 as u8,
+        })
+    }
+
+    /// The four numbers of an address, each within its digits' width.
+    fn parse_loose(s: &str) -> Option<(u32, u32, u32, u32)> {
         let (rest, func) = s.rsplit_once('.')?;
         let mut parts = rest.rsplitn(3, ':');
         let dev = parts.next()?;
@@ -52,16 +89,7 @@ impl PciAddr {
             }
             u32::from_str_radix(s, 16).ok()
         };
-        let (domain, bus, dev, func) = (hex(domain, 8)?, hex(bus, 2)?, hex(dev, 2)?, hex(func, 1)?);
-        if dev > 0x1f || func > 7 {
-            return None;
-        }
-        Some(PciAddr {
-            domain,
-            bus: bus as u8,
-            dev: dev as u8,
-            func: func as u8,
-        })
+        Some((hex(domain, 8)?, hex(bus, 2)?, hex(dev, 2)?, hex(func, 1)?))
     }
 
     /// The address as sysfs names the function's directory.
@@ -285,7 +313,7 @@ fn visit(bus: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Option<(Dir
 /// Netdevs owned by PCI functions: `(function, name)`, sorted.
 fn netdevs(net: &Dir) -> Vec<(PciAddr, IfName)> {
     let mut out = Vec::new();
-    let mut buf = [0u8; 512];
+    let mut buf = [0u8; LINK_MAX];
     let _ = net.for_each_entry(|entry| {
         let Ok(name) = IfName::parse(entry) else {
             return;
@@ -329,7 +357,7 @@ enum Function {
 }
 
 fn read_function(dir: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Function {
-    let mut buf: AttrBuf = [0; 128];
+    let mut buf = [0u8; LINK_MAX];
     let (sriov, total_vfs) = match dir.read_u32("sriov_totalvfs") {
         Ok(n) => (true, Some(n)),
         Err(Errno::ENOENT) => {
@@ -362,7 +390,7 @@ fn read_function(dir: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Fun
     }))
 }
 
-fn iommu_group(dir: &Dir, link: &str, buf: &mut AttrBuf) -> Option<u32> {
+fn iommu_group(dir: &Dir, link: &str, buf: &mut [u8]) -> Option<u32> {
     dir.link_name(link, buf).ok()?.parse().ok()
 }
 
@@ -398,7 +426,7 @@ pub fn virtfns(pf: &Dir) -> std::result::Result<Vec<u32>, Errno> {
 
 fn read_vfs(pf: &Dir, net: Option<&Dir>, netdevs: &[(PciAddr, IfName)]) -> Vec<Vf> {
     let mut out = Vec::new();
-    let mut buf: AttrBuf = [0; 128];
+    let mut buf = [0u8; LINK_MAX];
     let mut path = String::new();
     for index in virtfns(pf).unwrap_or_default() {
         let Some(addr) = pf
@@ -456,13 +484,11 @@ impl DevKey {
     /// checked interface name. The error says why the text is neither.
     pub fn parse(s: &str) -> std::result::Result<DevKey, String> {
         if s.contains(':') {
-            return PciAddr::parse(s).map(DevKey::Pci).ok_or_else(|| {
-                format!("'{s}' is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:01:00.0)")
-            });
+            return PciAddr::parse_why(s).map(DevKey::Pci);
         }
         IfName::parse(s)
             .map(DevKey::Name)
-            .map_err(|why| format!("'{}' is not a valid device: {why}", crate::sysfs::quote(s)))
+            .map_err(|why| format!("'{}' is not a valid device: {why}", crate::text::quote(s)))
     }
 }
 
@@ -506,7 +532,7 @@ pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
         DevKey::Pci(addr) => return Ok(*addr),
         DevKey::Name(name) => name,
     };
-    let mut buf = [0u8; 512];
+    let mut buf = [0u8; LINK_MAX];
     let target = match sys.link(&format!("class/net/{name}"), &mut buf) {
         Ok(t) => t,
         Err(Errno::ENOENT) => {
@@ -527,9 +553,16 @@ pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
 }
 
 /// Finds the SR-IOV capable PF that `key` names, or says why it is not one:
-/// no such device, not a PCI device, a VF, or not SR-IOV capable.
+/// no such device, not a PCI device, a VF, or not SR-IOV capable. A VF is
+/// answered with the `vfnet set` command for its PF.
 pub fn resolve(sys: &Dir, key: &DevKey) -> Result<PfDev> {
-    let mut buf = [0u8; 512];
+    resolve_for(sys, key, "set")
+}
+
+/// [`resolve`] for the command `cmd` (`set`, `persist`, `vf`): a VF named
+/// where a PF belongs is answered with that command for its PF.
+pub fn resolve_for(sys: &Dir, key: &DevKey, cmd: &str) -> Result<PfDev> {
+    let mut buf = [0u8; LINK_MAX];
     let addr = addr_of(sys, key)?;
     let dir = match sys.open_dir(&format!("bus/pci/devices/{}", addr.name())) {
         Ok(d) => d,
@@ -557,8 +590,15 @@ pub fn resolve(sys: &Dir, key: &DevKey) -> Result<PfDev> {
             let how = parent_names
                 .first()
                 .map_or(parent.to_string(), |n| n.to_string());
+            let fix = match cmd {
+                "persist" => format!("record the VF count of its PF (vfnet persist {how} N)"),
+                "vf" => format!(
+                    "VF settings are made through its PF (vfnet vf {how} INDEX SETTING VALUE; vfnet list shows each VF's index)"
+                ),
+                _ => format!("set the VF count on its PF (vfnet set {how} N)"),
+            };
             return Err(Error::fail(format!(
-                "{this} is a virtual function of {p}: set the VF count on its PF (vfnet set {how} N)"
+                "{this} is a virtual function of {p}: {fix}"
             )));
         }
         return Err(Error::fail(format!(
@@ -681,5 +721,9 @@ mod tests {
         assert!(DevKey::parse("../../etc").is_err());
         assert!(DevKey::parse("eth0:1").is_err());
         assert!(DevKey::parse("abcdefghijklmnop").is_err());
+        let e = DevKey::parse("0000:01:00.8").unwrap_err();
+        assert!(e.contains("PCI function 8 does not exist"), "{e}");
+        let e = DevKey::parse("0000:01:00\n.0").unwrap_err();
+        assert!(e.contains("'0000:01:00\\n.0' is not a PCI address"), "{e}");
     }
 }

@@ -38,12 +38,15 @@ pub fn describe(root: &Root, ids: &[(u16, u16)]) -> Vec<String> {
         PATHS
             .iter()
             .find_map(|p| {
-                nix::fcntl::open(
-                    &root.join(p),
-                    OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+                let fd = nix::fcntl::open(
+                    &root.real(p),
+                    OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
                     Mode::empty(),
                 )
-                .ok()
+                .ok()?;
+                // A regular file only: never a FIFO or a device.
+                let st = nix::sys::stat::fstat(&fd).ok()?;
+                (st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFREG).then_some(fd)
             })
             .map(|fd| lookup(std::fs::File::from(fd), ids))
             .unwrap_or_default()

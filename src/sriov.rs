@@ -15,7 +15,7 @@
 
 use crate::error::{Error, Result, strerror};
 use crate::pci::{PciAddr, PfDev, virtfn_path, virtfns};
-use crate::wait::{Deadline, secs, until};
+use crate::wait::{Deadline, secs, until_noted};
 use nix::errno::Errno;
 use std::time::{Duration, Instant};
 
@@ -135,8 +135,21 @@ pub fn set(pf: &PfDev, target: u32, deadline: &Deadline) -> Result<Outcome> {
     execute(pf, &steps, current, total, deadline)
 }
 
+/// How long the kernel gets to remove VFs between the two writes of a
+/// change, whatever the command's deadline: once 0 is written, N is
+/// written too, and this bounds the one wait in between.
+pub const GONE_GRACE: Duration = Duration::from_secs(5);
+
 /// Performs `steps`. The first failure stops it, with a message that says
 /// what state the PF was left in.
+///
+/// The deadline governs waiting, not finishing: once 0 is written on the
+/// way from one nonzero count to another, N is written whatever the
+/// deadline says (the kernel gets up to [`GONE_GRACE`] to remove the old
+/// VFs), and SIGTERM, SIGINT and SIGHUP are held between the two writes:
+/// one that arrives there is acted on after N is written, with a line that
+/// says what the PF has then. Only the wait for the new VFs' drivers is
+/// cut by the deadline, and its message says how many VFs exist.
 pub fn execute(
     pf: &PfDev,
     steps: &[Step],
@@ -147,36 +160,65 @@ pub fn execute(
     let start = Instant::now();
     let label = pf.label();
     let mut unbound = 0;
+    // The window between writing 0 and writing N (> 0).
+    let two_writes = steps.first() == Some(&Step::Write(0))
+        && steps.iter().any(|s| matches!(s, Step::Write(n) if *n > 0));
+    let mut held = None;
     for step in steps {
         match *step {
             Step::Write(n) => {
-                let mut text = heapless::String::<8>::new();
-                let _ = core::fmt::write(&mut text, format_args!("{n}\n"));
-                pf.dir.write("sriov_numvfs", text.as_bytes()).map_err(|e| {
-                    let mut buf = [0u8; 256];
-                    let driver = pf.dir.link_name("driver", &mut buf).ok();
-                    let ctx = Refused {
-                        label: &label,
-                        addr: pf.addr,
-                        dev: &dev_arg(pf),
-                        driver,
-                        total,
-                    };
-                    write_error(&ctx, n, e)
-                })?;
+                if two_writes && n == 0 {
+                    held = Some(crate::signals::hold());
+                }
+                let result = write_count(pf, n, total);
+                // The window ends when N is written, or when a write fails.
+                if n > 0 || result.is_err() {
+                    if let Some(h) = held.take() {
+                        stop_if_signalled(h, pf, &result);
+                    }
+                }
+                result?;
             }
             Step::WaitGone => {
-                let left = until(deadline, || {
+                // Between the two writes: the grace, whatever the deadline
+                // (the kernel removes VFs within the write of 0; waiting
+                // longer for a stuck one would only starve the others).
+                let wait = if two_writes {
+                    Deadline::after(GONE_GRACE)
+                } else {
+                    *deadline
+                };
+                let gone = until_noted(
+                    &wait,
+                    || {
+                        let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
+                        crate::out::note(format_args!(
+                            "{label}: waiting for the kernel to remove its VFs ({links} still there){}",
+                            tree_note(pf)
+                        ))
+                    },
+                    || {
+                        let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
+                        (links == 0 && pf.dir.read_u32("sriov_numvfs").ok() == Some(0))
+                            .then_some(())
+                    },
+                );
+                if gone.is_none() {
                     let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
-                    (links == 0 && pf.dir.read_u32("sriov_numvfs").ok() == Some(0)).then_some(())
-                });
-                if left.is_none() {
-                    let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
-                    return Err(Error::fail(format!(
-                        "{label}: timed out after {} waiting for the kernel to remove the VFs ({links} still there); \
-                         it may still be working: vfnet list shows the state",
-                        secs(deadline.timeout())
-                    )));
+                    let err = Error::fail(format!(
+                        "{label}: 0 was written, but after {} the kernel still shows {} (sriov_numvfs {}); \
+                         the new count was not written: vfnet list shows the state, vfnet set {} N tries again",
+                        secs(wait.elapsed()),
+                        crate::out::vfs(links as u32),
+                        pf.dir
+                            .read_u32("sriov_numvfs")
+                            .map_or("unreadable".to_string(), |n| n.to_string()),
+                        dev_arg(pf)
+                    ));
+                    if let Some(h) = held.take() {
+                        stop_if_signalled(h, pf, &Err(err.clone()));
+                    }
+                    return Err(err);
                 }
             }
             Step::WaitReady(n) => unbound = wait_ready(pf, n, deadline)?,
@@ -193,6 +235,63 @@ pub fn execute(
         took: start.elapsed(),
         unbound,
     })
+}
+
+/// Writes `n` to `sriov_numvfs`, turning a refusal into advice.
+fn write_count(pf: &PfDev, n: u32, total: u32) -> Result<()> {
+    let mut text = heapless::String::<12>::new();
+    let _ = core::fmt::write(&mut text, format_args!("{n}\n"));
+    pf.dir.write("sriov_numvfs", text.as_bytes()).map_err(|e| {
+        let mut buf = [0u8; crate::sysfs::LINK_MAX];
+        let driver = pf.dir.link_name("driver", &mut buf).ok();
+        let ctx = Refused {
+            label: &pf.label(),
+            addr: pf.addr,
+            dev: &dev_arg(pf),
+            driver,
+            total,
+        };
+        let mut e = write_error(&ctx, n, e);
+        if n > 0 {
+            if let Error::Fail(m) = &mut e {
+                m.push_str(" (the PF has 0 VFs now)");
+            }
+        }
+        e
+    })
+}
+
+/// Ends the signal window: when a stop signal came during it, says what
+/// state the PF is in and exits as that signal would have.
+fn stop_if_signalled(held: crate::signals::Held, pf: &PfDev, result: &Result<()>) {
+    let Some(sig) = held.release() else {
+        return;
+    };
+    let now = pf
+        .dir
+        .read_u32("sriov_numvfs")
+        .map_or("an unreadable count of VFs".to_string(), crate::out::vfs);
+    let what = match result {
+        Ok(()) => format!(
+            "the change was finished first: it has {now} now (their drivers may still be binding)"
+        ),
+        Err(e) => format!("{e}; it has {now} now"),
+    };
+    crate::out::error(format_args!(
+        "{}: stopped by {}: {what}",
+        pf.label(),
+        sig.as_str()
+    ));
+    std::process::exit(crate::signals::exit_status(sig));
+}
+
+/// What a wait under a root override should add: nothing there is a kernel.
+fn tree_note(pf: &PfDev) -> &'static str {
+    if pf.dir.in_tree() {
+        " (under --root the tree is plain files: unless a test plays the kernel, nothing changes by itself)"
+    } else {
+        ""
+    }
 }
 
 /// How to name the PF on a command line: its interface, else its address.
@@ -227,22 +326,36 @@ fn wait_ready(pf: &PfDev, n: u32, deadline: &Deadline) -> Result<u32> {
     let autoprobe = pf.dir.read_u32("sriov_drivers_autoprobe").unwrap_or(1) != 0;
     let mut all_links_since: Option<Instant> = None;
     let mut last = Census { links: 0, bound: 0 };
-    let done = until(deadline, || {
-        last = census(pf);
-        if last.links != n {
-            all_links_since = None;
-            return None;
-        }
-        let since = *all_links_since.get_or_insert_with(Instant::now);
-        let settled = !autoprobe || last.bound == n || since.elapsed() >= DRIVER_GRACE;
-        settled.then_some(if autoprobe { n - last.bound } else { 0 })
-    });
+    let label = pf.label();
+    let done = until_noted(
+        deadline,
+        || {
+            crate::out::note(format_args!(
+                "{label}: waiting for the kernel to create {n} VFs and their drivers{}",
+                tree_note(pf)
+            ))
+        },
+        || {
+            last = census(pf);
+            if last.links != n {
+                all_links_since = None;
+                return None;
+            }
+            let since = *all_links_since.get_or_insert_with(Instant::now);
+            let settled = !autoprobe || last.bound == n || since.elapsed() >= DRIVER_GRACE;
+            settled.then_some(if autoprobe { n - last.bound } else { 0 })
+        },
+    );
     done.ok_or_else(|| {
+        let num = pf
+            .dir
+            .read_u32("sriov_numvfs")
+            .map_or("unreadable".to_string(), |n| n.to_string());
         Error::fail(format!(
-            "{}: timed out after {}: the kernel shows {} of {n} VFs, {} with a driver; it may still be creating them: \
-             vfnet list shows the state",
+            "{}: {n} was written to sriov_numvfs (it reads {num}), but the deadline came after {}: the kernel shows \
+             {} of {n} VFs, {} with a driver; it may still be binding them: vfnet list shows the state",
             pf.label(),
-            secs(deadline.timeout()),
+            secs(deadline.elapsed()),
             last.links,
             last.bound
         ))

@@ -11,14 +11,26 @@
 //! Names passed to [`Dir`] methods are trusted: they are constants, names the
 //! kernel listed, or names checked by [`crate::ifname::IfName`] and
 //! [`crate::pci::PciAddr`]. Nothing built from user input reaches here unchecked.
+//!
+//! Under a root override the tree is a sandbox. Every directory opened from
+//! [`Root::sys`] remembers the root and its path inside it; every open that
+//! may follow a symlink goes through `openat2(RESOLVE_IN_ROOT)` from the
+//! root, so an absolute link target (sysfs dumps of other tools have them)
+//! or a `..` too many resolves inside the tree, never on the host. Reading a
+//! link's own target never follows it. On the live system (`/`) none of this
+//! is needed, and every call is the one plain `*at` syscall.
 
 use nix::NixPath;
 use nix::errno::Errno;
-use nix::fcntl::{OFlag, openat};
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat, openat2};
 use nix::libc;
 use nix::sys::stat::Mode;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// The longest link target the kernel hands out (`PATH_MAX`).
+pub const LINK_MAX: usize = 4096;
 
 /// The root override: `/` on a live system, a fake tree in tests.
 #[derive(Debug, Clone)]
@@ -46,9 +58,26 @@ impl Root {
         self.base.join(abs.trim_start_matches('/'))
     }
 
-    /// Opens `ROOT/sys`.
+    /// The real path of the system path `abs` under the root: in a tree,
+    /// its symlinks resolved inside the tree (an absolute link in it never
+    /// leads to the host); on the live system, `abs` itself.
+    pub fn real(&self, abs: &str) -> PathBuf {
+        let path = self.join(abs);
+        if self.is_live() {
+            return path;
+        }
+        crate::files::resolve(&path, Some(&self.base))
+            .map(|r| r.path)
+            .unwrap_or(path)
+    }
+
+    /// Opens `ROOT/sys`: on a tree, inside the sandbox.
     pub fn sys(&self) -> Result<Dir, Errno> {
-        Dir::open(&self.join("/sys"))
+        if self.is_live() {
+            return Dir::open(Path::new("/sys"));
+        }
+        let root = nix::fcntl::open(&self.base, dir_flags(), Mode::empty())?;
+        Dir::jailed(Rc::new(root), PathBuf::from("sys"))
     }
 }
 
@@ -56,6 +85,14 @@ impl Root {
 #[derive(Debug)]
 pub struct Dir {
     fd: OwnedFd,
+    /// Under a root override: the root, and this directory's path in it.
+    jail: Option<Jail>,
+}
+
+#[derive(Debug, Clone)]
+struct Jail {
+    root: Rc<OwnedFd>,
+    rel: PathBuf,
 }
 
 /// Attribute values are a few bytes; this is the largest we read.
@@ -68,25 +105,71 @@ impl Dir {
     /// Opens a directory by absolute path.
     pub fn open(path: &Path) -> Result<Dir, Errno> {
         let fd = nix::fcntl::open(path, dir_flags(), Mode::empty())?;
-        Ok(Dir { fd })
+        Ok(Dir { fd, jail: None })
+    }
+
+    fn jailed(root: Rc<OwnedFd>, rel: PathBuf) -> Result<Dir, Errno> {
+        let fd = open_in_root(&root, &rel, dir_flags())?;
+        Ok(Dir {
+            fd,
+            jail: Some(Jail { root, rel }),
+        })
+    }
+
+    /// True when this directory is in a tree under a root override (a fake
+    /// or captured sysfs: nothing there reacts to writes by itself).
+    pub fn in_tree(&self) -> bool {
+        self.jail.is_some()
+    }
+
+    /// Opens `name` below this one with `flags`: in a tree, resolved from
+    /// the root with `RESOLVE_IN_ROOT`.
+    fn open_at(&self, name: &str, flags: OFlag) -> Result<OwnedFd, Errno> {
+        match &self.jail {
+            None => openat(&self.fd, name, flags, Mode::empty()),
+            Some(j) => open_in_root(&j.root, &j.rel.join(name), flags),
+        }
+    }
+
+    /// The directory holding the last component of `name` and that
+    /// component, for calls that must not follow it (`readlinkat`,
+    /// `fstatat` without following). In a tree, a `name` with a `/` has its
+    /// leading part resolved inside the root.
+    fn parent_of<'n>(&self, name: &'n str) -> Result<(Option<OwnedFd>, &'n str), Errno> {
+        match (&self.jail, name.rsplit_once('/')) {
+            (Some(j), Some((dir, last))) => {
+                let fd = open_in_root(
+                    &j.root,
+                    &j.rel.join(dir),
+                    OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                )?;
+                Ok((Some(fd), last))
+            }
+            _ => Ok((None, name)),
+        }
     }
 
     /// Opens the directory `name` below this one.
     pub fn open_dir(&self, name: &str) -> Result<Dir, Errno> {
-        let fd = openat(&self.fd, name, dir_flags(), Mode::empty())?;
-        Ok(Dir { fd })
+        let fd = self.open_at(name, dir_flags())?;
+        let jail = self.jail.as_ref().map(|j| Jail {
+            root: j.root.clone(),
+            rel: j.rel.join(name),
+        });
+        Ok(Dir { fd, jail })
     }
 
     /// Reads a small attribute with one `read`, without the trailing newline.
     /// A value that fills the whole buffer is refused as `EOVERFLOW`: it was
-    /// not one of the short attributes this is for.
+    /// not one of the short attributes this is for. `O_NONBLOCK`: a FIFO
+    /// planted in a tree never blocks the read.
     pub fn read<'b>(&self, name: &str, buf: &'b mut AttrBuf) -> Result<&'b [u8], Errno> {
-        let fd = openat(
-            &self.fd,
-            name,
-            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )?;
+        let flags = if self.jail.is_some() {
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK
+        } else {
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC
+        };
+        let fd = self.open_at(name, flags)?;
         let n = nix::unistd::read(&fd, buf)?;
         if n == buf.len() {
             return Err(Errno::EOVERFLOW);
@@ -106,18 +189,17 @@ impl Dir {
         parse_hex_u16(self.read(name, &mut buf)?).ok_or(Errno::EINVAL)
     }
 
-    /// Reads the raw target of the symlink `name`.
+    /// Reads the raw target of the symlink `name` (never following it;
+    /// leading components of `name` are followed, inside a tree's root).
+    /// `buf` should hold [`LINK_MAX`] bytes: long targets are normal.
     pub fn link<'b>(&self, name: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Errno> {
-        let n = name.with_nix_path(|path| {
+        let (parent, last) = self.parent_of(name)?;
+        let dirfd = parent
+            .as_ref()
+            .map_or(self.fd.as_raw_fd(), |p| p.as_raw_fd());
+        let n = last.with_nix_path(|path| {
             // SAFETY: path is NUL-terminated, buf is valid for buf.len() bytes.
-            unsafe {
-                libc::readlinkat(
-                    self.fd.as_raw_fd(),
-                    path.as_ptr(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                )
-            }
+            unsafe { libc::readlinkat(dirfd, path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) }
         })?;
         let n = Errno::result(n)? as usize;
         if n == buf.len() {
@@ -136,7 +218,14 @@ impl Dir {
 
     /// True when `name` exists (without following a final symlink).
     pub fn exists(&self, name: &str) -> bool {
-        nix::sys::stat::fstatat(&self.fd, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW).is_ok()
+        let Ok((parent, last)) = self.parent_of(name) else {
+            return false;
+        };
+        let flags = nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW;
+        match &parent {
+            Some(p) => nix::sys::stat::fstatat(p, last, flags).is_ok(),
+            None => nix::sys::stat::fstatat(&self.fd, last, flags).is_ok(),
+        }
     }
 
     /// Calls `f` with each entry's name (not `.` or `..`), in the order the
@@ -178,7 +267,7 @@ impl Dir {
     /// The errno is the kernel's answer, which callers turn into advice.
     pub fn write(&self, name: &str, value: &[u8]) -> Result<(), Errno> {
         let flags = OFlag::O_WRONLY | OFlag::O_TRUNC | OFlag::O_CLOEXEC;
-        let fd = openat(&self.fd, name, flags, Mode::empty())?;
+        let fd = self.open_at(name, flags)?;
         let n = nix::unistd::write(&fd, value)?;
         if n != value.len() {
             return Err(Errno::EIO);
@@ -189,6 +278,23 @@ impl Dir {
 
 fn dir_flags() -> OFlag {
     OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC
+}
+
+/// Opens `rel` with `flags`, resolved with `root` as `/`. The kernel answers
+/// EAGAIN when a rename anywhere raced a `..` in the walk (it cannot then
+/// vouch that the walk stayed inside): that is retried, a bounded number
+/// of times.
+fn open_in_root(root: &OwnedFd, rel: &Path, flags: OFlag) -> Result<OwnedFd, Errno> {
+    let how = OpenHow::new()
+        .flags(flags)
+        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    let mut tries = 0;
+    loop {
+        match openat2(root, rel, how) {
+            Err(Errno::EAGAIN) if tries < 1000 => tries += 1,
+            other => return other,
+        }
+    }
 }
 
 /// The names in a buffer of `linux_dirent64` records, stopping at the first
@@ -224,14 +330,6 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Errno> {
             Err(e) => return Err(e),
         }
     }
-}
-
-/// Text from users or files, safe to quote in a message: control
-/// characters become `?`.
-pub fn quote(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }
 
 /// Strips trailing whitespace (attributes end in `\n`).

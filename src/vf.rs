@@ -21,7 +21,8 @@ use crate::error::{Error, Result};
 use crate::mac::Mac;
 use crate::netlink::{LinkState, VfInfo, VfSet};
 use crate::pci::PciAddr;
-use crate::sysfs::{Dir, quote};
+use crate::sysfs::Dir;
+use crate::text::quote;
 use crate::wait::{Deadline, until};
 use std::fmt;
 
@@ -94,7 +95,8 @@ impl Setting {
                 Some(m) if m.0[0] & 1 == 0 => Setting::Mac(MacSpec::Addr(m)),
                 Some(_) => {
                     return Err(format!(
-                        "{value} is a multicast address: a VF needs a unicast MAC"
+                        "{} is a multicast address: a VF needs a unicast MAC",
+                        quote(value)
                     ));
                 }
                 None => {
@@ -395,7 +397,7 @@ pub fn rebind(bus: &Dir, vf: &Dir, addr: PciAddr, driver: &str, deadline: &Deadl
 }
 
 fn current_driver(vf: &Dir) -> Option<String> {
-    let mut buf = [0u8; 256];
+    let mut buf = [0u8; crate::sysfs::LINK_MAX];
     vf.link_name("driver", &mut buf).ok().map(str::to_string)
 }
 

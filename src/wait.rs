@@ -45,6 +45,28 @@ pub fn until<T>(deadline: &Deadline, poll: impl FnMut() -> Option<T>) -> Option<
 
 const MAX_PAUSE: Duration = Duration::from_millis(100);
 
+/// How long a wait stays quiet before it says what it waits for.
+pub const QUIET: Duration = Duration::from_secs(1);
+
+/// [`until`], calling `note` once if the wait lasts longer than [`QUIET`]
+/// (to say what it waits for: a wait of many seconds must not be silent).
+pub fn until_noted<T>(
+    deadline: &Deadline,
+    mut note: impl FnMut(),
+    mut poll: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    let start = Instant::now();
+    let mut told = false;
+    until(deadline, || {
+        let got = poll();
+        if got.is_none() && !told && start.elapsed() >= QUIET {
+            told = true;
+            note();
+        }
+        got
+    })
+}
+
 /// [`until`] with another way to pause: `sleep` may return early (when a
 /// uevent arrives), and pauses grow up to `max_pause`.
 pub fn until_woken<T>(

@@ -52,7 +52,7 @@ fn file() -> impl Strategy<Value = String> {
         })
 }
 
-fn parse(text: &str) -> Config {
+fn parse(text: impl AsRef<[u8]>) -> Config {
     Config::parse(PathBuf::from("/etc/vfnet/vfnet.conf"), text)
 }
 
@@ -70,17 +70,34 @@ fn untouched(c: &Config, addr: PciAddr) -> Vec<String> {
                 key: vfnet::pci::DevKey::Pci(a),
                 ..
             } => *a != addr,
-            Line::Other(raw) => raw != "# eth9\n",
+            Line::Other(raw) => raw != b"# eth9\n",
             _ => true,
         })
-        .map(|l| l.raw().trim_end_matches('\n').to_string())
+        .map(|l| {
+            String::from_utf8_lossy(l.raw())
+                .trim_end_matches('\n')
+                .to_string()
+        })
         .collect()
 }
 
 proptest! {
     #[test]
     fn parse_then_render_is_the_identity(text in file()) {
-        prop_assert_eq!(parse(&text).render(), text);
+        prop_assert_eq!(parse(&text).render(), text.as_bytes());
+    }
+
+    /// Any bytes at all: a bad byte spoils its own line, never another, and
+    /// the file comes back byte for byte.
+    #[test]
+    fn any_bytes_parse_line_by_line(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let c = parse(&bytes);
+        prop_assert_eq!(c.render(), bytes.clone());
+        prop_assert_eq!(c.lines.len(), bytes.split_inclusive(|&b| b == b'\n').count());
+        for (line, raw) in c.lines.iter().zip(bytes.split_inclusive(|&b| b == b'\n')) {
+            let alone = parse(raw);
+            prop_assert_eq!(&alone.lines[0], line);
+        }
     }
 
     #[test]
@@ -100,7 +117,7 @@ proptest! {
         let reread = parse(&after.render());
         prop_assert_eq!(untouched(&before, addr), untouched(&reread, addr));
         prop_assert_eq!(reread.find(addr, &[]).map(|e| e.count), Some(n));
-        let comments = |c: &Config| c.lines.iter().filter(|l| l.raw().trim_start().starts_with('#')).count();
+        let comments = |c: &Config| c.lines.iter().filter(|l| String::from_utf8_lossy(l.raw()).trim_start().starts_with('#')).count();
         prop_assert!(comments(&reread) >= comments(&before));
     }
 }

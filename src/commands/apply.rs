@@ -33,8 +33,11 @@ Options:
                        with its driver (at boot, drivers bind while apply
                        starts); PFs still missing then are reported, the
                        others applied
-  -t, --timeout SECS   per entry, give up waiting for the kernel after SECS
-                       (default 30)
+  -t, --timeout SECS   time for the kernel to make the changes (default 30)
+
+One budget bounds the whole run: --wait plus --timeout (60 s for --wait 30).
+Every wait (for PFs, the lock, the kernel, VF drivers) draws from it; what
+is left undone when it runs out is reported, and apply exits 1.
   -q, --quiet          print errors only
 ";
 
@@ -63,7 +66,9 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
             Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Short('n') | Long("dry-run") => args.dry_run = true,
             Short('t') | Long("timeout") => args.timeout = cli::timeout("apply", p.value()?)?,
-            Short('w') | Long("wait") => args.wait = Some(cli::timeout("apply", p.value()?)?),
+            Short('w') | Long("wait") => {
+                args.wait = Some(cli::seconds("apply", "--wait", p.value()?, true)?)
+            }
             Short('q') | Long("quiet") => args.quiet = true,
             _ => return Err(cli::unexpected("apply", arg)),
         }
@@ -153,6 +158,8 @@ pub struct VfPlan {
     pub pf: usize,
     pub vf: u32,
     pub want: Wanted,
+    /// The config lines that asked for it (a failure counts against them).
+    pub lines: Vec<usize>,
 }
 
 /// What the VF setting lines ask of each VF that exists, and the lines that
@@ -200,16 +207,20 @@ pub fn plan_vfs(
     for pf in pfs {
         for index in vfs(pf) {
             let mut want = Wanted::default();
+            let mut lines = Vec::new();
             for pass in [VfSel::All, VfSel::One(index)] {
                 for (_, e) in entries.iter().filter(|(p, e)| *p == pf && e.vf == pass) {
                     want.add(e.setting);
+                    lines.push(e.line);
                 }
             }
             if want != Wanted::default() {
+                lines.sort_unstable();
                 plans.push(VfPlan {
                     pf,
                     vf: index,
                     want,
+                    lines,
                 });
             }
         }
@@ -244,7 +255,53 @@ fn missing(key: &DevKey, inv: &Inventory) -> String {
     }
 }
 
+/// What went wrong in a run, counted per config entry (a line), plus the
+/// failures that belong to no line.
+#[derive(Debug, Default)]
+pub struct Failures {
+    lines: std::collections::BTreeSet<usize>,
+    other: usize,
+}
+
+impl Failures {
+    /// The closing sentence, given how many entries the file has: `1 of 2
+    /// config entries failed (line 3); the others were applied`.
+    pub fn summary(&self, total: usize, dry_run: bool) -> Option<String> {
+        let n = self.lines.len();
+        if n == 0 && self.other == 0 {
+            return None;
+        }
+        let mut msg = if n == 0 {
+            format!("{} failure(s) outside the config entries", self.other)
+        } else {
+            let which: Vec<String> = self.lines.iter().map(|l| l.to_string()).collect();
+            format!(
+                "{n} of {total} config entries failed (line{} {})",
+                if n == 1 { "" } else { "s" },
+                which.join(", ")
+            )
+        };
+        if !dry_run && n < total {
+            msg.push_str(if n == 0 {
+                "; the config entries were applied"
+            } else {
+                "; the others were applied"
+            });
+        }
+        Some(msg)
+    }
+}
+
 pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    // One budget for the whole run: the wait for PFs, the locks, every
+    // kernel change and every driver wait draw from it.
+    let budget = Deadline::after(args.wait.unwrap_or_default() + args.timeout);
+    if !args.dry_run {
+        out::set_changing();
+    }
+    if args.quiet {
+        out::set_quiet();
+    }
     let root = g.root();
     let sys = pci::open_sys(&root)?;
     let path = g.config(&root);
@@ -271,38 +328,55 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                 .filter(|k| !keys.contains(k))
                 .collect::<Vec<_>>(),
         );
-        for (key, took) in wait_for(&sys, &keys, wait) {
+        for (key, took) in wait_for(&sys, &keys, wait.min(budget.remaining())) {
             match took {
                 Some(t) => say(format!("{key}: appeared after {}.\n", secs(t))),
                 None => missing.push(key.clone()),
             }
         }
     }
+    // The plan comes from a scan taken under the lock: another vfnet's
+    // change is seen, never reported as this one's.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(lock::state(&root, &path, &budget)?)
+    };
     let inv = pci::scan(&sys, true);
     let actions = plan(&cfg, &inv);
     let where_ = cfg.read_from();
-    let changes = actions.iter().any(|a| matches!(a, Action::Set { .. }))
-        || cfg.vf_entries().next().is_some();
-    let _lock = if !args.dry_run && changes {
-        Some(lock::state(&root, &path, &Deadline::after(args.timeout))?)
-    } else {
-        None
-    };
+    let entries = cfg
+        .lines
+        .iter()
+        .filter(|l| !matches!(l, Line::Other(_)))
+        .count();
 
-    let mut failed = 0;
-    let mut fail = |line: Option<usize>, error: &dyn std::fmt::Display| {
-        failed += 1;
-        let Some(line) = line else {
+    let mut failures = Failures::default();
+    let mut fail = |lines: &[usize], error: &dyn std::fmt::Display| {
+        let Some(&line) = lines.first() else {
+            failures.other += 1;
             out::error(error);
             return;
         };
+        failures.lines.extend(lines.iter().copied());
         let waited = match (&cfg.lines[line - 1], args.wait) {
             (Line::Count { key, .. } | Line::Vf { key, .. }, Some(w)) if missing.contains(key) => {
                 format!(" (waited {} for it)", secs(w))
             }
             _ => String::new(),
         };
-        out::error(format_args!("{where_}:{line}: {error}{waited}"));
+        let at = lines
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        out::error(format_args!("{where_}:{at}: {error}{waited}"));
+    };
+    let spent = |budget: &Deadline| {
+        format!(
+            "not applied: apply's time budget ({}: --wait plus --timeout) ran out before this entry",
+            secs(budget.timeout())
+        )
     };
     for action in &actions {
         match action {
@@ -319,9 +393,12 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                     inv.pfs[*pf].label()
                 ));
             }
+            Action::Set { line, .. } if budget.remaining().is_zero() => {
+                fail(&[*line], &spent(&budget));
+            }
             Action::Set { line, pf, to, .. } => {
                 let result = pci::resolve(&sys, &DevKey::Pci(inv.pfs[*pf].addr))
-                    .and_then(|dev| sriov::set(&dev, *to, &Deadline::after(args.timeout)));
+                    .and_then(|dev| sriov::set(&dev, *to, &budget));
                 match result {
                     Ok(done) => say(format!(
                         "{}: {} -> {} VFs in {}.\n",
@@ -330,10 +407,10 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                         done.to,
                         secs(done.took)
                     )),
-                    Err(e) => fail(Some(*line), &e),
+                    Err(e) => fail(&[*line], &e),
                 }
             }
-            Action::Fail { line, error } => fail(Some(*line), error),
+            Action::Fail { line, error } => fail(&[*line], error),
         }
     }
 
@@ -357,14 +434,20 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         };
         let (plans, errors) = plan_vfs(&cfg, &inv, &will);
         for (line, error) in &errors {
-            fail(Some(*line), error);
+            fail(&[*line], error);
         }
-        let mut session = super::vf::Session::new(&sys, root.is_live(), args.timeout)?;
+        let mut session = super::vf::Session::new(&sys, root.is_live(), budget)?;
         for (pf, group) in group_by_pf(&plans) {
+            let group_lines = |g: &[VfPlan]| {
+                let mut l: Vec<usize> = g.iter().flat_map(|p| p.lines.iter().copied()).collect();
+                l.sort_unstable();
+                l.dedup();
+                l
+            };
             let dev = match pci::resolve(&sys, &DevKey::Pci(inv.pfs[pf].addr)) {
                 Ok(d) => d,
                 Err(e) => {
-                    fail(None, &e);
+                    fail(&group_lines(group), &e);
                     continue;
                 }
             };
@@ -374,7 +457,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                     // A dry run says what it would set without the kernel's view.
                     Err(_) if args.dry_run => None,
                     Err(e) => {
-                        fail(None, &e);
+                        fail(&group_lines(group), &e);
                         continue;
                     }
                 }
@@ -401,30 +484,25 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                     say(format!("{} VF {}: would set {what}.\n", dev.label(), p.vf));
                     continue;
                 }
+                if budget.remaining().is_zero() {
+                    fail(
+                        &p.lines,
+                        &format!("{} VF {}: {}", dev.label(), p.vf, spent(&budget)),
+                    );
+                    continue;
+                }
                 let done = super::vf::configure(&mut session, &dev, link.as_ref(), p.vf, &p.want);
                 say(super::vf::report(&dev, p.vf, &done));
                 for e in &done.errors {
-                    fail(None, e);
+                    fail(&p.lines, e);
                 }
             }
         }
     }
-    if failed > 0 {
-        let total = cfg
-            .lines
-            .iter()
-            .filter(|l| !matches!(l, Line::Other(_)))
-            .count();
-        let rest = if args.dry_run || failed >= total {
-            ""
-        } else {
-            "; the others were applied"
-        };
-        return Err(Error::fail(format!(
-            "{failed} of {total} config entries failed{rest}"
-        )));
+    match failures.summary(entries, args.dry_run) {
+        Some(msg) => Err(Error::fail(msg)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Waits up to `wait` for each key's device to be there with its driver
@@ -548,17 +626,20 @@ mod tests {
                 VfPlan {
                     pf: 1,
                     vf: 0,
-                    want: want(5, None)
+                    want: want(5, None),
+                    lines: vec![2, 3],
                 },
                 VfPlan {
                     pf: 1,
                     vf: 1,
-                    want: want(7, None)
+                    want: want(7, None),
+                    lines: vec![1, 2, 3],
                 },
                 VfPlan {
                     pf: 1,
                     vf: 2,
-                    want: want(5, Some(crate::vf::Driver::VfioPci))
+                    want: want(5, Some(crate::vf::Driver::VfioPci)),
+                    lines: vec![2, 3, 4],
                 },
             ]
         );

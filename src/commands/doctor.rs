@@ -11,9 +11,9 @@ use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::glue::{self, Init};
 use crate::json::{self, Obj};
+use crate::out;
 use crate::pci::{self, DevKey, Inventory, PciAddr};
 use crate::sysfs::{Dir, Root};
-use crate::{out, sysfs};
 use lexopt::prelude::*;
 
 pub const USAGE: &str = "\
@@ -437,10 +437,11 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
         peers.sort();
         group_peers.push((vf.addr, peers));
     }
+    // Regular files only, capped: a tree's /proc may hold anything.
     let text = |p: &str| {
-        sysfs::read_file(&root.join(p))
+        crate::files::read_regular(&root.real(p), 64 << 20)
             .ok()
-            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|(b, _)| String::from_utf8(b).ok())
     };
     let release = text("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_string())
@@ -455,7 +456,7 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
         .map(|i| {
             (
                 i,
-                i.files().iter().all(|f| root.join(f.path).exists()) && (i != Init::Truenas),
+                i.files().iter().all(|f| root.real(f.path).exists()) && (i != Init::Truenas),
             )
         })
         .collect();
@@ -482,7 +483,7 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
 /// dmesg_restrict).
 fn kernel_log(root: &Root) -> Option<Vec<String>> {
     use nix::fcntl::OFlag;
-    let path = root.join("/dev/kmsg");
+    let path = root.real("/dev/kmsg");
     let fd = nix::fcntl::open(
         &path,
         OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,

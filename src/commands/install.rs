@@ -76,7 +76,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Co
                                 cmd,
                                 format!(
                                     "unknown init system '{}' (systemd, openrc, initramfs-tools, dracut, truenas, auto)",
-                                    crate::sysfs::quote(name)
+                                    crate::text::quote(name)
                                 ),
                             ));
                         }
@@ -258,7 +258,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
 pub fn detect(root: &Root) -> Found {
     let mut found = Found::default();
     for (path, set) in glue::MARKERS {
-        if root.join(path).exists() {
+        if root.real(path).exists() {
             set(&mut found);
         }
     }

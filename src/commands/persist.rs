@@ -12,7 +12,7 @@ use crate::{out, sriov};
 use lexopt::prelude::*;
 
 pub const USAGE: &str = "\
-Usage: vfnet persist [DEV [N]]
+Usage: vfnet persist [--timeout SECS] [DEV [N]]
 
 Record VF counts in the config file, for vfnet apply at boot. The VFs that
 exist now are not changed (vfnet set does that).
@@ -25,19 +25,26 @@ exist now are not changed (vfnet set does that).
 Entries are written by PCI address, which survives interface renames and
 exists before udev names interfaces, with the interface name in a comment
 above. An entry for the same PF is replaced in place; every other line of
-the file is kept as it is.
+the file is kept as it is. A config file that is a symlink (to a pool) is
+followed: the link's target is replaced, the link stays.
+
+Options:
+  -t, --timeout SECS   give up waiting for another vfnet's edit after SECS
+                       (default 30)
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     pub dev: Option<DevKey>,
     pub count: Option<u32>,
+    pub timeout: std::time::Duration,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
     let mut args = Args {
         dev: None,
         count: None,
+        timeout: super::set::DEFAULT_TIMEOUT,
     };
     while let Some(arg) = p.next()? {
         if let Some(opt) = Globals::option(&arg) {
@@ -46,6 +53,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
         }
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
+            Short('t') | Long("timeout") => args.timeout = cli::timeout("persist", p.value()?)?,
             Value(v) if args.dev.is_none() => args.dev = Some(cli::dev("persist", v)?),
             Value(v) if args.count.is_none() => args.count = Some(cli::count("persist", v)?),
             _ => return Err(cli::unexpected("persist", arg)),
@@ -62,9 +70,11 @@ struct Recorded {
 }
 
 pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    out::set_changing();
     let root = g.root();
     let sys = pci::open_sys(&root)?;
     let path = g.config(&root);
+    let deadline = crate::wait::Deadline::after(args.timeout);
     // Stable MACs are recorded from what the kernel says: live systems only.
     let mut route = if root.is_live() {
         Route::open().ok()
@@ -84,11 +94,28 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let recorded = match &args.dev {
         None => {
             let inv = pci::scan(&sys, true);
-            config::edit(&root, &path, |cfg| {
-                notes.extend(migrate(cfg, &sys));
+            config::edit(&root, &path, &deadline, |cfg| {
+                let migrated = migrate(cfg, &sys);
                 let mut rec = Vec::new();
+                if let Some((note, pfs)) = migrated {
+                    notes.push(note);
+                    // What the old file said is what gets recorded for its
+                    // PFs, not the live count read now.
+                    for (addr, count) in pfs {
+                        if let Some(pf) = inv.pfs.iter().find(|p| p.addr == addr) {
+                            rec.push(Recorded {
+                                label: pf.label(),
+                                count,
+                                changed: true,
+                            });
+                        }
+                    }
+                }
                 for pf in inv.pfs.iter().filter(|p| p.sriov) {
                     let Some(n) = pf.num_vfs else { continue };
+                    if rec.iter().any(|r| r.label == pf.label()) {
+                        continue;
+                    }
                     if n > 0 || cfg.find(pf.addr, &pf.interfaces).is_some() {
                         let mut changed = cfg.set(pf.addr, &pf.interfaces, n);
                         changed |=
@@ -104,7 +131,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             })?
         }
         Some(dev) => {
-            let pf = pci::resolve(&sys, dev)?;
+            let pf = pci::resolve_for(&sys, dev, "persist")?;
             let label = pf.label();
             let total = sriov::read(&pf, "sriov_totalvfs")?;
             let count = match args.count {
@@ -113,8 +140,10 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             };
             sriov::check(count, total).map_err(|e| sriov::plan_error(&label, e))?;
             let mac_lines = macs(&pf.interfaces, count);
-            config::edit(&root, &path, |cfg| {
-                notes.extend(migrate(cfg, &sys));
+            config::edit(&root, &path, &deadline, |cfg| {
+                if let Some((note, _)) = migrate(cfg, &sys) {
+                    notes.push(note);
+                }
                 let mut changed = cfg.set(pf.addr, &pf.interfaces, count);
                 changed |= record_macs(cfg, pf.addr, &pf.interfaces, mac_lines);
                 Ok(vec![Recorded {
@@ -153,14 +182,28 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
 
 /// The MACs to record for a PF's VFs: `vfs.mac=auto`, the stable MACs, and
 /// the admin MAC of each VF that has one set by hand (not its auto MAC).
+///
+/// Only what `apply` can apply on this machine is recorded: `mac=auto` needs
+/// the PF's MAC (a PF that reports none gets no such line), and an admin MAC
+/// is recorded only when it is one a setting may hold (unicast: a multicast
+/// one would be a bad line at boot).
 pub fn mac_records(link: &Link) -> Vec<(VfSel, Setting)> {
-    let pf_mac = link.perm_address.or(link.address);
-    let mut out = vec![(VfSel::All, Setting::Mac(MacSpec::Auto))];
+    let pf_mac = link
+        .perm_address
+        .or(link.address)
+        .filter(|m| *m != crate::mac::Mac([0; 6]));
+    let mut out = Vec::new();
+    if pf_mac.is_some() {
+        out.push((VfSel::All, Setting::Mac(MacSpec::Auto)));
+    }
     for v in &link.vfs {
-        if let Some(s @ Setting::Mac(MacSpec::Addr(_))) =
+        if let Some(s @ Setting::Mac(MacSpec::Addr(m))) =
             super::vf::mac_setting(pf_mac, v.vf, v.mac)
         {
-            out.push((VfSel::One(v.vf), s));
+            let text = m.to_string();
+            if Setting::parse("mac", &text) == Ok(s) {
+                out.push((VfSel::One(v.vf), s));
+            }
         }
     }
     out
@@ -192,9 +235,10 @@ fn record_macs(
 }
 
 /// Moves the original vfnet's `iface:count` entries into the new file: by
-/// PCI address when the interface exists now, else as they were.
-fn migrate(cfg: &mut Config, sys: &Dir) -> Option<String> {
-    let Source::Legacy(old) = cfg.source.clone() else {
+/// PCI address when the interface exists now, else as they were. Returns
+/// the note to print and the PFs it recorded, with their counts.
+fn migrate(cfg: &mut Config, sys: &Dir) -> Option<(String, Vec<(pci::PciAddr, u32)>)> {
+    let Source::Legacy(old, ..) = cfg.source.clone() else {
         return None;
     };
     let inv = pci::scan(sys, true);
@@ -208,19 +252,22 @@ fn migrate(cfg: &mut Config, sys: &Dir) -> Option<String> {
         })
         .collect();
     let count = cfg.entries().count();
+    let mut recorded = Vec::new();
     for (addr, names, n) in named {
         cfg.set(addr, &names, n);
+        recorded.push((addr, n));
     }
     let header = format!(
         "# Migrated from {} by vfnet persist; that file is no longer read.\n",
         old.display()
     );
-    cfg.lines.insert(0, Line::Other(header));
-    Some(format!(
+    cfg.lines.insert(0, Line::Other(header.into_bytes()));
+    let note = format!(
         "Migrated {count} entries from {} into {}.",
         old.display(),
         cfg.path.display()
-    ))
+    );
+    Some((note, recorded))
 }
 
 #[cfg(test)]
@@ -251,5 +298,21 @@ mod tests {
             .map(|(s, v)| format!("{s}.mac={v}"))
             .collect();
         assert_eq!(got, ["vfs.mac=auto", "vf2.mac=02:00:00:00:00:09"]);
+        // Without a PF MAC, `auto` could not be applied: not recorded; nor
+        // is a multicast admin MAC, which no setting may hold.
+        let link = Link {
+            perm_address: None,
+            address: None,
+            vfs: vec![
+                vf(0, Mac([1, 0, 0x5e, 0, 0, 1])),
+                vf(1, Mac([2, 0, 0, 0, 0, 7])),
+            ],
+            ..Link::default()
+        };
+        let got: Vec<String> = mac_records(&link)
+            .iter()
+            .map(|(s, v)| format!("{s}.mac={v}"))
+            .collect();
+        assert_eq!(got, ["vf1.mac=02:00:00:00:00:07"]);
     }
 }

@@ -22,7 +22,10 @@ does not survive a reboot: vfnet persist records it.
 Options:
   --autoprobe on|off   whether new VFs get a host driver (sriov_drivers_autoprobe);
                        off: VFs without a driver, ready for vfio-pci or a VM
-  -t, --timeout SECS   give up waiting for the kernel after SECS (default 30)
+  -t, --timeout SECS   give up waiting (for another vfnet, for the kernel)
+                       after SECS (default 30). It bounds waiting, never
+                       finishing: once 0 is written on the way to N, N is
+                       written; SIGTERM, SIGINT and SIGHUP are held until then.
 ";
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -51,7 +54,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
                     "on" => Some(true),
                     "off" => Some(false),
                     other => {
-                        let v = crate::sysfs::quote(other);
+                        let v = crate::text::quote(other);
                         return Err(cli::usage(
                             "set",
                             format!("--autoprobe takes on or off, not '{v}'"),
@@ -76,13 +79,15 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
 }
 
 pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    // One deadline for the whole command, the lock included.
+    let deadline = Deadline::after(args.timeout);
+    out::set_changing();
     let root = g.root();
     let sys = pci::open_sys(&root)?;
     let pf = pci::resolve(&sys, &args.dev)?;
     // Refuse what cannot be done before taking the lock (which may create
     // its file): bad input changes nothing.
     sriov::check_pf(&pf, args.count)?;
-    let deadline = Deadline::after(args.timeout);
     let _lock = lock::state(&root, &g.config(&root), &deadline)?;
     let label = pf.label();
     if let Some(on) = args.autoprobe {

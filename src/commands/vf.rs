@@ -73,7 +73,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
                         "vf",
                         format!(
                             "INDEX must be a VF number, not '{}'",
-                            crate::sysfs::quote(&v)
+                            crate::text::quote(&v)
                         ),
                     )
                 })?);
@@ -120,11 +120,12 @@ pub struct Session {
     pub bus: Dir,
     /// rtnetlink, on the live system only (none under --root).
     pub route: Option<std::result::Result<Route, nix::errno::Errno>>,
-    pub timeout: Duration,
+    /// The command's one deadline: every wait for a driver draws from it.
+    pub deadline: Deadline,
 }
 
 impl Session {
-    pub fn new(sys: &Dir, live: bool, timeout: Duration) -> Result<Session> {
+    pub fn new(sys: &Dir, live: bool, deadline: Deadline) -> Result<Session> {
         let bus = sys.open_dir("bus/pci").map_err(|e| {
             Error::fail(format!(
                 "cannot open /sys/bus/pci: {}",
@@ -134,7 +135,7 @@ impl Session {
         Ok(Session {
             bus,
             route: live.then(Route::open),
-            timeout,
+            deadline,
         })
     }
 
@@ -196,7 +197,7 @@ pub fn configure(
             return done;
         }
     };
-    let mut buf = [0u8; 64];
+    let mut buf = [0u8; crate::sysfs::LINK_MAX];
     let Some(vf_addr) = pf
         .dir
         .link(virtfn_path(&mut path, index, ""), &mut buf)
@@ -207,7 +208,7 @@ pub fn configure(
             .push(Error::fail(format!("{label}: it vanished")));
         return done;
     };
-    let deadline = Deadline::after(s.timeout);
+    let deadline = s.deadline;
     if want.needs_netlink() {
         match link.map(|l| (l, l.vfs.iter().find(|v| v.vf == index))) {
             None => done.errors.push(Error::fail(format!(
@@ -294,7 +295,7 @@ fn into_netdev(
     if address == Some(mac) && !changed {
         return;
     }
-    let mut buf = [0u8; 64];
+    let mut buf = [0u8; crate::sysfs::LINK_MAX];
     let Some(driver) = vf_dir
         .link_name("driver", &mut buf)
         .ok()
@@ -376,9 +377,10 @@ pub fn report(pf: &PfDev, index: u32, done: &Done) -> String {
 }
 
 pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    let deadline = Deadline::after(args.timeout);
     let root = g.root();
     let sys = pci::open_sys(&root)?;
-    let pf = pci::resolve(&sys, &args.dev)?;
+    let pf = pci::resolve_for(&sys, &args.dev, "vf")?;
     let mut path = String::new();
     if !pf.dir.exists(virtfn_path(&mut path, args.index, "")) {
         let n = pci::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
@@ -389,10 +391,11 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             out::vfs(n as u32)
         )));
     }
-    let mut s = Session::new(&sys, root.is_live(), args.timeout)?;
+    let mut s = Session::new(&sys, root.is_live(), deadline)?;
     if args.settings.is_empty() {
         return show(&mut s, &pf, args.index);
     }
+    out::set_changing();
     let mut want = Wanted::default();
     for setting in &args.settings {
         want.add(*setting);
@@ -403,7 +406,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     } else {
         None
     };
-    let _lock = lock::state(&root, &g.config(&root), &Deadline::after(args.timeout))?;
+    let _lock = lock::state(&root, &g.config(&root), &deadline)?;
     let done = configure(&mut s, &pf, link.as_ref(), args.index, &want);
     out::print(&report(&pf, args.index, &done));
     let failed = done.errors.len();
@@ -422,7 +425,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     }
     if args.persist {
         let path = g.config(&root);
-        config::edit(&root, &path, |cfg| {
+        config::edit(&root, &path, &deadline, |cfg| {
             for setting in &args.settings {
                 cfg.set_vf(pf.addr, &pf.interfaces, VfSel::One(args.index), *setting);
             }
@@ -440,7 +443,7 @@ fn show(s: &mut Session, pf: &PfDev, index: u32) -> Result<()> {
         .dir
         .open_dir(virtfn_path(&mut path, index, ""))
         .map_err(|_| Error::fail(format!("{}: VF {index} vanished", pf.label())))?;
-    let mut buf = [0u8; 64];
+    let mut buf = [0u8; crate::sysfs::LINK_MAX];
     let addr = pf
         .dir
         .link(virtfn_path(&mut path, index, ""), &mut buf)

@@ -1,0 +1,125 @@
+//! Text helpers shared by the parsers and the messages: quoting input that
+//! is echoed back, and numbers as users write them.
+//!
+//! Anything a user or a file supplied is hostile until checked. [`quote`]
+//! makes such text safe to put in a message: at most [`QUOTE_MAX`] bytes of
+//! it, with every control character escaped, so no input can start a new
+//! line on stderr, move the cursor or hide what follows.
+
+use std::fmt::Write as _;
+
+/// How many bytes of an input a message repeats.
+pub const QUOTE_MAX: usize = 80;
+
+/// `s` as a message may repeat it: control characters (newline, CR, ESC,
+/// NUL, DEL, the C1 range) as `\n`, `\r`, `\t` or `\xHH`, and cut after
+/// [`QUOTE_MAX`] bytes of input with `...`.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(QUOTE_MAX) + 8);
+    let mut used = 0;
+    for c in s.chars() {
+        if used + c.len_utf8() > QUOTE_MAX {
+            out.push_str("...");
+            break;
+        }
+        used += c.len_utf8();
+        escape_char(&mut out, c);
+    }
+    out
+}
+
+/// [`quote`] for bytes that may not be UTF-8: each invalid byte as `\xHH`.
+pub fn quote_bytes(b: &[u8]) -> String {
+    let mut s = String::new();
+    for chunk in b.utf8_chunks() {
+        s.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            // A placeholder that quote() turns into \xHH below.
+            let _ = write!(s, "\u{fffd}{byte:02x}");
+        }
+    }
+    quote(&s).replace('\u{fffd}', "\\x")
+}
+
+/// Escapes the control characters of a whole message (the last line of
+/// defence: `out::error` runs every message through it).
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        escape_char(&mut out, c);
+    }
+    out
+}
+
+fn escape_char(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_control() => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// A decimal number of at most `max` (digits only: no sign, no spaces).
+pub fn parse_u32_max(s: &str, max: u32) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<u64>()
+        .ok()
+        .filter(|&n| n <= max as u64)
+        .map(|n| n as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_input_cannot_start_a_line_or_move_the_cursor() {
+        assert_eq!(quote("eth0"), "eth0");
+        assert_eq!(quote("a\nvfnet: forged"), "a\\nvfnet: forged");
+        assert_eq!(quote("\x1b[2J\r\0"), "\\x1b[2J\\r\\x00");
+        assert_eq!(quote("\u{9b}31m"), "\\x9b31m");
+        assert_eq!(quote("x\u{7f}"), "x\\x7f");
+    }
+
+    #[test]
+    fn quoted_input_is_cut_after_80_bytes() {
+        let long = "a".repeat(10_000);
+        let q = quote(&long);
+        assert_eq!(q, format!("{}...", "a".repeat(80)));
+        // Never inside a character.
+        let q = quote(&"é".repeat(100));
+        assert_eq!(q, format!("{}...", "é".repeat(40)));
+        assert_eq!(quote(&"a".repeat(80)), "a".repeat(80));
+    }
+
+    #[test]
+    fn invalid_bytes_are_shown_as_hex() {
+        assert_eq!(quote_bytes(b"eth0=\xff\xfe1"), "eth0=\\xff\\xfe1");
+        assert_eq!(quote_bytes(b"ok"), "ok");
+    }
+
+    #[test]
+    fn numbers_take_the_full_range_and_nothing_else() {
+        assert_eq!(parse_u32_max("4294967295", u32::MAX), Some(u32::MAX));
+        assert_eq!(parse_u32_max("4294967296", u32::MAX), None);
+        assert_eq!(parse_u32_max("100000", 65535), None);
+        for bad in ["", "-1", "+1", " 1", "1e3", "0x10", "99999999999"] {
+            assert_eq!(parse_u32_max(bad, u32::MAX), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn whole_messages_lose_their_control_characters() {
+        assert_eq!(escape_controls("plain"), "plain");
+        assert_eq!(escape_controls("a\nb\x1b"), "a\\nb\\x1b");
+    }
+}
