@@ -15,6 +15,62 @@ use std::borrow::Cow;
 /// Where `install` puts the binary.
 pub const BINARY: &str = "/usr/local/sbin/vfnet";
 
+/// Where `install` records the kernel modules the initramfs hooks add (one
+/// per line): the configured PFs' drivers and their VFs', and `--driver`s.
+pub const DRIVERS: &str = "/etc/vfnet/drivers";
+
+/// A kernel module name as `modprobe` takes it: letters, digits, `_`, `-`.
+pub fn valid_module(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 56
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The VF driver that pairs with a PF driver, for the common NICs (so an
+/// image built before any VF existed still gets it).
+pub fn vf_driver_of(pf: &str) -> Option<&'static str> {
+    Some(match pf {
+        "igb" => "igbvf",
+        "ixgbe" => "ixgbevf",
+        "i40e" | "ice" => "iavf",
+        "bnxt_en" => "bnxt_en",
+        "mlx4_core" => "mlx4_core",
+        "mlx5_core" => "mlx5_core",
+        "qede" => "qede",
+        "enic" => "enic",
+        _ => return None,
+    })
+}
+
+/// The text of the drivers file.
+pub fn drivers_file(drivers: &[String]) -> String {
+    let mut out = String::from(
+        "# Kernel modules the initramfs needs for the PFs in vfnet.conf and their VFs.\n\
+         # Written by vfnet install (vfnet install --driver NAME adds one); one per line.\n",
+    );
+    for d in drivers {
+        out.push_str(d);
+        out.push('\n');
+    }
+    out
+}
+
+/// The module names in a drivers file (bad lines are skipped).
+pub fn read_drivers(path: &std::path::Path) -> Vec<String> {
+    let Ok((bytes, _)) = crate::files::read_regular(path, 64 * 1024) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for line in String::from_utf8_lossy(&bytes).lines() {
+        let name = line.split('#').next().unwrap_or("").trim();
+        if valid_module(name) && !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 /// The init systems and initramfs generators vfnet can hook into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Init {
@@ -161,31 +217,46 @@ const DRACUT: [File; 3] = [
     },
 ];
 
-/// Lines of host files that name the config file: the only ones that
-/// change when it is not at the default path. (Copies into an initramfs
-/// keep naming `/etc/vfnet/vfnet.conf`, where the image has it.)
-const CONFIG_LINES: [&str; 5] = [
-    "VFNET_CONFIG=",
-    ": \"${VFNET_CONFIG:=",
-    "Environment=VFNET_CONFIG=",
-    "RequiresMountsFor=",
-    "ConditionPathExists=",
+/// Lines of host files that name the config file, and the quoting of the
+/// language each is in: the only lines that change when the config is not
+/// at the default path. (Copies into an initramfs keep naming
+/// `/etc/vfnet/vfnet.conf`, where the image has it.)
+const CONFIG_LINES: [(&str, Lang); 5] = [
+    ("VFNET_CONFIG=", Lang::Sh),
+    ("vfnet_config=", Lang::Sh),
+    ("Environment=VFNET_CONFIG=", Lang::Systemd),
+    ("RequiresMountsFor=", Lang::Systemd),
+    ("ConditionPathExists=", Lang::Systemd),
 ];
 
-/// The file's text for a config file at `config` (a system path).
-pub fn text(file: &File, config: &str) -> Cow<'static, str> {
+/// The language a glue line is in, for quoting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Sh,
+    Systemd,
+}
+
+/// The file's text for a config file at `config` (a system path), the path
+/// quoted for the language of each line it lands in; or why that path
+/// cannot be written there safely.
+pub fn text(file: &File, config: &str) -> Result<Cow<'static, str>, String> {
     if !file.host || config == DEFAULT_PATH {
-        return Cow::Borrowed(file.text);
+        return Ok(Cow::Borrowed(file.text));
     }
     let mut out = String::with_capacity(file.text.len() + 64);
     for line in file.text.split_inclusive('\n') {
-        if CONFIG_LINES.iter().any(|p| line.starts_with(p)) {
-            out.push_str(&line.replace(DEFAULT_PATH, config));
-        } else {
-            out.push_str(line);
+        match CONFIG_LINES.iter().find(|(p, _)| line.starts_with(p)) {
+            Some((_, lang)) => {
+                let quoted = match lang {
+                    Lang::Sh => crate::text::sh_quote(config)?,
+                    Lang::Systemd => crate::text::systemd_path(config)?,
+                };
+                out.push_str(&line.replace(DEFAULT_PATH, &quoted));
+            }
+            None => out.push_str(line),
         }
     }
-    Cow::Owned(out)
+    Ok(Cow::Owned(out))
 }
 
 /// The config file `install` creates when there is none.
@@ -251,9 +322,14 @@ pub fn detect(f: &Found) -> Vec<Init> {
     out
 }
 
-/// The TrueNAS pre-init command that applies the config on a pool.
-pub fn truenas_command(binary: &str, config: &str) -> String {
-    format!("{binary} --config {config} apply --wait 30")
+/// The TrueNAS pre-init command that applies the config on a pool. TrueNAS
+/// runs it through a shell: both paths are quoted as sh words.
+pub fn truenas_command(binary: &str, config: &str) -> Result<String, String> {
+    Ok(format!(
+        "{} --config {} apply --wait 30",
+        crate::text::sh_quote(binary)?,
+        crate::text::sh_quote(config)?
+    ))
 }
 
 #[cfg(test)]
@@ -302,21 +378,48 @@ mod tests {
     #[test]
     fn host_files_name_the_chosen_config_and_initramfs_files_do_not() {
         let unit = &Init::Systemd.files()[0];
-        let moved = text(unit, "/mnt/tank/vfnet.conf");
+        let moved = text(unit, "/mnt/tank/vfnet.conf").unwrap();
         assert!(moved.contains("Environment=VFNET_CONFIG=/mnt/tank/vfnet.conf"));
         assert!(moved.contains("RequiresMountsFor=/usr/local/sbin/vfnet /mnt/tank/vfnet.conf"));
         assert!(!moved.contains(DEFAULT_PATH));
-        assert_eq!(text(unit, DEFAULT_PATH), unit.text);
+        assert_eq!(text(unit, DEFAULT_PATH).unwrap(), unit.text);
         let script = &Init::InitramfsTools.files()[1];
-        assert_eq!(text(script, "/mnt/tank/vfnet.conf"), script.text);
+        assert_eq!(text(script, "/mnt/tank/vfnet.conf").unwrap(), script.text);
         let hook = &Init::InitramfsTools.files()[0];
-        let moved = text(hook, "/mnt/tank/vfnet.conf");
+        let moved = text(hook, "/mnt/tank/vfnet.conf").unwrap();
         assert!(moved.contains("\nVFNET_CONFIG=/mnt/tank/vfnet.conf\n"));
         assert!(moved.contains("cp \"$VFNET_CONFIG\" \"${DESTDIR}/etc/vfnet/vfnet.conf\""));
-        let dracut = text(&Init::Dracut.files()[0], "/mnt/tank/vfnet.conf");
+        let dracut = text(&Init::Dracut.files()[0], "/mnt/tank/vfnet.conf").unwrap();
         assert!(dracut.contains("inst_simple \"$VFNET_CONFIG\" /etc/vfnet/vfnet.conf"));
-        let openrc = text(&Init::Openrc.files()[0], "/mnt/tank/vfnet.conf");
-        assert!(openrc.contains(": \"${VFNET_CONFIG:=/mnt/tank/vfnet.conf}\""));
+        let openrc = text(&Init::Openrc.files()[0], "/mnt/tank/vfnet.conf").unwrap();
+        assert!(openrc.contains("\nvfnet_config=/mnt/tank/vfnet.conf\n"));
+    }
+
+    #[test]
+    fn a_config_path_is_quoted_for_each_language_or_refused() {
+        let evil = "/mnt/tank/$(touch /pwned)`id`'x/vfnet.conf";
+        let hook = text(&Init::InitramfsTools.files()[0], evil).unwrap();
+        assert!(
+            hook.contains("\nVFNET_CONFIG='/mnt/tank/$(touch /pwned)`id`'\\''x/vfnet.conf'\n"),
+            "{hook}"
+        );
+        let openrc = text(&Init::Openrc.files()[0], evil).unwrap();
+        assert!(
+            openrc.contains("\nvfnet_config='/mnt/tank/$(touch /pwned)`id`'\\''x/vfnet.conf'\n")
+        );
+        // A unit cannot hold a quote safely: refused, with the reason.
+        let e = text(&Init::Systemd.files()[0], evil).unwrap_err();
+        assert!(e.contains("a systemd unit cannot hold"), "{e}");
+        let spaced = text(&Init::Systemd.files()[0], "/mnt/my pool/v.conf").unwrap_err();
+        assert!(spaced.contains("white space"), "{spaced}");
+        let pct = text(&Init::Systemd.files()[0], "/mnt/100%/v.conf").unwrap();
+        assert!(pct.contains("ConditionPathExists=/mnt/100%%/v.conf\n"));
+        // A newline is refused everywhere.
+        assert!(text(&Init::InitramfsTools.files()[0], "/a\nreboot").is_err());
+        assert_eq!(
+            truenas_command("/mnt/my pool/vfnet", "/mnt/my pool/vfnet.conf").unwrap(),
+            "'/mnt/my pool/vfnet' --config '/mnt/my pool/vfnet.conf' apply --wait 30"
+        );
     }
 
     #[test]

@@ -66,6 +66,45 @@ fn escape_char(out: &mut String, c: char) {
     }
 }
 
+/// `s` as one POSIX sh word: as it is when every byte is plainly safe,
+/// else in single quotes (a `'` inside written `'\''`). Control characters
+/// (a newline would split a line of generated code) are refused.
+pub fn sh_quote(s: &str) -> Result<String, String> {
+    if s.chars().any(char::is_control) {
+        return Err(format!(
+            "'{}' has a control character (a newline?): it cannot be written into a script safely",
+            quote(s)
+        ));
+    }
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"/._+,:@%=-".contains(&b);
+    if !s.is_empty() && s.bytes().all(plain) {
+        return Ok(s.to_string());
+    }
+    Ok(format!("'{}'", s.replace('\'', "'\\''")))
+}
+
+/// `s` as a path in a systemd unit (`RequiresMountsFor=`, `Environment=`,
+/// `ConditionPathExists=`): `%` doubled (specifiers). Whitespace (a list
+/// separator there), quotes, backslashes and control characters are
+/// refused: no quoting would mean the same in every one of those settings.
+pub fn systemd_path(s: &str) -> Result<String, String> {
+    if let Some(c) = s
+        .chars()
+        .find(|&c| c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '\\'))
+    {
+        return Err(format!(
+            "'{}' has {} which a systemd unit cannot hold safely in a path",
+            quote(s),
+            match c {
+                c if c.is_whitespace() && !c.is_control() => "white space".to_string(),
+                c if c.is_control() => "a control character".to_string(),
+                c => format!("a {c}"),
+            }
+        ));
+    }
+    Ok(s.replace('%', "%%"))
+}
+
 /// A decimal number of at most `max` (digits only: no sign, no spaces).
 pub fn parse_u32_max(s: &str, max: u32) -> Option<u32> {
     if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -114,6 +153,32 @@ mod tests {
         assert_eq!(parse_u32_max("100000", 65535), None);
         for bad in ["", "-1", "+1", " 1", "1e3", "0x10", "99999999999"] {
             assert_eq!(parse_u32_max(bad, u32::MAX), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn sh_words_are_quoted_or_refused() {
+        assert_eq!(
+            sh_quote("/etc/vfnet/vfnet.conf").unwrap(),
+            "/etc/vfnet/vfnet.conf"
+        );
+        assert_eq!(sh_quote("/mnt/my pool/x").unwrap(), "'/mnt/my pool/x'");
+        assert_eq!(sh_quote("/a/$(reboot)").unwrap(), "'/a/$(reboot)'");
+        assert_eq!(sh_quote("/a/`id`").unwrap(), "'/a/`id`'");
+        assert_eq!(sh_quote("/it's").unwrap(), "'/it'\\''s'");
+        assert_eq!(sh_quote("").unwrap(), "''");
+        assert!(sh_quote("/a\nreboot").is_err());
+    }
+
+    #[test]
+    fn systemd_paths_escape_specifiers_and_refuse_what_cannot_be_held() {
+        assert_eq!(
+            systemd_path("/mnt/tank/v.conf").unwrap(),
+            "/mnt/tank/v.conf"
+        );
+        assert_eq!(systemd_path("/mnt/100%/v").unwrap(), "/mnt/100%%/v");
+        for bad in ["/my pool/v", "/a\"b", "/a'b", "/a\\b", "/a\nb", "/a\tb"] {
+            assert!(systemd_path(bad).is_err(), "{bad}");
         }
     }
 

@@ -319,26 +319,31 @@ pub fn set_error(vf: &str, set: &VfSet, e: nix::errno::Errno) -> Error {
 /// whether it changed. A VF already where it should be is left alone: a VF
 /// on vfio-pci may be in a VM's hands, and unbinding it would block until
 /// the VM lets go.
+///
+/// It completes or is undone: when a step fails, or vfio-pci does not take
+/// the VF by the deadline, `driver_override` is cleared (or put back), the
+/// driver the VF had is bound again, and the error says what happened and
+/// where the VF is now. Back to the default driver with none available
+/// (no module) leaves the VF without a driver: that is not vfio-pci, which
+/// is what was asked.
 pub fn bind(
     bus: &Dir,
     vf: &Dir,
     addr: PciAddr,
     driver: Driver,
     deadline: &Deadline,
-) -> Result<(Option<String>, bool)> {
-    let name = addr.name();
-    let fail = |what: &str, e| {
-        Error::fail(format!(
-            "VF {addr}: cannot {what}: {}",
-            crate::error::strerror(e)
-        ))
+) -> std::result::Result<(Option<String>, bool), BindError> {
+    let unchanged = |error: Error| BindError {
+        error,
+        changed: false,
     };
+    let name = addr.name();
     let current = current_driver(vf);
     let want_vfio = driver == Driver::VfioPci;
     if want_vfio && !bus.exists("drivers/vfio-pci") {
-        return Err(Error::fail(format!(
+        return Err(unchanged(Error::fail(format!(
             "VF {addr}: the vfio-pci driver is not loaded (modprobe vfio-pci), so it cannot take the VF"
-        )));
+        ))));
     }
     let on_vfio = current.as_deref() == Some("vfio-pci");
     if want_vfio == on_vfio && (on_vfio || current.is_some()) {
@@ -348,15 +353,43 @@ pub fn bind(
         }
         return Ok((current, false));
     }
+    let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
+    let old_override = vf
+        .read("driver_override", &mut buf)
+        .ok()
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .filter(|v| v != "(null)" && !v.is_empty());
     let override_ = if want_vfio { "vfio-pci" } else { "\n" };
-    vf.write("driver_override", override_.as_bytes())
-        .map_err(|e| fail("write driver_override", e))?;
-    if current.is_some() {
-        vf.write("driver/unbind", name.as_bytes())
-            .map_err(|e| fail("unbind its driver", e))?;
+    let undo = |what: String| -> BindError {
+        let (back, whole) = restore(
+            bus,
+            vf,
+            addr,
+            old_override.as_deref(),
+            current.as_deref(),
+            deadline,
+        );
+        BindError {
+            error: Error::fail(format!("VF {addr}: {what}; {back}")),
+            changed: !whole,
+        }
+    };
+    let fail = |what: &str, e| format!("cannot {what}: {}", crate::error::strerror(e));
+    if let Err(e) = vf.write("driver_override", override_.as_bytes()) {
+        // Nothing was changed.
+        return Err(unchanged(Error::fail(format!(
+            "VF {addr}: {}; nothing changed",
+            fail("write driver_override", e)
+        ))));
     }
-    bus.write("drivers_probe", name.as_bytes())
-        .map_err(|e| fail("probe a driver", e))?;
+    if current.is_some() {
+        if let Err(e) = vf.write("driver/unbind", name.as_bytes()) {
+            return Err(undo(fail("unbind its driver", e)));
+        }
+    }
+    if let Err(e) = bus.write("drivers_probe", name.as_bytes()) {
+        return Err(undo(fail("probe a driver", e)));
+    }
     let done = until(deadline, || {
         let d = current_driver(vf);
         let ok = if want_vfio {
@@ -368,13 +401,84 @@ pub fn bind(
     });
     match done {
         Some(d) => Ok((d, true)),
-        None if want_vfio => Err(Error::fail(format!(
-            "VF {addr}: vfio-pci did not take the VF (dmesg may say why)"
-        ))),
+        None if want_vfio => Err(undo(
+            "vfio-pci did not take the VF by the deadline (dmesg may say why)".to_string(),
+        )),
         // No default driver claimed it (module not available): that is
         // still "not on vfio-pci".
         None => Ok((current_driver(vf), true)),
     }
+}
+
+/// Puts a VF back as it was before a bind that did not complete: its old
+/// `driver_override`, and its old driver bound again. Says where the VF is.
+fn restore(
+    bus: &Dir,
+    vf: &Dir,
+    addr: PciAddr,
+    old_override: Option<&str>,
+    old: Option<&str>,
+    deadline: &Deadline,
+) -> (String, bool) {
+    let name = addr.name();
+    let mut problems = Vec::new();
+    let value = old_override.map_or("\n".to_string(), |o| format!("{o}\n"));
+    if let Err(e) = vf.write("driver_override", value.as_bytes()) {
+        problems.push(format!(
+            "cannot restore driver_override: {}",
+            crate::error::strerror(e)
+        ));
+    }
+    let now = current_driver(vf);
+    if now.as_deref() != old {
+        if now.is_some() {
+            let _ = vf.write("driver/unbind", name.as_bytes());
+        }
+        if let Some(d) = old {
+            match bus.write(&format!("drivers/{d}/bind"), name.as_bytes()) {
+                Ok(()) => {
+                    // A bind is synchronous; a short wait covers sysfs lag.
+                    let short = Deadline::after(
+                        deadline.remaining().min(std::time::Duration::from_secs(2)),
+                    );
+                    let _ = until(&short, || current_driver(vf).filter(|c| c == d));
+                }
+                Err(e) => problems.push(format!(
+                    "cannot bind {d} again: {}",
+                    crate::error::strerror(e)
+                )),
+            }
+        }
+    }
+    let now = current_driver(vf);
+    let place = now.map_or("no driver".to_string(), |d| format!("driver {d}"));
+    if problems.is_empty() && current_driver(vf).as_deref() == old {
+        (format!("undone: it is back on {place}, as it was"), true)
+    } else if problems.is_empty() {
+        (
+            format!(
+                "undo incomplete: it is on {place} now, was on {}",
+                old.unwrap_or("no driver")
+            ),
+            false,
+        )
+    } else {
+        (
+            format!(
+                "undo incomplete ({}): it is on {place} now",
+                problems.join("; ")
+            ),
+            false,
+        )
+    }
+}
+
+/// A bind that did not complete: why, and whether the VF was left changed
+/// (the undo did not fully succeed).
+#[derive(Debug)]
+pub struct BindError {
+    pub error: Error,
+    pub changed: bool,
 }
 
 /// Unbinds a VF from its driver and binds it again, so that the driver

@@ -103,7 +103,7 @@ proptest! {
     #[test]
     fn parse_render_parse_gives_the_same_lines(text in file()) {
         let once = parse(&text);
-        prop_assert_eq!(parse(&once.render()), once);
+        prop_assert_eq!(parse(once.render()), once);
     }
 
     #[test]
@@ -114,7 +114,7 @@ proptest! {
         let mut after = before.clone();
         after.set(addr, std::slice::from_ref(&name), n);
         after.set_vf(addr, std::slice::from_ref(&name), VfSel::One(vf), Setting::parse("vlan", "5").unwrap());
-        let reread = parse(&after.render());
+        let reread = parse(after.render());
         prop_assert_eq!(untouched(&before, addr), untouched(&reread, addr));
         prop_assert_eq!(reread.find(addr, &[]).map(|e| e.count), Some(n));
         let comments = |c: &Config| c.lines.iter().filter(|l| String::from_utf8_lossy(l.raw()).trim_start().starts_with('#')).count();

@@ -36,9 +36,15 @@ glue that runs `vfnet apply --wait` early at boot, before networking:
 It prints every file it writes and every command it runs; a second run
 changes nothing. uninstall removes what install added and keeps the config.
 
+An initramfs is often built where the NICs are not visible (a chroot, an
+image builder): install records the drivers of the configured PFs and their
+VFs in /etc/vfnet/drivers, which the initramfs hooks add to the image.
+
 Options:
-  --init INIT    which glue (repeat, or separate with commas)
-  -n, --dry-run  print what would be done and do nothing
+  --init INIT      which glue (repeat, or separate with commas)
+  --driver NAME    also put kernel module NAME in the initramfs (repeat, or
+                   separate with commas), for PFs not visible now
+  -n, --dry-run    print what would be done and do nothing
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +53,8 @@ pub struct Args {
     /// Empty: auto.
     pub inits: Vec<Init>,
     pub dry_run: bool,
+    /// `--driver NAME`: kernel modules an initramfs must hold, added by hand.
+    pub drivers: Vec<String>,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Command> {
@@ -55,6 +63,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Co
         remove,
         inits: Vec::new(),
         dry_run: false,
+        drivers: Vec::new(),
     };
     while let Some(arg) = p.next()? {
         if let Some(opt) = Globals::option(&arg) {
@@ -64,6 +73,23 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Co
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Short('n') | Long("dry-run") => args.dry_run = true,
+            Long("driver") if !remove => {
+                let v = cli::text(cmd, "--driver", p.value()?)?;
+                for name in v.split(',') {
+                    if !glue::valid_module(name) {
+                        return Err(cli::usage(
+                            cmd,
+                            format!(
+                                "--driver takes kernel module names (letters, digits, _ and -), not '{}'",
+                                crate::text::quote(name)
+                            ),
+                        ));
+                    }
+                    if !args.drivers.iter().any(|d| d == name) {
+                        args.drivers.push(name.to_string());
+                    }
+                }
+            }
             Long("init") => {
                 let v = cli::text(cmd, "--init", p.value()?)?;
                 for name in v.split(',') {
@@ -116,18 +142,36 @@ pub enum Step {
     RemoveDir(String),
     /// Run the init system's refresh command if its files changed.
     Refresh(Init),
-    /// Register (or, removing, unregister) the TrueNAS pre-init command.
+    /// Register (or, removing, unregister) the TrueNAS pre-init command
+    /// (already quoted for the shell TrueNAS runs it with).
     Truenas {
-        binary: String,
-        config: String,
+        command: String,
         remove: bool,
     },
+    /// Record the kernel modules an initramfs needs for the configured PFs
+    /// (and their VFs), for images built where the NICs are not visible.
+    Drivers(Vec<String>),
 }
 
 /// What installing (or removing) the glue for `inits` takes, with the config
-/// file at the system path `config`.
-pub fn plan(inits: &[Init], config: &str, remove: bool) -> Vec<Step> {
+/// file at the system path `config`; or, when a path cannot be written into
+/// some glue safely, why (nothing is done then).
+pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Step>> {
     let mut steps = Vec::new();
+    let refuse = |init: Init, why: String| {
+        Error::fail(format!(
+            "cannot install the {} glue for the config file {}: {why}; choose a config path of letters, digits \
+             and / . _ - (nothing was written)",
+            init.name(),
+            crate::text::quote(config)
+        ))
+    };
+    if !config.starts_with('/') {
+        return Err(Error::fail(format!(
+            "the config path {} is not absolute: boot glue needs a path that means the same at boot",
+            crate::text::quote(config)
+        )));
+    }
     let truenas_binary = format!("{}/vfnet", files::parent(Path::new(config)).display());
     for &init in inits {
         for f in init.files() {
@@ -137,7 +181,9 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Vec<Step> {
                     init: Some(init),
                 }
             } else {
-                let text = glue::text(f, config).into_owned();
+                let text = glue::text(f, config)
+                    .map_err(|why| refuse(init, why))?
+                    .into_owned();
                 Step::Write {
                     path: f.path.into(),
                     text,
@@ -164,11 +210,9 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Vec<Step> {
             steps.extend(init.own_dir().map(|d| Step::RemoveDir(d.into())));
         }
         if init == Init::Truenas {
-            steps.push(Step::Truenas {
-                binary: truenas_binary.clone(),
-                config: config.into(),
-                remove,
-            });
+            let command =
+                glue::truenas_command(&truenas_binary, config).map_err(|why| refuse(init, why))?;
+            steps.push(Step::Truenas { command, remove });
         }
     }
     let binaries = inits.iter().map(|&i| {
@@ -202,13 +246,14 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Vec<Step> {
             .filter(|i| !i.refresh().is_empty())
             .map(|&i| Step::Refresh(i)),
     );
-    steps
+    Ok(steps)
 }
 
 pub fn run(g: &Globals, args: &Args) -> Result<()> {
+    out::set_changing();
     let root = g.root();
-    let config_path = g.config(&root);
-    let config = system_path(&root, &config_path);
+    let config = system_path(&root, &g.config(&root))?;
+    let config_host = host_path(&root, &config);
     let inits = if args.inits.is_empty() {
         let found = detect(&root);
         let mut inits = glue::detect(&found);
@@ -232,18 +277,39 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     if inits.contains(&Init::Truenas) && !config.starts_with("/mnt/") && !args.remove {
         return Err(Error::fail(format!(
             "TrueNAS replaces its root file system on upgrade: keep the config and the binary on a pool, \
-             e.g. vfnet --config /mnt/tank/vfnet/vfnet.conf install --init truenas (the config is {config})"
+             e.g. vfnet --config /mnt/tank/vfnet/vfnet.conf install --init truenas (the config is {})",
+            crate::text::quote(&config)
         )));
+    }
+    let mut steps = plan(&inits, &config, args.remove)?;
+    let initramfs = inits
+        .iter()
+        .any(|i| matches!(i, Init::InitramfsTools | Init::Dracut));
+    if initramfs {
+        if args.remove {
+            steps.push(Step::Remove {
+                path: glue::DRIVERS.into(),
+                init: None,
+            });
+        } else {
+            let mut drivers = configured_drivers(&root, &config_host);
+            for d in &args.drivers {
+                if !drivers.contains(d) {
+                    drivers.push(d.clone());
+                }
+            }
+            steps.push(Step::Drivers(drivers));
+        }
     }
     let mut run = Runner {
         root,
-        config_path,
+        config_host,
         dry_run: args.dry_run,
         changed: Vec::new(),
         failed: 0,
     };
-    for step in plan(&inits, &config, args.remove) {
-        run.step(&step)?;
+    for step in &steps {
+        run.step(step)?;
     }
     if run.failed > 0 {
         return Err(Error::fail(format!(
@@ -252,6 +318,46 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The kernel modules of the configured PFs and of their VFs, as far as the
+/// running system shows them: each PF's bound driver, its VFs' drivers, or
+/// the VF driver its PF driver is known to pair with.
+fn configured_drivers(root: &Root, config_host: &Path) -> Vec<String> {
+    let Ok(cfg) = crate::config::load_for(root, config_host, true) else {
+        return Vec::new();
+    };
+    let Ok(sys) = crate::pci::open_sys(root) else {
+        return Vec::new();
+    };
+    let inv = crate::pci::scan(&sys, true);
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |d: &str| {
+        if glue::valid_module(d) && !out.iter().any(|o| o == d) {
+            out.push(d.to_string());
+        }
+    };
+    for e in cfg.entries() {
+        let found = match e.key {
+            crate::pci::DevKey::Pci(a) => inv.pf_by_addr(*a),
+            crate::pci::DevKey::Name(n) => inv.pf_by_name(n),
+        };
+        let Some(pf) = found.map(|i| &inv.pfs[i]) else {
+            continue;
+        };
+        if let Some(d) = &pf.driver {
+            add(d);
+            if let Some(vf) = glue::vf_driver_of(d) {
+                add(vf);
+            }
+        }
+        for vf in &pf.vfs {
+            if let Some(d) = vf.driver.as_deref().filter(|d| *d != "vfio-pci") {
+                add(d);
+            }
+        }
+    }
+    out
 }
 
 /// Reads the markers of [`glue::MARKERS`] under the root.
@@ -265,18 +371,44 @@ pub fn detect(root: &Root) -> Found {
     found
 }
 
-/// `path` as the system will see it: without the root prefix.
-fn system_path(root: &Root, path: &Path) -> String {
+/// The config path as the installed system will see it at boot: under
+/// `--root`, a path inside the root loses the root's prefix, and a path
+/// outside it is taken as a path of the installed system. A relative path
+/// is made absolute from the current directory (on the live system).
+fn system_path(root: &Root, path: &Path) -> Result<String> {
     let base = root.join("/");
-    match path.strip_prefix(&base) {
-        Ok(rel) if !root.is_live() => format!("/{}", rel.display()),
-        _ => path.display().to_string(),
+    if !root.is_live() {
+        if let Ok(rel) = path.strip_prefix(&base) {
+            return text_path(&Path::new("/").join(rel));
+        }
     }
+    if path.is_absolute() {
+        return text_path(path);
+    }
+    let cwd =
+        std::env::current_dir().map_err(|e| Error::io("read", Path::new("."), files::errno(&e)))?;
+    text_path(&cwd.join(path))
+}
+
+fn text_path(p: &Path) -> Result<String> {
+    p.to_str().map(str::to_string).ok_or_else(|| {
+        Error::fail(format!(
+            "the config path {} is not valid UTF-8: boot glue cannot name it",
+            crate::text::quote(&p.to_string_lossy())
+        ))
+    })
+}
+
+/// Where the system path `sys` is on this machine: under the root (its
+/// symlinks resolved inside the root), or itself on the live system.
+fn host_path(root: &Root, sys: &str) -> PathBuf {
+    root.real(sys)
 }
 
 struct Runner {
     root: Root,
-    config_path: PathBuf,
+    /// The config file as seen from here (inside the root).
+    config_host: PathBuf,
     dry_run: bool,
     /// Init systems whose files changed.
     changed: Vec<Init>,
@@ -284,7 +416,7 @@ struct Runner {
 }
 
 impl Runner {
-    /// `wrote PATH`, or `would write PATH` in a dry run.
+    /// `wrote PATH` once it is done, or `would write PATH` in a dry run.
     fn say(&self, (done, todo): (&str, &str), what: &str) {
         if self.dry_run {
             out::print(&format!("would {todo} {what}\n"));
@@ -301,19 +433,41 @@ impl Runner {
         }
     }
 
+    /// Where the system path `sys` is here, its last component not
+    /// followed (a link to make or remove is the link itself).
+    fn at(&self, sys: &str) -> PathBuf {
+        let p = Path::new(sys);
+        match (p.parent(), p.file_name()) {
+            (Some(dir), Some(name)) => host_path(&self.root, &dir.to_string_lossy()).join(name),
+            _ => host_path(&self.root, sys),
+        }
+    }
+
     fn step(&mut self, step: &Step) -> Result<()> {
         match step {
             Step::Binary(dest) => {
                 let me = crate::sysfs::read_file(Path::new("/proc/self/exe"))
                     .map_err(|e| Error::io("read", Path::new("/proc/self/exe"), e))?;
-                self.write(&self.root.join(dest), &me, 0o755, None)?;
+                self.write(&host_path(&self.root, dest), &me, 0o755, None)?;
             }
             Step::Config => {
-                let path = self.config_path.clone();
-                if path.exists() {
-                    out::print(&format!("kept {} (the existing config)\n", path.display()));
+                // A config that is a symlink (to a pool) is followed: the
+                // example goes to its target, and the link stays.
+                let target = files::resolve(&self.config_host, None)
+                    .map_err(|e| Error::io("resolve", &self.config_host, e))?;
+                if target.path.exists() {
+                    out::print(&format!(
+                        "kept {} (the existing config)\n",
+                        self.config_host.display()
+                    ));
+                } else if target.via_link && !files::parent(&target.path).is_dir() {
+                    return Err(Error::fail(format!(
+                        "{} is a symlink to {}, whose directory does not exist: is the pool mounted?",
+                        self.config_host.display(),
+                        target.path.display()
+                    )));
                 } else {
-                    self.write(&path, glue::EXAMPLE_CONFIG.as_bytes(), 0o644, None)?;
+                    self.write(&target.path, glue::EXAMPLE_CONFIG.as_bytes(), 0o644, None)?;
                 }
             }
             Step::Write {
@@ -322,36 +476,41 @@ impl Runner {
                 mode,
                 init,
             } => {
-                self.write(&self.root.join(path), text.as_bytes(), *mode, Some(*init))?;
+                self.write(
+                    &host_path(&self.root, path),
+                    text.as_bytes(),
+                    *mode,
+                    Some(*init),
+                )?;
             }
             Step::Link { path, target, init } => {
-                let at = self.root.join(path);
+                let at = self.at(path);
                 if std::fs::read_link(&at).is_ok_and(|t| t == Path::new(target)) {
                     out::print(&format!("unchanged {} -> {target}\n", at.display()));
                     return Ok(());
                 }
-                self.say(("linked", "link"), &format!("{} -> {target}", at.display()));
                 if !self.dry_run {
                     files::mkdir_p(files::parent(&at))?;
                     let _ = nix::unistd::unlink(&at);
                     std::os::unix::fs::symlink(target, &at)
                         .map_err(|e| Error::io("link", &at, files::errno(&e)))?;
                 }
+                self.say(("linked", "link"), &format!("{} -> {target}", at.display()));
                 self.changed(Some(*init));
             }
             Step::Remove { path, init } => {
-                let at = self.root.join(path);
+                let at = self.at(path);
                 if std::fs::symlink_metadata(&at).is_err() {
                     return Ok(());
                 }
-                self.say(("removed", "remove"), &at.display().to_string());
                 if !self.dry_run {
                     nix::unistd::unlink(&at).map_err(|e| Error::io("remove", &at, e))?;
                 }
+                self.say(("removed", "remove"), &at.display().to_string());
                 self.changed(*init);
             }
             Step::RemoveDir(dir) => {
-                let at = self.root.join(dir);
+                let at = self.at(dir);
                 if !self.dry_run && std::fs::remove_dir(&at).is_ok() {
                     out::print(&format!("removed {}\n", at.display()));
                 }
@@ -361,23 +520,36 @@ impl Runner {
                     self.command(init.refresh());
                 }
             }
-            Step::Truenas {
-                binary,
-                config,
-                remove,
-            } => {
-                let cmd = glue::truenas_command(binary, config);
+            Step::Drivers(drivers) => {
+                let path = host_path(&self.root, glue::DRIVERS);
+                let mut all = glue::read_drivers(&path);
+                for d in drivers {
+                    if !all.contains(d) {
+                        all.push(d.clone());
+                    }
+                }
+                if all.is_empty() {
+                    out::error(format_args!(
+                        "warning: no driver is known for the PFs in the config (none is visible now): an initramfs \
+                         built here will lack them; name them with vfnet install --driver NAME (e.g. igb, ixgbe, i40e)"
+                    ));
+                    return Ok(());
+                }
+                self.write(&path, glue::drivers_file(&all).as_bytes(), 0o644, None)?;
+            }
+            Step::Truenas { command, remove } => {
+                let cmd = command.as_str();
                 if *remove {
                     out::print(&format!(
                         "remove the pre-init command \"{cmd}\" in System > Advanced > Init/Shutdown Scripts\n"
                     ));
-                } else if self.registered(&cmd) {
+                } else if self.registered(cmd) {
                     out::print(&format!("unchanged TrueNAS pre-init command {cmd}\n"));
                 } else {
                     let mut entry = String::new();
                     let mut o = json::Obj::new(&mut entry);
                     o.str("type", "COMMAND")
-                        .str("command", &cmd)
+                        .str("command", cmd)
                         .str("when", "PREINIT");
                     o.bool("enabled", true)
                         .num("timeout", Some(300))
@@ -390,17 +562,19 @@ impl Runner {
         Ok(())
     }
 
-    /// Writes `bytes` at `path` unless it already holds them.
+    /// Writes `bytes` at `path` unless it already holds them, then says so
+    /// (never before: a root that cannot be written reports an error, not
+    /// a file as written).
     fn write(&mut self, path: &Path, bytes: &[u8], mode: u32, init: Option<Init>) -> Result<()> {
-        if crate::sysfs::read_file(path).is_ok_and(|old| old == bytes) {
+        if files::read_regular(path, 64 << 20).is_ok_and(|(old, _)| old == bytes) {
             out::print(&format!("unchanged {}\n", path.display()));
             return Ok(());
         }
-        self.say(("wrote", "write"), &path.display().to_string());
         if !self.dry_run {
             files::mkdir_p(files::parent(path))?;
             files::write_atomic(path, bytes, mode)?;
         }
+        self.say(("wrote", "write"), &path.display().to_string());
         self.changed(init);
         Ok(())
     }

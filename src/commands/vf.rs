@@ -175,6 +175,9 @@ impl Session {
 pub struct Done {
     pub changes: Vec<String>,
     pub errors: Vec<Error>,
+    /// Something changed that the errors describe (an undo that did not
+    /// fully succeed): "nothing changed" would be false.
+    pub partial: bool,
 }
 
 /// Brings VF `index` of `pf` to `want`. `link` is the PF's link as read
@@ -268,7 +271,10 @@ pub fn configure(
                 "driver {}",
                 now.as_deref().unwrap_or("none (no driver claimed it)")
             )),
-            Err(e) => done.errors.push(e),
+            Err(b) => {
+                done.partial |= b.changed;
+                done.errors.push(b.error);
+            }
         }
     }
     done
@@ -370,6 +376,7 @@ pub fn summary(changes: &[VfSet], want: &Wanted) -> String {
 pub fn report(pf: &PfDev, index: u32, done: &Done) -> String {
     let what = match (done.changes.is_empty(), done.errors.is_empty()) {
         (true, true) => "already as asked".to_string(),
+        (true, false) if done.partial => "left part-way (see the error)".to_string(),
         (true, false) => "nothing changed".to_string(),
         (false, _) => done.changes.join("; "),
     };

@@ -7,6 +7,7 @@
 
 VFNET=/usr/local/sbin/vfnet
 VFNET_CONFIG=/etc/vfnet/vfnet.conf
+VFNET_DRIVERS=/etc/vfnet/drivers
 
 check() {
 	# Nothing to do without vfnet or a config.
@@ -20,10 +21,30 @@ depends() {
 }
 
 installkernel() {
-	local drivers
-	drivers=$("$VFNET" list --all --json | sed -n 's/.*"driver":"\([^"]*\)".*/\1/p' | sort -u)
+	# The drivers bound now, and those vfnet install recorded (with install
+	# --driver NAME) for images built where the NICs are not visible.
+	local drivers recorded addr unseen driver mods
+	drivers=$("$VFNET" list --all --json | sed -n 's/.*"driver":"\([^"]*\)".*/\1/p')
+	recorded=
+	[ -r "$VFNET_DRIVERS" ] && recorded=$(sed 's/#.*//' "$VFNET_DRIVERS")
+	unseen=
+	for addr in $(sed -n 's/^[[:space:]]*\([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*\.[0-7]\)[[:space:]]*=.*/\1/p' "$VFNET_CONFIG"); do
+		[ -e "/sys/bus/pci/devices/$addr" ] || unseen="$unseen $addr"
+	done
 	# shellcheck disable=SC2086 # one word per driver
-	[ -n "$drivers" ] && hostonly='' instmods $drivers
+	if [ -n "$unseen" ] && [ -z "$(echo $recorded)" ]; then
+		dwarn "vfnet: configured PF(s)$unseen not visible here and no driver recorded in $VFNET_DRIVERS: the image may lack their drivers (vfnet install --driver NAME records one)"
+	fi
+	mods=
+	# shellcheck disable=SC2086 # one word per driver
+	for driver in $(printf '%s\n' $drivers $recorded | sort -u); do
+		case "$driver" in
+		*[!A-Za-z0-9_-]*) continue ;;
+		esac
+		mods="$mods $driver"
+	done
+	# shellcheck disable=SC2086 # one word per driver
+	[ -n "$mods" ] && hostonly='' instmods $mods
 	return 0
 }
 
