@@ -612,6 +612,10 @@ pub fn edit<T>(
 ) -> Result<T> {
     let target = resolve(root, path)?;
     let dir = files::parent(&target.path);
+    if !dir.is_dir() && (target.via_link || explicit(root, path)) {
+        // The pool is not mounted: load says so (and nothing is created).
+        load_for(root, path, true)?;
+    }
     if !target.via_link {
         files::mkdir(dir)?;
     }

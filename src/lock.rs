@@ -31,11 +31,16 @@ pub const QUIET: Duration = Duration::from_secs(1);
 /// resolved inside the root), else next to the config.
 pub fn state_path(root: &Root, config: &Path) -> PathBuf {
     let jail = (!root.is_live()).then(|| root.join("/"));
-    let run = crate::files::resolve(&root.join("/run"), jail.as_deref())
-        .map(|r| r.path)
-        .unwrap_or_else(|_| root.join("/run"));
-    if run.is_dir() {
-        run.join("vfnet").join("lock")
+    // A /run that cannot be resolved (a link loop in a tree) counts as none.
+    let run = crate::files::resolve(&root.join("/run"), jail.as_deref()).map(|r| r.path);
+    if let Some(run) = run.ok().filter(|r| r.is_dir()) {
+        let dir = run.join("vfnet");
+        // Its own links resolved in the tree too (the lock itself is never
+        // followed: O_NOFOLLOW).
+        let dir = crate::files::resolve(&dir, jail.as_deref())
+            .map(|r| r.path)
+            .unwrap_or(dir);
+        dir.join("lock")
     } else {
         let real = crate::config::resolve(root, config)
             .map(|r| r.path)

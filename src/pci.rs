@@ -612,6 +612,74 @@ pub fn resolve_for(sys: &Dir, key: &DevKey, cmd: &str) -> Result<PfDev> {
     })
 }
 
+/// Opens VF `index` of `pf` for changes, after checking its `virtfnN` link
+/// leads where the kernel's would: to a PCI function (`../0000:01:10.0`, or
+/// `/sys/devices/...` in a capture) that is not the PF itself and whose
+/// `physfn` leads back to the PF. A malformed tree is refused: nothing is
+/// ever written through a link that could lead elsewhere.
+pub fn open_vf(pf: &PfDev, index: u32) -> Result<(Dir, PciAddr)> {
+    let mut buf = [0u8; LINK_MAX];
+    let mut path = String::new();
+    let label = format!("{} VF {index}", pf.label());
+    let target = match pf.dir.link(virtfn_path(&mut path, index, ""), &mut buf) {
+        Ok(t) => t,
+        Err(Errno::ENOENT) => {
+            return Err(Error::fail(format!("{}: it has no VF {index}", pf.label())));
+        }
+        Err(e) => {
+            return Err(Error::fail(format!(
+                "{label}: cannot read its virtfn{index} link: {}",
+                strerror(e)
+            )));
+        }
+    };
+    let bad = |why: &str| {
+        Error::fail(format!(
+            "{label}: refusing to touch it: its virtfn{index} link ({}) {why}; the sysfs tree is malformed",
+            crate::text::quote_bytes(target)
+        ))
+    };
+    let addr = link_addr(target).ok_or_else(|| bad("does not name a PCI function"))?;
+    if addr == pf.addr {
+        return Err(bad("leads to the PF itself"));
+    }
+    let text = std::str::from_utf8(target).map_err(|_| bad("is not text"))?;
+    let shape_ok = if let Some(abs) = text.strip_prefix('/') {
+        abs.starts_with("sys/devices/") && !abs.split('/').any(|c| c == ".." || c == ".")
+    } else {
+        let mut parts = text.split('/').peekable();
+        let mut ups = 0;
+        while parts.peek() == Some(&"..") {
+            parts.next();
+            ups += 1;
+        }
+        ups > 0 && parts.all(|c| !c.is_empty() && c != ".." && c != ".")
+    };
+    if !shape_ok {
+        return Err(bad("does not lead to a PCI function under /sys/devices"));
+    }
+    let dir = match pf.dir.open_dir(virtfn_path(&mut path, index, "")) {
+        Ok(d) => d,
+        Err(Errno::ENOENT | Errno::ENOTDIR) => {
+            return Err(bad(
+                "leads to nothing (a VF removed, or a link out of the tree)",
+            ));
+        }
+        Err(e) => {
+            return Err(Error::fail(format!(
+                "{label}: cannot open it: {}",
+                strerror(e)
+            )));
+        }
+    };
+    let mut buf2 = [0u8; LINK_MAX];
+    let back = dir.link("physfn", &mut buf2).ok().and_then(link_addr);
+    if back != Some(pf.addr) {
+        return Err(bad("leads to a function whose physfn is not this PF"));
+    }
+    Ok((dir, addr))
+}
+
 /// The netdevs in a function's `net/` directory, sorted.
 fn dir_interfaces(dir: &Dir) -> Vec<IfName> {
     let mut out = Vec::new();

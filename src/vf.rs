@@ -117,10 +117,12 @@ impl Setting {
                 )
             })?),
             "rate" => {
+                // The kernel's rates are u32 Mbit/s: 100 and 200 GbE need
+                // more than 65535.
                 let rate = value.split_once(',').and_then(|(a, b)| {
                     let (min, max) = (
-                        crate::config::parse_count(a)?,
-                        crate::config::parse_count(b)?,
+                        crate::text::parse_u32_max(a, u32::MAX)?,
+                        crate::text::parse_u32_max(b, u32::MAX)?,
                     );
                     (max == 0 || min <= max).then_some((min, max))
                 });
@@ -546,6 +548,8 @@ mod tests {
             ("spoofchk", "off"),
             ("state", "disable"),
             ("rate", "0,1000"),
+            ("rate", "0,200000"),
+            ("rate", "4294967295,4294967295"),
             ("driver", "vfio-pci"),
             ("driver", "default"),
         ] {
@@ -565,6 +569,7 @@ mod tests {
             ("state", "up", "state takes auto, enable or disable"),
             ("rate", "100,10", "MIN <= MAX"),
             ("rate", "100", "rate takes MIN,MAX"),
+            ("rate", "0,4294967296", "rate takes MIN,MAX"),
             ("driver", "igbvf", "driver takes vfio-pci or default"),
             ("color", "red", "unknown VF setting 'color'"),
         ] {

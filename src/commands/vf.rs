@@ -191,25 +191,12 @@ pub fn configure(
 ) -> Done {
     let mut done = Done::default();
     let label = format!("{} VF {index}", pf.label());
-    let mut path = String::new();
-    let vf_dir = match pf.dir.open_dir(virtfn_path(&mut path, index, "")) {
-        Ok(d) => d,
-        Err(_) => {
-            done.errors
-                .push(Error::fail(format!("{}: it has no VF {index}", pf.label())));
+    let (vf_dir, vf_addr) = match pci::open_vf(pf, index) {
+        Ok(v) => v,
+        Err(e) => {
+            done.errors.push(e);
             return done;
         }
-    };
-    let mut buf = [0u8; crate::sysfs::LINK_MAX];
-    let Some(vf_addr) = pf
-        .dir
-        .link(virtfn_path(&mut path, index, ""), &mut buf)
-        .ok()
-        .and_then(pci::link_addr)
-    else {
-        done.errors
-            .push(Error::fail(format!("{label}: it vanished")));
-        return done;
     };
     let deadline = s.deadline;
     if want.needs_netlink() {
@@ -398,6 +385,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             out::vfs(n as u32)
         )));
     }
+    // A VF whose link leads anywhere odd is refused before anything (the
+    // lock file included) is written.
+    pci::open_vf(&pf, args.index)?;
     let mut s = Session::new(&sys, root.is_live(), deadline)?;
     if args.settings.is_empty() {
         return show(&mut s, &pf, args.index);
