@@ -436,16 +436,35 @@ fn read_vfs(pf: &Dir, net: Option<&Dir>, netdevs: &[(PciAddr, IfName)]) -> Vec<V
         else {
             continue; // removed since the listing
         };
-        let driver = pf
-            .link_name(virtfn_path(&mut path, index, "/driver"), &mut buf)
-            .ok()
-            .and_then(name);
+        // Live, `virtfnN/driver` is one readlinkat. In a tree every link
+        // followed is resolved inside the root: the VF's directory is
+        // opened once (O_PATH) and its links read relative to it.
+        let vf_dir = if pf.in_tree() {
+            match pf.open_path(virtfn_path(&mut path, index, "")) {
+                Ok(d) => Some(d),
+                Err(_) => continue, // removed since the listing
+            }
+        } else {
+            None
+        };
+        let (dir, prefix) = match &vf_dir {
+            Some(d) => (d, false),
+            None => (pf, true),
+        };
+        let mut at = |attr: &str| {
+            if prefix {
+                virtfn_path(&mut path, index, attr).to_string()
+            } else {
+                attr[1..].to_string()
+            }
+        };
+        let driver = dir.link_name(&at("/driver"), &mut buf).ok().and_then(name);
         // No driver, or no VF: a VF removed since the listing leaves a
         // dangling link, through which not even `physfn` is found.
-        if driver.is_none() && !pf.exists(virtfn_path(&mut path, index, "/physfn")) {
+        if driver.is_none() && !dir.exists(&at("/physfn")) {
             continue;
         }
-        let iommu_group = iommu_group(pf, virtfn_path(&mut path, index, "/iommu_group"), &mut buf);
+        let iommu_group = iommu_group(dir, &at("/iommu_group"), &mut buf);
         let interface = interfaces_of(netdevs, addr).next().cloned();
         let mac = match (&interface, net) {
             (Some(i), Some(net)) => read_mac(net, i),

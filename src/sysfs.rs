@@ -149,6 +149,17 @@ impl Dir {
         }
     }
 
+    /// Opens the directory `name` below this one only to name things in it
+    /// (`O_PATH`: links and attributes relative to it, no listing).
+    pub fn open_path(&self, name: &str) -> Result<Dir, Errno> {
+        let fd = self.open_at(name, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)?;
+        let jail = self.jail.as_ref().map(|j| Jail {
+            root: j.root.clone(),
+            rel: j.rel.join(name),
+        });
+        Ok(Dir { fd, jail })
+    }
+
     /// Opens the directory `name` below this one.
     pub fn open_dir(&self, name: &str) -> Result<Dir, Errno> {
         let fd = self.open_at(name, dir_flags())?;

@@ -146,7 +146,7 @@ ext4_image() {
 E2E_PF_PCI=0000:01:00.0
 E2E_BOOT_VFS=3
 
-# glue_install DIR INIT: `vfnet --root DIR install --init INIT`, its output and
+# glue_install DIR INIT [ARG...]: `vfnet --root DIR install --init INIT ARG...`, its output and
 # exit status kept in DIR/e2e/host/install.{out,rc} for the scenario to check
 # (the host cannot report a step itself), then the config: vfnet's example
 # config plus one line asking for 3 VFs on the igb PF.  (`vfnet --root DIR
@@ -154,8 +154,9 @@ E2E_BOOT_VFS=3
 # build host does not have.)
 glue_install() {
   local r=$1 init=$2 rc=0
+  shift 2
   mkdir -p "$r/e2e/host"
-  "$VFNET_BIN" --root "$r" install --init "$init" > "$r/e2e/host/install.out" 2>&1 || rc=$?
+  "$VFNET_BIN" --root "$r" install --init "$init" "$@" > "$r/e2e/host/install.out" 2>&1 || rc=$?
   echo "$rc" > "$r/e2e/host/install.rc"
   sed -e "s|$r||g" -e "s|^|e2e: vfnet --root ${r##*/} install --init $init: |" "$r/e2e/host/install.out" >&2
   [ "$rc" = 0 ] || log "vfnet install --init $init exited $rc (the scenario reports it)"
@@ -163,15 +164,16 @@ glue_install() {
   printf '%s=%s\n' "$E2E_PF_PCI" "$E2E_BOOT_VFS" >> "$r/etc/vfnet/vfnet.conf"
 }
 
-# realroot_tree NAME INIT: REALROOT=$BUILD/NAME-root, a fresh copy of the
-# cached DEBROOT with vfnet installed for INIT (glue_install) and the e2e
+# realroot_tree NAME INIT [ARG...]: REALROOT=$BUILD/NAME-root, a fresh copy of the
+# cached DEBROOT with vfnet installed for INIT (glue_install, with ARGs) and the e2e
 # payload: the runner, library and scenarios in /e2e, busybox (the shell the
 # library is written for) in /e2e/bin, the helper in /usr/local/bin, and
 # /e2e/entry, which runs the scenarios of the boot and powers off.
 realroot_tree() {
-  local r=$BUILD/$1-root
+  local r=$BUILD/$1-root init=$2
+  shift 2
   root_copy "$DEBROOT" "$r"
-  glue_install "$r" "$2"
+  glue_install "$r" "$init" "$@"
   e2e_payload "$r"
   mkdir -p "$r/e2e/bin" "$r/usr/local/bin"
   cp "$BUSYBOX" "$r/e2e/bin/busybox"
