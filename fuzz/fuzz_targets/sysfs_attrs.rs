@@ -13,7 +13,15 @@ fuzz_target!(|data: &[u8]| {
     if let Some(m) = Mac::parse(data) {
         assert_eq!(Mac::parse(m.to_string().as_bytes()), Some(m));
     }
+    // Quoted input never carries a control character, and stays short.
+    let q = vfnet::text::quote_bytes(data);
+    assert!(!q.chars().any(char::is_control) && q.len() <= 80 * 4 + 3, "{q:?}");
     let Ok(s) = std::str::from_utf8(data) else { return };
+    let q = vfnet::text::quote(s);
+    assert!(!q.chars().any(char::is_control) && q.len() <= 80 * 4 + 3, "{q:?}");
+    if let Ok(w) = vfnet::text::sh_quote(s) {
+        assert!(!w.contains('\n'));
+    }
     if let Some(a) = pci::PciAddr::parse(s) {
         assert_eq!(pci::PciAddr::parse(&a.to_string()), Some(a));
         assert_eq!(a.name().as_str(), a.to_string());

@@ -285,12 +285,20 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let initramfs = inits
         .iter()
         .any(|i| matches!(i, Init::InitramfsTools | Init::Dracut));
+    // Before the refresh commands: `dracut -f` on a live system reads it.
+    let at = steps
+        .iter()
+        .position(|s| matches!(s, Step::Refresh(_)))
+        .unwrap_or(steps.len());
     if initramfs {
         if args.remove {
-            steps.push(Step::Remove {
-                path: glue::DRIVERS.into(),
-                init: None,
-            });
+            steps.insert(
+                at,
+                Step::Remove {
+                    path: glue::DRIVERS.into(),
+                    init: None,
+                },
+            );
         } else {
             let mut drivers = configured_drivers(&root, &config_host);
             for d in &args.drivers {
@@ -298,7 +306,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                     drivers.push(d.clone());
                 }
             }
-            steps.push(Step::Drivers(drivers));
+            steps.insert(at, Step::Drivers(drivers));
         }
     }
     let mut run = Runner {

@@ -12,12 +12,14 @@
 # what modules add: igb and igbvf are in it only through vfnet's module.
 # Cached like the initramfs-tools initrd. Boots with init=/e2e/first-init.
 
-DEBROOT_DRACUT_PKGS="systemd-sysv udev kmod dracut e2fsprogs"
+DEBROOT_DRACUT_PKGS="systemd-sysv udev kmod linux-base dracut e2fsprogs"
 
 image_dracut() {
   debroot dracut "$DEBROOT_DRACUT_PKGS"
   realroot_tree dracut dracut --driver igb,igbvf
   local r=$REALROOT key cached t0 f
+  # the runner removes /etc/vfnet before each scenario: a copy for 20 to check
+  cp "$r/etc/vfnet/drivers" "$r/e2e/host/drivers" 2> /dev/null || true
   install -m 0755 "$E2E_DIR/guest/realroot-first-init" "$r/e2e/first-init"
   mkdir -p "$r/etc/dracut.conf.d"
   cat > "$r/etc/dracut.conf.d/e2e.conf" << 'CONF'
