@@ -185,8 +185,9 @@ impl Pf {
 pub struct Vf {
     /// Target of `virtfnN` (`../0000:01:10.0`).
     pub addr: PciAddr,
-    /// The N of `virtfnN`.
-    pub index: u32,
+    /// The N of `virtfnN`; `None` when its PF no longer lists it (the kernel
+    /// is tearing it down) but its `physfn` still leads there.
+    pub index: Option<u32>,
     /// The netdev whose `/sys/class/net` link points into this VF; `None`
     /// when the VF is bound to vfio-pci, to another non-net driver, or to none.
     pub interface: Option<IfName>,
@@ -252,6 +253,13 @@ pub fn open_sys(root: &Root) -> Result<Dir> {
 
 /// Builds the inventory. `all` adds SR-IOV capable functions without a
 /// netdev (a GPU, an NVMe drive, a NIC whose PF driver is unbound).
+///
+/// Each PCI function appears once, as a PF or as a VF, whatever order the
+/// kernel's links appear or vanish in: a function some PF lists as its
+/// `virtfnN` is a VF; a function whose `physfn` leads to a PF is a VF of
+/// that PF even when the PF no longer lists it (the kernel removes
+/// `virtfnN` first when it tears VFs down: its VF # is unknown then); a
+/// function with a `physfn` that cannot be followed is left out.
 pub fn scan(sys: &Dir, all: bool) -> Inventory {
     let net = sys.open_dir("class/net").ok();
     let netdevs = net.as_ref().map(netdevs).unwrap_or_default();
@@ -260,10 +268,14 @@ pub fn scan(sys: &Dir, all: bool) -> Inventory {
     };
 
     let mut todo: Vec<PciAddr> = netdevs.iter().map(|n| n.0).collect();
-    if all {
+    // Without /sys/class/net (sysfs captures often lack it), the functions
+    // with a net/ directory of their own are the network functions.
+    let by_dir = net.is_none();
+    if all || by_dir {
         let _ = bus.for_each_entry(|entry| {
             if let Some(addr) = PciAddr::parse(entry) {
-                if bus.exists(&format!("{entry}/sriov_totalvfs")) {
+                let sriov = all && bus.exists(&format!("{entry}/sriov_totalvfs"));
+                if sriov || (by_dir && bus.exists(&format!("{entry}/net"))) {
                     todo.push(addr);
                 }
             }
@@ -272,41 +284,83 @@ pub fn scan(sys: &Dir, all: bool) -> Inventory {
     todo.sort_unstable();
     todo.dedup();
 
-    // Each candidate with a flag: skip it, it is a VF already listed.
-    let mut todo: Vec<(PciAddr, bool)> = todo.into_iter().map(|a| (a, false)).collect();
+    let ctx = Ctx {
+        bus: &bus,
+        netdevs: &netdevs,
+    };
     let mut pfs: Vec<Pf> = Vec::new();
-    for i in 0..todo.len() {
-        let (addr, skip) = todo[i];
-        if skip {
-            continue;
+    // Every function listed so far, as a PF or as a VF, sorted.
+    let mut listed: Vec<PciAddr> = Vec::new();
+    let mark = |listed: &mut Vec<PciAddr>, a: PciAddr| {
+        if let Err(i) = listed.binary_search(&a) {
+            listed.insert(i, a);
         }
-        let (dir, mut pf) = match visit(&bus, addr, &netdevs) {
-            Some((dir, Function::Pf(pf))) => (dir, pf),
-            // A VF whose PF has no netdev: show the PF, which owns it. Had
-            // the PF been a candidate, it would have come first and listed
-            // this VF, so it is visited now, once.
-            Some((_, Function::Vf(Some(parent)))) => match visit(&bus, parent, &netdevs) {
-                Some((dir, Function::Pf(pf))) => (dir, pf),
-                _ => continue,
-            },
-            _ => continue,
-        };
-        pf.vfs = read_vfs(&dir, net.as_ref(), &netdevs);
+    };
+    let add_pf = |pfs: &mut Vec<Pf>, listed: &mut Vec<PciAddr>, dir: Dir, mut pf: Box<Pf>| {
+        pf.vfs = read_vfs(&dir, &ctx);
         for vf in &pf.vfs {
-            if let Ok(j) = todo.binary_search_by_key(&vf.addr, |t| t.0) {
-                todo[j].1 = true;
-            }
+            mark(listed, vf.addr);
         }
+        mark(listed, pf.addr);
         let at = pfs.partition_point(|p| p.addr < pf.addr);
         pfs.insert(at, *pf);
+    };
+    for &addr in &todo {
+        if listed.binary_search(&addr).is_ok() {
+            continue;
+        }
+        match visit(&ctx, addr) {
+            Some((dir, Function::Pf(pf))) => add_pf(&mut pfs, &mut listed, dir, pf),
+            // A VF: its PF owns it. The PF is listed (once) with its VFs;
+            // a VF its PF no longer lists goes under it, VF # unknown.
+            Some((_, Function::Vf(Some(parent)))) => {
+                if listed.binary_search(&parent).is_err() {
+                    match visit(&ctx, parent) {
+                        Some((dir, Function::Pf(pf))) => add_pf(&mut pfs, &mut listed, dir, pf),
+                        _ => continue,
+                    }
+                }
+                if listed.binary_search(&addr).is_ok() {
+                    continue;
+                }
+                let Some(i) = pfs.iter().position(|p| p.addr == parent) else {
+                    continue; // its "PF" is itself a VF: a malformed tree
+                };
+                if let Some(vf) = read_orphan(&ctx, addr) {
+                    pfs[i].vfs.push(vf);
+                    mark(&mut listed, addr);
+                }
+            }
+            // Its physfn cannot be followed, or it vanished: left out.
+            _ => {}
+        }
     }
+    // A function that some PF lists as its VF is a VF, whatever else it
+    // looked like on its own (a capture without its physfn link).
+    let vf_addrs: Vec<PciAddr> = {
+        let mut v: Vec<PciAddr> = pfs
+            .iter()
+            .flat_map(|p| p.vfs.iter().map(|v| v.addr))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    pfs.retain(|p| vf_addrs.binary_search(&p.addr).is_err());
     Inventory { pfs }
 }
 
+/// What the scan reads through.
+struct Ctx<'a> {
+    /// `/sys/bus/pci/devices`.
+    bus: &'a Dir,
+    /// The netdevs of `/sys/class/net`, by function.
+    netdevs: &'a [(PciAddr, IfName)],
+}
+
 /// Opens and reads the function at `addr`, if it is still there.
-fn visit(bus: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Option<(Dir, Function)> {
-    let dir = bus.open_dir(&addr.name()).ok()?;
-    let f = read_function(&dir, addr, netdevs);
+fn visit(ctx: &Ctx, addr: PciAddr) -> Option<(Dir, Function)> {
+    let dir = ctx.bus.open_dir(&addr.name()).ok()?;
+    let f = read_function(&dir, addr, ctx.netdevs);
     Some((dir, f))
 }
 
@@ -350,6 +404,26 @@ fn interfaces_of(netdevs: &[(PciAddr, IfName)], addr: PciAddr) -> impl Iterator<
         .map(|n| &n.1)
 }
 
+/// The netdevs of the function at `dir`: from /sys/class/net, else (a
+/// capture without it, a netdev missing there) its own `net/` directory.
+fn interfaces(dir: &Dir, at: &str, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Vec<IfName> {
+    let known: Vec<IfName> = interfaces_of(netdevs, addr).cloned().collect();
+    if !known.is_empty() {
+        return known;
+    }
+    let mut out = Vec::new();
+    let path = if at.is_empty() {
+        "net".to_string()
+    } else {
+        format!("{at}/net")
+    };
+    if let Ok(net) = dir.open_dir(&path) {
+        let _ = net.for_each_entry(|e| out.extend(IfName::parse(e).ok()));
+    }
+    out.sort_unstable_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
+    out
+}
+
 enum Function {
     Pf(Box<Pf>),
     /// A VF, with its PF's address when the `physfn` link could be read.
@@ -361,10 +435,12 @@ fn read_function(dir: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Fun
     let (sriov, total_vfs) = match dir.read_u32("sriov_totalvfs") {
         Ok(n) => (true, Some(n)),
         Err(Errno::ENOENT) => {
-            if let Ok(target) = dir.link("physfn", &mut buf) {
-                return Function::Vf(link_addr(target));
+            // A VF (never a PF), whether or not its physfn can be followed.
+            if dir.exists("physfn") {
+                return Function::Vf(dir.link("physfn", &mut buf).ok().and_then(link_addr));
             }
-            (false, None)
+            // sriov_numvfs without sriov_totalvfs: SR-IOV, total unknown.
+            (dir.exists("sriov_numvfs"), None)
         }
         Err(_) => (true, None),
     };
@@ -375,7 +451,7 @@ fn read_function(dir: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Fun
     };
     Function::Pf(Box::new(Pf {
         addr,
-        interfaces: interfaces_of(netdevs, addr).cloned().collect(),
+        interfaces: interfaces(dir, "", addr, netdevs),
         subsystem: dir.link_name("subsystem", &mut buf).ok().and_then(name),
         vendor: dir.read_hex_u16("vendor").ok(),
         device: dir.read_hex_u16("device").ok(),
@@ -424,7 +500,7 @@ pub fn virtfns(pf: &Dir) -> std::result::Result<Vec<u32>, Errno> {
     Ok(out)
 }
 
-fn read_vfs(pf: &Dir, net: Option<&Dir>, netdevs: &[(PciAddr, IfName)]) -> Vec<Vf> {
+fn read_vfs(pf: &Dir, ctx: &Ctx) -> Vec<Vf> {
     let mut out = Vec::new();
     let mut buf = [0u8; LINK_MAX];
     let mut path = String::new();
@@ -447,48 +523,63 @@ fn read_vfs(pf: &Dir, net: Option<&Dir>, netdevs: &[(PciAddr, IfName)]) -> Vec<V
         } else {
             None
         };
-        let (dir, prefix) = match &vf_dir {
-            Some(d) => (d, false),
-            None => (pf, true),
+        let prefix = virtfn_path(&mut path, index, "").to_string();
+        let (dir, at) = match &vf_dir {
+            Some(d) => (d, ""),
+            None => (pf, prefix.as_str()),
         };
-        let mut at = |attr: &str| {
-            if prefix {
-                virtfn_path(&mut path, index, attr).to_string()
-            } else {
-                attr[1..].to_string()
+        match read_vf(dir, at, addr, ctx) {
+            Some(mut vf) => {
+                vf.index = Some(index);
+                out.push(vf);
             }
-        };
-        let driver = dir.link_name(&at("/driver"), &mut buf).ok().and_then(name);
-        // No driver, or no VF: a VF removed since the listing leaves a
-        // dangling link, through which not even `physfn` is found.
-        if driver.is_none() && !dir.exists(&at("/physfn")) {
-            continue;
+            None => continue,
         }
-        let iommu_group = iommu_group(dir, &at("/iommu_group"), &mut buf);
-        let interface = interfaces_of(netdevs, addr).next().cloned();
-        let mac = match (&interface, net) {
-            (Some(i), Some(net)) => read_mac(net, i),
-            _ => None,
-        };
-        out.push(Vf {
-            addr,
-            index,
-            interface,
-            mac,
-            driver,
-            iommu_group,
-            settings: None,
-        });
     }
     out
 }
 
-fn read_mac(net: &Dir, iface: &IfName) -> Option<Mac> {
+/// A VF its PF does not list (any more): read through its own directory.
+fn read_orphan(ctx: &Ctx, addr: PciAddr) -> Option<Vf> {
+    let dir = ctx.bus.open_dir(&addr.name()).ok()?;
+    read_vf(&dir, "", addr, ctx)
+}
+
+/// The VF whose directory is `at` below `dir` (`virtfn3`, or `` for `dir`
+/// itself). `None` when it is gone: no driver and no `physfn` (a VF removed
+/// since the listing leaves a dangling link).
+fn read_vf(dir: &Dir, at: &str, addr: PciAddr, ctx: &Ctx) -> Option<Vf> {
+    let mut buf = [0u8; LINK_MAX];
+    let p = |attr: &str| {
+        if at.is_empty() {
+            attr.to_string()
+        } else {
+            format!("{at}/{attr}")
+        }
+    };
+    let driver = dir.link_name(&p("driver"), &mut buf).ok().and_then(name);
+    if driver.is_none() && !dir.exists(&p("physfn")) {
+        return None;
+    }
+    let iommu_group = iommu_group(dir, &p("iommu_group"), &mut buf);
+    let interface = interfaces(dir, at, addr, ctx.netdevs).into_iter().next();
+    let mac = interface
+        .as_ref()
+        .and_then(|i| read_mac(dir, &p(&format!("net/{i}/address"))));
+    Some(Vf {
+        addr,
+        index: None,
+        interface,
+        mac,
+        driver,
+        iommu_group,
+        settings: None,
+    })
+}
+
+fn read_mac(dir: &Dir, path: &str) -> Option<Mac> {
     let mut buf: AttrBuf = [0; 128];
-    let mut path = heapless::String::<32>::new();
-    path.push_str(iface.as_str()).ok()?;
-    path.push_str("/address").ok()?;
-    Mac::parse(net.read(&path, &mut buf).ok()?)
+    Mac::parse(dir.read(path, &mut buf).ok()?)
 }
 
 /// A device named on the command line or in the config file.
@@ -526,7 +617,10 @@ impl fmt::Display for DevKey {
 pub fn ready(sys: &Dir, key: &DevKey) -> bool {
     match key {
         DevKey::Pci(a) => sys.exists(&format!("bus/pci/devices/{}/driver", a.name())),
-        DevKey::Name(n) => sys.exists(&format!("class/net/{n}")),
+        DevKey::Name(n) => {
+            sys.exists(&format!("class/net/{n}"))
+                || (!sys.exists("class/net") && by_net_dir(sys, n).is_some())
+        }
     }
 }
 
@@ -555,9 +649,13 @@ pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
     let target = match sys.link(&format!("class/net/{name}"), &mut buf) {
         Ok(t) => t,
         Err(Errno::ENOENT) => {
-            return Err(Error::fail(format!(
-                "no network interface named {name} (vfnet list shows them)"
-            )));
+            // Not in /sys/class/net (a capture without it): the function
+            // whose own net/ directory has it, as the listing finds it.
+            return by_net_dir(sys, name).ok_or_else(|| {
+                Error::fail(format!(
+                    "no network interface named {name} (vfnet list shows them)"
+                ))
+            });
         }
         Err(e) => {
             return Err(Error::fail(format!(
@@ -569,6 +667,18 @@ pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
     netdev_parent(target).ok_or_else(|| {
         Error::fail(format!("{name} is not a PCI network function (a virtual, USB or virtio interface): it has no VFs"))
     })
+}
+
+/// The PCI function with `name` in its `net/` directory, if any.
+fn by_net_dir(sys: &Dir, name: &IfName) -> Option<PciAddr> {
+    let bus = sys.open_dir("bus/pci/devices").ok()?;
+    let mut found = None;
+    let _ = bus.for_each_entry(|entry| {
+        if found.is_none() && bus.exists(&format!("{entry}/net/{name}")) {
+            found = PciAddr::parse(entry);
+        }
+    });
+    found
 }
 
 /// Finds the SR-IOV capable PF that `key` names, or says why it is not one:

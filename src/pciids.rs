@@ -19,14 +19,19 @@ pub const PATHS: [&str; 3] = [
     "/usr/share/pci.ids",
 ];
 
-/// Fills in each PF's description.
+/// Fills in the description of each PF whose vendor and device could be
+/// read. Unknown stays unknown: no name is made up from ids that could not
+/// be read (the description stays `None`: `?`, JSON null).
 pub fn fill(root: &Root, pfs: &mut [Pf]) {
-    let ids: Vec<(u16, u16)> = pfs
-        .iter()
-        .map(|p| (p.vendor.unwrap_or(0xffff), p.device.unwrap_or(0xffff)))
+    let known: Vec<usize> = (0..pfs.len())
+        .filter(|&i| pfs[i].vendor.is_some() && pfs[i].device.is_some())
         .collect();
-    for (pf, d) in pfs.iter_mut().zip(describe(root, &ids)) {
-        pf.description = Some(d);
+    let ids: Vec<(u16, u16)> = known
+        .iter()
+        .map(|&i| (pfs[i].vendor.unwrap_or(0), pfs[i].device.unwrap_or(0)))
+        .collect();
+    for (&i, d) in known.iter().zip(describe(root, &ids)) {
+        pfs[i].description = Some(d);
     }
 }
 

@@ -112,7 +112,7 @@ fn pf_row(p: &Pf) -> Vec<String> {
         p.addr.to_string(),
         interfaces,
         or(p.subsystem.as_ref(), "?"),
-        p.description.clone().unwrap_or_default(),
+        p.description.clone().unwrap_or_else(|| "?".into()),
         or(p.driver.as_ref(), "-"),
         if p.sriov { "Yes" } else { "No" }.into(),
         if p.sriov {
@@ -159,7 +159,7 @@ fn vf_row(p: &Pf, v: &Vf) -> Vec<String> {
         or(v.interface.as_ref(), "-"),
         or(v.mac, "-"),
         or(p.interface(), "-"),
-        v.index.to_string(),
+        or(v.index, "?"),
         or(v.driver.as_ref(), "-"),
         admin,
         settings,
@@ -288,7 +288,7 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
         .opt_str("mac", v.mac)
         .str("parent_pci", &pf.addr.to_string())
         .opt_str("parent_interface", pf.interface())
-        .num("index", Some(v.index))
+        .num("index", v.index)
         .opt_str("driver", v.driver.as_ref())
         .num("iommu_group", v.iommu_group)
         .str("path", &v.path())

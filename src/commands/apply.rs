@@ -245,7 +245,7 @@ fn missing(key: &DevKey, inv: &Inventory) -> String {
     match vf {
         Some((pf, v)) => format!(
             "{key} is VF {} of {}: VF counts are set on PFs",
-            v.index,
+            v.index.map_or("?".to_string(), |i| i.to_string()),
             pf.label()
         ),
         None => match key {
@@ -429,7 +429,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             });
             match set {
                 Some(to) => (0..to).collect(),
-                None => inv.pfs[pf].vfs.iter().map(|v| v.index).collect(),
+                None => inv.pfs[pf].vfs.iter().filter_map(|v| v.index).collect(),
             }
         };
         let (plans, errors) = plan_vfs(&cfg, &inv, &will);
@@ -572,7 +572,7 @@ mod tests {
         let mut eth1 = pf("0000:01:00.1", "eth1", true, 7, 2);
         eth1.vfs.push(Vf {
             addr: PciAddr::parse("0000:01:10.1").unwrap(),
-            index: 0,
+            index: Some(0),
             interface: Some(IfName::parse("eth1v0").unwrap()),
             mac: None,
             driver: None,
@@ -597,14 +597,14 @@ mod tests {
         let mut inv = inv();
         for i in 1..3 {
             let mut v = inv.pfs[1].vfs[0].clone();
-            v.index = i;
+            v.index = Some(i);
             inv.pfs[1].vfs.push(v);
         }
         let cfg = Config::parse(
             PathBuf::from("/c"),
             "eth1.vf1.vlan=7\neth1.vfs.mac=auto\neth1.vfs.vlan=5\n0000:01:00.1.vf2.driver=vfio-pci\neth1.vf9.trust=on\neth9.vfs.trust=on\n",
         );
-        let vfs = |pf: usize| inv.pfs[pf].vfs.iter().map(|v| v.index).collect();
+        let vfs = |pf: usize| inv.pfs[pf].vfs.iter().filter_map(|v| v.index).collect();
         let (plans, errors) = plan_vfs(&cfg, &inv, &vfs);
         let errors: Vec<(usize, &str)> = errors.iter().map(|(l, e)| (*l, e.as_str())).collect();
         assert_eq!(

@@ -255,7 +255,7 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
                 out.push(bad(
                     "iommu-group",
                     dev.clone(),
-                    format!("VF {} ({}) shares IOMMU group {} with {}", vf.index, vf.addr, vf.iommu_group.map_or("?".into(), |g| g.to_string()), peers.join(", ")),
+                    format!("VF {} ({}) shares IOMMU group {} with {}", vf.index.map_or("?".into(), |i| i.to_string()), vf.addr, vf.iommu_group.map_or("?".into(), |g| g.to_string()), peers.join(", ")),
                     "a VM must take the whole group: the PCIe path lacks ACS isolation; use a slot on the CPU's root ports, or the BIOS ACS setting".into(),
                 ));
             }

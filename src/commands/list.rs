@@ -92,7 +92,7 @@ pub fn attach_settings(inv: &mut Inventory) {
             continue;
         };
         for vf in &mut pf.vfs {
-            vf.settings = link.vfs.iter().find(|s| s.vf == vf.index).cloned();
+            vf.settings = link.vfs.iter().find(|s| Some(s.vf) == vf.index).cloned();
         }
     }
 }
