@@ -2,7 +2,7 @@
 //! each command's own parser (one `while let Some(arg)` loop per command,
 //! in `commands/`). Global options are accepted before or after the command.
 
-use crate::commands::{apply, doctor, install, list, persist, set, vf};
+use crate::commands::{apply, capture, doctor, install, list, persist, set, vf};
 use crate::error::{Error, Result};
 use crate::sysfs::Root;
 use lexopt::prelude::*;
@@ -27,6 +27,8 @@ Commands:
   uninstall                  remove what install added (keeps the config)
   doctor [DEV]               check the set-up (IOMMU, vfio-pci, firmware, BARs,
                              IOMMU groups, config drift, boot service)
+  capture [FILE]             write what vfnet reads here as one tar archive
+                             (for a bug report; vfnet --root replays it)
   help [COMMAND]             show help for a command
 
 DEV is an interface name (enp1s0f0) or a PCI address (0000:01:00.0).
@@ -99,6 +101,7 @@ pub enum Command {
     Apply(apply::Args),
     Vf(vf::Args),
     Doctor(doctor::Args),
+    Capture(capture::Args),
     /// `install` and `uninstall`.
     Install(install::Args),
     /// Print this usage text.
@@ -134,6 +137,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "set" => set::parse(&mut p, &mut g)?,
                     "vf" => vf::parse(&mut p, &mut g)?,
                     "doctor" => doctor::parse(&mut p, &mut g)?,
+                    "capture" => capture::parse(&mut p, &mut g)?,
                     "persist" => persist::parse(&mut p, &mut g)?,
                     "apply" => apply::parse(&mut p, &mut g)?,
                     "install" => install::parse(&mut p, &mut g, false)?,
@@ -141,7 +145,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "help" => help(&mut p)?,
                     _ => {
                         return Err(Error::usage(format!(
-                            "unknown command '{cmd}' (commands: list, set, vf, persist, apply, install, uninstall, doctor; see vfnet -h)"
+                            "unknown command '{}' (commands: list, set, vf, persist, apply, install, uninstall, doctor, capture; see vfnet -h)",
+                            crate::text::quote(&cmd)
                         )));
                     }
                 };
@@ -163,6 +168,7 @@ fn help(p: &mut Parser) -> Result<Command> {
             "set" => set::USAGE,
             "vf" => vf::USAGE,
             "doctor" => doctor::USAGE,
+            "capture" => capture::USAGE,
             "persist" => persist::USAGE,
             "apply" => apply::USAGE,
             "install" | "uninstall" => install::USAGE,

@@ -2,7 +2,7 @@
 //! result into an exit status (0 success, 1 failure, 2 usage error).
 
 use vfnet::cli::{self, Command};
-use vfnet::commands::{apply, doctor, install, list, persist, set, vf};
+use vfnet::commands::{apply, capture, doctor, install, list, persist, set, vf};
 use vfnet::out;
 
 fn main() {
@@ -11,6 +11,7 @@ fn main() {
         Command::Set(a) => set::run(&g, &a),
         Command::Vf(a) => vf::run(&g, &a),
         Command::Doctor(a) => doctor::run(&g, &a),
+        Command::Capture(a) => capture::run(&g, &a),
         Command::Persist(a) => persist::run(&g, &a),
         Command::Apply(a) => apply::run(&g, &a),
         Command::Install(a) => install::run(&g, &a),

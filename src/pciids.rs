@@ -35,27 +35,32 @@ pub fn fill(root: &Root, pfs: &mut [Pf]) {
     }
 }
 
+/// The names pci.ids gives `(vendor, device)` pairs, in the order asked
+/// (empty when there is no database).
+pub fn names(root: &Root, ids: &[(u16, u16)]) -> Vec<Names> {
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    PATHS
+        .iter()
+        .find_map(|p| {
+            let fd = nix::fcntl::open(
+                &root.real(p),
+                OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .ok()?;
+            // A regular file only: never a FIFO or a device.
+            let st = nix::sys::stat::fstat(&fd).ok()?;
+            (st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFREG).then_some(fd)
+        })
+        .map(|fd| lookup(std::fs::File::from(fd), ids))
+        .unwrap_or_default()
+}
+
 /// Descriptions for `(vendor, device)` pairs, in the order asked.
 pub fn describe(root: &Root, ids: &[(u16, u16)]) -> Vec<String> {
-    let names = if ids.is_empty() {
-        Vec::new()
-    } else {
-        PATHS
-            .iter()
-            .find_map(|p| {
-                let fd = nix::fcntl::open(
-                    &root.real(p),
-                    OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
-                    Mode::empty(),
-                )
-                .ok()?;
-                // A regular file only: never a FIFO or a device.
-                let st = nix::sys::stat::fstat(&fd).ok()?;
-                (st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFREG).then_some(fd)
-            })
-            .map(|fd| lookup(std::fs::File::from(fd), ids))
-            .unwrap_or_default()
-    };
+    let names = names(root, ids);
     ids.iter()
         .enumerate()
         .map(|(i, &(v, d))| match names.get(i) {

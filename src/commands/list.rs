@@ -59,15 +59,20 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         }
         Err(e) => out::error(format_args!("warning: {e}")),
     }
-    if root.is_live() {
+    // Live, the kernel says; a capture replayed under --root says what it
+    // said then.
+    let settings = if root.is_live() {
         attach_settings(&mut inv);
-    }
+        true
+    } else {
+        crate::replay::captured_settings(&root, &mut inv)
+    };
     if args.json {
         render::json_to(&inv, &mut |chunk| out::print(chunk));
         return Ok(());
     }
     let mut text = render::text(&inv, out::width());
-    if !root.is_live() && inv.vfs().next().is_some() {
+    if !settings && inv.vfs().next().is_some() {
         text.push_str(
             "\nVF settings (admin MAC, VLAN, trust, spoof check, link state, rate) come\n\
              from the kernel over rtnetlink: not shown under --root.\n",

@@ -2,6 +2,7 @@
 //! parser, and its `run`.
 
 pub mod apply;
+pub mod capture;
 pub mod doctor;
 pub mod install;
 pub mod list;

@@ -282,6 +282,7 @@ KEEP=()
 boot() {
   local i=$1 image=$2 plan=$3 n
   local console=$OUT/boot-$i.console.txt results=$OUT/boot-$i.results.txt qlog=$OUT/boot-$i.qemu.txt
+  local filesout=$OUT/boot-$i.files.txt
   local stuck=$BUILD/stuck-$i
   local initrd=$BUILD/boot-$i.initrd pdir=$BUILD/plan-$i
   declare -F "image_${image//-/_}" > /dev/null || die "no image '$image' (tests/e2e/lib/image-$image.sh)"
@@ -329,16 +330,19 @@ boot() {
     -device pcie-root-port,id=rp0,chassis=1,slot=1
     -device igb,bus=rp0,mac=52:54:00:12:34:56
     "${IMAGE_QEMU[@]}")
-  # ttyS0 = console (the transcript), ttyS1 = results (E2E: lines only).
+  # ttyS0 = console (the transcript), ttyS1 = results (E2E: lines only),
+  # ttyS2 = files the guest sends (export_file: captures for the host to replay).
   : > "$results"
+  : > "$filesout"
   qemu+=(-chardev "file,id=res,path=$results,append=on")
+  qemu+=(-chardev "file,id=files,path=$filesout,append=on")
   log "boot $i: ${plan:-(no scenarios)}"
   local t0 qrc=0
   t0=$(now)
   if [ "$SHELL_MODE" = 1 ]; then
-    "${qemu[@]}" -serial stdio -serial chardev:res || qrc=$?
+    "${qemu[@]}" -serial stdio -serial chardev:res -serial chardev:files || qrc=$?
   else
-    qemu+=(-chardev "file,id=con,path=$console" -serial chardev:con -serial chardev:res)
+    qemu+=(-chardev "file,id=con,path=$console" -serial chardev:con -serial chardev:res -serial chardev:files)
     timeout -k 10 "$TIMEOUT" "${qemu[@]}" < /dev/null 2> "$qlog" &
     QEMU_PID=$!
     watchdog "$QEMU_PID" "$results" "$stuck" &
@@ -389,6 +393,11 @@ boot() {
   if [ "$bad" = 1 ] && [ "$f" = 0 ]; then
     f=1
   fi
+  # The files the guest sent, and the host's replay of its captures.
+  extract_files "$filesout" "$OUT/files/boot-$i"
+  replay_captures "$OUT/files/boot-$i"
+  p=$((p + REPLAY_PASS))
+  f=$((f + REPLAY_FAIL))
   while IFS= read -r n; do TIMES+=("$n"); done < <(sed -n 's/^E2E: TIME //p' "$clean")
   while IFS= read -r n; do NOTES+=("$n"); done < <(sed -n 's/^E2E: NOTE //p' "$clean")
   PASSED=$((PASSED + p))
@@ -398,6 +407,76 @@ boot() {
   fi
 }
 
+# extract_files RAW DIR: the files between E2E-FILE-BEGIN/END lines of RAW,
+# base64-decoded into DIR/NAME (names are plain: letters, digits, . _ -).
+extract_files() {
+  local raw=$1 dir=$2 name=
+  [ -s "$raw" ] || return 0
+  mkdir -p "$dir"
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    case "$line" in
+      "E2E-FILE-BEGIN "*)
+        name=${line#E2E-FILE-BEGIN }
+        case "$name" in *[!A-Za-z0-9._-]* | "") name= ;; esac
+        [ -z "$name" ] || : > "$dir/$name.b64"
+        ;;
+      "E2E-FILE-END "*)
+        if [ -n "$name" ]; then
+          base64 -d < "$dir/$name.b64" > "$dir/$name" && rm -f "$dir/$name.b64"
+        fi
+        name=
+        ;;
+      *) [ -z "$name" ] || printf '%s\n' "$line" >> "$dir/$name.b64" ;;
+    esac
+  done < "$raw"
+}
+
+# replay_captures DIR: for each STATE.tar the guest sent (vfnet capture) with
+# the listings it printed live (STATE.json, STATE.all.json, STATE.txt), the
+# host unpacks the capture and runs vfnet --root on it: every listing must be
+# identical. Sets REPLAY_PASS and REPLAY_FAIL; TIMES gets the count and time.
+replay_captures() {
+  local dir=$1 tarf state t0 n=0 unpack want got kind args
+  REPLAY_PASS=0
+  REPLAY_FAIL=0
+  t0=$(now)
+  for tarf in "$dir"/*.tar; do
+    [ -e "$tarf" ] || continue
+    state=${tarf##*/}
+    state=${state%.tar}
+    unpack=$BUILD/replay-$state
+    rm -rf "$unpack"
+    mkdir -p "$unpack"
+    if ! tar -xf "$tarf" -C "$unpack"; then
+      printf '  FAIL  replay %s: the capture does not unpack\n' "$state"
+      REPLAY_FAIL=$((REPLAY_FAIL + 1))
+      continue
+    fi
+    for kind in json all.json txt; do
+      want=$dir/$state.$kind
+      [ -e "$want" ] || continue
+      case $kind in
+        json) args=(list --json) ;;
+        all.json) args=(list --all --json) ;;
+        txt) args=(list) ;;
+      esac
+      got=$(COLUMNS=250 "$VFNET_BIN" --root "$unpack" "${args[@]}" 2>&1) || true
+      n=$((n + 1))
+      if [ "$got" = "$(cat "$want")" ]; then
+        printf '  PASS  replay %s: vfnet --root on the capture, %s, is what the guest listed live\n' "$state" "${args[*]}"
+        REPLAY_PASS=$((REPLAY_PASS + 1))
+      else
+        printf '  FAIL  replay %s: vfnet --root on the capture, %s, differs from the live listing\n' "$state" "${args[*]}"
+        diff <(cat "$want") <(printf '%s\n' "$got") | head -n 20 | sed 's/^/        | /'
+        REPLAY_FAIL=$((REPLAY_FAIL + 1))
+      fi
+    done
+  done
+  [ "$n" = 0 ] || TIMES+=("replay comparisons=$n host_seconds=$(secs_since "$t0")")
+}
+
+rm -rf "$OUT/files"
 for i in "${!BOOT_PLAN[@]}"; do
   boot "$((i + 1))" "${BOOT_IMAGE[$i]}" "${BOOT_PLAN[$i]}"
 done

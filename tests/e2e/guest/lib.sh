@@ -66,6 +66,18 @@ report_note() {
   res "E2E: NOTE $key: $*"
 }
 
+# export_file NAME FILE: sends FILE to the host (a third serial port, the
+# host's out/files/NAME), base64 between BEGIN and END lines.
+E2E_FILES=${E2E_FILES:-/dev/ttyS2}
+export_file() {
+  [ -w "$E2E_FILES" ] || return 1
+  {
+    printf 'E2E-FILE-BEGIN %s\n' "$1"
+    base64 < "$2"
+    printf 'E2E-FILE-END %s\n' "$1"
+  } >> "$E2E_FILES"
+}
+
 # known_bug TEXT: a vfnet bug this suite found, now fixed: a step that
 # sees the old behaviour again fails, saying which bug came back.
 known_bug() { fail "vfnet bug came back: $*"; }

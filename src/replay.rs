@@ -1,0 +1,133 @@
+//! What a capture (`vfnet capture`) stores for a replay beyond sysfs: the
+//! VF settings rtnetlink reported on the live system, one file per PF
+//! (`vfnet-capture/vfinfo/PF`), and reading them back, so that `vfnet
+//! --root DIR` on an unpacked capture lists what the live system listed.
+
+use crate::files;
+use crate::mac::Mac;
+use crate::netlink::{LinkState, VfInfo};
+use crate::pci::Inventory;
+use crate::sysfs::Root;
+
+/// Where a capture keeps what rtnetlink reported (relative to the root).
+pub const VFINFO_DIR: &str = "vfnet-capture/vfinfo";
+
+/// The VF settings as a capture stores them: one line per VF,
+/// `vf=N key=value...`, values as `list --json` names them.
+pub fn vfinfo_text(vfs: &[VfInfo]) -> String {
+    let mut out = String::new();
+    for v in vfs {
+        out.push_str(&format!("vf={}", v.vf));
+        if let Some(m) = v.mac {
+            out.push_str(&format!(" mac={m}"));
+        }
+        for (k, n) in [
+            ("vlan", v.vlan),
+            ("qos", v.qos),
+            ("min_tx_rate", v.min_tx_rate),
+            ("max_tx_rate", v.max_tx_rate),
+        ] {
+            if let Some(n) = n {
+                out.push_str(&format!(" {k}={n}"));
+            }
+        }
+        for (k, b) in [("spoofchk", v.spoofchk), ("trust", v.trust)] {
+            if let Some(b) = b {
+                out.push_str(&format!(" {k}={}", if b { "on" } else { "off" }));
+            }
+        }
+        if let Some(l) = v.link_state {
+            out.push_str(&format!(" link_state={}", l.name()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Parses what [`vfinfo_text`] wrote; lines that do not parse are skipped.
+pub fn parse_vfinfo(text: &str) -> Vec<VfInfo> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut v = VfInfo::default();
+        let mut ok = false;
+        for word in line.split_whitespace() {
+            let Some((k, val)) = word.split_once('=') else {
+                continue;
+            };
+            let num = || crate::text::parse_u32_max(val, u32::MAX);
+            let on = || match val {
+                "on" => Some(true),
+                "off" => Some(false),
+                _ => None,
+            };
+            match k {
+                "vf" => {
+                    if let Some(n) = num() {
+                        v.vf = n;
+                        ok = true;
+                    }
+                }
+                "mac" => v.mac = Mac::parse(val.as_bytes()),
+                "vlan" => v.vlan = num(),
+                "qos" => v.qos = num(),
+                "min_tx_rate" => v.min_tx_rate = num(),
+                "max_tx_rate" => v.max_tx_rate = num(),
+                "spoofchk" => v.spoofchk = on(),
+                "trust" => v.trust = on(),
+                "link_state" => v.link_state = LinkState::parse(val),
+                _ => {}
+            }
+        }
+        if ok {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The VF settings a capture under `root` holds for each PF, if the root is
+/// a capture that has them (`list` shows them as the live system did).
+pub fn captured_settings(root: &Root, inv: &mut Inventory) -> bool {
+    let dir = root.real(&format!("/{VFINFO_DIR}"));
+    if !dir.is_dir() {
+        return false;
+    }
+    for pf in &mut inv.pfs {
+        let path = dir.join(pf.addr.to_string());
+        let Ok((bytes, _)) = files::read_regular(&path, 1 << 20) else {
+            continue;
+        };
+        let infos = parse_vfinfo(&String::from_utf8_lossy(&bytes));
+        for vf in &mut pf.vfs {
+            vf.settings = infos.iter().find(|s| Some(s.vf) == vf.index).cloned();
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vf_settings_round_trip_through_their_text() {
+        let v = VfInfo {
+            vf: 3,
+            mac: Mac::parse(b"02:11:22:33:44:55"),
+            vlan: Some(100),
+            qos: Some(5),
+            spoofchk: Some(false),
+            trust: Some(true),
+            link_state: Some(LinkState::Enable),
+            min_tx_rate: Some(0),
+            max_tx_rate: Some(200_000),
+        };
+        let sparse = VfInfo {
+            vf: 4,
+            ..VfInfo::default()
+        };
+        let text = vfinfo_text(&[v.clone(), sparse.clone()]);
+        assert_eq!(parse_vfinfo(&text), [v, sparse]);
+        assert_eq!(parse_vfinfo("garbage\nvf=x\n"), []);
+    }
+}
