@@ -14,6 +14,7 @@ pub mod files;
 pub mod glue;
 pub mod ifname;
 pub mod json;
+pub mod kmsg;
 pub mod lock;
 pub mod mac;
 pub mod netlink;

@@ -226,7 +226,8 @@ fn vfs_no_driver_claims_are_waited_for_briefly_then_reported() {
     let _k = FakeKernel::start(&tree, KernelOpts::default().stuck(Stuck::NoDrivers));
     let start = Instant::now();
     let r = vfnet(tree.root(), &["set", "eth0", "2"]);
-    r.code(0).out_has("note: 2 VFs without a driver yet");
+    r.code(0)
+        .out_has("note: 2 VFs without a driver: no driver took them, or one gave up on them (dmesg may say why)");
     assert!(
         start.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -329,4 +330,28 @@ fn autoprobe_off_gives_vfs_without_a_driver() {
     vfnet(tree.root(), &["set", "eth0", "2", "--autoprobe", "maybe"])
         .code(2)
         .one_error("--autoprobe takes on or off, not 'maybe'");
+}
+
+#[test]
+fn vfs_no_driver_takes_are_explained_by_the_kernel_log_when_it_says_why() {
+    // An NVMe drive's VFs: the driver is loaded but gives up on them (QEMU's
+    // secondary controllers start offline). No guess about a missing module.
+    let tree = Tree::build(&igb_qemu());
+    let _k = FakeKernel::start(&tree, KernelOpts::default().stuck(Stuck::NoDrivers));
+    std::fs::create_dir_all(tree.path("dev")).unwrap();
+    let vf = tree.vf_addr("0000:01:00.0", 1);
+    std::fs::write(
+        tree.path("dev/kmsg"),
+        format!(
+            "6,1,1,-;pci {vf}: [8086:10ca] type 00 class 0x020000\n SUBSYSTEM=pci\n DEVICE=+pci:{vf}\n\
+             4,2,2,-;nvme nvme1: Device not ready; aborting initialisation, CSTS=0x2\n SUBSYSTEM=pci\n DEVICE=+pci:{vf}\n\
+             6,3,3,-;nvme {vf}: enabling device (0000 -> 0002)\n"
+        ),
+    )
+    .unwrap();
+    let r = vfnet(tree.root(), &["set", "eth0", "2"]);
+    r.code(0).out_has(&format!(
+        "note: 2 VFs without a driver: the kernel log says: nvme nvme1: Device not ready; aborting initialisation, CSTS=0x2."
+    ));
+    assert!(!r.stdout.contains("module"), "{}", r.stdout);
 }

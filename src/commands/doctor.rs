@@ -477,39 +477,12 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
     }
 }
 
-/// The kernel log's lines that mention PCI resources or SR-IOV, read
-/// without blocking from /dev/kmsg (one record per read; a plain file in a
-/// test tree is read whole). `None` when it cannot be read (not root, or
-/// dmesg_restrict).
+/// The kernel log's lines that mention PCI resources or SR-IOV.
 fn kernel_log(root: &Root) -> Option<Vec<String>> {
-    use nix::fcntl::OFlag;
-    let path = root.real("/dev/kmsg");
-    let fd = nix::fcntl::open(
-        &path,
-        OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )
-    .ok()?;
-    let mut lines = Vec::new();
-    let mut buf = vec![0u8; 8192];
-    for _ in 0..100_000 {
-        match nix::unistd::read(&fd, &mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                for rec in String::from_utf8_lossy(&buf[..n]).lines() {
-                    // "6,1234,5678,-;pci 0000:01:00.0: BAR 7: no space ..."
-                    let msg = rec.split_once(';').map_or(rec, |(_, m)| m);
-                    let l = msg.to_ascii_lowercase();
-                    if l.contains("bar") || l.contains("iov") || l.contains("mmio") {
-                        lines.push(msg.to_string());
-                    }
-                }
-            }
-            Err(nix::errno::Errno::EPIPE) => continue, // overwritten while reading
-            Err(_) => break,
-        }
-    }
-    Some(lines)
+    crate::kmsg::lines(root, |msg| {
+        let l = msg.to_ascii_lowercase();
+        l.contains("bar") || l.contains("iov") || l.contains("mmio")
+    })
 }
 
 #[cfg(test)]

@@ -121,19 +121,46 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         done.to,
         secs(done.took)
     );
+    let mut unbound = Vec::new();
     if done.to > 0 {
         let inv = super::inventory(&root, &sys, true);
         if let Some(i) = inv.pf_by_addr(pf.addr) {
             text.push('\n');
             text.push_str(&render::vf_table(&inv.pfs[i], out::width()));
+            unbound = inv.pfs[i]
+                .vfs
+                .iter()
+                .filter(|v| v.driver.is_none())
+                .map(|v| v.addr.to_string())
+                .collect();
         }
     }
     if done.unbound > 0 {
-        text.push_str(&format!(
-            "\nnote: {} without a driver yet (is the VF driver module available?); they exist and can be bound later.\n",
-            out::vfs(done.unbound)
-        ));
+        text.push_str(&unbound_note(&root, done.unbound, &unbound));
     }
     out::print(&text);
     Ok(())
+}
+
+/// What to say about VFs no driver took: what the kernel log says about
+/// them when it says anything, else neutral words (the PF may be a NIC, an
+/// NVMe drive, a GPU: no guess about which module is missing).
+fn unbound_note(root: &crate::sysfs::Root, n: u32, addrs: &[String]) -> String {
+    let said =
+        crate::kmsg::records(root, |r| addrs.iter().any(|a| r.mentions(a))).unwrap_or_default();
+    // The last warning or error about them, else the last word about them.
+    let line = said
+        .iter()
+        .rev()
+        .find(|r| r.level <= 4)
+        .or(said.last())
+        .map(|r| r.message.as_str());
+    let why = match line {
+        Some(line) => format!("the kernel log says: {}", crate::text::quote(line)),
+        None => "no driver took them, or one gave up on them (dmesg may say why)".to_string(),
+    };
+    format!(
+        "\nnote: {} without a driver: {why}. They exist; a driver can take them later (vfnet vf DEV N driver vfio-pci for a VM).\n",
+        out::vfs(n)
+    )
 }

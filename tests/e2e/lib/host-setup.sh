@@ -23,7 +23,7 @@ KERNEL_PKG_DEFAULT=linux-image-6.12.95+deb12-amd64-unsigned
 # Modules the guest loads; their dependencies are found from each module's
 # `depends=` (the .deb ships no modules.dep).  vfio_iommu_type1 is not a
 # hard dependency of vfio-pci but is what a VFIO user needs.
-KERNEL_MODULES_DEFAULT="igb igbvf vfio-pci vfio_iommu_type1"
+KERNEL_MODULES_DEFAULT="igb igbvf vfio-pci vfio_iommu_type1 nvme"
 
 APT_UPDATED=
 
