@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn pax_record_lengths_count_themselves() {
-        assert_eq!(pax_record("path", "ab"), b"12 path=ab\n");
+        assert_eq!(pax_record("path", "ab"), b"11 path=ab\n");
         let r = pax_record("path", &"z".repeat(93));
         assert_eq!(r.len(), 103);
         assert!(r.starts_with(b"103 "));

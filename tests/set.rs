@@ -350,8 +350,8 @@ fn vfs_no_driver_takes_are_explained_by_the_kernel_log_when_it_says_why() {
     )
     .unwrap();
     let r = vfnet(tree.root(), &["set", "eth0", "2"]);
-    r.code(0).out_has(&format!(
-        "note: 2 VFs without a driver: the kernel log says: nvme nvme1: Device not ready; aborting initialisation, CSTS=0x2."
-    ));
+    r.code(0).out_has(
+        "note: 2 VFs without a driver: the kernel log says: nvme nvme1: Device not ready; aborting initialisation, CSTS=0x2.",
+    );
     assert!(!r.stdout.contains("module"), "{}", r.stdout);
 }
