@@ -396,7 +396,7 @@ pub fn write_error(ctx: &Refused, n: u32, e: Errno) -> Error {
         Errno::ENOENT => match driver {
             None => format!(
                 "{label}: no driver is bound to the PF {addr}, and the kernel creates VFs only through the PF's \
-                 driver: load or bind it first (modprobe the NIC's driver; vfnet list --all shows the PF)"
+                 driver: load or bind it first (modprobe the device's driver; vfnet list --all shows the PF)"
             ),
             Some(d) => format!(
                 "{label}: its driver {d} does not let the kernel change VFs through sriov_numvfs; such drivers \

@@ -113,7 +113,7 @@ fn each_problem_is_found_with_its_fix() {
                 t.set("etc/vfnet/vfnet.conf", "0000:01:00.0=0\n");
             },
             "driver: no driver bound",
-            "load the NIC's driver",
+            "load the device's driver",
         ),
         (
             "VF BARs did not fit",

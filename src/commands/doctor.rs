@@ -199,7 +199,7 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
                     "sr-iov",
                     dev,
                     "no SR-IOV capability (no sriov_totalvfs)".into(),
-                    "SR-IOV needs a NIC that has it: see the card's specifications".into(),
+                    "SR-IOV needs a device that has it: see its specifications".into(),
                 ));
             }
             continue;
@@ -229,7 +229,7 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
                 "driver",
                 dev.clone(),
                 "no driver bound: the kernel creates VFs only through the PF's driver".into(),
-                "load the NIC's driver (modprobe), or check why it did not bind (dmesg)".into(),
+                "load the device's driver (modprobe), or check why it did not bind (dmesg)".into(),
             )),
         }
         if let Some(lines) = &f.kmsg {

@@ -124,7 +124,7 @@ run vfnet doctor "$PF_PCI" --json
 expect_rc 1
 expect_finding driver false "^\"no driver bound: the kernel creates VFs only through the PF's driver\"\$"
 expect_eq "driver finding's device (no netdev now: the PCI address)" "$(finding driver device)" "\"$PF_PCI\""
-expect_eq "driver finding's fix" "$(finding driver fix)" "\"load the NIC's driver (modprobe), or check why it did not bind (dmesg)\""
+expect_eq "driver finding's fix" "$(finding driver fix)" "\"load the device's driver (modprobe), or check why it did not bind (dmesg)\""
 expect_finding firmware true "SR-IOV capable: up to $(totalvfs) VFs"
 expect_finding config false "asks for 4 VFs, the PF has 0"
 doctor_info "PF unbound"
