@@ -181,11 +181,31 @@ impl Dir {
             OFlag::O_RDONLY | OFlag::O_CLOEXEC
         };
         let fd = self.open_at(name, flags)?;
-        let n = nix::unistd::read(&fd, buf)?;
+        let n = match nix::unistd::read(&fd, buf) {
+            // In a tree (a capture, a test tree), an attribute the kernel
+            // refused to read is a directory naming the errno: the same
+            // refusal, replayed.
+            Err(Errno::EISDIR) if self.jail.is_some() => return Err(self.refused(name)),
+            r => r?,
+        };
         if n == buf.len() {
             return Err(Errno::EOVERFLOW);
         }
         Ok(trim(&buf[..n]))
+    }
+
+    /// The errno a tree records for an attribute the kernel refused
+    /// (`ATTR/errno` holding `EIO`); EIO when it names none.
+    fn refused(&self, name: &str) -> Errno {
+        let mut buf = [0u8; ATTR_MAX];
+        let Ok(fd) = self.open_at(
+            &format!("{name}/errno"),
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK,
+        ) else {
+            return Errno::EIO;
+        };
+        let n = nix::unistd::read(&fd, &mut buf).unwrap_or(0);
+        errno_named(std::str::from_utf8(trim(&buf[..n])).unwrap_or(""))
     }
 
     /// Reads an attribute holding a decimal number (`sriov_numvfs`: `3\n`).
@@ -343,6 +363,27 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Errno> {
     }
 }
 
+/// The errno a name like `EIO` stands for (the ones sysfs reads return),
+/// EIO for any other.
+pub fn errno_named(name: &str) -> Errno {
+    [
+        Errno::EIO,
+        Errno::EACCES,
+        Errno::EPERM,
+        Errno::ENODEV,
+        Errno::ENXIO,
+        Errno::EINVAL,
+        Errno::EOPNOTSUPP,
+        Errno::ENODATA,
+        Errno::EAGAIN,
+        Errno::EBUSY,
+        Errno::ENOENT,
+    ]
+    .into_iter()
+    .find(|e| format!("{e:?}") == name)
+    .unwrap_or(Errno::EIO)
+}
+
 /// Strips trailing whitespace (attributes end in `\n`).
 pub fn trim(v: &[u8]) -> &[u8] {
     let end = v
@@ -418,6 +459,13 @@ mod tests {
         bad[16..18].copy_from_slice(&9999u16.to_ne_bytes());
         assert_eq!(dirents(&bad).count(), 0);
         assert_eq!(dirents(&buf[..10]).count(), 0);
+    }
+
+    #[test]
+    fn errno_names_map_back() {
+        assert_eq!(errno_named("EACCES"), Errno::EACCES);
+        assert_eq!(errno_named("ENODEV"), Errno::ENODEV);
+        assert_eq!(errno_named("nonsense"), Errno::EIO);
     }
 
     #[test]

@@ -164,9 +164,20 @@ fn capture_to_stdout_is_the_same_archive() {
 fn refused_attributes_stay_refused_in_the_replay() {
     let tree = Tree::build(&x550t());
     tree.make_unreadable("sys/bus/pci/devices/0000:01:00.0/sriov_numvfs");
+    std::fs::write(
+        tree.path("sys/bus/pci/devices/0000:01:00.0/sriov_numvfs/errno"),
+        "EACCES\n",
+    )
+    .unwrap();
     let replay = capture_and_unpack(&tree, &[]);
     assert_eq!(
         listing(replay.path(), &["list", "--json"]),
         listing(tree.root(), &["list", "--json"])
     );
+    // The same errno, replayed.
+    for root in [tree.root(), replay.path()] {
+        vfnet(root, &["persist", "enp1s0f0"])
+            .code(1)
+            .one_error("enp1s0f0 (0000:01:00.0): cannot read sriov_numvfs: Permission denied");
+    }
 }
