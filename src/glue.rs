@@ -1,7 +1,7 @@
 //! The boot glue: which files each init system gets, what they say, how
 //! they are enabled, which command regenerates what they feed, and how the
 //! init systems present under a root are recognised. Pure data and pure
-//! functions; `commands/install` does the writing.
+//! functions but [`found`]; `commands/install` does the writing.
 //!
 //! The files live in the repository (`systemd/`, `openrc/`,
 //! `initramfs-hooks/`) so that packagers can copy them; vfnet embeds them.
@@ -116,13 +116,13 @@ impl Init {
     }
 
     /// The links that enable it.
-    pub fn links(self) -> &'static [Link] {
+    pub fn links(self) -> &'static [EnableLink] {
         match self {
-            Init::Systemd => &[Link {
+            Init::Systemd => &[EnableLink {
                 path: "/etc/systemd/system/sysinit.target.wants/vfnet.service",
                 target: "/etc/systemd/system/vfnet.service",
             }],
-            Init::Openrc => &[Link {
+            Init::Openrc => &[EnableLink {
                 path: "/etc/runlevels/sysinit/vfnet",
                 target: "/etc/init.d/vfnet",
             }],
@@ -162,7 +162,7 @@ pub struct File {
 
 /// A symlink that enables a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Link {
+pub struct EnableLink {
     pub path: &'static str,
     pub target: &'static str,
 }
@@ -298,6 +298,18 @@ pub const MARKERS: [(&str, Mark); 9] = [
     ("/usr/sbin/dracut", |f| f.dracut = true),
     ("/usr/bin/midclt", |f| f.midclt = true),
 ];
+
+/// Reads the markers of [`MARKERS`] under the root (the one function here
+/// that looks at the file system).
+pub fn found(root: &crate::sysfs::Root) -> Found {
+    let mut found = Found::default();
+    for (path, set) in MARKERS {
+        if root.real(path).exists() {
+            set(&mut found);
+        }
+    }
+    found
+}
 
 /// The glue `--init auto` picks: TrueNAS alone (its root file system is
 /// replaced on upgrade, glue there would vanish); else the init system

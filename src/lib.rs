@@ -6,10 +6,13 @@
 //! plain data, and `render` prints it. Changes are planned by pure functions
 //! (`sriov::plan`, `commands::apply::plan`) and then executed.
 
+pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod engine;
 pub mod error;
+pub mod exec;
 pub mod files;
 pub mod glue;
 pub mod ifname;
@@ -21,7 +24,6 @@ pub mod netlink;
 pub mod out;
 pub mod pci;
 pub mod pciids;
-pub mod proc;
 pub mod render;
 pub mod replay;
 pub mod signals;

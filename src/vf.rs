@@ -85,8 +85,7 @@ impl Setting {
             _ => Err(format!("{name} takes on or off, not '{}'", quote(value))),
         };
         let number = |max: u32, what: &str| {
-            crate::config::parse_count(value)
-                .filter(|&n| n <= max)
+            crate::text::parse_u32_max(value, max)
                 .ok_or_else(|| format!("{name} takes {what}, not '{}'", quote(value)))
         };
         Ok(match name {

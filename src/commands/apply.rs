@@ -4,7 +4,7 @@
 //! config line out. `--dry-run` prints it; otherwise each action runs in
 //! order and a failed one does not stop the others.
 
-use crate::cli::{self, Command, Globals};
+use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config, Line, Source, VfSel};
 use crate::error::{Error, Result};
 use crate::pci::{self, DevKey, Inventory};
@@ -50,30 +50,26 @@ pub struct Args {
     pub quiet: bool,
 }
 
-pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dry_run: false,
-        timeout: super::set::DEFAULT_TIMEOUT,
+        timeout: args::DEFAULT_TIMEOUT,
         wait: None,
         quiet: false,
     };
     while let Some(arg) = p.next()? {
-        if let Some(opt) = Globals::option(&arg) {
-            g.set(opt, p)?;
-            continue;
-        }
+        crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Short('n') | Long("dry-run") => args.dry_run = true,
-            Short('t') | Long("timeout") => args.timeout = cli::timeout("apply", p.value()?)?,
+            Short('t') | Long("timeout") => args.timeout = args::timeout("apply", p.value()?)?,
             Short('w') | Long("wait") => {
-                args.wait = Some(cli::seconds("apply", "--wait", p.value()?, true)?)
+                args.wait = Some(args::seconds("apply", "--wait", p.value()?, true)?)
             }
             Short('q') | Long("quiet") => args.quiet = true,
-            _ => return Err(cli::unexpected("apply", arg)),
+            _ => return Err(args::unexpected("apply", arg)),
         }
     }
-    Ok(Command::Apply(args))
+    Ok(Parsed::Run(args))
 }
 
 /// What to do about one config line.
@@ -436,7 +432,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         for (line, error) in &errors {
             fail(&[*line], error);
         }
-        let mut session = super::vf::Session::new(&sys, root.is_live(), budget)?;
+        let mut session = crate::engine::Session::new(&sys, root.is_live(), budget)?;
         for (pf, group) in group_by_pf(&plans) {
             let group_lines = |g: &[VfPlan]| {
                 let mut l: Vec<usize> = g.iter().flat_map(|p| p.lines.iter().copied()).collect();
@@ -471,7 +467,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                         .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
                     let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
                     let what = match have {
-                        Some(h) => super::vf::summary(&p.want.changes(h, pf_mac), &p.want),
+                        Some(h) => crate::engine::summary(&p.want.changes(h, pf_mac), &p.want),
                         // Not there yet (or no kernel to ask): all of it.
                         None => p
                             .want
@@ -491,8 +487,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                     );
                     continue;
                 }
-                let done = super::vf::configure(&mut session, &dev, link.as_ref(), p.vf, &p.want);
-                say(super::vf::report(&dev, p.vf, &done));
+                let done =
+                    crate::engine::configure(&mut session, &dev, link.as_ref(), p.vf, &p.want);
+                say(crate::engine::report(&dev, p.vf, &done));
                 for e in &done.errors {
                     fail(&p.lines, e);
                 }

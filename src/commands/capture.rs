@@ -19,7 +19,7 @@
 //! the config's `mac=` values) consistently: the same address gets the
 //! same stand-in everywhere, `00:00:00:00:00:00` stays itself.
 
-use crate::cli::{self, Command, Globals};
+use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Line};
 use crate::error::Result;
 use crate::mac::Mac;
@@ -55,24 +55,20 @@ pub struct Args {
     pub anonymize: bool,
 }
 
-pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         file: None,
         anonymize: false,
     };
     while let Some(arg) = p.next()? {
-        if let Some(opt) = Globals::option(&arg) {
-            g.set(opt, p)?;
-            continue;
-        }
+        crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Long("anonymize") | Long("anonymise") => args.anonymize = true,
             Value(v) if args.file.is_none() => args.file = Some(PathBuf::from(v)),
-            _ => return Err(cli::unexpected("capture", arg)),
+            _ => return Err(args::unexpected("capture", arg)),
         }
     }
-    Ok(Command::Capture(args))
+    Ok(Parsed::Run(args))
 }
 
 /// The attributes of a PCI function that vfnet (list, set, doctor, the

@@ -6,7 +6,7 @@
 //! file, the boot glue) into [`Facts`]; [`check`] is pure: facts in,
 //! findings out, so each finding is tested on its own.
 
-use crate::cli::{self, Command, Globals};
+use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::glue::{self, Init};
@@ -37,24 +37,20 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dev: None,
         json: false,
     };
     while let Some(arg) = p.next()? {
-        if let Some(opt) = Globals::option(&arg) {
-            g.set(opt, p)?;
-            continue;
-        }
+        crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Short('j') | Long("json") => args.json = true,
-            Value(v) if args.dev.is_none() => args.dev = Some(cli::dev("doctor", v)?),
-            _ => return Err(cli::unexpected("doctor", arg)),
+            Value(v) if args.dev.is_none() => args.dev = Some(args::dev("doctor", v)?),
+            _ => return Err(args::unexpected("doctor", arg)),
         }
     }
-    Ok(Command::Doctor(args))
+    Ok(Parsed::Run(args))
 }
 
 /// What the checks look at.
@@ -451,7 +447,7 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
         && (text(&format!("{modules}/modules.builtin"))
             .is_some_and(|t| t.contains("/vfio-pci.ko"))
             || text(&format!("{modules}/modules.dep")).is_some_and(|t| t.contains("/vfio-pci.ko")));
-    let boot = glue::detect(&super::install::detect(root))
+    let boot = glue::detect(&glue::found(root))
         .into_iter()
         .map(|i| {
             (

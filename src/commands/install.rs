@@ -2,15 +2,15 @@
 //! in place (or take them away), print every file written and command run.
 //!
 //! [`plan`] is pure: which init systems, which config path, in; the list of
-//! [`Step`]s out. Running a step compares what is there first, so a second
+//! [`Task`]s out. Running a step compares what is there first, so a second
 //! `install` writes nothing and runs nothing. Commands that refresh what the
 //! files feed (`update-initramfs -u`, `dracut -f`, `systemctl
 //! daemon-reload`) run only on the live system and only when that init
 //! system's files changed; under `--root` they are printed, not run.
 
-use crate::cli::{self, Command, Globals};
+use crate::args::{self, Globals, Parsed};
 use crate::error::{Error, Result};
-use crate::glue::{self, BINARY, Found, Init};
+use crate::glue::{self, BINARY, Init};
 use crate::sysfs::Root;
 use crate::{files, json, out};
 use lexopt::prelude::*;
@@ -57,7 +57,7 @@ pub struct Args {
     pub drivers: Vec<String>,
 }
 
-pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Command> {
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Parsed<Args>> {
     let cmd = if remove { "uninstall" } else { "install" };
     let mut args = Args {
         remove,
@@ -66,18 +66,14 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Co
         drivers: Vec::new(),
     };
     while let Some(arg) = p.next()? {
-        if let Some(opt) = Globals::option(&arg) {
-            g.set(opt, p)?;
-            continue;
-        }
+        crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Short('n') | Long("dry-run") => args.dry_run = true,
             Long("driver") if !remove => {
-                let v = cli::text(cmd, "--driver", p.value()?)?;
+                let v = args::text(cmd, "--driver", p.value()?)?;
                 for name in v.split(',') {
                     if !glue::valid_module(name) {
-                        return Err(cli::usage(
+                        return Err(args::usage(
                             cmd,
                             format!(
                                 "--driver takes kernel module names (letters, digits, _ and -), not '{}'",
@@ -91,14 +87,14 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Co
                 }
             }
             Long("init") => {
-                let v = cli::text(cmd, "--init", p.value()?)?;
+                let v = args::text(cmd, "--init", p.value()?)?;
                 for name in v.split(',') {
                     match Init::parse(name) {
                         Some(i) if !args.inits.contains(&i) => args.inits.push(i),
                         Some(_) => {}
                         None if name == "auto" => {}
                         None => {
-                            return Err(cli::usage(
+                            return Err(args::usage(
                                 cmd,
                                 format!(
                                     "unknown init system '{}' (systemd, openrc, initramfs-tools, dracut, truenas, auto)",
@@ -109,16 +105,16 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Co
                     }
                 }
             }
-            _ => return Err(cli::unexpected(cmd, arg)),
+            _ => return Err(args::unexpected(cmd, arg)),
         }
     }
-    Ok(Command::Install(args))
+    Ok(Parsed::Run(args))
 }
 
 /// One thing to put in place or take away. Paths are system paths; they
 /// are joined under the root when the step runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub enum Task {
     /// Copy the running binary here.
     Binary(String),
     /// Create the config file with an example when it is missing.
@@ -156,7 +152,7 @@ pub enum Step {
 /// What installing (or removing) the glue for `inits` takes, with the config
 /// file at the system path `config`; or, when a path cannot be written into
 /// some glue safely, why (nothing is done then).
-pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Step>> {
+pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Task>> {
     let mut steps = Vec::new();
     let refuse = |init: Init, why: String| {
         Error::fail(format!(
@@ -176,7 +172,7 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Step>> {
     for &init in inits {
         for f in init.files() {
             steps.push(if remove {
-                Step::Remove {
+                Task::Remove {
                     path: f.path.into(),
                     init: Some(init),
                 }
@@ -184,7 +180,7 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Step>> {
                 let text = glue::text(f, config)
                     .map_err(|why| refuse(init, why))?
                     .into_owned();
-                Step::Write {
+                Task::Write {
                     path: f.path.into(),
                     text,
                     mode: f.mode,
@@ -194,12 +190,12 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Step>> {
         }
         for l in init.links() {
             steps.push(if remove {
-                Step::Remove {
+                Task::Remove {
                     path: l.path.into(),
                     init: Some(init),
                 }
             } else {
-                Step::Link {
+                Task::Link {
                     path: l.path.into(),
                     target: l.target.into(),
                     init,
@@ -207,12 +203,12 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Step>> {
             });
         }
         if remove {
-            steps.extend(init.own_dir().map(|d| Step::RemoveDir(d.into())));
+            steps.extend(init.own_dir().map(|d| Task::RemoveDir(d.into())));
         }
         if init == Init::Truenas {
             let command =
                 glue::truenas_command(&truenas_binary, config).map_err(|why| refuse(init, why))?;
-            steps.push(Step::Truenas { command, remove });
+            steps.push(Task::Truenas { command, remove });
         }
     }
     let binaries = inits.iter().map(|&i| {
@@ -228,23 +224,23 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Step>> {
         steps.insert(
             0,
             if remove {
-                Step::Remove {
+                Task::Remove {
                     path: b,
                     init: None,
                 }
             } else {
-                Step::Binary(b)
+                Task::Binary(b)
             },
         );
     }
     if !remove {
-        steps.insert(1, Step::Config);
+        steps.insert(1, Task::Config);
     }
     steps.extend(
         inits
             .iter()
             .filter(|i| !i.refresh().is_empty())
-            .map(|&i| Step::Refresh(i)),
+            .map(|&i| Task::Refresh(i)),
     );
     Ok(steps)
 }
@@ -255,7 +251,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let config = system_path(&root, &g.config(&root))?;
     let config_host = host_path(&root, &config);
     let inits = if args.inits.is_empty() {
-        let found = detect(&root);
+        let found = glue::found(&root);
         let mut inits = glue::detect(&found);
         if args.remove {
             // Whatever an earlier install may have added, wherever it is.
@@ -288,13 +284,13 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     // Before the refresh commands: `dracut -f` on a live system reads it.
     let at = steps
         .iter()
-        .position(|s| matches!(s, Step::Refresh(_)))
+        .position(|s| matches!(s, Task::Refresh(_)))
         .unwrap_or(steps.len());
     if initramfs {
         if args.remove {
             steps.insert(
                 at,
-                Step::Remove {
+                Task::Remove {
                     path: glue::DRIVERS.into(),
                     init: None,
                 },
@@ -306,7 +302,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                     drivers.push(d.clone());
                 }
             }
-            steps.insert(at, Step::Drivers(drivers));
+            steps.insert(at, Task::Drivers(drivers));
         }
     }
     let mut run = Runner {
@@ -366,17 +362,6 @@ fn configured_drivers(root: &Root, config_host: &Path) -> Vec<String> {
         }
     }
     out
-}
-
-/// Reads the markers of [`glue::MARKERS`] under the root.
-pub fn detect(root: &Root) -> Found {
-    let mut found = Found::default();
-    for (path, set) in glue::MARKERS {
-        if root.real(path).exists() {
-            set(&mut found);
-        }
-    }
-    found
 }
 
 /// The config path as the installed system will see it at boot: under
@@ -451,14 +436,14 @@ impl Runner {
         }
     }
 
-    fn step(&mut self, step: &Step) -> Result<()> {
+    fn step(&mut self, step: &Task) -> Result<()> {
         match step {
-            Step::Binary(dest) => {
+            Task::Binary(dest) => {
                 let me = crate::sysfs::read_file(Path::new("/proc/self/exe"))
                     .map_err(|e| Error::io("read", Path::new("/proc/self/exe"), e))?;
                 self.write(&host_path(&self.root, dest), &me, 0o755, None)?;
             }
-            Step::Config => {
+            Task::Config => {
                 // A config that is a symlink (to a pool) is followed: the
                 // example goes to its target, and the link stays.
                 let target = files::resolve(&self.config_host, None)
@@ -478,7 +463,7 @@ impl Runner {
                     self.write(&target.path, glue::EXAMPLE_CONFIG.as_bytes(), 0o644, None)?;
                 }
             }
-            Step::Write {
+            Task::Write {
                 path,
                 text,
                 mode,
@@ -491,7 +476,7 @@ impl Runner {
                     Some(*init),
                 )?;
             }
-            Step::Link { path, target, init } => {
+            Task::Link { path, target, init } => {
                 let at = self.at(path);
                 if std::fs::read_link(&at).is_ok_and(|t| t == Path::new(target)) {
                     out::print(&format!("unchanged {} -> {target}\n", at.display()));
@@ -506,7 +491,7 @@ impl Runner {
                 self.say(("linked", "link"), &format!("{} -> {target}", at.display()));
                 self.changed(Some(*init));
             }
-            Step::Remove { path, init } => {
+            Task::Remove { path, init } => {
                 let at = self.at(path);
                 if std::fs::symlink_metadata(&at).is_err() {
                     return Ok(());
@@ -517,18 +502,18 @@ impl Runner {
                 self.say(("removed", "remove"), &at.display().to_string());
                 self.changed(*init);
             }
-            Step::RemoveDir(dir) => {
+            Task::RemoveDir(dir) => {
                 let at = self.at(dir);
                 if !self.dry_run && std::fs::remove_dir(&at).is_ok() {
                     out::print(&format!("removed {}\n", at.display()));
                 }
             }
-            Step::Refresh(init) => {
+            Task::Refresh(init) => {
                 if self.changed.contains(init) {
                     self.command(init.refresh());
                 }
             }
-            Step::Drivers(drivers) => {
+            Task::Drivers(drivers) => {
                 let path = host_path(&self.root, glue::DRIVERS);
                 let mut all = glue::read_drivers(&path);
                 for d in drivers {
@@ -545,7 +530,7 @@ impl Runner {
                 }
                 self.write(&path, glue::drivers_file(&all).as_bytes(), 0o644, None)?;
             }
-            Step::Truenas { command, remove } => {
+            Task::Truenas { command, remove } => {
                 let cmd = command.as_str();
                 if *remove {
                     out::print(&format!(
@@ -590,7 +575,7 @@ impl Runner {
     /// Whether TrueNAS already runs `cmd` at pre-init (live systems only).
     fn registered(&self, cmd: &str) -> bool {
         self.root.is_live()
-            && crate::proc::output(&["midclt", "call", "initshutdownscript.query"])
+            && crate::exec::output(&["midclt", "call", "initshutdownscript.query"])
                 .is_ok_and(|o| o.contains(cmd))
     }
 
@@ -603,7 +588,7 @@ impl Runner {
             out::print(&format!("not run under --root: {line}\n"));
         } else {
             out::print(&format!("running {line}\n"));
-            if let Err(e) = crate::proc::run(argv) {
+            if let Err(e) = crate::exec::run(argv) {
                 out::error(format_args!("{line}: {e}"));
                 self.failed += 1;
             }

@@ -1,6 +1,6 @@
 //! `vfnet list`: the PF and VF tables, or JSON.
 
-use crate::cli::{self, Command, Globals};
+use crate::args::{self, Globals, Parsed};
 use crate::error::Result;
 use crate::netlink::Route;
 use crate::pci::Inventory;
@@ -26,20 +26,16 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<Command> {
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<Parsed<Args>> {
     while let Some(arg) = p.next()? {
-        if let Some(opt) = Globals::option(&arg) {
-            g.set(opt, p)?;
-            continue;
-        }
+        crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Long("all") | Short('a') => args.all = true,
             Long("json") | Short('j') => args.json = true,
-            _ => return Err(cli::unexpected("list", arg)),
+            _ => return Err(args::unexpected("list", arg)),
         }
     }
-    Ok(Command::List(args))
+    Ok(Parsed::Run(args))
 }
 
 pub fn run(g: &Globals, args: &Args) -> Result<()> {

@@ -1,6 +1,6 @@
 //! `vfnet persist [DEV [N]]`: record VF counts in the config file.
 
-use crate::cli::{self, Command, Globals};
+use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config, Line, Source, VfSel};
 use crate::error::Result;
 use crate::ifname::IfName;
@@ -40,26 +40,22 @@ pub struct Args {
     pub timeout: std::time::Duration,
 }
 
-pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dev: None,
         count: None,
-        timeout: super::set::DEFAULT_TIMEOUT,
+        timeout: args::DEFAULT_TIMEOUT,
     };
     while let Some(arg) = p.next()? {
-        if let Some(opt) = Globals::option(&arg) {
-            g.set(opt, p)?;
-            continue;
-        }
+        crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
-            Short('t') | Long("timeout") => args.timeout = cli::timeout("persist", p.value()?)?,
-            Value(v) if args.dev.is_none() => args.dev = Some(cli::dev("persist", v)?),
-            Value(v) if args.count.is_none() => args.count = Some(cli::count("persist", v)?),
-            _ => return Err(cli::unexpected("persist", arg)),
+            Short('t') | Long("timeout") => args.timeout = args::timeout("persist", p.value()?)?,
+            Value(v) if args.dev.is_none() => args.dev = Some(args::dev("persist", v)?),
+            Value(v) if args.count.is_none() => args.count = Some(args::count("persist", v)?),
+            _ => return Err(args::unexpected("persist", arg)),
         }
     }
-    Ok(Command::Persist(args))
+    Ok(Parsed::Run(args))
 }
 
 /// One recorded count, for the report.
@@ -198,7 +194,7 @@ pub fn mac_records(link: &Link) -> Vec<(VfSel, Setting)> {
     }
     for v in &link.vfs {
         if let Some(s @ Setting::Mac(MacSpec::Addr(m))) =
-            super::vf::mac_setting(pf_mac, v.vf, v.mac)
+            crate::engine::mac_setting(pf_mac, v.vf, v.mac)
         {
             let text = m.to_string();
             if Setting::parse("mac", &text) == Ok(s) {

@@ -1,6 +1,6 @@
 //! `vfnet set DEV N`: change the number of VFs now, safely.
 
-use crate::cli::{self, Command, Globals};
+use crate::args::{self, Globals, Parsed};
 use crate::error::{Error, Result, strerror};
 use crate::pci::{self, DevKey};
 use crate::wait::{Deadline, secs};
@@ -28,8 +28,6 @@ Options:
                        written; SIGTERM, SIGINT and SIGHUP are held until then.
 ";
 
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     pub dev: DevKey,
@@ -39,38 +37,35 @@ pub struct Args {
     pub autoprobe: Option<bool>,
 }
 
-pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
-    let (mut dev, mut count, mut timeout, mut autoprobe) = (None, None, DEFAULT_TIMEOUT, None);
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
+    let (mut dev, mut count, mut timeout, mut autoprobe) =
+        (None, None, args::DEFAULT_TIMEOUT, None);
     while let Some(arg) = p.next()? {
-        if let Some(opt) = Globals::option(&arg) {
-            g.set(opt, p)?;
-            continue;
-        }
+        crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
-            Short('t') | Long("timeout") => timeout = cli::timeout("set", p.value()?)?,
+            Short('t') | Long("timeout") => timeout = args::timeout("set", p.value()?)?,
             Long("autoprobe") => {
-                autoprobe = match cli::text("set", "--autoprobe", p.value()?)?.as_str() {
+                autoprobe = match args::text("set", "--autoprobe", p.value()?)?.as_str() {
                     "on" => Some(true),
                     "off" => Some(false),
                     other => {
                         let v = crate::text::quote(other);
-                        return Err(cli::usage(
+                        return Err(args::usage(
                             "set",
                             format!("--autoprobe takes on or off, not '{v}'"),
                         ));
                     }
                 }
             }
-            Value(v) if dev.is_none() => dev = Some(cli::dev("set", v)?),
-            Value(v) if count.is_none() => count = Some(cli::count("set", v)?),
-            _ => return Err(cli::unexpected("set", arg)),
+            Value(v) if dev.is_none() => dev = Some(args::dev("set", v)?),
+            Value(v) if count.is_none() => count = Some(args::count("set", v)?),
+            _ => return Err(args::unexpected("set", arg)),
         }
     }
-    let dev = dev.ok_or_else(|| cli::usage("set", "missing DEV and N (see vfnet set -h)"))?;
+    let dev = dev.ok_or_else(|| args::usage("set", "missing DEV and N (see vfnet set -h)"))?;
     let count = count
-        .ok_or_else(|| cli::usage("set", "missing N, the number of VFs (see vfnet set -h)"))?;
-    Ok(Command::Set(Args {
+        .ok_or_else(|| args::usage("set", "missing N, the number of VFs (see vfnet set -h)"))?;
+    Ok(Parsed::Run(Args {
         dev,
         count,
         timeout,

@@ -1,20 +1,15 @@
 //! `vfnet vf DEV INDEX [SETTING VALUE]...`: show or change one VF's
-//! settings: MAC, VLAN, trust, spoof check, link state, rate, driver.
-//!
-//! [`configure`] does the work for one VF, for this command and for
-//! `apply`: one netlink request per setting that differs, then, when the
-//! MAC changed, the PF brought up and the VF's driver rebound so that its
-//! netdev takes the MAC, then the driver binding.
+//! settings: MAC, VLAN, trust, spoof check, link state, rate, driver. The
+//! work is the VF engine's (`crate::engine`), shared with `apply`.
 
-use crate::cli::{self, Command, Globals};
+use crate::args::{self, Globals, Parsed};
 use crate::config::{self, VfSel};
+use crate::engine::{Session, configure, report, vf_netdev};
 use crate::error::{Error, Result};
-use crate::netlink::{Link, Route, VfSet};
 use crate::pci::{self, DevKey, PfDev, virtfn_path};
-use crate::sysfs::Dir;
-use crate::vf::{self, Driver, MacSpec, Setting, Wanted};
-use crate::wait::{Deadline, until};
-use crate::{lock, mac::Mac, out};
+use crate::vf::{Setting, Wanted};
+use crate::wait::Deadline;
+use crate::{lock, out};
 use lexopt::prelude::*;
 use std::time::Duration;
 
@@ -52,24 +47,19 @@ pub struct Args {
     pub timeout: Duration,
 }
 
-pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
-    let (mut dev, mut index, mut persist, mut timeout) =
-        (None, None, false, super::set::DEFAULT_TIMEOUT);
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
+    let (mut dev, mut index, mut persist, mut timeout) = (None, None, false, args::DEFAULT_TIMEOUT);
     let mut settings = Vec::new();
     while let Some(arg) = p.next()? {
-        if let Some(opt) = Globals::option(&arg) {
-            g.set(opt, p)?;
-            continue;
-        }
+        crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(USAGE)),
             Long("persist") => persist = true,
-            Short('t') | Long("timeout") => timeout = cli::timeout("vf", p.value()?)?,
-            Value(v) if dev.is_none() => dev = Some(cli::dev("vf", v)?),
+            Short('t') | Long("timeout") => timeout = args::timeout("vf", p.value()?)?,
+            Value(v) if dev.is_none() => dev = Some(args::dev("vf", v)?),
             Value(v) if index.is_none() => {
-                let v = cli::text("vf", "INDEX", v)?;
+                let v = args::text("vf", "INDEX", v)?;
                 index = Some(config::parse_count(&v).ok_or_else(|| {
-                    cli::usage(
+                    args::usage(
                         "vf",
                         format!(
                             "INDEX must be a VF number, not '{}'",
@@ -79,295 +69,40 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Command> {
                 })?);
             }
             Value(name) => {
-                let name = cli::text("vf", "SETTING", name)?;
-                let mut value = cli::text(
+                let name = args::text("vf", "SETTING", name)?;
+                let mut value = args::text(
                     "vf",
                     &name,
                     p.value()
-                        .map_err(|_| cli::usage("vf", format!("{name} needs a value")))?,
+                        .map_err(|_| args::usage("vf", format!("{name} needs a value")))?,
                 )?;
                 if name == "rate" {
-                    let max = cli::text(
+                    let max = args::text(
                         "vf",
                         "rate",
                         p.value()
-                            .map_err(|_| cli::usage("vf", "rate needs MIN and MAX"))?,
+                            .map_err(|_| args::usage("vf", "rate needs MIN and MAX"))?,
                     )?;
                     value = format!("{value},{max}");
                 }
-                settings.push(Setting::parse(&name, &value).map_err(|e| cli::usage("vf", e))?);
+                settings.push(Setting::parse(&name, &value).map_err(|e| args::usage("vf", e))?);
             }
-            _ => return Err(cli::unexpected("vf", arg)),
+            _ => return Err(args::unexpected("vf", arg)),
         }
     }
-    let dev = dev.ok_or_else(|| cli::usage("vf", "missing DEV and INDEX (see vfnet vf -h)"))?;
+    let dev = dev.ok_or_else(|| args::usage("vf", "missing DEV and INDEX (see vfnet vf -h)"))?;
     let index = index
-        .ok_or_else(|| cli::usage("vf", "missing INDEX, the VF's number (see vfnet vf -h)"))?;
+        .ok_or_else(|| args::usage("vf", "missing INDEX, the VF's number (see vfnet vf -h)"))?;
     if persist && settings.is_empty() {
-        return Err(cli::usage("vf", "--persist needs settings to record"));
+        return Err(args::usage("vf", "--persist needs settings to record"));
     }
-    Ok(Command::Vf(Args {
+    Ok(Parsed::Run(Args {
         dev,
         index,
         settings,
         persist,
         timeout,
     }))
-}
-
-/// The kernel access `configure` needs, opened once per command.
-pub struct Session {
-    pub bus: Dir,
-    /// rtnetlink, on the live system only (none under --root).
-    pub route: Option<std::result::Result<Route, nix::errno::Errno>>,
-    /// The command's one deadline: every wait for a driver draws from it.
-    pub deadline: Deadline,
-}
-
-impl Session {
-    pub fn new(sys: &Dir, live: bool, deadline: Deadline) -> Result<Session> {
-        let bus = sys.open_dir("bus/pci").map_err(|e| {
-            Error::fail(format!(
-                "cannot open /sys/bus/pci: {}",
-                crate::error::strerror(e)
-            ))
-        })?;
-        Ok(Session {
-            bus,
-            route: live.then(Route::open),
-            deadline,
-        })
-    }
-
-    /// The PF's link with its VFs' settings, or why there is none.
-    pub fn link(&mut self, pf: &PfDev) -> Result<Link> {
-        let label = pf.label();
-        let iface = pf.interfaces.first().ok_or_else(|| {
-            Error::fail(format!(
-                "{label}: VF settings go through the PF's network interface, and it has none"
-            ))
-        })?;
-        let route = match &mut self.route {
-            None => {
-                return Err(Error::fail(
-                    "VF settings go through the kernel's rtnetlink: not available under --root",
-                ));
-            }
-            Some(Err(e)) => {
-                return Err(Error::fail(format!(
-                    "cannot open an rtnetlink socket: {}",
-                    crate::error::strerror(*e)
-                )));
-            }
-            Some(Ok(r)) => r,
-        };
-        route.link(iface.as_str()).map_err(|e| {
-            Error::fail(format!(
-                "{label}: cannot read its VFs over rtnetlink: {}",
-                crate::error::strerror(e)
-            ))
-        })
-    }
-}
-
-/// What configuring one VF did: one line of changes, and the errors.
-#[derive(Debug, Default)]
-pub struct Done {
-    pub changes: Vec<String>,
-    pub errors: Vec<Error>,
-    /// Something changed that the errors describe (an undo that did not
-    /// fully succeed): "nothing changed" would be false.
-    pub partial: bool,
-}
-
-/// Brings VF `index` of `pf` to `want`. `link` is the PF's link as read
-/// before (settings need it; the driver alone does not).
-pub fn configure(
-    s: &mut Session,
-    pf: &PfDev,
-    link: Option<&Link>,
-    index: u32,
-    want: &Wanted,
-) -> Done {
-    let mut done = Done::default();
-    let label = format!("{} VF {index}", pf.label());
-    let (vf_dir, vf_addr) = match pci::open_vf(pf, index) {
-        Ok(v) => v,
-        Err(e) => {
-            done.errors.push(e);
-            return done;
-        }
-    };
-    let deadline = s.deadline;
-    if want.needs_netlink() {
-        match link.map(|l| (l, l.vfs.iter().find(|v| v.vf == index))) {
-            None => done.errors.push(Error::fail(format!(
-                "{label}: VF settings need the PF's rtnetlink view, which is unavailable"
-            ))),
-            Some((_, None)) => done.errors.push(Error::fail(format!(
-                "{label}: the PF's driver reports no such VF"
-            ))),
-            Some((link, Some(have))) => {
-                let pf_mac = link.perm_address.or(link.address);
-                if want.mac_for(pf_mac, index) == Some(Err(())) {
-                    done.errors.push(Error::fail(format!(
-                        "{label}: mac auto needs the PF's MAC, which it does not report"
-                    )));
-                }
-                let mut mac_set = false;
-                for change in want.changes(have, pf_mac) {
-                    let route = match &mut s.route {
-                        Some(Ok(r)) => r,
-                        _ => break,
-                    };
-                    match route.set_vf(link.ifindex, index, change) {
-                        Ok(()) => {
-                            mac_set |= matches!(change, VfSet::Mac(_));
-                            done.changes.push(change.to_string());
-                        }
-                        Err(e) => done.errors.push(vf::set_error(&label, &change, e)),
-                    }
-                }
-                if let Some(Ok(mac)) = want.mac_for(pf_mac, index) {
-                    // 00:00:00:00:00:00 clears the admin MAC: the VF keeps its own.
-                    if want.driver != Some(Driver::VfioPci) && mac != Mac([0; 6]) {
-                        into_netdev(
-                            s, link, &vf_dir, vf_addr, mac, mac_set, &label, &deadline, &mut done,
-                        );
-                    }
-                }
-            }
-        }
-    }
-    if let Some(d) = want.driver {
-        // A driver probe for the default driver is quick when there is one.
-        let probe = Deadline::after(deadline.remaining().min(Duration::from_secs(5)));
-        match vf::bind(
-            &s.bus,
-            &vf_dir,
-            vf_addr,
-            d,
-            if d == Driver::Default {
-                &probe
-            } else {
-                &deadline
-            },
-        ) {
-            Ok((_, false)) => {}
-            Ok((now, true)) => done.changes.push(format!(
-                "driver {}",
-                now.as_deref().unwrap_or("none (no driver claimed it)")
-            )),
-            Err(b) => {
-                done.partial |= b.changed;
-                done.errors.push(b.error);
-            }
-        }
-    }
-    done
-}
-
-/// Gets the admin MAC into the VF's own netdev: the driver reads it at
-/// probe, and only from an up PF. Does nothing when the netdev has it, or
-/// when the VF has no net driver (vfio-pci, none: the next probe reads it).
-#[allow(clippy::too_many_arguments)]
-fn into_netdev(
-    s: &mut Session,
-    link: &Link,
-    vf_dir: &Dir,
-    vf_addr: pci::PciAddr,
-    mac: Mac,
-    changed: bool,
-    label: &str,
-    deadline: &Deadline,
-    done: &mut Done,
-) {
-    let Some((_, address)) = vf_netdev(vf_dir) else {
-        return;
-    };
-    if address == Some(mac) && !changed {
-        return;
-    }
-    let mut buf = [0u8; crate::sysfs::LINK_MAX];
-    let Some(driver) = vf_dir
-        .link_name("driver", &mut buf)
-        .ok()
-        .map(str::to_string)
-    else {
-        return;
-    };
-    if !link.is_up() {
-        if let Some(Ok(route)) = &mut s.route {
-            match route.set_up(link.ifindex) {
-                Ok(()) => done
-                    .changes
-                    .push("PF brought up (a VF takes its MAC from an up PF)".into()),
-                Err(e) => done.errors.push(Error::fail(format!(
-                    "{label}: cannot bring the PF up for the VF to take its MAC: {}",
-                    crate::error::strerror(e)
-                ))),
-            }
-        }
-    }
-    if let Err(e) = vf::rebind(&s.bus, vf_dir, vf_addr, &driver, deadline) {
-        done.errors.push(e);
-        return;
-    }
-    let got = until(deadline, || {
-        vf_netdev(vf_dir).filter(|(_, a)| *a == Some(mac))
-    });
-    match got {
-        Some((name, _)) => done
-            .changes
-            .push(format!("{driver} rebound, {name} has {mac}")),
-        None => {
-            let now = vf_netdev(vf_dir).map_or("no netdev".to_string(), |(n, a)| {
-                format!("{n} has {}", a.map_or("no MAC".into(), |m| m.to_string()))
-            });
-            done.errors.push(Error::fail(format!(
-                "{label}: {driver} rebound, but {now}, not {mac}"
-            )));
-        }
-    }
-}
-
-/// The VF's netdev and its MAC.
-fn vf_netdev(vf: &Dir) -> Option<(String, Option<Mac>)> {
-    let net = vf.open_dir("net").ok()?;
-    let mut name = None;
-    let _ = net.for_each_entry(|e| name = name.take().or(Some(e.to_string())));
-    let name = name?;
-    let mut buf = [0u8; 128];
-    let mac = net
-        .read(&format!("{name}/address"), &mut buf)
-        .ok()
-        .and_then(Mac::parse);
-    Some((name, mac))
-}
-
-/// What a dry run would change: the netlink changes (when the PF's view
-/// was read) and the driver.
-pub fn summary(changes: &[VfSet], want: &Wanted) -> String {
-    let mut parts: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
-    if let Some(d) = want.driver {
-        parts.push(format!("driver {}", Setting::Driver(d)));
-    }
-    if parts.is_empty() {
-        "nothing".into()
-    } else {
-        parts.join("; ")
-    }
-}
-
-/// `eth0 (0000:01:00.0) VF 3: mac 06:...; vlan 100 qos 0`, or "as asked".
-pub fn report(pf: &PfDev, index: u32, done: &Done) -> String {
-    let what = match (done.changes.is_empty(), done.errors.is_empty()) {
-        (true, true) => "already as asked".to_string(),
-        (true, false) if done.partial => "left part-way (see the error)".to_string(),
-        (true, false) => "nothing changed".to_string(),
-        (false, _) => done.changes.join("; "),
-    };
-    format!("{} VF {index}: {what}.\n", pf.label())
 }
 
 pub fn run(g: &Globals, args: &Args) -> Result<()> {
@@ -476,14 +211,4 @@ fn show(s: &mut Session, pf: &PfDev, index: u32) -> Result<()> {
     }
     out::print(&text);
     Ok(())
-}
-
-/// `mac auto` for a VF whose admin MAC is the auto one.
-pub fn mac_setting(pf_mac: Option<Mac>, index: u32, admin: Option<Mac>) -> Option<Setting> {
-    let admin = admin.filter(|m| *m != Mac([0; 6]))?;
-    Some(if pf_mac.map(|p| vf::auto_mac(p, index)) == Some(admin) {
-        Setting::Mac(MacSpec::Auto)
-    } else {
-        Setting::Mac(MacSpec::Addr(admin))
-    })
 }

@@ -1,0 +1,280 @@
+//! The VF engine: bringing one VF to what is wanted, for `vfnet vf`,
+//! `apply` and `persist` alike. One netlink request per setting that
+//! differs (a driver that refuses one does not block the others); when the
+//! MAC changed, the PF brought up and that one VF's driver rebound so that
+//! its netdev takes the MAC; then the driver binding, which completes or is
+//! undone (`vf::bind`).
+
+use crate::error::{Error, Result};
+use crate::mac::Mac;
+use crate::netlink::{Link, Route, VfSet};
+use crate::pci::{self, PfDev};
+use crate::sysfs::Dir;
+use crate::vf::{self, Driver, MacSpec, Setting, Wanted};
+use crate::wait::{Deadline, until};
+use std::time::Duration;
+
+/// The kernel access `configure` needs, opened once per command.
+pub struct Session {
+    pub bus: Dir,
+    /// rtnetlink, on the live system only (none under --root).
+    pub route: Option<std::result::Result<Route, nix::errno::Errno>>,
+    /// The command's one deadline: every wait for a driver draws from it.
+    pub deadline: Deadline,
+}
+
+impl Session {
+    pub fn new(sys: &Dir, live: bool, deadline: Deadline) -> Result<Session> {
+        let bus = sys.open_dir("bus/pci").map_err(|e| {
+            Error::fail(format!(
+                "cannot open /sys/bus/pci: {}",
+                crate::error::strerror(e)
+            ))
+        })?;
+        Ok(Session {
+            bus,
+            route: live.then(Route::open),
+            deadline,
+        })
+    }
+
+    /// The PF's link with its VFs' settings, or why there is none.
+    pub fn link(&mut self, pf: &PfDev) -> Result<Link> {
+        let label = pf.label();
+        let iface = pf.interfaces.first().ok_or_else(|| {
+            Error::fail(format!(
+                "{label}: VF settings go through the PF's network interface, and it has none"
+            ))
+        })?;
+        let route = match &mut self.route {
+            None => {
+                return Err(Error::fail(
+                    "VF settings go through the kernel's rtnetlink: not available under --root",
+                ));
+            }
+            Some(Err(e)) => {
+                return Err(Error::fail(format!(
+                    "cannot open an rtnetlink socket: {}",
+                    crate::error::strerror(*e)
+                )));
+            }
+            Some(Ok(r)) => r,
+        };
+        route.link(iface.as_str()).map_err(|e| {
+            Error::fail(format!(
+                "{label}: cannot read its VFs over rtnetlink: {}",
+                crate::error::strerror(e)
+            ))
+        })
+    }
+}
+
+/// What configuring one VF did: one line of changes, and the errors.
+#[derive(Debug, Default)]
+pub struct Done {
+    pub changes: Vec<String>,
+    pub errors: Vec<Error>,
+    /// Something changed that the errors describe (an undo that did not
+    /// fully succeed): "nothing changed" would be false.
+    pub partial: bool,
+}
+
+/// Brings VF `index` of `pf` to `want`. `link` is the PF's link as read
+/// before (settings need it; the driver alone does not).
+pub fn configure(
+    s: &mut Session,
+    pf: &PfDev,
+    link: Option<&Link>,
+    index: u32,
+    want: &Wanted,
+) -> Done {
+    let mut done = Done::default();
+    let label = format!("{} VF {index}", pf.label());
+    let (vf_dir, vf_addr) = match pci::open_vf(pf, index) {
+        Ok(v) => v,
+        Err(e) => {
+            done.errors.push(e);
+            return done;
+        }
+    };
+    let deadline = s.deadline;
+    if want.needs_netlink() {
+        match link.map(|l| (l, l.vfs.iter().find(|v| v.vf == index))) {
+            None => done.errors.push(Error::fail(format!(
+                "{label}: VF settings need the PF's rtnetlink view, which is unavailable"
+            ))),
+            Some((_, None)) => done.errors.push(Error::fail(format!(
+                "{label}: the PF's driver reports no such VF"
+            ))),
+            Some((link, Some(have))) => {
+                let pf_mac = link.perm_address.or(link.address);
+                if want.mac_for(pf_mac, index) == Some(Err(())) {
+                    done.errors.push(Error::fail(format!(
+                        "{label}: mac auto needs the PF's MAC, which it does not report"
+                    )));
+                }
+                let mut mac_set = false;
+                for change in want.changes(have, pf_mac) {
+                    let route = match &mut s.route {
+                        Some(Ok(r)) => r,
+                        _ => break,
+                    };
+                    match route.set_vf(link.ifindex, index, change) {
+                        Ok(()) => {
+                            mac_set |= matches!(change, VfSet::Mac(_));
+                            done.changes.push(change.to_string());
+                        }
+                        Err(e) => done.errors.push(vf::set_error(&label, &change, e)),
+                    }
+                }
+                if let Some(Ok(mac)) = want.mac_for(pf_mac, index) {
+                    // 00:00:00:00:00:00 clears the admin MAC: the VF keeps its own.
+                    if want.driver != Some(Driver::VfioPci) && mac != Mac([0; 6]) {
+                        into_netdev(
+                            s, link, &vf_dir, vf_addr, mac, mac_set, &label, &deadline, &mut done,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Some(d) = want.driver {
+        // A driver probe for the default driver is quick when there is one.
+        let probe = Deadline::after(deadline.remaining().min(Duration::from_secs(5)));
+        match vf::bind(
+            &s.bus,
+            &vf_dir,
+            vf_addr,
+            d,
+            if d == Driver::Default {
+                &probe
+            } else {
+                &deadline
+            },
+        ) {
+            Ok((_, false)) => {}
+            Ok((now, true)) => done.changes.push(format!(
+                "driver {}",
+                now.as_deref().unwrap_or("none (no driver claimed it)")
+            )),
+            Err(b) => {
+                done.partial |= b.changed;
+                done.errors.push(b.error);
+            }
+        }
+    }
+    done
+}
+
+/// Gets the admin MAC into the VF's own netdev: the driver reads it at
+/// probe, and only from an up PF. Does nothing when the netdev has it, or
+/// when the VF has no net driver (vfio-pci, none: the next probe reads it).
+#[allow(clippy::too_many_arguments)]
+fn into_netdev(
+    s: &mut Session,
+    link: &Link,
+    vf_dir: &Dir,
+    vf_addr: pci::PciAddr,
+    mac: Mac,
+    changed: bool,
+    label: &str,
+    deadline: &Deadline,
+    done: &mut Done,
+) {
+    let Some((_, address)) = vf_netdev(vf_dir) else {
+        return;
+    };
+    if address == Some(mac) && !changed {
+        return;
+    }
+    let mut buf = [0u8; crate::sysfs::LINK_MAX];
+    let Some(driver) = vf_dir
+        .link_name("driver", &mut buf)
+        .ok()
+        .map(str::to_string)
+    else {
+        return;
+    };
+    if !link.is_up() {
+        if let Some(Ok(route)) = &mut s.route {
+            match route.set_up(link.ifindex) {
+                Ok(()) => done
+                    .changes
+                    .push("PF brought up (a VF takes its MAC from an up PF)".into()),
+                Err(e) => done.errors.push(Error::fail(format!(
+                    "{label}: cannot bring the PF up for the VF to take its MAC: {}",
+                    crate::error::strerror(e)
+                ))),
+            }
+        }
+    }
+    if let Err(e) = vf::rebind(&s.bus, vf_dir, vf_addr, &driver, deadline) {
+        done.errors.push(e);
+        return;
+    }
+    let got = until(deadline, || {
+        vf_netdev(vf_dir).filter(|(_, a)| *a == Some(mac))
+    });
+    match got {
+        Some((name, _)) => done
+            .changes
+            .push(format!("{driver} rebound, {name} has {mac}")),
+        None => {
+            let now = vf_netdev(vf_dir).map_or("no netdev".to_string(), |(n, a)| {
+                format!("{n} has {}", a.map_or("no MAC".into(), |m| m.to_string()))
+            });
+            done.errors.push(Error::fail(format!(
+                "{label}: {driver} rebound, but {now}, not {mac}"
+            )));
+        }
+    }
+}
+
+/// The VF's netdev and its MAC.
+pub fn vf_netdev(vf: &Dir) -> Option<(String, Option<Mac>)> {
+    let net = vf.open_dir("net").ok()?;
+    let mut name = None;
+    let _ = net.for_each_entry(|e| name = name.take().or(Some(e.to_string())));
+    let name = name?;
+    let mut buf = [0u8; 128];
+    let mac = net
+        .read(&format!("{name}/address"), &mut buf)
+        .ok()
+        .and_then(Mac::parse);
+    Some((name, mac))
+}
+
+/// What a dry run would change: the netlink changes (when the PF's view
+/// was read) and the driver.
+pub fn summary(changes: &[VfSet], want: &Wanted) -> String {
+    let mut parts: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+    if let Some(d) = want.driver {
+        parts.push(format!("driver {}", Setting::Driver(d)));
+    }
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// `eth0 (0000:01:00.0) VF 3: mac 06:...; vlan 100 qos 0`, or "as asked".
+pub fn report(pf: &PfDev, index: u32, done: &Done) -> String {
+    let what = match (done.changes.is_empty(), done.errors.is_empty()) {
+        (true, true) => "already as asked".to_string(),
+        (true, false) if done.partial => "left part-way (see the error)".to_string(),
+        (true, false) => "nothing changed".to_string(),
+        (false, _) => done.changes.join("; "),
+    };
+    format!("{} VF {index}: {what}.\n", pf.label())
+}
+
+/// `mac auto` for a VF whose admin MAC is the auto one.
+pub fn mac_setting(pf_mac: Option<Mac>, index: u32, admin: Option<Mac>) -> Option<Setting> {
+    let admin = admin.filter(|m| *m != Mac([0; 6]))?;
+    Some(if pf_mac.map(|p| vf::auto_mac(p, index)) == Some(admin) {
+        Setting::Mac(MacSpec::Auto)
+    } else {
+        Setting::Mac(MacSpec::Addr(admin))
+    })
+}
