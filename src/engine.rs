@@ -24,7 +24,8 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(sys: &Dir, live: bool, deadline: Deadline) -> Result<Session> {
+    pub fn new(system: &crate::system::System, deadline: Deadline) -> Result<Session> {
+        let sys = system.sys()?;
         let bus = sys.open_dir("bus/pci").map_err(|e| {
             Error::fail(format!(
                 "cannot open /sys/bus/pci: {}",
@@ -33,7 +34,7 @@ impl Session {
         })?;
         Ok(Session {
             bus,
-            route: live.then(Route::open),
+            route: system.route(),
             deadline,
         })
     }

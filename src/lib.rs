@@ -29,6 +29,7 @@ pub mod replay;
 pub mod signals;
 pub mod sriov;
 pub mod sysfs;
+pub mod system;
 pub mod table;
 pub mod tar;
 pub mod text;

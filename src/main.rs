@@ -4,24 +4,28 @@
 use vfnet::cli::{self, Command};
 use vfnet::commands::{apply, capture, doctor, install, list, persist, set, vf};
 use vfnet::out;
+use vfnet::system::System;
 
 fn main() {
-    let result = cli::parse(std::env::args_os().skip(1)).and_then(|(g, command)| match command {
-        Command::List(a) => list::run(&g, &a),
-        Command::Set(a) => set::run(&g, &a),
-        Command::Vf(a) => vf::run(&g, &a),
-        Command::Doctor(a) => doctor::run(&g, &a),
-        Command::Capture(a) => capture::run(&g, &a),
-        Command::Persist(a) => persist::run(&g, &a),
-        Command::Apply(a) => apply::run(&g, &a),
-        Command::Install(a) => install::run(&g, &a),
-        Command::Help(usage) => {
-            out::print(usage);
-            Ok(())
-        }
-        Command::Version => {
-            out::print(concat!("vfnet ", env!("CARGO_PKG_VERSION"), "\n"));
-            Ok(())
+    let result = cli::parse(std::env::args_os().skip(1)).and_then(|(g, command)| {
+        let s = System::new(&g);
+        match command {
+            Command::List(a) => list::run(&s, &a),
+            Command::Set(a) => set::run(&s, &a),
+            Command::Vf(a) => vf::run(&s, &a),
+            Command::Doctor(a) => doctor::run(&s, &a),
+            Command::Capture(a) => capture::run(&s, &a),
+            Command::Persist(a) => persist::run(&s, &a),
+            Command::Apply(a) => apply::run(&s, &a),
+            Command::Install(a) => install::run(&s, &a),
+            Command::Help(usage) => {
+                out::print(usage);
+                Ok(())
+            }
+            Command::Version => {
+                out::print(concat!("vfnet ", env!("CARGO_PKG_VERSION"), "\n"));
+                Ok(())
+            }
         }
     });
     if let Err(e) = result {

@@ -9,6 +9,7 @@ use crate::config::{self, Config, Line, Source, VfSel};
 use crate::error::{Error, Result};
 use crate::pci::{self, DevKey, Inventory};
 use crate::sysfs::Dir;
+use crate::system::System;
 use crate::uevent::Uevents;
 use crate::vf::Wanted;
 use crate::wait::{Deadline, secs, until_woken};
@@ -288,7 +289,7 @@ impl Failures {
     }
 }
 
-pub fn run(g: &Globals, args: &Args) -> Result<()> {
+pub fn run(s: &System, args: &Args) -> Result<()> {
     // One budget for the whole run: the wait for PFs, the locks, every
     // kernel change and every driver wait draw from it.
     let budget = Deadline::after(args.wait.unwrap_or_default() + args.timeout);
@@ -298,10 +299,10 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     if args.quiet {
         out::set_quiet();
     }
-    let root = g.root();
-    let sys = pci::open_sys(&root)?;
-    let path = g.config(&root);
-    let cfg = config::load(&root, &path)?;
+    let root = &s.root;
+    let sys = s.sys()?;
+    let path = &s.config;
+    let cfg = config::load(root, path)?;
     config::check_trusted(&cfg)?;
     let say = |line: String| {
         if !args.quiet {
@@ -324,7 +325,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                 .filter(|k| !keys.contains(k))
                 .collect::<Vec<_>>(),
         );
-        for (key, took) in wait_for(&sys, &keys, wait.min(budget.remaining())) {
+        for (key, took) in wait_for(sys, &keys, wait.min(budget.remaining())) {
             match took {
                 Some(t) => say(format!("{key}: appeared after {}.\n", secs(t))),
                 None => missing.push(key.clone()),
@@ -336,9 +337,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let _lock = if args.dry_run {
         None
     } else {
-        Some(lock::state(&root, &path, &budget)?)
+        Some(lock::state(root, path, &budget)?)
     };
-    let inv = pci::scan(&sys, true);
+    let inv = pci::scan(sys, true);
     let actions = plan(&cfg, &inv);
     let where_ = cfg.read_from();
     let entries = cfg
@@ -393,7 +394,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                 fail(&[*line], &spent(&budget));
             }
             Action::Set { line, pf, to, .. } => {
-                let result = pci::resolve(&sys, &DevKey::Pci(inv.pfs[*pf].addr))
+                let result = pci::resolve(sys, &DevKey::Pci(inv.pfs[*pf].addr))
                     .and_then(|dev| sriov::set(&dev, *to, &budget));
                 match result {
                     Ok(done) => say(format!(
@@ -416,7 +417,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         let inv = if args.dry_run {
             inv
         } else {
-            pci::scan(&sys, true)
+            pci::scan(sys, true)
         };
         let will = |pf: usize| -> Vec<u32> {
             let set = actions.iter().find_map(|a| match a {
@@ -432,7 +433,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         for (line, error) in &errors {
             fail(&[*line], error);
         }
-        let mut session = crate::engine::Session::new(&sys, root.is_live(), budget)?;
+        let mut session = crate::engine::Session::new(s, budget)?;
         for (pf, group) in group_by_pf(&plans) {
             let group_lines = |g: &[VfPlan]| {
                 let mut l: Vec<usize> = g.iter().flat_map(|p| p.lines.iter().copied()).collect();
@@ -440,7 +441,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
                 l.dedup();
                 l
             };
-            let dev = match pci::resolve(&sys, &DevKey::Pci(inv.pfs[pf].addr)) {
+            let dev = match pci::resolve(sys, &DevKey::Pci(inv.pfs[pf].addr)) {
                 Ok(d) => d,
                 Err(e) => {
                     fail(&group_lines(group), &e);

@@ -26,6 +26,7 @@ use crate::mac::Mac;
 use crate::netlink::Route;
 use crate::pci::{self, Inventory, PciAddr};
 use crate::sysfs::{Dir, LINK_MAX, Root};
+use crate::system::System;
 use crate::tar::Tar;
 use crate::{files, glue, out, replay};
 use lexopt::prelude::*;
@@ -88,19 +89,19 @@ const ATTRS: [&str; 9] = [
 /// The links of a PCI function that vfnet reads.
 const LINKS: [&str; 4] = ["subsystem", "driver", "iommu_group", "physfn"];
 
-pub fn run(g: &Globals, args: &Args) -> Result<()> {
-    let root = g.root();
-    let sys = pci::open_sys(&root)?;
-    let mut inv = pci::scan(&sys, true);
-    crate::pciids::fill(&root, &mut inv.pfs);
+pub fn run(s: &System, args: &Args) -> Result<()> {
+    let root = &s.root;
+    let sys = s.sys()?;
+    let mut inv = pci::scan(sys, true);
+    crate::pciids::fill(root, &mut inv.pfs);
     let mut c = Capture::new(args.anonymize);
-    c.functions(&sys, &inv);
-    c.system(&root, &sys, &inv);
-    let config_path = g.config(&root);
-    c.config(&root, &config_path);
-    c.glue(&root);
-    if root.is_live() {
-        c.vf_settings(&inv);
+    c.functions(sys, &inv);
+    c.system(root, sys, &inv);
+    let config_path = s.config.clone();
+    c.config(root, &config_path);
+    c.glue(root);
+    if let Some(Ok(route)) = s.route() {
+        c.vf_settings(route, &inv);
     }
     let archive = c.finish();
     match args.file.as_deref() {
@@ -399,10 +400,7 @@ impl Capture {
     }
 
     /// What rtnetlink reports of each PF's VFs: `vfnet-capture/vfinfo/PF`.
-    fn vf_settings(&mut self, inv: &Inventory) {
-        let Ok(mut route) = Route::open() else {
-            return;
-        };
+    fn vf_settings(&mut self, mut route: Route, inv: &Inventory) {
         for pf in inv.pfs.iter().filter(|p| !p.vfs.is_empty()) {
             let Some(iface) = pf.interface() else {
                 continue;

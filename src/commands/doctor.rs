@@ -14,6 +14,7 @@ use crate::json::{self, Obj};
 use crate::out;
 use crate::pci::{self, DevKey, Inventory, PciAddr};
 use crate::sysfs::{Dir, Root};
+use crate::system::System;
 use lexopt::prelude::*;
 
 pub const USAGE: &str = "\
@@ -346,14 +347,14 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
     out
 }
 
-pub fn run(g: &Globals, args: &Args) -> Result<()> {
-    let root = g.root();
-    let sys = pci::open_sys(&root)?;
+pub fn run(s: &System, args: &Args) -> Result<()> {
+    let root = &s.root;
+    let sys = s.sys()?;
     let only = match &args.dev {
-        Some(k) => Some(pci::addr_of(&sys, k)?),
+        Some(k) => Some(pci::addr_of(sys, k)?),
         None => None,
     };
-    let facts = gather(&root, &sys, &g.config(&root));
+    let facts = gather(root, sys, &s.config);
     let findings = check(&facts, only);
     let problems = findings.iter().filter(|f| !f.ok).count();
     out::print(&if args.json {

@@ -12,6 +12,7 @@ use crate::args::{self, Globals, Parsed};
 use crate::error::{Error, Result};
 use crate::glue::{self, BINARY, Init};
 use crate::sysfs::Root;
+use crate::system::System;
 use crate::{files, json, out};
 use lexopt::prelude::*;
 use std::path::{Path, PathBuf};
@@ -245,10 +246,10 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Task>> {
     Ok(steps)
 }
 
-pub fn run(g: &Globals, args: &Args) -> Result<()> {
+pub fn run(s: &System, args: &Args) -> Result<()> {
     out::set_changing();
-    let root = g.root();
-    let config = system_path(&root, &g.config(&root))?;
+    let root = s.root.clone();
+    let config = system_path(&root, &s.config)?;
     let config_host = host_path(&root, &config);
     let inits = if args.inits.is_empty() {
         let found = glue::found(&root);

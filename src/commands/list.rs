@@ -4,7 +4,8 @@ use crate::args::{self, Globals, Parsed};
 use crate::error::Result;
 use crate::netlink::Route;
 use crate::pci::Inventory;
-use crate::{config, out, pci, render};
+use crate::system::System;
+use crate::{config, out, render};
 use lexopt::prelude::*;
 
 pub const USAGE: &str = "\
@@ -38,13 +39,13 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<
     Ok(Parsed::Run(args))
 }
 
-pub fn run(g: &Globals, args: &Args) -> Result<()> {
-    let root = g.root();
-    let sys = pci::open_sys(&root)?;
-    let mut inv = super::inventory(&root, &sys, args.all);
+pub fn run(s: &System, args: &Args) -> Result<()> {
+    let root = &s.root;
+    let sys = s.sys()?;
+    let mut inv = super::inventory(root, sys, args.all);
     // The config only adds a column: a broken one is worth a warning, not
     // a missing listing.
-    match config::load(&root, &g.config(&root)) {
+    match config::load(root, &s.config) {
         Ok(cfg) => {
             for e in cfg.errors() {
                 out::error(format_args!("warning: {e}"));
@@ -57,11 +58,11 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     }
     // Live, the kernel says; a capture replayed under --root says what it
     // said then.
-    let settings = if root.is_live() {
-        attach_settings(&mut inv);
+    let settings = if let Some(route) = s.route() {
+        attach_settings(route, &mut inv);
         true
     } else {
-        crate::replay::captured_settings(&root, &mut inv)
+        crate::replay::captured_settings(root, &mut inv)
     };
     if args.json {
         render::json_to(&inv, &mut |chunk| out::print(chunk));
@@ -80,11 +81,11 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
 
 /// Reads each PF's VF settings over rtnetlink: one request per PF with VFs
 /// and a netdev. A PF whose driver does not answer keeps `None`s.
-pub fn attach_settings(inv: &mut Inventory) {
+pub fn attach_settings(route: std::result::Result<Route, nix::errno::Errno>, inv: &mut Inventory) {
     if inv.vfs().next().is_none() {
         return;
     }
-    let Ok(mut route) = Route::open() else { return };
+    let Ok(mut route) = route else { return };
     for pf in inv.pfs.iter_mut().filter(|p| !p.vfs.is_empty()) {
         let Some(iface) = pf.interface() else {
             continue;

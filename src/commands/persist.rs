@@ -4,9 +4,10 @@ use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config, Line, Source, VfSel};
 use crate::error::Result;
 use crate::ifname::IfName;
-use crate::netlink::{Link, Route};
+use crate::netlink::Link;
 use crate::pci::{self, DevKey};
 use crate::sysfs::Dir;
+use crate::system::System;
 use crate::vf::{MacSpec, Setting};
 use crate::{out, sriov};
 use lexopt::prelude::*;
@@ -65,18 +66,14 @@ struct Recorded {
     changed: bool,
 }
 
-pub fn run(g: &Globals, args: &Args) -> Result<()> {
+pub fn run(s: &System, args: &Args) -> Result<()> {
     out::set_changing();
-    let root = g.root();
-    let sys = pci::open_sys(&root)?;
-    let path = g.config(&root);
+    let root = &s.root;
+    let sys = s.sys()?;
+    let path = s.config.clone();
     let deadline = crate::wait::Deadline::after(args.timeout);
     // Stable MACs are recorded from what the kernel says: live systems only.
-    let mut route = if root.is_live() {
-        Route::open().ok()
-    } else {
-        None
-    };
+    let mut route = s.route().and_then(|r| r.ok());
     let mut macs = |names: &[IfName], count: u32| -> Vec<(VfSel, Setting)> {
         match (&mut route, names.first()) {
             (Some(r), Some(iface)) if count > 0 => r
@@ -89,9 +86,9 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     let mut notes = Vec::new();
     let recorded = match &args.dev {
         None => {
-            let inv = pci::scan(&sys, true);
-            config::edit(&root, &path, &deadline, |cfg| {
-                let migrated = migrate(cfg, &sys);
+            let inv = pci::scan(sys, true);
+            config::edit(root, &path, &deadline, |cfg| {
+                let migrated = migrate(cfg, sys);
                 let mut rec = Vec::new();
                 if let Some((note, pfs)) = migrated {
                     notes.push(note);
@@ -127,7 +124,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             })?
         }
         Some(dev) => {
-            let pf = pci::resolve_for(&sys, dev, "persist")?;
+            let pf = pci::resolve_for(sys, dev, "persist")?;
             let label = pf.label();
             let total = sriov::read(&pf, "sriov_totalvfs")?;
             let count = match args.count {
@@ -136,8 +133,8 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
             };
             sriov::check(count, total).map_err(|e| sriov::plan_error(&label, e))?;
             let mac_lines = macs(&pf.interfaces, count);
-            config::edit(&root, &path, &deadline, |cfg| {
-                if let Some((note, _)) = migrate(cfg, &sys) {
+            config::edit(root, &path, &deadline, |cfg| {
+                if let Some((note, _)) = migrate(cfg, sys) {
                     notes.push(note);
                 }
                 let mut changed = cfg.set(pf.addr, &pf.interfaces, count);

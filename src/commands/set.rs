@@ -3,6 +3,7 @@
 use crate::args::{self, Globals, Parsed};
 use crate::error::{Error, Result, strerror};
 use crate::pci::{self, DevKey};
+use crate::system::System;
 use crate::wait::{Deadline, secs};
 use crate::{lock, out, render, sriov};
 use lexopt::prelude::*;
@@ -73,17 +74,17 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     }))
 }
 
-pub fn run(g: &Globals, args: &Args) -> Result<()> {
+pub fn run(s: &System, args: &Args) -> Result<()> {
     // One deadline for the whole command, the lock included.
     let deadline = Deadline::after(args.timeout);
     out::set_changing();
-    let root = g.root();
-    let sys = pci::open_sys(&root)?;
-    let pf = pci::resolve(&sys, &args.dev)?;
+    let root = &s.root;
+    let sys = s.sys()?;
+    let pf = pci::resolve(sys, &args.dev)?;
     // Refuse what cannot be done before taking the lock (which may create
     // its file): bad input changes nothing.
     sriov::check_pf(&pf, args.count)?;
-    let _lock = lock::state(&root, &g.config(&root), &deadline)?;
+    let _lock = lock::state(root, &s.config, &deadline)?;
     let label = pf.label();
     if let Some(on) = args.autoprobe {
         let value = if on { "1" } else { "0" };
@@ -118,7 +119,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     );
     let mut unbound = Vec::new();
     if done.to > 0 {
-        let inv = super::inventory(&root, &sys, true);
+        let inv = super::inventory(root, sys, true);
         if let Some(i) = inv.pf_by_addr(pf.addr) {
             text.push('\n');
             text.push_str(&render::vf_table(&inv.pfs[i], out::width()));
@@ -131,7 +132,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         }
     }
     if done.unbound > 0 {
-        text.push_str(&unbound_note(&root, done.unbound, &unbound));
+        text.push_str(&unbound_note(root, done.unbound, &unbound));
     }
     out::print(&text);
     Ok(())

@@ -7,6 +7,7 @@ use crate::config::{self, VfSel};
 use crate::engine::{Session, configure, report, vf_netdev};
 use crate::error::{Error, Result};
 use crate::pci::{self, DevKey, PfDev, virtfn_path};
+use crate::system::System;
 use crate::vf::{Setting, Wanted};
 use crate::wait::Deadline;
 use crate::{lock, out};
@@ -105,11 +106,11 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     }))
 }
 
-pub fn run(g: &Globals, args: &Args) -> Result<()> {
+pub fn run(system: &System, args: &Args) -> Result<()> {
     let deadline = Deadline::after(args.timeout);
-    let root = g.root();
-    let sys = pci::open_sys(&root)?;
-    let pf = pci::resolve_for(&sys, &args.dev, "vf")?;
+    let root = &system.root;
+    let sys = system.sys()?;
+    let pf = pci::resolve_for(sys, &args.dev, "vf")?;
     let mut path = String::new();
     if !pf.dir.exists(virtfn_path(&mut path, args.index, "")) {
         let n = pci::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
@@ -123,7 +124,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     // A VF whose link leads anywhere odd is refused before anything (the
     // lock file included) is written.
     pci::open_vf(&pf, args.index)?;
-    let mut s = Session::new(&sys, root.is_live(), deadline)?;
+    let mut s = Session::new(system, deadline)?;
     if args.settings.is_empty() {
         return show(&mut s, &pf, args.index);
     }
@@ -138,7 +139,7 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
     } else {
         None
     };
-    let _lock = lock::state(&root, &g.config(&root), &deadline)?;
+    let _lock = lock::state(root, &system.config, &deadline)?;
     let done = configure(&mut s, &pf, link.as_ref(), args.index, &want);
     out::print(&report(&pf, args.index, &done));
     let failed = done.errors.len();
@@ -156,8 +157,8 @@ pub fn run(g: &Globals, args: &Args) -> Result<()> {
         )));
     }
     if args.persist {
-        let path = g.config(&root);
-        config::edit(&root, &path, &deadline, |cfg| {
+        let path = system.config.clone();
+        config::edit(root, &path, &deadline, |cfg| {
             for setting in &args.settings {
                 cfg.set_vf(pf.addr, &pf.interfaces, VfSel::One(args.index), *setting);
             }

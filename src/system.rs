@@ -1,0 +1,58 @@
+//! The one handle to the system a command works on, built once from the
+//! global options: the root (`/`, or a tree under `--root`), its `/sys`
+//! opened when first needed, the config file's path, and rtnetlink, which
+//! exists only on the live system and is opened only when asked for.
+
+use crate::args::Globals;
+use crate::error::{Error, Result};
+use crate::netlink::Route;
+use crate::sysfs::{Dir, Root};
+use nix::errno::Errno;
+use std::cell::OnceCell;
+use std::path::PathBuf;
+
+/// What a command reads and changes.
+#[derive(Debug)]
+pub struct System {
+    pub root: Root,
+    /// The config file (`--config`, `VFNET_CONFIG`, or the default under the root).
+    pub config: PathBuf,
+    sys: OnceCell<Dir>,
+}
+
+impl System {
+    /// The system the global options name. Nothing is opened yet.
+    pub fn new(g: &Globals) -> System {
+        let root = g.root();
+        let config = g.config(&root);
+        System {
+            root,
+            config,
+            sys: OnceCell::new(),
+        }
+    }
+
+    /// `ROOT/sys`, opened once: the one failure that stops a command that
+    /// needs it.
+    pub fn sys(&self) -> Result<&Dir> {
+        if let Some(d) = self.sys.get() {
+            return Ok(d);
+        }
+        let d = self
+            .root
+            .sys()
+            .map_err(|e| Error::io("open", &self.root.join("/sys"), e))?;
+        Ok(self.sys.get_or_init(|| d))
+    }
+
+    /// True on the live system (no `--root`).
+    pub fn live(&self) -> bool {
+        self.root.is_live()
+    }
+
+    /// A new rtnetlink socket: on the live system only (`None` under
+    /// `--root`, where there is no kernel to ask).
+    pub fn route(&self) -> Option<std::result::Result<Route, Errno>> {
+        self.live().then(Route::open)
+    }
+}
