@@ -127,6 +127,26 @@ pub fn read(pf: &PfDev, attr: &str) -> Result<u32> {
     })
 }
 
+/// Sets whether the PF's new VFs get a host driver
+/// (`sriov_drivers_autoprobe`); returns whether it changed. The caller
+/// holds the state lock.
+pub fn set_autoprobe(pf: &PfDev, on: bool) -> Result<bool> {
+    if pf.dir.read_u32("sriov_drivers_autoprobe").ok() == Some(on as u32) {
+        return Ok(false);
+    }
+    let value: &[u8] = if on { b"1" } else { b"0" };
+    pf.dir
+        .write("sriov_drivers_autoprobe", value)
+        .map_err(|e| {
+            Error::fail(format!(
+                "{}: cannot write sriov_drivers_autoprobe: {}",
+                pf.label(),
+                strerror(e)
+            ))
+        })?;
+    Ok(true)
+}
+
 /// Makes the PF have `target` VFs. The caller holds the state lock.
 pub fn set(pf: &PfDev, target: u32, deadline: &Deadline) -> Result<Outcome> {
     let total = check_pf(pf, target)?;

@@ -596,3 +596,93 @@ impl Runner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DEFAULT_PATH;
+
+    /// A plan as short lines: what each task does, where.
+    fn lines(tasks: &[Task]) -> Vec<String> {
+        tasks
+            .iter()
+            .map(|t| match t {
+                Task::Binary(p) => format!("binary {p}"),
+                Task::Config => "config".into(),
+                Task::Write { path, mode, .. } => format!("write {path} {mode:o}"),
+                Task::Link { path, target, .. } => format!("link {path} -> {target}"),
+                Task::Remove { path, .. } => format!("remove {path}"),
+                Task::RemoveDir(p) => format!("rmdir {p}"),
+                Task::Refresh(i) => format!("refresh {}", i.name()),
+                Task::Truenas { command, remove } => format!("truenas {remove} {command}"),
+                Task::Drivers(d) => format!("drivers {}", d.join(",")),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn systemd_and_initramfs_tools_get_the_binary_config_files_link_and_refreshes() {
+        let plan = plan(&[Init::Systemd, Init::InitramfsTools], DEFAULT_PATH, false).unwrap();
+        assert_eq!(
+            lines(&plan),
+            [
+                "binary /usr/local/sbin/vfnet",
+                "config",
+                "write /etc/systemd/system/vfnet.service 644",
+                "link /etc/systemd/system/sysinit.target.wants/vfnet.service -> /etc/systemd/system/vfnet.service",
+                "write /etc/initramfs-tools/hooks/vfnet 755",
+                "write /etc/initramfs-tools/scripts/init-premount/vfnet 755",
+                "refresh systemd",
+                "refresh initramfs-tools",
+            ]
+        );
+    }
+
+    #[test]
+    fn removing_takes_away_what_installing_put_and_vfnets_own_directory() {
+        let plan = plan(&[Init::Dracut], DEFAULT_PATH, true).unwrap();
+        assert_eq!(
+            lines(&plan),
+            [
+                "remove /usr/local/sbin/vfnet",
+                "remove /usr/lib/dracut/modules.d/90vfnet/module-setup.sh",
+                "remove /usr/lib/dracut/modules.d/90vfnet/vfnet-apply.sh",
+                "remove /etc/dracut.conf.d/vfnet.conf",
+                "rmdir /usr/lib/dracut/modules.d/90vfnet",
+                "refresh dracut",
+            ]
+        );
+    }
+
+    #[test]
+    fn truenas_keeps_the_binary_next_to_the_config_and_quotes_the_command() {
+        let plan = plan(&[Init::Truenas], "/mnt/my pool/vfnet.conf", false).unwrap();
+        assert_eq!(
+            lines(&plan),
+            [
+                "binary /mnt/my pool/vfnet",
+                "config",
+                "truenas false '/mnt/my pool/vfnet' --config '/mnt/my pool/vfnet.conf' apply --wait 30",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_path_no_glue_can_hold_or_a_relative_one_is_refused_before_anything() {
+        let e = plan(&[Init::Systemd], "/mnt/a b/v.conf", false).unwrap_err();
+        assert!(
+            e.to_string().contains("cannot install the systemd glue"),
+            "{e}"
+        );
+        let e = plan(&[Init::Openrc], "/a\nb", false).unwrap_err();
+        assert!(e.to_string().contains("control character"), "{e}");
+        let e = plan(&[Init::Openrc], "etc/v.conf", false).unwrap_err();
+        assert!(e.to_string().contains("not absolute"), "{e}");
+        // The same path is fine for sh glue, quoted.
+        let ok = plan(&[Init::Openrc], "/mnt/a b/v.conf", false).unwrap();
+        let Task::Write { text, .. } = &ok[2] else {
+            panic!("{:?}", ok[2])
+        };
+        assert!(text.contains("\nvfnet_config='/mnt/a b/v.conf'\n"));
+    }
+}

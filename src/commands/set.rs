@@ -1,7 +1,7 @@
 //! `vfnet set DEV N`: change the number of VFs now, safely.
 
 use crate::args::{self, Globals, Parsed};
-use crate::error::{Error, Result, strerror};
+use crate::error::Result;
 use crate::pci::{self, DevKey};
 use crate::system::System;
 use crate::wait::{Deadline, secs};
@@ -87,16 +87,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let _lock = lock::state(root, &s.config, &deadline)?;
     let label = pf.label();
     if let Some(on) = args.autoprobe {
-        let value = if on { "1" } else { "0" };
-        if pf.dir.read_u32("sriov_drivers_autoprobe").ok() != Some(on as u32) {
-            pf.dir
-                .write("sriov_drivers_autoprobe", value.as_bytes())
-                .map_err(|e| {
-                    Error::fail(format!(
-                        "{label}: cannot write sriov_drivers_autoprobe: {}",
-                        strerror(e)
-                    ))
-                })?;
+        if sriov::set_autoprobe(&pf, on)? {
             out::print(&format!(
                 "{label}: autoprobe {}.\n",
                 if on { "on" } else { "off" }
