@@ -7,7 +7,7 @@
 use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config, Line, Source, VfSel};
 use crate::error::{Error, Result};
-use crate::pci::{self, DevKey, Inventory};
+use crate::pci::{self, DevKey, Inventory, PciAddr};
 use crate::sysfs::Dir;
 use crate::system::System;
 use crate::uevent::Uevents;
@@ -76,12 +76,16 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
 /// What to do about one config line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// The PF (index in the inventory) already has the count.
-    Keep { line: usize, pf: usize, count: u32 },
+    /// The PF already has the count.
+    Keep {
+        line: usize,
+        pf: PciAddr,
+        count: u32,
+    },
     /// The PF needs to go from one count to another.
     Set {
         line: usize,
-        pf: usize,
+        pf: PciAddr,
         from: u32,
         to: u32,
     },
@@ -133,13 +137,17 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
             continue;
         };
         if num == count {
-            actions.push(Action::Keep { line, pf: p, count });
+            actions.push(Action::Keep {
+                line,
+                pf: pf.addr,
+                count,
+            });
         } else if let Err(e) = sriov::check(count, total) {
             actions.push(fail(sriov::plan_error(&label, e).to_string()));
         } else {
             actions.push(Action::Set {
                 line,
-                pf: p,
+                pf: pf.addr,
                 from: num,
                 to: count,
             });
@@ -151,8 +159,8 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
 /// One VF to configure, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VfPlan {
-    /// Index of its PF in the inventory.
-    pub pf: usize,
+    /// Its PF.
+    pub pf: PciAddr,
     pub vf: u32,
     pub want: Wanted,
     /// The config lines that asked for it (a failure counts against them).
@@ -162,12 +170,12 @@ pub struct VfPlan {
 /// What the VF setting lines ask of each VF that exists, and the lines that
 /// cannot be applied (unknown device, no such VF) with why. A `vfN` line
 /// wins over a `vfs` line of the same setting, wherever it stands.
-/// `vfs` gives the VF indices each PF (by inventory index) has, or will
-/// have once the counts are applied (for `--dry-run`).
+/// `vfs` gives the VF indices each PF has, or will have once the counts are
+/// applied (for `--dry-run`).
 pub fn plan_vfs(
     cfg: &Config,
     inv: &Inventory,
-    vfs: &dyn Fn(usize) -> Vec<u32>,
+    vfs: &dyn Fn(PciAddr) -> Vec<u32>,
 ) -> (Vec<VfPlan>, Vec<(usize, String)>) {
     let mut errors = Vec::new();
     let mut entries = Vec::new();
@@ -176,7 +184,7 @@ pub fn plan_vfs(
             DevKey::Pci(a) => inv.pf_by_addr(*a),
             DevKey::Name(n) => inv.pf_by_name(n),
         };
-        let Some(pf) = found else {
+        let Some(pf) = found.map(|i| inv.pfs[i].addr) else {
             errors.push((e.line, missing(e.key, inv)));
             continue;
         };
@@ -188,7 +196,7 @@ pub fn plan_vfs(
                     e.line,
                     format!(
                         "{} has no VF {n} (it has {})",
-                        inv.pfs[pf].label(),
+                        label_of(inv, pf),
                         out::vfs(count as u32)
                     ),
                 ));
@@ -198,7 +206,7 @@ pub fn plan_vfs(
         entries.push((pf, e));
     }
     let mut plans = Vec::new();
-    let mut pfs: Vec<usize> = entries.iter().map(|(pf, _)| *pf).collect();
+    let mut pfs: Vec<PciAddr> = entries.iter().map(|(pf, _)| *pf).collect();
     pfs.sort_unstable();
     pfs.dedup();
     for pf in pfs {
@@ -225,8 +233,14 @@ pub fn plan_vfs(
     (plans, errors)
 }
 
+/// How messages name the PF at `addr`.
+fn label_of(inv: &Inventory, addr: PciAddr) -> String {
+    inv.pf_by_addr(addr)
+        .map_or_else(|| addr.to_string(), |i| inv.pfs[i].label())
+}
+
 /// Consecutive plans of the same PF.
-fn group_by_pf(plans: &[VfPlan]) -> Vec<(usize, &[VfPlan])> {
+fn group_by_pf(plans: &[VfPlan]) -> Vec<(PciAddr, &[VfPlan])> {
     plans
         .chunk_by(|a, b| a.pf == b.pf)
         .map(|g| (g[0].pf, g))
@@ -299,65 +313,90 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     if args.quiet {
         out::set_quiet();
     }
-    let root = &s.root;
     let sys = s.sys()?;
-    let path = &s.config;
-    let cfg = config::load(root, path)?;
+    let cfg = config::load(&s.root, &s.config)?;
     config::check_trusted(&cfg)?;
-    let say = |line: String| {
-        if !args.quiet {
-            out::print(&line);
-        }
-    };
+    let mut run = Run::new(args, &cfg, budget);
     if cfg.source == Source::Missing {
-        say(format!(
+        run.say(format!(
             "No config file at {}: nothing to apply.\n",
-            path.display()
+            s.config.display()
         ));
         return Ok(());
     }
-    let mut missing = Vec::new();
     if let Some(wait) = args.wait {
-        let mut keys: Vec<&DevKey> = cfg.entries().map(|e| e.key).collect();
-        keys.extend(
-            cfg.vf_entries()
-                .map(|e| e.key)
-                .filter(|k| !keys.contains(k))
-                .collect::<Vec<_>>(),
-        );
-        for (key, took) in wait_for(sys, &keys, wait.min(budget.remaining())) {
-            match took {
-                Some(t) => say(format!("{key}: appeared after {}.\n", secs(t))),
-                None => missing.push(key.clone()),
-            }
-        }
+        run.wait_for_pfs(sys, wait);
     }
     // The plan comes from a scan taken under the lock: another vfnet's
     // change is seen, never reported as this one's.
     let _lock = if args.dry_run {
         None
     } else {
-        Some(lock::state(root, path, &budget)?)
+        Some(lock::state(&s.root, &s.config, &budget)?)
     };
     let inv = pci::scan(sys, true);
     let actions = plan(&cfg, &inv);
-    let where_ = cfg.read_from();
+    run.counts(sys, &inv, &actions);
+    if cfg.vf_entries().next().is_some() {
+        // A dry run changed no count: it plans for the VFs the counts will give.
+        let inv = if args.dry_run {
+            inv
+        } else {
+            pci::scan(sys, true)
+        };
+        run.vf_settings(s, &inv, &actions)?;
+    }
     let entries = cfg
         .lines
         .iter()
         .filter(|l| !matches!(l, Line::Other(_)))
         .count();
+    match run.failures.summary(entries, args.dry_run) {
+        Some(msg) => Err(Error::fail(msg)),
+        None => Ok(()),
+    }
+}
 
-    let mut failures = Failures::default();
-    let mut fail = |lines: &[usize], error: &dyn std::fmt::Display| {
+/// One run of apply: what it says, what failed, its budget.
+struct Run<'a> {
+    args: &'a Args,
+    cfg: &'a Config,
+    budget: Deadline,
+    failures: Failures,
+    /// Keys that `--wait` waited for in vain.
+    missing: Vec<DevKey>,
+}
+
+impl<'a> Run<'a> {
+    fn new(args: &'a Args, cfg: &'a Config, budget: Deadline) -> Run<'a> {
+        Run {
+            args,
+            cfg,
+            budget,
+            failures: Failures::default(),
+            missing: Vec::new(),
+        }
+    }
+
+    /// One line of what apply does (not with `--quiet`).
+    fn say(&self, line: String) {
+        if !self.args.quiet {
+            out::print(&line);
+        }
+    }
+
+    /// A failure of the config lines `lines` (none: of no line).
+    fn fail(&mut self, lines: &[usize], error: &dyn std::fmt::Display) {
         let Some(&line) = lines.first() else {
-            failures.other += 1;
+            self.failures.other += 1;
             out::error(error);
             return;
         };
-        failures.lines.extend(lines.iter().copied());
-        let waited = match (&cfg.lines[line - 1], args.wait) {
-            (Line::Count { key, .. } | Line::Vf { key, .. }, Some(w)) if missing.contains(key) => {
+        self.failures.lines.extend(lines.iter().copied());
+        let waited = match (&self.cfg.lines[line - 1], self.args.wait) {
+            (Line::Count { key, .. } | Line::Vf { key, .. }, Some(w))
+                if self.missing.contains(key) =>
+            {
                 format!(" (waited {} for it)", secs(w))
             }
             _ => String::new(),
@@ -367,84 +406,110 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             .map(|l| l.to_string())
             .collect::<Vec<_>>()
             .join(",");
-        out::error(format_args!("{where_}:{at}: {error}{waited}"));
-    };
-    let spent = |budget: &Deadline| {
+        out::error(format_args!(
+            "{}:{at}: {error}{waited}",
+            self.cfg.read_from()
+        ));
+    }
+
+    /// What is said of work the budget left no time for.
+    fn spent(&self) -> String {
         format!(
             "not applied: apply's time budget ({}: --wait plus --timeout) ran out before this entry",
-            secs(budget.timeout())
+            secs(self.budget.timeout())
         )
-    };
-    for action in &actions {
-        match action {
-            Action::Keep { pf, count, .. } => {
-                say(format!(
-                    "{}: {}, as configured.\n",
-                    inv.pfs[*pf].label(),
-                    out::vfs(*count)
-                ));
+    }
+
+    /// `--wait`: every configured PF there with its driver, or reported.
+    fn wait_for_pfs(&mut self, sys: &Dir, wait: Duration) {
+        let mut keys: Vec<&DevKey> = self.cfg.entries().map(|e| e.key).collect();
+        keys.extend(
+            self.cfg
+                .vf_entries()
+                .map(|e| e.key)
+                .filter(|k| !keys.contains(k))
+                .collect::<Vec<_>>(),
+        );
+        for (key, took) in wait_for(sys, &keys, wait.min(self.budget.remaining())) {
+            match took {
+                Some(t) => self.say(format!("{key}: appeared after {}.\n", secs(t))),
+                None => self.missing.push(key.clone()),
             }
-            Action::Set { pf, from, to, .. } if args.dry_run => {
-                say(format!(
-                    "{}: would change {from} -> {to} VFs.\n",
-                    inv.pfs[*pf].label()
-                ));
-            }
-            Action::Set { line, .. } if budget.remaining().is_zero() => {
-                fail(&[*line], &spent(&budget));
-            }
-            Action::Set { line, pf, to, .. } => {
-                let result = pci::resolve(sys, &DevKey::Pci(inv.pfs[*pf].addr))
-                    .and_then(|dev| sriov::set(&dev, *to, &budget));
-                match result {
-                    Ok(done) => say(format!(
-                        "{}: {} -> {} VFs in {}.\n",
-                        inv.pfs[*pf].label(),
-                        done.from,
-                        done.to,
-                        secs(done.took)
-                    )),
-                    Err(e) => fail(&[*line], &e),
-                }
-            }
-            Action::Fail { line, error } => fail(&[*line], error),
         }
     }
 
-    // VF settings, now that the counts are right.
-    if cfg.vf_entries().next().is_some() {
-        // A dry run changed no count: it plans for the VFs the counts will give.
-        let inv = if args.dry_run {
-            inv
-        } else {
-            pci::scan(sys, true)
-        };
-        let will = |pf: usize| -> Vec<u32> {
+    /// The count phase: each entry kept, set, or reported.
+    fn counts(&mut self, sys: &Dir, inv: &Inventory, actions: &[Action]) {
+        for action in actions {
+            match action {
+                Action::Keep { pf, count, .. } => {
+                    self.say(format!(
+                        "{}: {}, as configured.\n",
+                        label_of(inv, *pf),
+                        out::vfs(*count)
+                    ));
+                }
+                Action::Set { pf, from, to, .. } if self.args.dry_run => {
+                    self.say(format!(
+                        "{}: would change {from} -> {to} VFs.\n",
+                        label_of(inv, *pf)
+                    ));
+                }
+                Action::Set { line, .. } if self.budget.remaining().is_zero() => {
+                    let spent = self.spent();
+                    self.fail(&[*line], &spent);
+                }
+                Action::Set { line, pf, to, .. } => {
+                    let result = pci::resolve(sys, &DevKey::Pci(*pf))
+                        .and_then(|dev| sriov::set(&dev, *to, &self.budget));
+                    match result {
+                        Ok(done) => self.say(format!(
+                            "{}: {} -> {} VFs in {}.\n",
+                            label_of(inv, *pf),
+                            done.from,
+                            done.to,
+                            secs(done.took)
+                        )),
+                        Err(e) => self.fail(&[*line], &e),
+                    }
+                }
+                Action::Fail { line, error } => self.fail(&[*line], error),
+            }
+        }
+    }
+
+    /// The VF-settings phase, once the counts are right: each VF brought
+    /// to what its lines ask, or (dry run) what would change.
+    fn vf_settings(&mut self, s: &System, inv: &Inventory, actions: &[Action]) -> Result<()> {
+        let sys = s.sys()?;
+        let dry_run = self.args.dry_run;
+        let will = |pf: PciAddr| -> Vec<u32> {
             let set = actions.iter().find_map(|a| match a {
-                Action::Set { pf: p, to, .. } if args.dry_run && *p == pf => Some(*to),
+                Action::Set { pf: p, to, .. } if dry_run && *p == pf => Some(*to),
                 _ => None,
             });
             match set {
                 Some(to) => (0..to).collect(),
-                None => inv.pfs[pf].vfs.iter().filter_map(|v| v.index).collect(),
+                None => inv
+                    .pf_by_addr(pf)
+                    .map(|i| inv.pfs[i].vfs.iter().filter_map(|v| v.index).collect())
+                    .unwrap_or_default(),
             }
         };
-        let (plans, errors) = plan_vfs(&cfg, &inv, &will);
+        let (plans, errors) = plan_vfs(self.cfg, inv, &will);
         for (line, error) in &errors {
-            fail(&[*line], error);
+            self.fail(&[*line], error);
         }
-        let mut session = crate::engine::Session::new(s, budget)?;
+        let mut session = crate::engine::Session::new(s, self.budget)?;
         for (pf, group) in group_by_pf(&plans) {
-            let group_lines = |g: &[VfPlan]| {
-                let mut l: Vec<usize> = g.iter().flat_map(|p| p.lines.iter().copied()).collect();
-                l.sort_unstable();
-                l.dedup();
-                l
-            };
-            let dev = match pci::resolve(sys, &DevKey::Pci(inv.pfs[pf].addr)) {
+            let mut lines: Vec<usize> =
+                group.iter().flat_map(|p| p.lines.iter().copied()).collect();
+            lines.sort_unstable();
+            lines.dedup();
+            let dev = match pci::resolve(sys, &DevKey::Pci(pf)) {
                 Ok(d) => d,
                 Err(e) => {
-                    fail(&group_lines(group), &e);
+                    self.fail(&lines, &e);
                     continue;
                 }
             };
@@ -452,9 +517,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 match session.link(&dev) {
                     Ok(l) => Some(l),
                     // A dry run says what it would set without the kernel's view.
-                    Err(_) if args.dry_run => None,
+                    Err(_) if dry_run => None,
                     Err(e) => {
-                        fail(&group_lines(group), &e);
+                        self.fail(&lines, &e);
                         continue;
                     }
                 }
@@ -462,45 +527,43 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 None
             };
             for p in group {
-                if args.dry_run {
-                    let have = link
-                        .as_ref()
-                        .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
-                    let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
-                    let what = match have {
-                        Some(h) => crate::engine::summary(&p.want.changes(h, pf_mac), &p.want),
-                        // Not there yet (or no kernel to ask): all of it.
-                        None => p
-                            .want
-                            .settings()
-                            .iter()
-                            .map(|s| format!("{} {s}", s.name()))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    };
-                    say(format!("{} VF {}: would set {what}.\n", dev.label(), p.vf));
+                if dry_run {
+                    self.say(would(&dev, link.as_ref(), p));
                     continue;
                 }
-                if budget.remaining().is_zero() {
-                    fail(
-                        &p.lines,
-                        &format!("{} VF {}: {}", dev.label(), p.vf, spent(&budget)),
-                    );
+                if self.budget.remaining().is_zero() {
+                    let msg = format!("{} VF {}: {}", dev.label(), p.vf, self.spent());
+                    self.fail(&p.lines, &msg);
                     continue;
                 }
                 let done =
                     crate::engine::configure(&mut session, &dev, link.as_ref(), p.vf, &p.want);
-                say(crate::engine::report(&dev, p.vf, &done));
+                self.say(crate::engine::report(&dev, p.vf, &done));
                 for e in &done.errors {
-                    fail(&p.lines, e);
+                    self.fail(&p.lines, e);
                 }
             }
         }
+        Ok(())
     }
-    match failures.summary(entries, args.dry_run) {
-        Some(msg) => Err(Error::fail(msg)),
-        None => Ok(()),
-    }
+}
+
+/// What a dry run would set on one VF: the changes from what the kernel
+/// reports when it was asked, else all of it.
+fn would(dev: &pci::PfDev, link: Option<&crate::netlink::Link>, p: &VfPlan) -> String {
+    let have = link.and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
+    let pf_mac = link.and_then(|l| l.perm_address.or(l.address));
+    let what = match have {
+        Some(h) => crate::engine::summary(&p.want.changes(h, pf_mac), &p.want),
+        None => p
+            .want
+            .settings()
+            .iter()
+            .map(|s| format!("{} {s}", s.name()))
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    format!("{} VF {}: would set {what}.\n", dev.label(), p.vf)
 }
 
 /// Waits up to `wait` for each key's device to be there with its driver
@@ -547,6 +610,10 @@ mod tests {
     use crate::ifname::IfName;
     use crate::pci::{PciAddr, Pf, Vf};
     use std::path::PathBuf;
+
+    fn a(s: &str) -> PciAddr {
+        PciAddr::parse(s).unwrap()
+    }
 
     fn pf(addr: &str, name: &str, sriov: bool, total: u32, num: u32) -> Pf {
         Pf {
@@ -602,7 +669,10 @@ mod tests {
             PathBuf::from("/c"),
             "eth1.vf1.vlan=7\neth1.vfs.mac=auto\neth1.vfs.vlan=5\n0000:01:00.1.vf2.driver=vfio-pci\neth1.vf9.trust=on\neth9.vfs.trust=on\n",
         );
-        let vfs = |pf: usize| inv.pfs[pf].vfs.iter().filter_map(|v| v.index).collect();
+        let vfs = |pf: PciAddr| {
+            let i = inv.pf_by_addr(pf).unwrap();
+            inv.pfs[i].vfs.iter().filter_map(|v| v.index).collect()
+        };
         let (plans, errors) = plan_vfs(&cfg, &inv, &vfs);
         let errors: Vec<(usize, &str)> = errors.iter().map(|(l, e)| (*l, e.as_str())).collect();
         assert_eq!(
@@ -622,19 +692,19 @@ mod tests {
             plans,
             [
                 VfPlan {
-                    pf: 1,
+                    pf: a("0000:01:00.1"),
                     vf: 0,
                     want: want(5, None),
                     lines: vec![2, 3],
                 },
                 VfPlan {
-                    pf: 1,
+                    pf: a("0000:01:00.1"),
                     vf: 1,
                     want: want(7, None),
                     lines: vec![1, 2, 3],
                 },
                 VfPlan {
-                    pf: 1,
+                    pf: a("0000:01:00.1"),
                     vf: 2,
                     want: want(5, Some(crate::vf::Driver::VfioPci)),
                     lines: vec![2, 3, 4],
@@ -650,13 +720,13 @@ mod tests {
             [
                 Action::Set {
                     line: 2,
-                    pf: 0,
+                    pf: a("0000:01:00.0"),
                     from: 0,
                     to: 4
                 },
                 Action::Keep {
                     line: 3,
-                    pf: 1,
+                    pf: a("0000:01:00.1"),
                     count: 2
                 }
             ]
@@ -691,7 +761,7 @@ mod tests {
         }
         assert!(got.contains(&Action::Set {
             line: 6,
-            pf: 0,
+            pf: a("0000:01:00.0"),
             from: 0,
             to: 3
         }));
