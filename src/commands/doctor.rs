@@ -131,8 +131,36 @@ pub fn resource_trouble(line: &str) -> bool {
 
 /// The findings, in order: global checks, then each PF (only DEV's when
 /// given), then the config and the boot service.
+/// Every finding about the facts, in the order they are shown: the IOMMU,
+/// vfio-pci, the device asked about, each PF, the config, the boot glue.
+/// Pure: each area is a function of its own, tested on facts built by hand.
 pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut out = vec![iommu(f), vfio(f)];
+    if let Some(a) = only.filter(|a| f.inv.pf_by_addr(*a).is_none()) {
+        out.push(bad(
+            "device",
+            Some(a.to_string()),
+            "not a network function nor an SR-IOV device".into(),
+            "vfnet list --all shows the devices vfnet can manage".into(),
+        ));
+    }
+    for p in f
+        .inv
+        .pfs
+        .iter()
+        .filter(|p| only.is_none_or(|a| a == p.addr))
+    {
+        out.extend(pf(f, p, only.is_some()));
+    }
+    if let Some(cfg) = &f.config {
+        out.extend(config(f, cfg, only));
+        out.extend(boot(f, cfg));
+    }
+    out
+}
+
+/// Is there an IOMMU, and what does the kernel command line say of it.
+fn iommu(f: &Facts) -> Finding {
     let flags: Vec<&str> = f
         .cmdline
         .split_whitespace()
@@ -146,25 +174,29 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
         flags.join(" ")
     };
     if f.groups > 0 {
-        out.push(ok(
+        ok(
             "iommu",
             None,
             format!(
                 "IOMMU on: {} groups, {} unit(s) in /sys/class/iommu ({flags})",
                 f.groups, f.iommus
             ),
-        ));
+        )
     } else if flags.contains("intel_iommu=off") || flags.contains("amd_iommu=off") {
-        out.push(bad("iommu", None, format!("IOMMU turned off on the kernel command line ({flags})"), "remove it, and boot with intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD)".into()));
+        bad("iommu", None, format!("IOMMU turned off on the kernel command line ({flags})"), "remove it, and boot with intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD)".into())
     } else {
-        out.push(bad(
+        bad(
             "iommu",
             None,
             format!("no IOMMU: /sys/class/iommu has {} entries, {} IOMMU groups ({flags})", f.iommus, f.groups),
             "enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the BIOS, and boot with intel_iommu=on iommu=pt or amd_iommu=on iommu=pt".into(),
-        ));
+        )
     }
-    out.push(match (f.vfio_loaded, f.vfio_available) {
+}
+
+/// Can a VF go to vfio-pci.
+fn vfio(f: &Facts) -> Finding {
+    match (f.vfio_loaded, f.vfio_available) {
         (true, _) => ok("vfio-pci", None, "vfio-pci is loaded".into()),
         (false, true) => ok("vfio-pci", None, "vfio-pci is available (loaded when a VF is bound to it)".into()),
         (false, false) => bad(
@@ -173,178 +205,177 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
             "vfio-pci is neither loaded nor a module of the running kernel".into(),
             "install the kernel's modules package (vfio-pci is in every distribution kernel), or load it: modprobe vfio-pci".into(),
         ),
-    });
-
-    if let Some(a) = only.filter(|a| f.inv.pf_by_addr(*a).is_none()) {
-        out.push(bad(
-            "device",
-            Some(a.to_string()),
-            "not a network function nor an SR-IOV device".into(),
-            "vfnet list --all shows the devices vfnet can manage".into(),
-        ));
     }
-    for pf in f
-        .inv
-        .pfs
-        .iter()
-        .filter(|p| only.is_none_or(|a| a == p.addr))
-    {
-        let dev = Some(pf.label());
-        if !pf.sriov {
-            if only.is_some() {
-                out.push(bad(
-                    "sr-iov",
-                    dev,
-                    "no SR-IOV capability (no sriov_totalvfs)".into(),
-                    "SR-IOV needs a device that has it: see its specifications".into(),
-                ));
-            }
+}
+
+/// One PF: SR-IOV in firmware, its driver, resources in the kernel log,
+/// its VFs' IOMMU groups. `asked`: the user named it (a PF without SR-IOV
+/// is then a finding).
+fn pf(f: &Facts, pf: &crate::pci::Pf, asked: bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let dev = Some(pf.label());
+    if !pf.sriov {
+        if asked {
+            out.push(bad(
+                "sr-iov",
+                dev,
+                "no SR-IOV capability (no sriov_totalvfs)".into(),
+                "SR-IOV needs a device that has it: see its specifications".into(),
+            ));
+        }
+        return out;
+    }
+    match pf.total_vfs {
+        Some(0) => out.push(bad(
+            "firmware",
+            dev.clone(),
+            "SR-IOV is off in firmware (sriov_totalvfs is 0)".into(),
+            firmware_fix(pf.vendor, pf.addr),
+        )),
+        Some(n) => out.push(ok(
+            "firmware",
+            dev.clone(),
+            format!("SR-IOV capable: up to {}", out::vfs(n)),
+        )),
+        None => out.push(bad(
+            "firmware",
+            dev.clone(),
+            "sriov_totalvfs cannot be read".into(),
+            "check dmesg for the PF".into(),
+        )),
+    }
+    match &pf.driver {
+        Some(d) => out.push(ok("driver", dev.clone(), format!("driver {d} bound"))),
+        None => out.push(bad(
+            "driver",
+            dev.clone(),
+            "no driver bound: the kernel creates VFs only through the PF's driver".into(),
+            "load the device's driver (modprobe), or check why it did not bind (dmesg)".into(),
+        )),
+    }
+    if let Some(lines) = &f.kmsg {
+        let name = pf.addr.to_string();
+        let trouble: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains(&name) && resource_trouble(l))
+            .collect();
+        if let Some(first) = trouble.first() {
+            out.push(bad(
+                "resources",
+                dev.clone(),
+                format!("the kernel could not place the VFs' BARs or bus numbers: \"{}\"{}", first.trim(), if trouble.len() > 1 { format!(" (and {} more lines)", trouble.len() - 1) } else { String::new() }),
+                "enable SR-IOV and Above 4G Decoding / Resizable BAR in the BIOS, or boot with pci=realloc (pci=realloc=on,assign-busses on some boards)".into(),
+            ));
+        }
+    }
+    for vf in &pf.vfs {
+        let Some((_, peers)) = f.group_peers.iter().find(|(a, _)| *a == vf.addr) else {
             continue;
-        }
-        match pf.total_vfs {
-            Some(0) => out.push(bad(
-                "firmware",
-                dev.clone(),
-                "SR-IOV is off in firmware (sriov_totalvfs is 0)".into(),
-                firmware_fix(pf.vendor, pf.addr),
-            )),
-            Some(n) => out.push(ok(
-                "firmware",
-                dev.clone(),
-                format!("SR-IOV capable: up to {}", out::vfs(n)),
-            )),
-            None => out.push(bad(
-                "firmware",
-                dev.clone(),
-                "sriov_totalvfs cannot be read".into(),
-                "check dmesg for the PF".into(),
-            )),
-        }
-        match &pf.driver {
-            Some(d) => out.push(ok("driver", dev.clone(), format!("driver {d} bound"))),
-            None => out.push(bad(
-                "driver",
-                dev.clone(),
-                "no driver bound: the kernel creates VFs only through the PF's driver".into(),
-                "load the device's driver (modprobe), or check why it did not bind (dmesg)".into(),
-            )),
-        }
-        if let Some(lines) = &f.kmsg {
-            let name = pf.addr.to_string();
-            let trouble: Vec<&String> = lines
-                .iter()
-                .filter(|l| l.contains(&name) && resource_trouble(l))
-                .collect();
-            if let Some(first) = trouble.first() {
-                out.push(bad(
-                    "resources",
-                    dev.clone(),
-                    format!("the kernel could not place the VFs' BARs or bus numbers: \"{}\"{}", first.trim(), if trouble.len() > 1 { format!(" (and {} more lines)", trouble.len() - 1) } else { String::new() }),
-                    "enable SR-IOV and Above 4G Decoding / Resizable BAR in the BIOS, or boot with pci=realloc (pci=realloc=on,assign-busses on some boards)".into(),
-                ));
-            }
-        }
-        for vf in &pf.vfs {
-            let Some((_, peers)) = f.group_peers.iter().find(|(a, _)| *a == vf.addr) else {
-                continue;
-            };
-            if !peers.is_empty() {
-                out.push(bad(
-                    "iommu-group",
-                    dev.clone(),
-                    format!("VF {} ({}) shares IOMMU group {} with {}", vf.index.map_or("?".into(), |i| i.to_string()), vf.addr, vf.iommu_group.map_or("?".into(), |g| g.to_string()), peers.join(", ")),
-                    "a VM must take the whole group: the PCIe path lacks ACS isolation; use a slot on the CPU's root ports, or the BIOS ACS setting".into(),
-                ));
-            }
-        }
-        if !pf.vfs.is_empty()
-            && pf.vfs.iter().all(|v| v.iommu_group.is_some())
-            && !out
-                .iter()
-                .any(|x| x.check == "iommu-group" && x.device == dev)
-        {
-            out.push(ok(
+        };
+        if !peers.is_empty() {
+            out.push(bad(
                 "iommu-group",
                 dev.clone(),
-                format!(
-                    "each of its {} in an IOMMU group of its own",
-                    out::vfs(pf.vfs.len() as u32)
-                ),
+                format!("VF {} ({}) shares IOMMU group {} with {}", vf.index.map_or("?".into(), |i| i.to_string()), vf.addr, vf.iommu_group.map_or("?".into(), |g| g.to_string()), peers.join(", ")),
+                "a VM must take the whole group: the PCIe path lacks ACS isolation; use a slot on the CPU's root ports, or the BIOS ACS setting".into(),
             ));
         }
     }
+    if !pf.vfs.is_empty()
+        && pf.vfs.iter().all(|v| v.iommu_group.is_some())
+        && !out
+            .iter()
+            .any(|x| x.check == "iommu-group" && x.device == dev)
+    {
+        out.push(ok(
+            "iommu-group",
+            dev.clone(),
+            format!(
+                "each of its {} in an IOMMU group of its own",
+                out::vfs(pf.vfs.len() as u32)
+            ),
+        ));
+    }
+    out
+}
 
-    if let Some(cfg) = &f.config {
-        let path = cfg.read_from();
-        for e in cfg.errors() {
+/// The config file: its bad lines, and each entry against the live count.
+fn config(f: &Facts, cfg: &Config, only: Option<PciAddr>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let path = cfg.read_from();
+    for e in cfg.errors() {
+        out.push(bad(
+            "config",
+            None,
+            e,
+            format!("correct the line in {path}"),
+        ));
+    }
+    for e in cfg.entries() {
+        let found = match e.key {
+            DevKey::Pci(a) => f.inv.pf_by_addr(*a),
+            DevKey::Name(n) => f.inv.pf_by_name(n),
+        };
+        let Some(i) = found else {
             out.push(bad(
                 "config",
-                None,
-                e,
-                format!("correct the line in {path}"),
+                Some(e.key.to_string()),
+                format!("{path}:{}: no such device now", e.line),
+                "remove the line, or check that the device and its driver are present".into(),
             ));
+            continue;
+        };
+        let pf = &f.inv.pfs[i];
+        if only.is_some_and(|a| a != pf.addr) {
+            continue;
         }
-        for e in cfg.entries() {
-            let found = match e.key {
-                DevKey::Pci(a) => f.inv.pf_by_addr(*a),
-                DevKey::Name(n) => f.inv.pf_by_name(n),
-            };
-            let Some(i) = found else {
-                out.push(bad(
-                    "config",
-                    Some(e.key.to_string()),
-                    format!("{path}:{}: no such device now", e.line),
-                    "remove the line, or check that the device and its driver are present".into(),
-                ));
-                continue;
-            };
-            let pf = &f.inv.pfs[i];
-            if only.is_some_and(|a| a != pf.addr) {
-                continue;
-            }
-            match pf.num_vfs {
-                Some(n) if n == e.count => out.push(ok(
-                    "config",
-                    Some(pf.label()),
-                    format!("{} as configured", out::vfs(n)),
-                )),
-                n => out.push(bad(
-                    "config",
-                    Some(pf.label()),
-                    format!(
-                        "{path}:{} asks for {}, the PF has {}",
-                        e.line,
-                        out::vfs(e.count),
-                        n.map_or("?".into(), |n| n.to_string())
-                    ),
-                    "vfnet apply (or vfnet persist to record what it has now)".into(),
-                )),
-            }
-        }
-        if cfg.entries().next().is_some() {
-            let installed: Vec<&str> = f
-                .boot
-                .iter()
-                .filter(|(_, on)| *on)
-                .map(|(i, _)| i.name())
-                .collect();
-            if installed.is_empty() {
-                out.push(bad(
-                    "boot",
-                    None,
-                    "nothing applies the config at boot".into(),
-                    "vfnet install (see vfnet install -h)".into(),
-                ));
-            } else {
-                out.push(ok(
-                    "boot",
-                    None,
-                    format!("applied at boot by: {}", installed.join(", ")),
-                ));
-            }
+        match pf.num_vfs {
+            Some(n) if n == e.count => out.push(ok(
+                "config",
+                Some(pf.label()),
+                format!("{} as configured", out::vfs(n)),
+            )),
+            n => out.push(bad(
+                "config",
+                Some(pf.label()),
+                format!(
+                    "{path}:{} asks for {}, the PF has {}",
+                    e.line,
+                    out::vfs(e.count),
+                    n.map_or("?".into(), |n| n.to_string())
+                ),
+                "vfnet apply (or vfnet persist to record what it has now)".into(),
+            )),
         }
     }
     out
+}
+
+/// Whether anything applies the config at boot.
+fn boot(f: &Facts, cfg: &Config) -> Option<Finding> {
+    if cfg.entries().next().is_none() {
+        return None;
+    }
+    let installed: Vec<&str> = f
+        .boot
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(i, _)| i.name())
+        .collect();
+    Some(if installed.is_empty() {
+        bad(
+            "boot",
+            None,
+            "nothing applies the config at boot".into(),
+            "vfnet install (see vfnet install -h)".into(),
+        )
+    } else {
+        ok(
+            "boot",
+            None,
+            format!("applied at boot by: {}", installed.join(", ")),
+        )
+    })
 }
 
 pub fn run(s: &System, args: &Args) -> Result<()> {
@@ -509,5 +540,130 @@ mod tests {
                 .contains("mlxconfig -d 0000:03:00.0 set SRIOV_EN=1 NUM_OF_VFS=")
         );
         assert!(firmware_fix(Some(0x8086), a).contains("BIOS"));
+    }
+
+    fn a(s: &str) -> PciAddr {
+        PciAddr::parse(s).unwrap()
+    }
+
+    /// A PF with SR-IOV, `total` allowed, `num` now, and its VFs' groups.
+    fn sriov_pf(addr: &str, total: Option<u32>, num: u32, driver: Option<&str>) -> crate::pci::Pf {
+        crate::pci::Pf {
+            addr: a(addr),
+            interfaces: vec![crate::ifname::IfName::parse("eth0").unwrap()],
+            subsystem: None,
+            vendor: Some(0x8086),
+            device: Some(0x10c9),
+            description: None,
+            driver: driver.map(|d| crate::pci::Name::try_from(d).unwrap()),
+            sriov: true,
+            total_vfs: total,
+            num_vfs: Some(num),
+            iommu_group: Some(1),
+            configured: None,
+            vfs: (0..num)
+                .map(|i| crate::pci::Vf {
+                    addr: a(&format!("0000:01:10.{i}")),
+                    index: Some(i),
+                    interface: None,
+                    mac: None,
+                    driver: None,
+                    iommu_group: Some(10 + i),
+                    settings: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn facts(pfs: Vec<crate::pci::Pf>) -> Facts {
+        Facts {
+            cmdline: "quiet intel_iommu=on iommu=pt".into(),
+            iommus: 1,
+            groups: 12,
+            vfio_loaded: true,
+            vfio_available: true,
+            inv: Inventory { pfs },
+            ..Facts::default()
+        }
+    }
+
+    fn brief(v: &[Finding]) -> Vec<String> {
+        v.iter()
+            .map(|f| format!("{} {}", if f.ok { "ok" } else { "BAD" }, f.check))
+            .collect()
+    }
+
+    #[test]
+    fn the_iommu_is_judged_by_its_groups_and_the_command_line() {
+        let mut f = facts(vec![]);
+        assert!(iommu(&f).ok);
+        assert!(iommu(&f).message.contains("intel_iommu=on iommu=pt"));
+        f.groups = 0;
+        f.iommus = 0;
+        assert!(iommu(&f).fix.unwrap().contains("enable VT-d"));
+        f.cmdline = "intel_iommu=off".into();
+        assert!(iommu(&f).message.contains("turned off"));
+    }
+
+    #[test]
+    fn vfio_is_loaded_available_or_missing() {
+        let mut f = facts(vec![]);
+        assert!(vfio(&f).ok);
+        f.vfio_loaded = false;
+        assert!(vfio(&f).message.contains("available"));
+        f.vfio_available = false;
+        assert!(!vfio(&f).ok);
+    }
+
+    #[test]
+    fn a_pf_is_checked_for_firmware_driver_resources_and_groups() {
+        let mut f = facts(vec![sriov_pf("0000:01:00.0", Some(7), 2, Some("igb"))]);
+        assert_eq!(
+            brief(&pf(&f, &f.inv.pfs[0], false)),
+            ["ok firmware", "ok driver", "ok iommu-group"]
+        );
+        f.kmsg = Some(vec![
+            "pci 0000:01:00.0: BAR 7: no space for [mem size 0x00100000 64bit]".into(),
+        ]);
+        f.group_peers = vec![(a("0000:01:10.1"), vec!["0000:01:10.0".into()])];
+        let off = sriov_pf("0000:01:00.0", Some(0), 2, None);
+        assert_eq!(
+            brief(&pf(&f, &off, false)),
+            [
+                "BAD firmware",
+                "BAD driver",
+                "BAD resources",
+                "BAD iommu-group"
+            ]
+        );
+        let mut plain = sriov_pf("0000:02:00.0", None, 0, Some("e1000e"));
+        plain.sriov = false;
+        assert_eq!(brief(&pf(&f, &plain, false)), Vec::<String>::new());
+        assert_eq!(brief(&pf(&f, &plain, true)), ["BAD sr-iov"]);
+    }
+
+    #[test]
+    fn config_entries_are_held_against_the_live_counts() {
+        let mut f = facts(vec![sriov_pf("0000:01:00.0", Some(7), 2, Some("igb"))]);
+        let cfg = Config::parse("/c".into(), "0000:01:00.0=2\neth9=1\nbroken\n");
+        let found = config(&f, &cfg, None);
+        assert_eq!(brief(&found), ["BAD config", "ok config", "BAD config"]);
+        assert!(found[2].message.contains("/c:2: no such device now"));
+        let drift = Config::parse("/c".into(), "0000:01:00.0=4\n");
+        let found = config(&f, &drift, None);
+        assert!(
+            found[0]
+                .message
+                .contains("/c:1 asks for 4 VFs, the PF has 2"),
+            "{:?}",
+            found[0]
+        );
+        assert_eq!(boot(&f, &drift).map(|b| b.ok), Some(false));
+        f.boot = vec![(Init::Systemd, true)];
+        assert_eq!(
+            boot(&f, &drift).unwrap().message,
+            "applied at boot by: systemd"
+        );
+        assert_eq!(boot(&f, &Config::parse("/c".into(), "# none\n")), None);
     }
 }
