@@ -353,9 +353,7 @@ fn config(f: &Facts, cfg: &Config, only: Option<PciAddr>) -> Vec<Finding> {
 
 /// Whether anything applies the config at boot.
 fn boot(f: &Facts, cfg: &Config) -> Option<Finding> {
-    if cfg.entries().next().is_none() {
-        return None;
-    }
+    cfg.entries().next()?;
     let installed: Vec<&str> = f
         .boot
         .iter()
