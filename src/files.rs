@@ -182,12 +182,18 @@ pub fn resolve(path: &Path, jail: Option<&Path>) -> std::result::Result<Resolved
     use std::collections::VecDeque;
     use std::ffi::OsString;
     use std::path::Component;
-    let base = jail.unwrap_or(Path::new("/")).to_path_buf();
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().map_err(|e| errno(&e))?.join(path)
+    // Both made absolute the same way: `--root demo/x550t` is relative.
+    let absolute = |p: &Path| -> std::result::Result<PathBuf, Errno> {
+        if p.is_absolute() {
+            Ok(p.to_path_buf())
+        } else {
+            Ok(std::env::current_dir().map_err(|e| errno(&e))?.join(p))
+        }
     };
+    let jail = jail.map(absolute).transpose()?;
+    let jail = jail.as_deref();
+    let base = jail.unwrap_or(Path::new("/")).to_path_buf();
+    let abs = absolute(path)?;
     let inside = match jail {
         Some(j) => abs.strip_prefix(j).map_err(|_| Errno::EXDEV)?.to_path_buf(),
         None => abs,
@@ -278,6 +284,30 @@ mod tests {
         std::fs::write(root.join("plain"), "x").unwrap();
         let r = resolve(&root.join("plain"), None).unwrap();
         assert_eq!((r.path, r.via_link), (root.join("plain"), false));
+    }
+
+    #[test]
+    fn a_relative_jail_and_path_resolve_alike() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("tree/etc")).unwrap();
+        std::fs::write(t.path().join("tree/etc/c"), "").unwrap();
+        let here = std::env::current_dir().unwrap();
+        let rel = pathdiff(t.path(), &here);
+        let r = resolve(&rel.join("tree/etc/c"), Some(&rel.join("tree"))).unwrap();
+        assert_eq!(
+            std::fs::canonicalize(&r.path).unwrap(),
+            std::fs::canonicalize(t.path().join("tree/etc/c")).unwrap()
+        );
+    }
+
+    /// `to` relative to `from` (both absolute), with `..` as needed.
+    fn pathdiff(to: &Path, from: &Path) -> PathBuf {
+        let ups = from.components().count() - 1;
+        let mut p = PathBuf::new();
+        for _ in 0..ups {
+            p.push("..");
+        }
+        p.join(to.strip_prefix("/").unwrap())
     }
 
     #[test]
