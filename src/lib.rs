@@ -1,10 +1,13 @@
 //! vfnet: manage SR-IOV virtual functions (VFs) of network cards on Linux.
 //!
 //! Data flows one way: `cli` parses the command line into a command of
-//! `commands/`; the command reads the system through `sysfs` (every path
-//! under the root override), `pci::scan` turns it into an `Inventory` of
-//! plain data, and `render` prints it. Changes are planned by pure functions
-//! (`sriov::plan`, `commands::apply::plan`) and then executed.
+//! `commands/` (each parses its own arguments with `args`); the command
+//! runs on one `system::System` and reads it through `sysfs` (every path
+//! under the root override, sandboxed there), `pci::scan` turns it into an
+//! `Inventory` of plain data, and `render` prints it. Changes are planned
+//! by pure functions (`sriov::plan`, `commands::apply::plan`,
+//! `commands::install::plan`) and then executed; per-VF settings go through
+//! the VF `engine`. Commands never import each other.
 
 pub mod args;
 pub mod cli;
