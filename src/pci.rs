@@ -200,6 +200,8 @@ pub struct Vf {
     /// Its settings as the PF's driver reports them over rtnetlink. Filled
     /// in by `list` on a live system, not by the scan.
     pub settings: Option<crate::netlink::VfInfo>,
+    /// Who uses it (`crate::usage`); `None` when free. Filled in by `list`.
+    pub used_by: Option<crate::usage::UsedBy>,
 }
 
 impl Vf {
@@ -226,6 +228,9 @@ fn device_path(addr: PciAddr, iface: Option<&IfName>) -> String {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inventory {
     pub pfs: Vec<Pf>,
+    /// Whether `Vf::used_by` was looked for (live, a tree with /proc, a
+    /// capture that recorded it): then `None` there means free.
+    pub usage_known: bool,
 }
 
 impl Inventory {
@@ -346,7 +351,10 @@ pub fn scan(sys: &Dir, all: bool) -> Inventory {
         v
     };
     pfs.retain(|p| vf_addrs.binary_search(&p.addr).is_err());
-    Inventory { pfs }
+    Inventory {
+        pfs,
+        usage_known: false,
+    }
 }
 
 /// What the scan reads through.
@@ -574,6 +582,7 @@ fn read_vf(dir: &Dir, at: &str, addr: PciAddr, ctx: &Ctx) -> Option<Vf> {
         driver,
         iommu_group,
         settings: None,
+        used_by: None,
     })
 }
 

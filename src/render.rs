@@ -46,7 +46,7 @@ pub fn text(inv: &Inventory, width: Option<usize>) -> String {
     }
     if !vfs.is_empty() {
         out.push_str("\nVF devices:\n");
-        vf_rows(&mut out, &vfs, width);
+        vf_rows(&mut out, &vfs, width, inv.usage_known);
     }
     out
 }
@@ -55,15 +55,16 @@ pub fn text(inv: &Inventory, width: Option<usize>) -> String {
 pub fn vf_table(pf: &Pf, width: Option<usize>) -> String {
     let mut out = String::new();
     let vfs: Vec<_> = pf.vfs.iter().map(|v| (pf, v)).collect();
-    vf_rows(&mut out, &vfs, width);
+    vf_rows(&mut out, &vfs, width, false);
     out
 }
 
 /// The VF table; the settings columns only when some VF has settings
-/// (they come over rtnetlink, so not under --root).
-fn vf_rows(out: &mut String, vfs: &[(&Pf, &Vf)], width: Option<usize>) {
+/// (they come over rtnetlink, so not under --root), Used by only when it
+/// was looked for (`usage`).
+fn vf_rows(out: &mut String, vfs: &[(&Pf, &Vf)], width: Option<usize>, usage: bool) {
     let with = vfs.iter().any(|(_, v)| v.settings.is_some());
-    let keep = |i: usize| with || !SETTINGS_COLUMNS.contains(&i);
+    let keep = |i: usize| (with || !SETTINGS_COLUMNS.contains(&i)) && (usage || i != USED_BY);
     let cols: Vec<Column> = VF_COLUMNS
         .iter()
         .enumerate()
@@ -133,13 +134,14 @@ fn pf_row(p: &Pf) -> Vec<String> {
 /// The VF table's columns; [`vf_row`] fills them in this order. MAC is
 /// the VF netdev's own address; Admin MAC and Settings are what the PF's
 /// driver enforces (`Vf::settings`).
-const VF_COLUMNS: [Column; 10] = [
+const VF_COLUMNS: [Column; 11] = [
     col("PCI BDF", "PCI BDF", 0, false),
     col("Interface", "Iface", 0, false),
     col("MAC", "MAC", 0, false),
     col("Parent", "Parent", 0, false),
     col("VF #", "VF", 0, false),
     col("Driver", "Driver", 0, false),
+    col("Used by", "Used by", 0, true),
     col("Admin MAC", "Admin MAC", 6, false),
     col("Settings", "Settings", 7, true),
     col("Parent BDF", "PF BDF", 8, false),
@@ -147,7 +149,10 @@ const VF_COLUMNS: [Column; 10] = [
 ];
 
 /// Indices of the columns that come from `Vf::settings`.
-const SETTINGS_COLUMNS: [usize; 2] = [6, 7];
+const SETTINGS_COLUMNS: [usize; 2] = [7, 8];
+
+/// Index of the Used by column (`Vf::used_by`).
+const USED_BY: usize = 6;
 
 fn vf_row(p: &Pf, v: &Vf) -> Vec<String> {
     let (admin, settings) = match &v.settings {
@@ -161,6 +166,7 @@ fn vf_row(p: &Pf, v: &Vf) -> Vec<String> {
         or(p.interface(), "-"),
         or(v.index, "?"),
         or(v.driver.as_ref(), "-"),
+        or(v.used_by.as_ref(), "-"),
         admin,
         settings,
         p.addr.to_string(),
@@ -292,6 +298,16 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
         .opt_str("driver", v.driver.as_ref())
         .num("iommu_group", v.iommu_group)
         .str("path", &v.path())
+        .raw("used_by", |out| match &v.used_by {
+            None => out.push_str("null"),
+            Some(u) => {
+                let mut o = Obj::new(out);
+                o.str("kind", u.kind.name())
+                    .opt_str("name", u.name.as_ref())
+                    .num("pid", u.pid);
+                o.end();
+            }
+        })
         .raw("settings", |out| match &v.settings {
             None => out.push_str("null"),
             Some(s) => {

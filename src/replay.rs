@@ -12,6 +12,65 @@ use crate::sysfs::Root;
 /// Where a capture keeps what rtnetlink reported (relative to the root).
 pub const VFINFO_DIR: &str = "vfnet-capture/vfinfo";
 
+/// Where a capture keeps who used each VF (relative to the root): one line
+/// per VF in use, `ADDR KIND NAME PID` (`-` for an unknown name or pid).
+/// The file's presence says that usage was looked for.
+pub const USED_BY: &str = "vfnet-capture/used-by";
+
+/// The used-by file's text for `inv`.
+pub fn used_by_text(inv: &Inventory) -> String {
+    let mut out = String::from("# vfnet capture: who used each VF (ADDR KIND NAME PID)\n");
+    for (_, vf) in inv.vfs() {
+        if let Some(u) = &vf.used_by {
+            let name = u.name.as_deref().unwrap_or("-").replace(char::is_whitespace, "_");
+            let pid = u.pid.map_or("-".to_string(), |p| p.to_string());
+            out.push_str(&format!("{} {} {name} {pid}\n", vf.addr, u.kind.name()));
+        }
+    }
+    out
+}
+
+/// Who used each VF, as a capture under `root` recorded it; false when the
+/// root is no capture that recorded it.
+pub fn captured_usage(root: &Root, inv: &mut Inventory) -> bool {
+    use crate::usage::{Kind, UsedBy};
+    if root.is_live() {
+        return false;
+    }
+    let Ok((bytes, _)) = files::read_regular(&root.real(&format!("/{USED_BY}")), 1 << 20) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let mut found = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [addr, kind, name, pid] = f[..] else { continue };
+        let Some(addr) = crate::pci::PciAddr::parse(addr) else { continue };
+        let kind = match kind {
+            "vm" => Kind::Vm,
+            "netns" => Kind::Netns,
+            "host" => Kind::Host,
+            "dpdk" => Kind::Dpdk,
+            _ => continue,
+        };
+        found.push((
+            addr,
+            UsedBy {
+                kind,
+                name: (name != "-").then(|| name.to_string()),
+                pid: pid.parse().ok(),
+            },
+        ));
+    }
+    for pf in &mut inv.pfs {
+        for vf in &mut pf.vfs {
+            vf.used_by = found.iter().find(|(a, _)| *a == vf.addr).map(|(_, u)| u.clone());
+        }
+    }
+    inv.usage_known = true;
+    true
+}
+
 /// The VF settings as a capture stores them: one line per VF,
 /// `vf=N key=value...`, values as `list --json` names them.
 pub fn vfinfo_text(vfs: &[VfInfo]) -> String {

@@ -73,11 +73,17 @@ impl Root {
 
     /// Opens `ROOT/sys`: on a tree, inside the sandbox.
     pub fn sys(&self) -> Result<Dir, Errno> {
+        self.open("sys")
+    }
+
+    /// Opens the directory `ROOT/rel` (`sys`, `proc`): on a tree, inside
+    /// the sandbox.
+    pub fn open(&self, rel: &str) -> Result<Dir, Errno> {
         if self.is_live() {
-            return Dir::open(Path::new("/sys"));
+            return Dir::open(&Path::new("/").join(rel));
         }
         let root = nix::fcntl::open(&self.base, dir_flags(), Mode::empty())?;
-        Dir::jailed(Rc::new(root), PathBuf::from("sys"))
+        Dir::jailed(Rc::new(root), PathBuf::from(rel))
     }
 }
 
@@ -206,6 +212,25 @@ impl Dir {
         };
         let n = nix::unistd::read(&fd, &mut buf).unwrap_or(0);
         errno_named(std::str::from_utf8(trim(&buf[..n])).unwrap_or(""))
+    }
+
+    /// Opens the regular file `name` for reading (never a FIFO or device:
+    /// checked with `fstat`).
+    pub fn open_file(&self, name: &str) -> Option<OwnedFd> {
+        let fd = self
+            .open_at(name, OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
+            .ok()?;
+        let st = nix::sys::stat::fstat(&fd).ok()?;
+        (st.st_mode & libc::S_IFMT == libc::S_IFREG).then_some(fd)
+    }
+
+    /// Reads the first bytes of `name` into `buf`: how many (0 for an empty
+    /// file), or `None` when it cannot be read.
+    pub fn read_first(&self, name: &str, buf: &mut [u8]) -> Option<usize> {
+        let fd = self
+            .open_at(name, OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
+            .ok()?;
+        nix::unistd::read(&fd, buf).ok()
     }
 
     /// Reads an attribute holding a decimal number (`sriov_numvfs`: `3\n`).

@@ -643,6 +643,7 @@ mod tests {
             driver: None,
             iommu_group: None,
             settings: None,
+            used_by: None,
         });
         Inventory {
             pfs: vec![
@@ -650,6 +651,7 @@ mod tests {
                 eth1,
                 pf("0000:05:00.0", "eth5", false, 0, 0),
             ],
+            usage_known: false,
         }
     }
 

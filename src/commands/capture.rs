@@ -103,6 +103,13 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     if let Some(Ok(route)) = s.route() {
         c.vf_settings(route, &inv);
     }
+    // Who used each VF, as `list` shows it (looked for live or in a tree
+    // with a /proc; a capture's own record carried over).
+    let mut used = inv.clone();
+    crate::usage::attach(s, &mut used)?;
+    if used.usage_known {
+        c.used_by(&used);
+    }
     let archive = c.finish();
     match args.file.as_deref() {
         Some(p) if p.as_os_str() == "-" => {
@@ -397,6 +404,16 @@ impl Capture {
                 }
             }
         }
+    }
+
+    /// Who used each VF (`vfnet-capture/used-by`), names anonymized too.
+    fn used_by(&mut self, inv: &Inventory) {
+        let text = replay::used_by_text(inv);
+        let text = match &mut self.anon {
+            Some(a) => a.text(text.as_bytes()),
+            None => text.into_bytes(),
+        };
+        self.file(replay::USED_BY, &text);
     }
 
     /// What rtnetlink reports of each PF's VFs: `vfnet-capture/vfinfo/PF`.

@@ -568,6 +568,7 @@ mod tests {
                     driver: None,
                     iommu_group: Some(10 + i),
                     settings: None,
+                    used_by: None,
                 })
                 .collect(),
         }
@@ -580,7 +581,10 @@ mod tests {
             groups: 12,
             vfio_loaded: true,
             vfio_available: true,
-            inv: Inventory { pfs },
+            inv: Inventory {
+                pfs,
+                usage_known: false,
+            },
             ..Facts::default()
         }
     }

@@ -64,6 +64,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     } else {
         crate::replay::captured_settings(root, &mut inv)
     };
+    crate::usage::attach(s, &mut inv)?;
     if args.json {
         render::json_to(&inv, &mut |chunk| out::print(chunk));
         return Ok(());
