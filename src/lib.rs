@@ -18,6 +18,7 @@ pub mod error;
 pub mod exec;
 pub mod files;
 pub mod glue;
+pub mod guard;
 pub mod ifname;
 pub mod json;
 pub mod kmsg;

@@ -40,7 +40,10 @@ pub fn holders(proc_dir: &Dir, targets: &[String]) -> Vec<(String, u32)> {
                 continue;
             };
             if let Some(target) = targets.iter().find(|t2| t2.as_bytes() == t) {
-                if !out.iter().any(|(t3, p): &(String, u32)| t3 == target && *p == pid) {
+                if !out
+                    .iter()
+                    .any(|(t3, p): &(String, u32)| t3 == target && *p == pid)
+                {
                     out.push((target.clone(), pid));
                 }
             }

@@ -287,6 +287,13 @@ fn pf_json(out: &mut String, p: &Pf) {
     o.end();
 }
 
+/// One VF as `list --json` prints it.
+pub fn vf_json_line(pf: &Pf, v: &Vf) -> String {
+    let mut s = String::new();
+    vf_json(&mut s, pf, v);
+    s
+}
+
 fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
     let mut o = Obj::new(out);
     o.str("pci", &v.addr.to_string())

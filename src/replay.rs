@@ -22,7 +22,11 @@ pub fn used_by_text(inv: &Inventory) -> String {
     let mut out = String::from("# vfnet capture: who used each VF (ADDR KIND NAME PID)\n");
     for (_, vf) in inv.vfs() {
         if let Some(u) = &vf.used_by {
-            let name = u.name.as_deref().unwrap_or("-").replace(char::is_whitespace, "_");
+            let name = u
+                .name
+                .as_deref()
+                .unwrap_or("-")
+                .replace(char::is_whitespace, "_");
             let pid = u.pid.map_or("-".to_string(), |p| p.to_string());
             out.push_str(&format!("{} {} {name} {pid}\n", vf.addr, u.kind.name()));
         }
@@ -44,8 +48,12 @@ pub fn captured_usage(root: &Root, inv: &mut Inventory) -> bool {
     let mut found = Vec::new();
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let f: Vec<&str> = line.split_whitespace().collect();
-        let [addr, kind, name, pid] = f[..] else { continue };
-        let Some(addr) = crate::pci::PciAddr::parse(addr) else { continue };
+        let [addr, kind, name, pid] = f[..] else {
+            continue;
+        };
+        let Some(addr) = crate::pci::PciAddr::parse(addr) else {
+            continue;
+        };
         let kind = match kind {
             "vm" => Kind::Vm,
             "netns" => Kind::Netns,
@@ -64,7 +72,10 @@ pub fn captured_usage(root: &Root, inv: &mut Inventory) -> bool {
     }
     for pf in &mut inv.pfs {
         for vf in &mut pf.vfs {
-            vf.used_by = found.iter().find(|(a, _)| *a == vf.addr).map(|(_, u)| u.clone());
+            vf.used_by = found
+                .iter()
+                .find(|(a, _)| *a == vf.addr)
+                .map(|(_, u)| u.clone());
         }
     }
     inv.usage_known = true;

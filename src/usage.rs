@@ -70,7 +70,9 @@ pub fn vm_name(cmdline: &[String]) -> Option<String> {
             .position(|a| a == flag)
             .and_then(|i| cmdline.get(i + 1))
     };
-    if let Some(id) = after("-id").filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())) {
+    if let Some(id) =
+        after("-id").filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Some(id.clone());
     }
     let v = after("-name")?;
@@ -125,7 +127,10 @@ pub fn attach(s: &crate::system::System, inv: &mut Inventory) -> crate::error::R
     let found = find(&s.root, s.sys()?, inv);
     for pf in &mut inv.pfs {
         for vf in &mut pf.vfs {
-            vf.used_by = found.iter().find(|(a, _)| *a == vf.addr).map(|(_, u)| u.clone());
+            vf.used_by = found
+                .iter()
+                .find(|(a, _)| *a == vf.addr)
+                .map(|(_, u)| u.clone());
         }
     }
     inv.usage_known = true;
@@ -278,7 +283,9 @@ mod tests {
     fn vms_are_named_as_their_managers_name_them() {
         // libvirt
         assert_eq!(
-            vm_name(&argv("/usr/bin/qemu-system-x86_64 -name guest=win11,debug-threads=on -S")),
+            vm_name(&argv(
+                "/usr/bin/qemu-system-x86_64 -name guest=win11,debug-threads=on -S"
+            )),
             Some("win11".into())
         );
         // Proxmox: -id wins over -name
@@ -286,7 +293,10 @@ mod tests {
             vm_name(&argv("/usr/bin/kvm -id 101 -name web,debug-threads=on")),
             Some("101".into())
         );
-        assert_eq!(vm_name(&argv("qemu-system-x86_64 -name plain")), Some("plain".into()));
+        assert_eq!(
+            vm_name(&argv("qemu-system-x86_64 -name plain")),
+            Some("plain".into())
+        );
         assert_eq!(vm_name(&argv("qemu-system-x86_64 -m 512")), None);
     }
 

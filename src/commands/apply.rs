@@ -40,6 +40,10 @@ One budget bounds the whole run: --wait plus --timeout (60 s for --wait 30).
 Every wait (for PFs, the lock, the kernel, VF drivers) draws from it; what
 is left undone when it runs out is reported, and apply exits 1.
   -q, --quiet          print errors only
+
+An entry that would change a nonzero count while its VFs are in use (a VM, a
+container, the host) is skipped and reported (exit 1); the others apply. At
+boot nothing is in use.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,7 +340,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     };
     let inv = pci::scan(sys, true);
     let actions = plan(&cfg, &inv);
-    run.counts(sys, &inv, &actions);
+    run.counts(s, &inv, &actions)?;
     if cfg.vf_entries().next().is_some() {
         // A dry run changed no count: it plans for the VFs the counts will give.
         let inv = if args.dry_run {
@@ -438,9 +442,36 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The count phase: each entry kept, set, or reported.
-    fn counts(&mut self, sys: &Dir, inv: &Inventory, actions: &[Action]) {
+    /// The count phase: each entry kept, set, or reported. An entry that
+    /// would destroy VFs in use is skipped (the guard; at boot nothing is in
+    /// use), and a dry run names their users.
+    fn counts(&mut self, s: &System, inv: &Inventory, actions: &[Action]) -> Result<()> {
+        let sys = s.sys()?;
         for action in actions {
+            let users = match action {
+                Action::Set { pf, from, .. } if *from > 0 => crate::guard::users(s, *pf)?,
+                _ => Vec::new(),
+            };
+            if let (Action::Set { line, pf, .. }, false) = (action, users.is_empty()) {
+                let label = label_of(inv, *pf);
+                if self.args.dry_run {
+                    for l in crate::guard::lines(&label, &users) {
+                        self.say(format!(
+                            "{l} (the change would destroy it: apply skips it)\n"
+                        ));
+                    }
+                } else {
+                    for l in crate::guard::lines(&label, &users) {
+                        out::error(l);
+                    }
+                    let msg = format!(
+                        "skipped: {} in use, and changing the count destroys every VF (stop what uses them, or vfnet set --force)",
+                        out::vfs(users.len() as u32)
+                    );
+                    self.fail(&[*line], &msg);
+                    continue;
+                }
+            }
             match action {
                 Action::Keep { pf, count, .. } => {
                     self.say(format!(
@@ -476,6 +507,7 @@ impl<'a> Run<'a> {
                 Action::Fail { line, error } => self.fail(&[*line], error),
             }
         }
+        Ok(())
     }
 
     /// The VF-settings phase, once the counts are right: each VF brought

@@ -10,7 +10,7 @@ use lexopt::prelude::*;
 use std::time::Duration;
 
 pub const USAGE: &str = "\
-Usage: vfnet set [--autoprobe on|off] [--timeout SECS] DEV N
+Usage: vfnet set [--autoprobe on|off] [--timeout SECS] [--dry-run] [--force] DEV N
 
 Make DEV have N VFs now (0 removes them). DEV is a PF's interface name
 (enp1s0f0) or PCI address (0000:01:00.0), network device or not.
@@ -20,7 +20,14 @@ count goes through 0, as the kernel requires. vfnet returns once the kernel
 shows the N VFs and their drivers (and netdevs), then lists them. The change
 does not survive a reboot: vfnet persist records it.
 
+Changing a nonzero count destroys every VF, the ones in use too: when a VF
+is in use (a VM or program holding it through vfio, a container owning its
+netdev, a bridge or an address on the host), set refuses, names each user,
+and changes nothing, unless --force.
+
 Options:
+  -n, --dry-run        say what would change and who uses the VFs it destroys
+  --force              change the count even when VFs are in use
   --autoprobe on|off   whether new VFs get a host driver (sriov_drivers_autoprobe);
                        off: VFs without a driver, ready for vfio-pci or a VM
   -t, --timeout SECS   give up waiting (for another vfnet, for the kernel)
@@ -36,15 +43,21 @@ pub struct Args {
     pub timeout: Duration,
     /// Set `sriov_drivers_autoprobe` first.
     pub autoprobe: Option<bool>,
+    pub dry_run: bool,
+    /// Destroy VFs in use.
+    pub force: bool,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut count, mut timeout, mut autoprobe) =
         (None, None, args::DEFAULT_TIMEOUT, None);
+    let (mut dry_run, mut force) = (false, false);
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
             Short('t') | Long("timeout") => timeout = args::timeout("set", p.value()?)?,
+            Short('n') | Long("dry-run") => dry_run = true,
+            Long("force") => force = true,
             Long("autoprobe") => {
                 autoprobe = match args::text("set", "--autoprobe", p.value()?)?.as_str() {
                     "on" => Some(true),
@@ -71,6 +84,8 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         count,
         timeout,
         autoprobe,
+        dry_run,
+        force,
     }))
 }
 
@@ -84,8 +99,50 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     // Refuse what cannot be done before taking the lock (which may create
     // its file): bad input changes nothing.
     sriov::check_pf(&pf, args.count)?;
-    let _lock = lock::state(root, &s.config, &deadline)?;
     let label = pf.label();
+    // The guard: a change of a nonzero count destroys every VF.
+    let current = sriov::read(&pf, "sriov_numvfs")?;
+    let destroys = current > 0 && current != args.count;
+    let users = if destroys {
+        crate::guard::users(s, pf.addr)?
+    } else {
+        Vec::new()
+    };
+    if args.dry_run {
+        let mut text = if current == args.count {
+            format!("{label} has {}: nothing would change.\n", out::vfs(current))
+        } else if destroys {
+            format!(
+                "{label}: would change {current} -> {} VFs, through 0: VFs 0-{} are destroyed.\n",
+                args.count,
+                current - 1
+            )
+        } else {
+            format!("{label}: would change {current} -> {} VFs.\n", args.count)
+        };
+        for l in crate::guard::lines(&label, &users) {
+            text.push_str(&l);
+            text.push('\n');
+        }
+        if !users.is_empty() && !args.force {
+            text.push_str("set would refuse: VFs in use (--force destroys them anyway).\n");
+        }
+        out::print(&text);
+        return Ok(());
+    }
+    if !users.is_empty() {
+        if !args.force {
+            return Err(crate::guard::refuse(
+                &label,
+                &users,
+                "changing the VF count destroys every VF (the kernel goes through 0)",
+            ));
+        }
+        for l in crate::guard::lines(&label, &users) {
+            out::error(format_args!("--force: destroying {l}"));
+        }
+    }
+    let _lock = lock::state(root, &s.config, &deadline)?;
     if let Some(on) = args.autoprobe {
         if sriov::set_autoprobe(&pf, on)? {
             out::print(&format!(

@@ -15,10 +15,15 @@ use lexopt::prelude::*;
 use std::time::Duration;
 
 pub const USAGE: &str = "\
-Usage: vfnet vf [--persist] DEV INDEX [SETTING VALUE]...
+Usage: vfnet vf [--persist] [--force] DEV INDEX [SETTING VALUE]...
+       vfnet vf DEV free [--driver vfio-pci] [--json]
 
 Without settings, show VF INDEX of the PF DEV. With settings, change them now;
 --persist also records them in the config file, for vfnet apply at boot.
+
+vfnet vf DEV free prints the PCI address of DEV's lowest-numbered VF that
+nobody uses (exit 1 when none is free); --driver vfio-pci binds it to
+vfio-pci first, --json prints its whole row. For VM hook scripts.
 
 Settings:
   mac MAC|auto             the VF's MAC; auto: a stable one derived from the
@@ -34,8 +39,12 @@ Settings:
 A new MAC reaches the VF's own netdev when its driver probes: vfnet brings the
 PF up if it is down and rebinds that one VF's driver.
 
+A driver change of a VF in use (held by a VM or program, its netdev in a
+container, a bridge or an address on the host) is refused unless --force.
+
 Options:
   --persist            also record the settings in the config file
+  --force              change the driver even when the VF is in use
   -t, --timeout SECS   give up waiting for drivers after SECS (default 30)
 ";
 
@@ -46,15 +55,46 @@ pub struct Args {
     pub settings: Vec<Setting>,
     pub persist: bool,
     pub timeout: Duration,
+    pub force: bool,
+    /// `vfnet vf DEV free`: find the lowest free VF instead.
+    pub free: Option<Free>,
+}
+
+/// `vfnet vf DEV free [--driver vfio-pci] [--json]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Free {
+    pub driver: Option<crate::vf::Driver>,
+    pub json: bool,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut index, mut persist, mut timeout) = (None, None, false, args::DEFAULT_TIMEOUT);
     let mut settings = Vec::new();
+    let (mut force, mut free, mut json, mut driver) = (false, false, false, None);
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
             Long("persist") => persist = true,
+            Long("force") => force = true,
+            Long("json") if free => json = true,
+            Long("driver") if free => {
+                driver = match args::text("vf", "--driver", p.value()?)?.as_str() {
+                    "vfio-pci" => Some(crate::vf::Driver::VfioPci),
+                    other => {
+                        return Err(args::usage(
+                            "vf",
+                            format!(
+                                "free --driver takes vfio-pci, not '{}'",
+                                crate::text::quote(other)
+                            ),
+                        ));
+                    }
+                }
+            }
+            Value(v) if dev.is_some() && index.is_none() && !free && v == "free" => {
+                free = true;
+                index = Some(0);
+            }
             Short('t') | Long("timeout") => timeout = args::timeout("vf", p.value()?)?,
             Value(v) if dev.is_none() => dev = Some(args::dev("vf", v)?),
             Value(v) if index.is_none() => {
@@ -69,7 +109,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     )
                 })?);
             }
-            Value(name) => {
+            Value(name) if !free => {
                 let name = args::text("vf", "SETTING", name)?;
                 let mut value = args::text(
                     "vf",
@@ -103,11 +143,16 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         settings,
         persist,
         timeout,
+        force,
+        free: free.then_some(Free { driver, json }),
     }))
 }
 
 pub fn run(system: &System, args: &Args) -> Result<()> {
     let deadline = Deadline::after(args.timeout);
+    if let Some(free) = &args.free {
+        return find_free(system, args, free, &deadline);
+    }
     let root = &system.root;
     let sys = system.sys()?;
     let pf = pci::resolve_for(sys, &args.dev, "vf")?;
@@ -123,7 +168,7 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     }
     // A VF whose link leads anywhere odd is refused before anything (the
     // lock file included) is written.
-    pci::open_vf(&pf, args.index)?;
+    let (vf_dir, vf_addr) = pci::open_vf(&pf, args.index)?;
     let mut s = Session::new(system, deadline)?;
     if args.settings.is_empty() {
         return show(&mut s, &pf, args.index);
@@ -132,6 +177,37 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     let mut want = Wanted::default();
     for setting in &args.settings {
         want.add(*setting);
+    }
+    // The guard: a driver change takes the VF from whoever uses it.
+    if let Some(target) = want.driver {
+        let mut buf = [0u8; crate::sysfs::LINK_MAX];
+        let now = vf_dir
+            .link_name("driver", &mut buf)
+            .ok()
+            .map(str::to_string);
+        let on_vfio = now.as_deref() == Some("vfio-pci");
+        let changes = match target {
+            crate::vf::Driver::VfioPci => !on_vfio,
+            crate::vf::Driver::Default => on_vfio || now.is_none(),
+        };
+        if changes {
+            let users: Vec<_> = crate::guard::users(system, pf.addr)?
+                .into_iter()
+                .filter(|u| u.addr == vf_addr)
+                .collect();
+            if !users.is_empty() {
+                if !args.force {
+                    return Err(crate::guard::refuse(
+                        &pf.label(),
+                        &users,
+                        "changing its driver takes it from its user",
+                    ));
+                }
+                for l in crate::guard::lines(&pf.label(), &users) {
+                    out::error(format_args!("--force: taking {l}"));
+                }
+            }
+        }
     }
     // Read before locking: a setting that cannot be made changes nothing.
     let link = if want.needs_netlink() {
@@ -211,5 +287,63 @@ fn show(s: &mut Session, pf: &PfDev, index: u32) -> Result<()> {
         Err(e) => text.push_str(&format!("  settings  unavailable: {e}\n")),
     }
     out::print(&text);
+    Ok(())
+}
+
+/// `vfnet vf DEV free`: the lowest-numbered VF nobody uses, bound to
+/// vfio-pci first when asked.
+fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> Result<()> {
+    let sys = system.sys()?;
+    let pf = pci::resolve_for(sys, &args.dev, "vf")?;
+    let pick = |system: &System| -> Result<Option<(crate::pci::Pf, crate::pci::Vf)>> {
+        let mut inv = pci::scan(system.sys()?, true);
+        inv.pfs.retain(|p| p.addr == pf.addr);
+        crate::usage::attach(system, &mut inv)?;
+        let Some(p) = inv.pfs.pop() else {
+            return Ok(None);
+        };
+        let mut vfs: Vec<&crate::pci::Vf> = p
+            .vfs
+            .iter()
+            .filter(|v| v.index.is_some() && v.used_by.is_none())
+            .collect();
+        vfs.sort_by_key(|v| v.index);
+        let vf = vfs.first().map(|v| (*v).clone());
+        Ok(vf.map(|v| (p, v)))
+    };
+    let Some((_, vf)) = pick(system)? else {
+        let n = pci::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
+        return Err(Error::fail(format!(
+            "{}: no free VF: all {} in use (vfnet list shows who uses each)",
+            pf.label(),
+            out::vfs(n as u32)
+        )));
+    };
+    let index = vf.index.unwrap_or(0);
+    if let Some(d) = free.driver {
+        out::set_changing();
+        let want = Wanted {
+            driver: Some(d),
+            ..Wanted::default()
+        };
+        let _lock = lock::state(&system.root, &system.config, deadline)?;
+        let mut s = Session::new(system, *deadline)?;
+        let done = configure(&mut s, &pf, None, index, &want);
+        if let Some(e) = done.errors.into_iter().next() {
+            return Err(e);
+        }
+    }
+    // Its row as it is now.
+    let mut inv = pci::scan(sys, true);
+    inv.pfs.retain(|p| p.addr == pf.addr);
+    crate::usage::attach(system, &mut inv)?;
+    let row = inv
+        .vfs()
+        .find(|(_, v)| v.addr == vf.addr)
+        .map(|(p, v)| (p.clone(), v.clone()));
+    match (free.json, row) {
+        (true, Some((p, v))) => out::print(&format!("{}\n", crate::render::vf_json_line(&p, &v))),
+        _ => out::print(&format!("{}\n", vf.addr)),
+    }
     Ok(())
 }

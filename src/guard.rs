@@ -1,0 +1,97 @@
+//! The guard: changing a PF's VF count destroys every VF (the kernel goes
+//! through 0), and rebinding a VF takes it from whoever holds it. Before
+//! either, the VFs in use are named (`usage`), and the change is refused
+//! unless forced. At boot nothing is in use, so nothing is refused.
+
+use crate::error::{Error, Result};
+use crate::pci::{self, PciAddr};
+use crate::system::System;
+use crate::usage::UsedBy;
+
+/// A VF someone uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InUse {
+    pub index: Option<u32>,
+    pub addr: PciAddr,
+    pub by: UsedBy,
+}
+
+/// The VFs of the PF at `pf` that someone uses, by VF #.
+pub fn users(s: &System, pf: PciAddr) -> Result<Vec<InUse>> {
+    let mut inv = pci::scan(s.sys()?, true);
+    inv.pfs.retain(|p| p.addr == pf);
+    crate::usage::attach(s, &mut inv)?;
+    Ok(inv
+        .vfs()
+        .filter_map(|(_, v)| {
+            Some(InUse {
+                index: v.index,
+                addr: v.addr,
+                by: v.used_by.clone()?,
+            })
+        })
+        .collect())
+}
+
+/// One line per VF in use: `eth0 (0000:01:00.0) VF 1 (0000:01:10.2): used
+/// by vm:win11 (pid 2211)`.
+pub fn lines(label: &str, users: &[InUse]) -> Vec<String> {
+    users
+        .iter()
+        .map(|u| {
+            format!(
+                "{label} VF {} ({}): used by {}",
+                u.index.map_or("?".to_string(), |i| i.to_string()),
+                u.addr,
+                u.by
+            )
+        })
+        .collect()
+}
+
+/// Refuses `what` (a sentence: "changing the VF count destroys every VF"):
+/// prints one line per VF in use on stderr and returns the error that ends
+/// the command. Nothing was changed.
+pub fn refuse(label: &str, users: &[InUse], what: &str) -> Error {
+    for l in lines(label, users) {
+        crate::out::error(l);
+    }
+    Error::fail(format!(
+        "{label}: {} in use: {what}; nothing was changed (stop what uses {}, or use --force)",
+        crate::out::vfs(users.len() as u32),
+        if users.len() == 1 { "it" } else { "them" }
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usage::Kind;
+
+    #[test]
+    fn each_vf_in_use_is_one_line_naming_its_user() {
+        let u = InUse {
+            index: Some(1),
+            addr: PciAddr::parse("0000:01:10.2").unwrap(),
+            by: UsedBy {
+                kind: Kind::Vm,
+                name: Some("win11".into()),
+                pid: Some(2211),
+            },
+        };
+        assert_eq!(
+            lines("eth0 (0000:01:00.0)", std::slice::from_ref(&u)),
+            ["eth0 (0000:01:00.0) VF 1 (0000:01:10.2): used by vm:win11 (pid 2211)"]
+        );
+        let e = refuse(
+            "eth0 (0000:01:00.0)",
+            &[u],
+            "changing the VF count destroys every VF",
+        );
+        assert_eq!(
+            e.to_string(),
+            "eth0 (0000:01:00.0): 1 VF in use: changing the VF count destroys every VF; nothing was changed \
+             (stop what uses it, or use --force)"
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! Who uses each VF, and the guard: a fake tree with a fake /proc in which
+//! a libvirt VM holds VF 1 through vfio, a container owns VF 2's netdev,
+//! and VF 3 is in the host's bridge; VF 0 is free.
+
+mod support;
+
+use serde_json::Value;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use support::*;
+
+const PF: &str = "0000:01:00.0";
+
+/// A process of the fake /proc: its command line, name, open files and
+/// network namespace.
+fn process(root: &Path, pid: u32, argv: &[&str], comm: &str, fds: &[&str], netns: &str) {
+    let d = root.join(format!("proc/{pid}"));
+    std::fs::create_dir_all(d.join("fd")).unwrap();
+    std::fs::create_dir_all(d.join("ns")).unwrap();
+    let mut cmdline = argv.join("\0");
+    cmdline.push('\0');
+    std::fs::write(d.join("cmdline"), cmdline).unwrap();
+    std::fs::write(d.join("comm"), format!("{comm}\n")).unwrap();
+    for (i, f) in fds.iter().enumerate() {
+        symlink(f, d.join(format!("fd/{}", i + 3))).unwrap();
+    }
+    symlink(netns, d.join("ns/net")).unwrap();
+}
+
+/// The machine of the module doc.
+fn busy_host() -> Tree {
+    let tree = Tree::build(&x550t());
+    let root = tree.root();
+    // PID 1 and vfnet itself in the host's namespace.
+    process(
+        root,
+        1,
+        &["/sbin/init"],
+        "systemd",
+        &["/dev/null"],
+        "net:[4026531840]",
+    );
+    symlink("1", root.join("proc/self")).unwrap();
+    // VF 1 on vfio-pci, held by a libvirt VM.
+    tree.bind_vf_vfio(PF, 1);
+    let group = std::fs::read_link(tree.vf_dir(PF, 1).join("iommu_group")).unwrap();
+    let group = group.file_name().unwrap().to_string_lossy().into_owned();
+    process(
+        root,
+        2211,
+        &[
+            "/usr/bin/qemu-system-x86_64",
+            "-name",
+            "guest=win11,debug-threads=on",
+            "-m",
+            "4096",
+        ],
+        "qemu-system-x86",
+        &["/dev/null", "/dev/vfio/vfio", &format!("/dev/vfio/{group}")],
+        "net:[4026531840]",
+    );
+    // VF 2's netdev moved into a container's namespace: gone from ours.
+    let vf2 = tree.vf_dir(PF, 2);
+    for e in std::fs::read_dir(vf2.join("net")).unwrap() {
+        let name = e.unwrap().file_name();
+        std::fs::remove_dir_all(vf2.join("net").join(&name)).unwrap();
+        let _ = std::fs::remove_file(tree.path("sys/class/net").join(&name));
+    }
+    process(
+        root,
+        3310,
+        &["/bin/sleep", "infinity"],
+        "sleep",
+        &[],
+        "net:[4026532999]",
+    );
+    // VF 3 in the host's bridge.
+    let vf3 = tree.vf_dir(PF, 3);
+    let ifname = std::fs::read_dir(vf3.join("net"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    symlink(
+        "../../../../../virtual/net/br0",
+        vf3.join("net").join(ifname).join("master"),
+    )
+    .unwrap();
+    tree
+}
+
+fn vfs(doc: &Value) -> Vec<Value> {
+    doc["vfs"].as_array().unwrap().clone()
+}
+
+#[test]
+fn list_names_who_uses_each_vf() {
+    let tree = busy_host();
+    let r = vfnet(tree.root(), &["list", "--json"]);
+    r.code(0);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let used: Vec<Value> = vfs(&doc).iter().map(|v| v["used_by"].clone()).collect();
+    assert_eq!(used[0], Value::Null);
+    assert_eq!(
+        used[1],
+        serde_json::json!({"kind": "vm", "name": "win11", "pid": 2211})
+    );
+    assert_eq!(
+        used[2],
+        serde_json::json!({"kind": "netns", "name": null, "pid": 3310})
+    );
+    assert_eq!(
+        used[3],
+        serde_json::json!({"kind": "host", "name": "br0", "pid": null})
+    );
+    let text = vfnet(tree.root(), &["list"]);
+    let row = |addr: &str| {
+        text.stdout
+            .lines()
+            .find(|l| l.starts_with(addr))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        row("0000:02:10.0").contains("  -  "),
+        "{}",
+        row("0000:02:10.0")
+    );
+    assert!(row("0000:02:10.2").contains("vm:win11 (pid 2211)"));
+    assert!(row("0000:02:10.4").contains("netns:pid 3310"));
+    assert!(row("0000:02:10.6").contains("host:br0"));
+    assert!(text.stdout.contains("Used by"));
+}
+
+#[test]
+fn set_refuses_to_destroy_vfs_in_use_and_changes_nothing() {
+    let tree = busy_host();
+    let before = snapshot(tree.root());
+    let r = vfnet(tree.root(), &["set", "enp1s0f0", "2"]);
+    r.code(1)
+        .err_has("enp1s0f0 (0000:01:00.0) VF 1 (0000:02:10.2): used by vm:win11 (pid 2211)")
+        .err_has("enp1s0f0 (0000:01:00.0) VF 2 (0000:02:10.4): used by netns:pid 3310")
+        .err_has("enp1s0f0 (0000:01:00.0) VF 3 (0000:02:10.6): used by host:br0")
+        .err_has("enp1s0f0 (0000:01:00.0): 3 VFs in use: changing the VF count destroys every VF");
+    assert_eq!(r.stderr.lines().count(), 4, "{}", r.stderr);
+    assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
+    // --dry-run says what would be destroyed and who uses it.
+    let r = vfnet(tree.root(), &["set", "enp1s0f0", "2", "--dry-run"]);
+    r.code(0)
+        .out_has(
+            "enp1s0f0 (0000:01:00.0): would change 4 -> 2 VFs, through 0: VFs 0-3 are destroyed.",
+        )
+        .out_has("VF 1 (0000:02:10.2): used by vm:win11 (pid 2211)")
+        .out_has("set would refuse: VFs in use");
+    assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
+    // --force does it, saying what it tears down.
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    let r = vfnet(tree.root(), &["set", "enp1s0f0", "2", "--force"]);
+    r.code(0).err_has(
+        "--force: destroying enp1s0f0 (0000:01:00.0) VF 1 (0000:02:10.2): used by vm:win11",
+    );
+    assert!(k.wait_idle(std::time::Duration::from_secs(5)));
+    assert_eq!(tree.vfs(PF).len(), 2);
+}
+
+#[test]
+fn a_driver_change_of_a_vf_in_use_is_refused() {
+    let tree = busy_host();
+    std::fs::create_dir_all(tree.path("sys/bus/pci/drivers/vfio-pci")).unwrap();
+    let before = snapshot(tree.root());
+    vfnet(tree.root(), &["vf", "enp1s0f0", "1", "driver", "default"])
+        .code(1)
+        .err_has("VF 1 (0000:02:10.2): used by vm:win11 (pid 2211)")
+        .err_has("1 VF in use: changing its driver takes it from its user");
+    vfnet(tree.root(), &["vf", "enp1s0f0", "3", "driver", "vfio-pci"])
+        .code(1)
+        .err_has("used by host:br0");
+    assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
+    // A VF already where it should be is no change: nothing to refuse.
+    vfnet(tree.root(), &["vf", "enp1s0f0", "1", "driver", "vfio-pci"]).code(0);
+}
+
+#[test]
+fn the_next_free_vf_for_a_vm_hook() {
+    let tree = busy_host();
+    let r = vfnet(tree.root(), &["vf", "enp1s0f0", "free"]);
+    r.code(0);
+    assert_eq!(r.stdout, "0000:02:10.0\n");
+    let r = vfnet(tree.root(), &["vf", "enp1s0f0", "free", "--json"]);
+    r.code(0);
+    let row: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (&row["pci"], &row["index"], &row["used_by"]),
+        (&Value::from("0000:02:10.0"), &Value::from(0), &Value::Null)
+    );
+    // VF 0 in use too: none is free.
+    process(
+        tree.root(),
+        900,
+        &["dpdk-testpmd", "-l", "0-1"],
+        "dpdk-testpmd",
+        &[],
+        "net:[4026531840]",
+    );
+    let vf0 = tree.vf_dir(PF, 0);
+    let ifname = std::fs::read_dir(vf0.join("net"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    symlink(
+        "../../../../../virtual/net/bond0",
+        vf0.join("net").join(ifname).join("master"),
+    )
+    .unwrap();
+    vfnet(tree.root(), &["vf", "enp1s0f0", "free"])
+        .code(1)
+        .one_error("enp1s0f0 (0000:01:00.0): no free VF: all 4 VFs in use");
+}
+
+#[test]
+fn apply_on_a_running_host_skips_entries_that_would_destroy_vfs_in_use() {
+    let tree = busy_host();
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    std::fs::write(
+        tree.path("etc/vfnet/vfnet.conf"),
+        "0000:01:00.0=2\n0000:01:00.1=3\n",
+    )
+    .unwrap();
+    let r = vfnet(tree.root(), &["apply", "--dry-run"]);
+    r.code(0).out_has("VF 1 (0000:02:10.2): used by vm:win11 (pid 2211) (the change would destroy it: apply skips it)");
+    let r = vfnet(tree.root(), &["apply"]);
+    r.code(1)
+        .out_has("enp1s0f1 (0000:01:00.1): 0 -> 3 VFs")
+        .err_has(":1: skipped: 3 VFs in use")
+        .err_has("1 of 2 config entries failed (line 1); the others were applied");
+    assert!(k.wait_idle(std::time::Duration::from_secs(5)));
+    assert_eq!(tree.vfs(PF).len(), 4, "the busy PF keeps its VFs");
+    assert_eq!(tree.vfs("0000:01:00.1").len(), 3);
+}
+
+#[test]
+fn proxmox_vms_and_userspace_drivers_are_named() {
+    let tree = Tree::build(&x550t());
+    let root = tree.root();
+    process(root, 1, &["/sbin/init"], "systemd", &[], "net:[1]");
+    symlink("1", root.join("proc/self")).unwrap();
+    for (n, pid) in [(0, 4000), (1, 4001)] {
+        tree.bind_vf_vfio(PF, n);
+        let group = std::fs::read_link(tree.vf_dir(PF, n).join("iommu_group")).unwrap();
+        let g = format!("/dev/vfio/{}", group.file_name().unwrap().to_string_lossy());
+        if pid == 4000 {
+            process(
+                root,
+                pid,
+                &[
+                    "/usr/bin/kvm",
+                    "-id",
+                    "101",
+                    "-name",
+                    "web,debug-threads=on",
+                ],
+                "kvm",
+                &[&g],
+                "net:[1]",
+            );
+        } else {
+            process(
+                root,
+                pid,
+                &["/usr/bin/dpdk-testpmd", "-l", "0-1"],
+                "dpdk-testpmd",
+                &[&g],
+                "net:[1]",
+            );
+        }
+    }
+    // A kernel thread (empty command line) is never looked into.
+    std::fs::create_dir_all(root.join("proc/2/fd")).unwrap();
+    std::fs::write(root.join("proc/2/cmdline"), "").unwrap();
+    let doc: Value = serde_json::from_str(&vfnet(root, &["list", "--json"]).stdout).unwrap();
+    let used: Vec<Value> = vfs(&doc).iter().map(|v| v["used_by"].clone()).collect();
+    assert_eq!(
+        used[0],
+        serde_json::json!({"kind": "vm", "name": "101", "pid": 4000})
+    );
+    assert_eq!(
+        used[1],
+        serde_json::json!({"kind": "dpdk", "name": "dpdk-testpmd", "pid": 4001})
+    );
+    assert_eq!(used[2], Value::Null);
+}
