@@ -37,6 +37,15 @@ expect_rc 0
 run snap igb-vf1-vfio
 expect_rc 0
 
+step "capture with VF 1 held through vfio by a program: the replay names its user"
+e2e-helper vfio-hold "$(group_of "$(vf_dir 1)")" "$(vf_pci 1)" > "$E2E_TMP/hold.out" 2>&1 &
+HOLD=$!
+check "the holder took VF 1" wait_until 20 grep -q holding "$E2E_TMP/hold.out"
+run snap igb-vf1-held
+expect_rc 0
+kill "$HOLD" 2> /dev/null
+wait "$HOLD" 2> /dev/null
+
 step "capture with VF 2 bound to no driver"
 run sh -c "echo $(vf_pci 2) > $(vf_dir 2)/driver/unbind"
 expect_rc 0
