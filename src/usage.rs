@@ -249,6 +249,11 @@ fn host_use(bus: &Dir, name: &str, iface: &str, addressed: &[String]) -> Option<
             pid: None,
         });
     }
+    // Only an interface with an address can be the host's that way: the
+    // flags are read for those alone.
+    if !addressed.iter().any(|i| i == iface) {
+        return None;
+    }
     let mut a = [0u8; crate::sysfs::ATTR_MAX];
     let flags = bus
         .read(&format!("{name}/net/{iface}/flags"), &mut a)
@@ -257,7 +262,7 @@ fn host_use(bus: &Dir, name: &str, iface: &str, addressed: &[String]) -> Option<
             let s = std::str::from_utf8(v).ok()?;
             u32::from_str_radix(s.trim_start_matches("0x"), 16).ok()
         })?;
-    (flags & 1 == 1 && addressed.iter().any(|i| i == iface)).then(|| UsedBy {
+    (flags & 1 == 1).then(|| UsedBy {
         kind: Kind::Host,
         name: Some(iface.to_string()),
         pid: None,
