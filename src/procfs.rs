@@ -7,11 +7,15 @@
 use crate::sysfs::{Dir, LINK_MAX, Root};
 
 /// The processes of `/proc` holding one of `targets` (absolute device
-/// paths like `/dev/vfio/17`) open: `(target, pid)`, by pid.
-pub fn holders(proc_dir: &Dir, targets: &[String]) -> Vec<(String, u32)> {
+/// paths like `/dev/vfio/17`) open: `(target, pid)`, by pid; and whether
+/// every process's open files could be read (not as an unprivileged user).
+/// Every open file of a process is looked at, not just up to the first
+/// match: a VM may hold several VFs.
+pub fn holders(proc_dir: &Dir, targets: &[String]) -> (Vec<(String, u32)>, bool) {
     let mut out = Vec::new();
+    let mut complete = true;
     if targets.is_empty() {
-        return out;
+        return (out, complete);
     }
     let mut pids = Vec::new();
     let _ = proc_dir.for_each_entry(|e| {
@@ -30,8 +34,13 @@ pub fn holders(proc_dir: &Dir, targets: &[String]) -> Vec<(String, u32)> {
         {
             continue;
         }
-        let Ok(fds) = proc_dir.open_dir(&format!("{pid}/fd")) else {
-            continue; // gone, or not ours to read
+        let fds = match proc_dir.open_dir(&format!("{pid}/fd")) {
+            Ok(d) => d,
+            Err(nix::errno::Errno::EACCES | nix::errno::Errno::EPERM) => {
+                complete = false; // not ours to read
+                continue;
+            }
+            Err(_) => continue, // gone
         };
         let mut names = Vec::new();
         let _ = fds.for_each_entry(|e| names.push(e.to_string()));
@@ -49,7 +58,7 @@ pub fn holders(proc_dir: &Dir, targets: &[String]) -> Vec<(String, u32)> {
             }
         }
     }
-    out
+    (out, complete)
 }
 
 /// A process: its name (`comm`) and command line.

@@ -124,7 +124,7 @@ pub fn attach(s: &crate::system::System, inv: &mut Inventory) -> crate::error::R
     if !s.live() && !s.root.join("/proc").is_dir() {
         return Ok(());
     }
-    let found = find(&s.root, s.sys()?, inv);
+    let (found, complete) = find(&s.root, s.sys()?, inv);
     for pf in &mut inv.pfs {
         for vf in &mut pf.vfs {
             vf.used_by = found
@@ -133,7 +133,9 @@ pub fn attach(s: &crate::system::System, inv: &mut Inventory) -> crate::error::R
                 .map(|(_, u)| u.clone());
         }
     }
-    inv.usage_known = true;
+    // Not complete (an unprivileged user): the users found are in JSON,
+    // but no VF is called free (no Used by column).
+    inv.usage_known = complete;
     Ok(())
 }
 
@@ -143,14 +145,19 @@ const USERSPACE: [&str; 3] = ["vfio-pci", "uio_pci_generic", "igb_uio"];
 /// Who uses each VF of `inv` (the VFs in use only). Reads sysfs under
 /// `sys` and /proc under the root; nothing when /proc cannot be read and
 /// no VF has a netdev to judge.
-pub fn find(root: &Root, sys: &Dir, inv: &Inventory) -> Vec<(PciAddr, UsedBy)> {
+///
+/// Also says whether the search was complete: not when some process's open
+/// files could not be read (an unprivileged user) while a VF on vfio-pci or
+/// uio was left with no holder found (it may be held all the same).
+pub fn find(root: &Root, sys: &Dir, inv: &Inventory) -> (Vec<(PciAddr, UsedBy)>, bool) {
     let mut out = Vec::new();
     if inv.vfs().next().is_none() {
-        return out;
+        return (out, true);
     }
     let Ok(bus) = sys.open_dir("bus/pci/devices") else {
-        return out;
+        return (out, true);
     };
+    let mut complete = true;
     let proc_dir = root.open("proc").ok();
     // The device files through which each userspace-bound VF can be held.
     let mut wanted: Vec<(PciAddr, String)> = Vec::new();
@@ -181,7 +188,7 @@ pub fn find(root: &Root, sys: &Dir, inv: &Inventory) -> Vec<(PciAddr, UsedBy)> {
     }
     if let Some(proc_dir) = &proc_dir {
         let targets: Vec<String> = wanted.iter().map(|(_, t)| t.clone()).collect();
-        let held = procfs::holders(proc_dir, &targets);
+        let (held, all_read) = procfs::holders(proc_dir, &targets);
         for (addr, target) in &wanted {
             if out.iter().any(|(a, _)| a == addr) {
                 continue;
@@ -192,6 +199,9 @@ pub fn find(root: &Root, sys: &Dir, inv: &Inventory) -> Vec<(PciAddr, UsedBy)> {
                 }
             }
         }
+        complete &= all_read || wanted.iter().all(|(a, _)| out.iter().any(|(o, _)| o == a));
+    } else {
+        complete &= wanted.is_empty();
     }
     if !netns_vfs.is_empty() {
         let owner = proc_dir.as_ref().and_then(|d| {
@@ -209,7 +219,7 @@ pub fn find(root: &Root, sys: &Dir, inv: &Inventory) -> Vec<(PciAddr, UsedBy)> {
             ));
         }
     }
-    out
+    (out, complete)
 }
 
 /// The device files a VF bound to `driver` is opened through: its IOMMU

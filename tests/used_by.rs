@@ -292,3 +292,13 @@ fn proxmox_vms_and_userspace_drivers_are_named() {
     );
     assert_eq!(used[2], Value::Null);
 }
+
+#[test]
+fn without_a_proc_no_vf_is_called_free() {
+    let tree = Tree::build(&x550t());
+    vfnet(tree.root(), &["vf", "enp1s0f0", "free"])
+        .code(1)
+        .one_error("cannot tell which VFs are free");
+    // And list shows no Used by column it cannot fill.
+    assert!(!vfnet(tree.root(), &["list"]).stdout.contains("Used by"));
+}

@@ -299,6 +299,12 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
         let mut inv = pci::scan(system.sys()?, true);
         inv.pfs.retain(|p| p.addr == pf.addr);
         crate::usage::attach(system, &mut inv)?;
+        if !inv.usage_known {
+            return Err(Error::fail(
+                "cannot tell which VFs are free: the processes' open files cannot be read (run vfnet as root), \
+                 or this tree has no /proc",
+            ));
+        }
         let Some(p) = inv.pfs.pop() else {
             return Ok(None);
         };
