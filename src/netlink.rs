@@ -41,7 +41,15 @@ const IFLA_VF_VLAN: u16 = 2;
 const IFLA_VF_SPOOFCHK: u16 = 4;
 const IFLA_VF_LINK_STATE: u16 = 5;
 const IFLA_VF_RATE: u16 = 6;
+const IFLA_VF_RSS_QUERY_EN: u16 = 7;
 const IFLA_VF_TRUST: u16 = 9;
+const IFLA_VF_VLAN_LIST: u16 = 12;
+const IFLA_VF_VLAN_INFO: u16 = 1;
+
+/// 802.1Q, the VLAN protocol of `IFLA_VF_VLAN` (ETH_P_8021Q).
+pub const ETH_P_8021Q: u16 = 0x8100;
+/// 802.1ad, QinQ's outer tag (ETH_P_8021AD).
+pub const ETH_P_8021AD: u16 = 0x88a8;
 const RTEXT_FILTER_VF: u32 = 1;
 const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
 /// `nla_type` carries two flags in its top bits.
@@ -87,6 +95,11 @@ pub struct VfInfo {
     /// Mbit/s; 0 is no limit.
     pub min_tx_rate: Option<u32>,
     pub max_tx_rate: Option<u32>,
+    /// The VLAN's protocol (`IFLA_VF_VLAN_LIST`): [`ETH_P_8021Q`] or
+    /// [`ETH_P_8021AD`].
+    pub vlan_proto: Option<u16>,
+    /// Whether the VF may query the PF's RSS configuration.
+    pub query_rss: Option<bool>,
 }
 
 /// What `RTM_GETLINK` says about a PF.
@@ -124,6 +137,13 @@ pub enum VfSet {
         min: u32,
         max: u32,
     },
+    /// VLAN id, priority and protocol, as `IFLA_VF_VLAN_LIST` sets them.
+    VlanProto {
+        vlan: u32,
+        qos: u32,
+        proto: u16,
+    },
+    QueryRss(bool),
 }
 
 impl VfSet {
@@ -136,6 +156,8 @@ impl VfSet {
             VfSet::Trust(_) => "trust",
             VfSet::LinkState(_) => "state",
             VfSet::Rate { .. } => "rate",
+            VfSet::VlanProto { .. } => "vlan",
+            VfSet::QueryRss(_) => "query_rss",
         }
     }
 }
@@ -151,7 +173,20 @@ impl std::fmt::Display for VfSet {
             VfSet::Trust(b) => write!(f, "trust {}", on(*b)),
             VfSet::LinkState(l) => write!(f, "state {}", l.name()),
             VfSet::Rate { min, max } => write!(f, "rate {min},{max}"),
+            VfSet::VlanProto { vlan, qos, proto } => {
+                write!(f, "vlan {vlan} qos {qos} proto {}", proto_name(*proto))
+            }
+            VfSet::QueryRss(b) => write!(f, "query_rss {}", on(*b)),
         }
+    }
+}
+
+/// `802.1Q`, `802.1ad`, or the number in hex.
+pub fn proto_name(p: u16) -> String {
+    match p {
+        ETH_P_8021Q => "802.1Q".into(),
+        ETH_P_8021AD => "802.1ad".into(),
+        other => format!("0x{other:04x}"),
     }
 }
 
@@ -240,6 +275,18 @@ pub fn set_vf(seq: u32, ifindex: i32, vf: u32, set: VfSet) -> Vec<u8> {
         VfSet::Trust(on) => attr(&mut b, IFLA_VF_TRUST, &words(&[vf, on as u32])),
         VfSet::LinkState(s) => attr(&mut b, IFLA_VF_LINK_STATE, &words(&[vf, s as u32])),
         VfSet::Rate { min, max } => attr(&mut b, IFLA_VF_RATE, &words(&[vf, min, max])),
+        VfSet::VlanProto { vlan, qos, proto } => {
+            // IFLA_VF_VLAN_LIST { IFLA_VF_VLAN_INFO: struct ifla_vf_vlan_info
+            // { __u32 vf; __u32 vlan; __u32 qos; __be16 vlan_proto; } }, whose
+            // sizeof is 16 (the kernel refuses a shorter payload: EINVAL).
+            let l = nest(&mut b, IFLA_VF_VLAN_LIST);
+            let mut p = words(&[vf, vlan, qos]);
+            p.extend_from_slice(&proto.to_be_bytes());
+            p.resize(16, 0);
+            attr(&mut b, IFLA_VF_VLAN_INFO, &p);
+            end_nest(&mut b, l);
+        }
+        VfSet::QueryRss(on) => attr(&mut b, IFLA_VF_RSS_QUERY_EN, &words(&[vf, on as u32])),
     }
     end_nest(&mut b, info);
     end_nest(&mut b, list);
@@ -292,6 +339,13 @@ pub fn parse_vf_info(p: &[u8]) -> Option<VfInfo> {
         ..VfInfo::default()
     };
     for (kind, a) in attrs(p) {
+        if kind == IFLA_VF_VLAN_LIST {
+            // The first tag's protocol (a nest of IFLA_VF_VLAN_INFO).
+            if let Some((_, info)) = attrs(a).find(|(k, _)| *k == IFLA_VF_VLAN_INFO) {
+                v.vlan_proto = info.get(12..14).map(|b| u16::from_be_bytes([b[0], b[1]]));
+            }
+            continue;
+        }
         // Every IFLA_VF_* struct starts with the VF's index.
         let Some(vf) = u32_at(a, 0) else { continue };
         match kind {
@@ -308,6 +362,7 @@ pub fn parse_vf_info(p: &[u8]) -> Option<VfInfo> {
                 }
             }
             IFLA_VF_RATE => (v.min_tx_rate, v.max_tx_rate) = (u32_at(a, 1), u32_at(a, 2)),
+            IFLA_VF_RSS_QUERY_EN => v.query_rss = setting(a, 1).map(|s| s != 0),
             _ => continue,
         }
         v.vf = vf;
@@ -524,6 +579,50 @@ mod tests {
             assert_eq!(m[42], kind, "{set:?}");
             assert_eq!(words(&m[44..]), payload, "{set:?}");
         }
+    }
+
+    #[test]
+    fn a_vlan_with_its_protocol_is_a_vlan_list_of_one_vlan_info() {
+        let m = set_vf(
+            7,
+            4,
+            2,
+            VfSet::VlanProto {
+                vlan: 100,
+                qos: 3,
+                proto: ETH_P_8021AD,
+            },
+        );
+        // nlmsghdr 16 + ifinfomsg 16, then IFLA_VFINFO_LIST(4 + IFLA_VF_INFO(4 +
+        // IFLA_VF_VLAN_LIST(4 + IFLA_VF_VLAN_INFO(4 + 14, padded to 16)))).
+        assert_eq!(m.len(), 32 + 4 + 4 + 4 + 20);
+        assert_eq!(&m[32..36], &[32, 0, 22, 0]); // IFLA_VFINFO_LIST
+        assert_eq!(&m[36..40], &[28, 0, 1, 0]); // IFLA_VF_INFO
+        assert_eq!(&m[40..44], &[24, 0, 12, 0]); // IFLA_VF_VLAN_LIST
+        assert_eq!(&m[44..48], &[20, 0, 1, 0]); // IFLA_VF_VLAN_INFO, 4 + sizeof 16
+        let words: Vec<u32> = (0..3)
+            .map(|i| u32::from_ne_bytes(m[48 + i * 4..52 + i * 4].try_into().unwrap()))
+            .collect();
+        assert_eq!(words, [2, 100, 3]);
+        assert_eq!(&m[60..62], &[0x88, 0xa8]); // __be16 vlan_proto
+        // And the kernel's answer decodes back.
+        let mut info = Vec::new();
+        let l = nest(&mut info, IFLA_VF_VLAN_LIST);
+        let mut p: Vec<u8> = [2u32, 100, 3]
+            .iter()
+            .flat_map(|w| w.to_ne_bytes())
+            .collect();
+        p.extend_from_slice(&ETH_P_8021AD.to_be_bytes());
+        attr(&mut info, IFLA_VF_VLAN_INFO, &p);
+        end_nest(&mut info, l);
+        attr(&mut info, IFLA_VF_RSS_QUERY_EN, &[2, 0, 0, 0, 1, 0, 0, 0]);
+        let v = parse_vf_info(&info).unwrap();
+        assert_eq!(
+            (v.vf, v.vlan_proto, v.query_rss),
+            (2, Some(ETH_P_8021AD), Some(true))
+        );
+        let q = set_vf(7, 4, 2, VfSet::QueryRss(true));
+        assert_eq!(&q[40..44], &[12, 0, 7, 0]); // IFLA_VF_RSS_QUERY_EN {vf, setting}
     }
 
     #[test]

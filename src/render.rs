@@ -187,6 +187,9 @@ pub fn compact(s: &VfInfo) -> String {
             Some(q) => format!("vlan {v} qos {q}"),
             None => format!("vlan {v}"),
         });
+        if let Some(p) = s.vlan_proto.filter(|&p| p != crate::netlink::ETH_P_8021Q) {
+            parts.push(crate::netlink::proto_name(p));
+        }
     }
     if s.trust == Some(true) {
         parts.push("trust".into());
@@ -216,12 +219,15 @@ pub fn vf_settings_lines(s: &VfInfo, pf_mac: Option<Mac>) -> String {
         _ => "",
     };
     format!(
-        "  mac       {}{auto}\n  vlan      {} qos {}\n  spoofchk  {}\n  trust     {}\n  state     {}\n  rate      {},{} Mbit/s (min,max; 0: no limit)\n",
+        "  mac       {}{auto}\n  vlan      {} qos {} proto {}\n  spoofchk  {}\n  trust     {}\n  query_rss {}\n  state     {}\n  rate      {},{} Mbit/s (min,max; 0: no limit)\n",
         or(admin_mac(s), "- (none set)"),
         or(s.vlan, "?"),
         or(s.qos, "?"),
+        s.vlan_proto
+            .map_or("?".to_string(), crate::netlink::proto_name),
         on(s.spoofchk),
         on(s.trust),
+        on(s.query_rss),
         s.link_state.map_or("?", |l| l.name()),
         or(s.min_tx_rate, "?"),
         or(s.max_tx_rate, "?"),
@@ -326,7 +332,9 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
                     .opt_bool("trust", s.trust)
                     .opt_str("link_state", s.link_state.map(|l| l.name()))
                     .num("min_tx_rate", s.min_tx_rate)
-                    .num("max_tx_rate", s.max_tx_rate);
+                    .num("max_tx_rate", s.max_tx_rate)
+                    .opt_str("vlan_proto", s.vlan_proto.map(crate::netlink::proto_name))
+                    .opt_bool("query_rss", s.query_rss);
                 o.end();
             }
         });

@@ -101,7 +101,14 @@ pub fn vfinfo_text(vfs: &[VfInfo]) -> String {
                 out.push_str(&format!(" {k}={n}"));
             }
         }
-        for (k, b) in [("spoofchk", v.spoofchk), ("trust", v.trust)] {
+        if let Some(p) = v.vlan_proto {
+            out.push_str(&format!(" vlan_proto={p}"));
+        }
+        for (k, b) in [
+            ("spoofchk", v.spoofchk),
+            ("trust", v.trust),
+            ("query_rss", v.query_rss),
+        ] {
             if let Some(b) = b {
                 out.push_str(&format!(" {k}={}", if b { "on" } else { "off" }));
             }
@@ -144,6 +151,8 @@ pub fn parse_vfinfo(text: &str) -> Vec<VfInfo> {
                 "max_tx_rate" => v.max_tx_rate = num(),
                 "spoofchk" => v.spoofchk = on(),
                 "trust" => v.trust = on(),
+                "query_rss" => v.query_rss = on(),
+                "vlan_proto" => v.vlan_proto = val.parse().ok(),
                 "link_state" => v.link_state = LinkState::parse(val),
                 _ => {}
             }
@@ -191,6 +200,8 @@ mod tests {
             link_state: Some(LinkState::Enable),
             min_tx_rate: Some(0),
             max_tx_rate: Some(200_000),
+            vlan_proto: Some(0x88a8),
+            query_rss: Some(false),
         };
         let sparse = VfInfo {
             vf: 4,

@@ -68,11 +68,24 @@ pub enum Setting {
     /// Min and max TX rate in Mbit/s.
     Rate(u32, u32),
     Driver(Driver),
+    /// The VLAN's protocol: `ETH_P_8021Q` or `ETH_P_8021AD`.
+    Proto(u16),
+    /// Let the VF query the PF's RSS configuration.
+    QueryRss(bool),
 }
 
 /// The setting names, in the order they are applied and shown.
-pub const NAMES: [&str; 8] = [
-    "mac", "vlan", "qos", "trust", "spoofchk", "state", "rate", "driver",
+pub const NAMES: [&str; 10] = [
+    "mac",
+    "vlan",
+    "qos",
+    "proto",
+    "trust",
+    "spoofchk",
+    "query_rss",
+    "state",
+    "rate",
+    "driver",
 ];
 
 impl Setting {
@@ -108,6 +121,17 @@ impl Setting {
             "vlan" => Setting::Vlan(number(4095, "a VLAN id from 0 (none) to 4095")?),
             "qos" => Setting::Qos(number(7, "a priority from 0 to 7")?),
             "trust" => Setting::Trust(on_off()?),
+            "query_rss" => Setting::QueryRss(on_off()?),
+            "proto" => Setting::Proto(match value {
+                "802.1Q" | "802.1q" => crate::netlink::ETH_P_8021Q,
+                "802.1ad" | "802.1AD" => crate::netlink::ETH_P_8021AD,
+                _ => {
+                    return Err(format!(
+                        "proto takes 802.1Q or 802.1ad, not '{}'",
+                        quote(value)
+                    ));
+                }
+            }),
             "spoofchk" => Setting::SpoofChk(on_off()?),
             "state" => Setting::State(LinkState::parse(value).ok_or_else(|| {
                 format!(
@@ -163,6 +187,8 @@ impl Setting {
             Setting::State(_) => "state",
             Setting::Rate(..) => "rate",
             Setting::Driver(_) => "driver",
+            Setting::Proto(_) => "proto",
+            Setting::QueryRss(_) => "query_rss",
         }
     }
 }
@@ -180,6 +206,8 @@ impl fmt::Display for Setting {
             Setting::Rate(a, b) => write!(f, "{a},{b}"),
             Setting::Driver(Driver::VfioPci) => f.write_str("vfio-pci"),
             Setting::Driver(Driver::Default) => f.write_str("default"),
+            Setting::Proto(p) => f.write_str(&crate::netlink::proto_name(*p)),
+            Setting::QueryRss(b) => f.write_str(on(*b)),
         }
     }
 }
@@ -195,6 +223,8 @@ pub struct Wanted {
     pub state: Option<LinkState>,
     pub rate: Option<(u32, u32)>,
     pub driver: Option<Driver>,
+    pub proto: Option<u16>,
+    pub query_rss: Option<bool>,
 }
 
 impl Wanted {
@@ -208,6 +238,8 @@ impl Wanted {
             Setting::State(l) => self.state = Some(l),
             Setting::Rate(a, b) => self.rate = Some((a, b)),
             Setting::Driver(d) => self.driver = Some(d),
+            Setting::Proto(p) => self.proto = Some(p),
+            Setting::QueryRss(b) => self.query_rss = Some(b),
         }
     }
 
@@ -222,13 +254,17 @@ impl Wanted {
             state,
             rate,
             driver,
+            proto,
+            query_rss,
         } = *self;
         let mut out = Vec::new();
         out.extend(mac.map(Setting::Mac));
         out.extend(vlan.map(Setting::Vlan));
         out.extend(qos.map(Setting::Qos));
+        out.extend(proto.map(Setting::Proto));
         out.extend(trust.map(Setting::Trust));
         out.extend(spoofchk.map(Setting::SpoofChk));
+        out.extend(query_rss.map(Setting::QueryRss));
         out.extend(state.map(Setting::State));
         out.extend(rate.map(|(a, b)| Setting::Rate(a, b)));
         out.extend(driver.map(Setting::Driver));
@@ -246,10 +282,14 @@ impl Wanted {
             spoofchk,
             state,
             rate,
+            proto,
+            query_rss,
         } = self;
         mac.is_some()
             || vlan.is_some()
             || qos.is_some()
+            || proto.is_some()
+            || query_rss.is_some()
             || trust.is_some()
             || spoofchk.is_some()
             || state.is_some()
@@ -274,11 +314,21 @@ impl Wanted {
                 out.push(VfSet::Mac(m));
             }
         }
-        if self.vlan.is_some() || self.qos.is_some() {
+        if self.vlan.is_some() || self.qos.is_some() || self.proto.is_some() {
             let vlan = self.vlan.or(have.vlan).unwrap_or(0);
             let qos = self.qos.unwrap_or(0);
-            if (have.vlan, have.qos) != (Some(vlan), Some(qos)) {
-                out.push(VfSet::Vlan { vlan, qos });
+            match self.proto {
+                // A protocol asked for: IFLA_VF_VLAN_LIST, which carries it.
+                Some(proto) => {
+                    let now = have.vlan_proto.unwrap_or(crate::netlink::ETH_P_8021Q);
+                    if (have.vlan, have.qos, now) != (Some(vlan), Some(qos), proto) {
+                        out.push(VfSet::VlanProto { vlan, qos, proto });
+                    }
+                }
+                None if (have.vlan, have.qos) != (Some(vlan), Some(qos)) => {
+                    out.push(VfSet::Vlan { vlan, qos });
+                }
+                None => {}
             }
         }
         if let Some(b) = self.spoofchk.filter(|b| have.spoofchk != Some(*b)) {
@@ -286,6 +336,9 @@ impl Wanted {
         }
         if let Some(b) = self.trust.filter(|b| have.trust != Some(*b)) {
             out.push(VfSet::Trust(b));
+        }
+        if let Some(b) = self.query_rss.filter(|b| have.query_rss != Some(*b)) {
+            out.push(VfSet::QueryRss(b));
         }
         if let Some(s) = self.state.filter(|s| have.link_state != Some(*s)) {
             out.push(VfSet::LinkState(s));
@@ -307,6 +360,7 @@ pub fn set_error(vf: &str, set: &VfSet, e: nix::errno::Errno) -> Error {
         EOPNOTSUPP => "the PF's driver does not support this setting".to_string(),
         EINVAL => "the driver refused the value (out of range for this NIC, or not allowed now; dmesg may say why)".to_string(),
         ERANGE => "the value is out of range for this NIC".to_string(),
+        EPROTONOSUPPORT => "the PF's driver does not support this VLAN protocol".to_string(),
         EPERM | EACCES => "permission denied: run vfnet as root".to_string(),
         other => crate::error::strerror(other).to_string(),
     };
@@ -589,6 +643,8 @@ mod tests {
             link_state: Some(LinkState::Auto),
             min_tx_rate: Some(0),
             max_tx_rate: Some(0),
+            vlan_proto: Some(0x8100),
+            query_rss: Some(false),
         };
         let pf = Some(m("52:54:00:12:34:56"));
         let mut w = Wanted::default();
@@ -630,6 +686,59 @@ mod tests {
         };
         assert_eq!(w.changes(&have, None), []);
         assert_eq!(w.mac_for(None, 0), Some(Err(())));
+    }
+
+    #[test]
+    fn a_vlan_protocol_goes_in_a_vlan_list_and_query_rss_alone() {
+        let have = VfInfo {
+            vf: 1,
+            vlan: Some(0),
+            qos: Some(0),
+            vlan_proto: Some(crate::netlink::ETH_P_8021Q),
+            query_rss: Some(false),
+            ..VfInfo::default()
+        };
+        let mut w = Wanted::default();
+        for (n, v) in [("vlan", "100"), ("proto", "802.1ad"), ("query_rss", "on")] {
+            w.add(Setting::parse(n, v).unwrap());
+        }
+        assert_eq!(
+            w.changes(&have, None),
+            [
+                VfSet::VlanProto {
+                    vlan: 100,
+                    qos: 0,
+                    proto: crate::netlink::ETH_P_8021AD
+                },
+                VfSet::QueryRss(true)
+            ]
+        );
+        let done = VfInfo {
+            vlan: Some(100),
+            vlan_proto: Some(crate::netlink::ETH_P_8021AD),
+            query_rss: Some(true),
+            ..have.clone()
+        };
+        assert_eq!(w.changes(&done, None), []);
+        // Without a protocol, IFLA_VF_VLAN as before.
+        let mut plain = Wanted::default();
+        plain.add(Setting::Vlan(7));
+        assert_eq!(
+            plain.changes(&have, None),
+            [VfSet::Vlan { vlan: 7, qos: 0 }]
+        );
+        assert!(
+            Setting::parse("proto", "802.1x")
+                .unwrap_err()
+                .contains("proto takes 802.1Q or 802.1ad")
+        );
+        for (n, v) in [
+            ("proto", "802.1ad"),
+            ("proto", "802.1Q"),
+            ("query_rss", "off"),
+        ] {
+            assert_eq!(Setting::parse(n, v).unwrap().to_string(), v);
+        }
     }
 
     #[test]

@@ -172,7 +172,7 @@ fn a_driver_change_of_a_vf_in_use_is_refused() {
     vfnet(tree.root(), &["vf", "enp1s0f0", "1", "driver", "default"])
         .code(1)
         .err_has("VF 1 (0000:02:10.2): used by vm:win11 (pid 2211)")
-        .err_has("1 VF in use: changing its driver takes it from its user");
+        .err_has("1 VF in use: changing the driver takes a VF from its user");
     vfnet(tree.root(), &["vf", "enp1s0f0", "3", "driver", "vfio-pci"])
         .code(1)
         .err_has("used by host:br0");

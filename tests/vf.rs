@@ -24,7 +24,7 @@ fn bad_input_is_one_line_and_changes_nothing() {
         (&["vf", "enp1s0f0"], "vf: missing INDEX"),
         (
             &["vf", "enp1s0f0", "x"],
-            "INDEX must be a VF number, not 'x'",
+            "INDEX must be a VF number or a range A-B, not 'x'",
         ),
         (&["vf", "enp1s0f0", "0", "mac"], "mac needs a value"),
         (
@@ -84,4 +84,39 @@ fn vfio_pci_must_be_loaded_to_take_a_vf() {
         std::fs::read_to_string(tree.vf_dir("0000:01:00.0", 1).join("driver_override")).unwrap(),
         "(null)\n"
     );
+}
+
+#[test]
+fn a_range_of_vfs_is_a_pool_and_recorded_as_one_key() {
+    let tree = Tree::build(&x550t());
+    std::fs::create_dir_all(tree.path("sys/bus/pci/drivers/vfio-pci")).unwrap();
+    // Nothing binds in a tree: each VF of the range is tried, and undone.
+    let r = vfnet(
+        tree.root(),
+        &["vf", "enp1s0f0", "1-2", "driver", "vfio-pci", "-t", "0.3"],
+    );
+    r.code(1)
+        .out_has("enp1s0f0 (0000:01:00.0) VF 1: nothing changed.")
+        .out_has("enp1s0f0 (0000:01:00.0) VF 2: nothing changed.")
+        .err_has("2 setting(s) failed");
+    vfnet(tree.root(), &["vf", "enp1s0f0", "5-9", "trust", "on"])
+        .code(1)
+        .one_error("enp1s0f0 (0000:01:00.0) has no VF 5-9 (it has 4 VFs)");
+    vfnet(tree.root(), &["vf", "enp1s0f0", "3-1", "trust", "on"])
+        .code(2)
+        .one_error("INDEX must be a VF number or a range A-B, not '3-1'");
+    vfnet(tree.root(), &["vf", "enp1s0f0", "0-1"])
+        .code(2)
+        .one_error("show one VF at a time");
+    // Config keys take ranges too.
+    std::fs::write(
+        tree.path("etc/vfnet/vfnet.conf"),
+        "0000:01:00.0=4\n0000:01:00.0.vf0-1.proto=802.1ad\n0000:01:00.0.vf2.query_rss=on\n",
+    )
+    .unwrap();
+    vfnet(tree.root(), &["apply", "--dry-run"])
+        .code(0)
+        .out_has("VF 0: would set proto 802.1ad.")
+        .out_has("VF 1: would set proto 802.1ad.")
+        .out_has("VF 2: would set query_rss on.");
 }

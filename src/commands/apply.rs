@@ -194,18 +194,19 @@ pub fn plan_vfs(
         };
         let indices = vfs(pf);
         let count = indices.len();
-        if let VfSel::One(n) = e.vf {
-            if !indices.contains(&n) {
-                errors.push((
-                    e.line,
-                    format!(
-                        "{} has no VF {n} (it has {})",
-                        label_of(inv, pf),
-                        out::vfs(count as u32)
-                    ),
-                ));
-                continue;
-            }
+        // A VF or range with no VF present is an error; a range partly
+        // present applies to the VFs there are.
+        if !matches!(e.vf, VfSel::All) && !indices.iter().any(|&i| e.vf.contains(i)) {
+            let n = e.vf.to_string().trim_start_matches("vf").to_string();
+            errors.push((
+                e.line,
+                format!(
+                    "{} has no VF {n} (it has {})",
+                    label_of(inv, pf),
+                    out::vfs(count as u32)
+                ),
+            ));
+            continue;
         }
         entries.push((pf, e));
     }
@@ -217,11 +218,17 @@ pub fn plan_vfs(
         for index in vfs(pf) {
             let mut want = Wanted::default();
             let mut lines = Vec::new();
-            for pass in [VfSel::All, VfSel::One(index)] {
-                for (_, e) in entries.iter().filter(|(p, e)| *p == pf && e.vf == pass) {
-                    want.add(e.setting);
-                    lines.push(e.line);
-                }
+            // Broader lines first, so that narrower ones (and, among equal
+            // ones, later ones) win: vfs < vfA-B < vfN.
+            let mut mine: Vec<&crate::config::VfEntry> = entries
+                .iter()
+                .filter(|(p, e)| *p == pf && e.vf.contains(index))
+                .map(|(_, e)| e)
+                .collect();
+            mine.sort_by_key(|e| (std::cmp::Reverse(e.vf.width()), e.line));
+            for e in mine {
+                want.add(e.setting);
+                lines.push(e.line);
             }
             if want != Wanted::default() {
                 lines.sort_unstable();
@@ -743,6 +750,49 @@ mod tests {
                     want: want(5, Some(crate::vf::Driver::VfioPci)),
                     lines: vec![2, 3, 4],
                 },
+            ]
+        );
+    }
+
+    #[test]
+    fn narrower_lines_win_over_broader_ones_and_ranges_make_pools() {
+        let mut inv = inv();
+        for i in 1..8 {
+            let mut v = inv.pfs[1].vfs[0].clone();
+            v.index = Some(i);
+            inv.pfs[1].vfs.push(v);
+        }
+        let cfg = Config::parse(
+            PathBuf::from("/c"),
+            "eth1.vf2.vlan=9\neth1.vf0-3.driver=vfio-pci\neth1.vf0-7.vlan=5\neth1.vfs.vlan=1\neth1.vf0-1.vlan=7\neth1.vf8-9.trust=on\n",
+        );
+        let vfs = |pf: PciAddr| {
+            let i = inv.pf_by_addr(pf).unwrap();
+            inv.pfs[i].vfs.iter().filter_map(|v| v.index).collect()
+        };
+        let (plans, errors) = plan_vfs(&cfg, &inv, &vfs);
+        assert_eq!(
+            errors,
+            [(
+                6,
+                "eth1 (0000:01:00.1) has no VF 8-9 (it has 8 VFs)".to_string()
+            )]
+        );
+        let got: Vec<(u32, Option<u32>, bool)> = plans
+            .iter()
+            .map(|p| (p.vf, p.want.vlan, p.want.driver.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, Some(7), true),
+                (1, Some(7), true),
+                (2, Some(9), true),
+                (3, Some(5), true),
+                (4, Some(5), false),
+                (5, Some(5), false),
+                (6, Some(5), false),
+                (7, Some(5), false),
             ]
         );
     }

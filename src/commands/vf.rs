@@ -15,10 +15,11 @@ use lexopt::prelude::*;
 use std::time::Duration;
 
 pub const USAGE: &str = "\
-Usage: vfnet vf [--persist] [--force] DEV INDEX [SETTING VALUE]...
+Usage: vfnet vf [--persist] [--force] DEV INDEX|A-B [SETTING VALUE]...
        vfnet vf DEV free [--driver vfio-pci] [--json]
 
-Without settings, show VF INDEX of the PF DEV. With settings, change them now;
+Without settings, show VF INDEX of the PF DEV. With settings, change them now,
+on VF INDEX or on VFs A to B (a pool: vfnet vf eth0 0-3 driver vfio-pci);
 --persist also records them in the config file, for vfnet apply at boot.
 
 vfnet vf DEV free prints the PCI address of DEV's lowest-numbered VF that
@@ -30,6 +31,8 @@ Settings:
                            PF's permanent MAC and INDEX, the same on every boot;
                            00:00:00:00:00:00 clears it
   vlan ID [qos Q]          VLAN id (0: none) and 802.1p priority (0-7)
+  proto 802.1Q|802.1ad     the VLAN's protocol (802.1ad: QinQ's outer tag)
+  query_rss on|off         let the VF query the PF's RSS configuration
   trust on|off             let the VF change its MAC and use promiscuous mode
   spoofchk on|off          drop frames whose source MAC is not the VF's
   state auto|enable|disable   link state: follow the PF, always up, always down
@@ -51,7 +54,8 @@ Options:
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     pub dev: DevKey,
-    pub index: u32,
+    /// INDEX: one VF (`3`) or a range (`0-3`).
+    pub sel: VfSel,
     pub settings: Vec<Setting>,
     pub persist: bool,
     pub timeout: Duration,
@@ -93,17 +97,17 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             }
             Value(v) if dev.is_some() && index.is_none() && !free && v == "free" => {
                 free = true;
-                index = Some(0);
+                index = Some(VfSel::One(0));
             }
             Short('t') | Long("timeout") => timeout = args::timeout("vf", p.value()?)?,
             Value(v) if dev.is_none() => dev = Some(args::dev("vf", v)?),
             Value(v) if index.is_none() => {
                 let v = args::text("vf", "INDEX", v)?;
-                index = Some(config::parse_count(&v).ok_or_else(|| {
+                index = Some(config::parse_vf_sel(&v).ok_or_else(|| {
                     args::usage(
                         "vf",
                         format!(
-                            "INDEX must be a VF number, not '{}'",
+                            "INDEX must be a VF number or a range A-B, not '{}'",
                             crate::text::quote(&v)
                         ),
                     )
@@ -139,7 +143,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     }
     Ok(Parsed::Run(Args {
         dev,
-        index,
+        sel: index,
         settings,
         persist,
         timeout,
@@ -156,56 +160,70 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     let root = &system.root;
     let sys = system.sys()?;
     let pf = pci::resolve_for(sys, &args.dev, "vf")?;
-    let mut path = String::new();
-    if !pf.dir.exists(virtfn_path(&mut path, args.index, "")) {
-        let n = pci::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
+    let present = pci::virtfns(&pf.dir).unwrap_or_default();
+    let indices: Vec<u32> = present
+        .iter()
+        .copied()
+        .filter(|&i| args.sel.contains(i))
+        .collect();
+    if indices.is_empty() {
         return Err(Error::fail(format!(
             "{} has no VF {} (it has {})",
             pf.label(),
-            args.index,
-            out::vfs(n as u32)
+            args.sel.to_string().trim_start_matches("vf"),
+            out::vfs(present.len() as u32)
         )));
     }
-    // A VF whose link leads anywhere odd is refused before anything (the
+    // Each VF whose link leads anywhere odd is refused before anything (the
     // lock file included) is written.
-    let (vf_dir, vf_addr) = pci::open_vf(&pf, args.index)?;
+    let mut vfs = Vec::new();
+    for &i in &indices {
+        vfs.push((i, pci::open_vf(&pf, i)?));
+    }
     let mut s = Session::new(system, deadline)?;
     if args.settings.is_empty() {
-        return show(&mut s, &pf, args.index);
+        if let [(i, _)] = vfs[..] {
+            return show(&mut s, &pf, i);
+        }
+        return Err(args::usage(
+            "vf",
+            "show one VF at a time (an INDEX, not a range)",
+        ));
     }
     out::set_changing();
     let mut want = Wanted::default();
     for setting in &args.settings {
         want.add(*setting);
     }
-    // The guard: a driver change takes the VF from whoever uses it.
+    // The guard: a driver change takes a VF from whoever uses it.
     if let Some(target) = want.driver {
-        let mut buf = [0u8; crate::sysfs::LINK_MAX];
-        let now = vf_dir
-            .link_name("driver", &mut buf)
-            .ok()
-            .map(str::to_string);
-        let on_vfio = now.as_deref() == Some("vfio-pci");
-        let changes = match target {
-            crate::vf::Driver::VfioPci => !on_vfio,
-            crate::vf::Driver::Default => on_vfio || now.is_none(),
-        };
-        if changes {
-            let users: Vec<_> = crate::guard::users(system, pf.addr)?
-                .into_iter()
-                .filter(|u| u.addr == vf_addr)
-                .collect();
-            if !users.is_empty() {
-                if !args.force {
-                    return Err(crate::guard::refuse(
-                        &pf.label(),
-                        &users,
-                        "changing its driver takes it from its user",
-                    ));
-                }
-                for l in crate::guard::lines(&pf.label(), &users) {
-                    out::error(format_args!("--force: taking {l}"));
-                }
+        let users = crate::guard::users(system, pf.addr)?;
+        let mut taken = Vec::new();
+        for (_, (vf_dir, vf_addr)) in &vfs {
+            let mut buf = [0u8; crate::sysfs::LINK_MAX];
+            let now = vf_dir
+                .link_name("driver", &mut buf)
+                .ok()
+                .map(str::to_string);
+            let on_vfio = now.as_deref() == Some("vfio-pci");
+            let changes = match target {
+                crate::vf::Driver::VfioPci => !on_vfio,
+                crate::vf::Driver::Default => on_vfio || now.is_none(),
+            };
+            if changes {
+                taken.extend(users.iter().filter(|u| u.addr == *vf_addr).cloned());
+            }
+        }
+        if !taken.is_empty() {
+            if !args.force {
+                return Err(crate::guard::refuse(
+                    &pf.label(),
+                    &taken,
+                    "changing the driver takes a VF from its user",
+                ));
+            }
+            for l in crate::guard::lines(&pf.label(), &taken) {
+                out::error(format_args!("--force: taking {l}"));
             }
         }
     }
@@ -216,11 +234,14 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
         None
     };
     let _lock = lock::state(root, &system.config, &deadline)?;
-    let done = configure(&mut s, &pf, link.as_ref(), args.index, &want);
-    out::print(&report(&pf, args.index, &done));
-    let failed = done.errors.len();
-    for e in done.errors {
-        out::error(e);
+    let mut failed = 0;
+    for &i in &indices {
+        let done = configure(&mut s, &pf, link.as_ref(), i, &want);
+        out::print(&report(&pf, i, &done));
+        failed += done.errors.len();
+        for e in done.errors {
+            out::error(e);
+        }
     }
     if failed > 0 {
         return Err(Error::fail(format!(
@@ -236,7 +257,7 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
         let path = system.config.clone();
         config::edit(root, &path, &deadline, |cfg| {
             for setting in &args.settings {
-                cfg.set_vf(pf.addr, &pf.interfaces, VfSel::One(args.index), *setting);
+                cfg.set_vf(pf.addr, &pf.interfaces, args.sel, *setting);
             }
             Ok(())
         })?;

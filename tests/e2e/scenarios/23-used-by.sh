@@ -56,7 +56,7 @@ expect_eq "sriov_numvfs" "$(numvfs)" 4
 step "vfnet vf PF 1 driver default refuses: a program holds it"
 run vfnet vf "$PFIF" 1 driver default
 expect_rc 1
-expect_err "changing its driver takes it from its user"
+expect_err "changing the driver takes a VF from its user"
 expect_eq "VF 1's driver" "$(vf_driver 1)" vfio-pci
 
 step "vfnet vf PF free gives VF 0, the only free one; with --json its row"

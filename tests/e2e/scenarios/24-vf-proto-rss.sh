@@ -1,0 +1,41 @@
+# e2e-scenario: VLAN protocol and query_rss on igb: 802.1Q through IFLA_VF_VLAN_LIST (read back by ip), 802.1ad and query_rss refused in one clear line each without blocking the other settings; VF ranges
+# e2e-image: iproute2
+
+PFIF=$(pf_if)
+setup "2 VFs" given_vfs 2
+
+step "vlan 100 proto 802.1Q on VF 0: set through IFLA_VF_VLAN_LIST, ip reads vlan 100 (802.1Q), vfnet too"
+run vfnet vf "$PFIF" 0 vlan 100 proto 802.1Q
+expect_rc 0
+expect_out "vlan 100 qos 0 proto 802.1Q"
+run "$IPROUTE2" -d -j link show "$PFIF"
+# iproute2 names the protocol only when it is not 802.1Q.
+expect_out '"vlan_list":[{"vlan":100}]'
+run vfnet list --json
+expect_json vfs.0.settings.vlan 100
+expect_json vfs.0.settings.vlan_proto '"802.1Q"'
+
+step "proto 802.1ad is refused by igb in one line; trust in the same command still applies"
+run vfnet vf "$PFIF" 1 trust on vlan 200 proto 802.1ad
+expect_rc 1
+expect_err "VF 1: vlan 200 qos 0 proto 802.1ad: the PF's driver does not support this VLAN protocol"
+expect_err_lines 2
+expect_out "trust on"
+run vfnet list --json
+expect_json vfs.1.settings.trust true
+expect_json vfs.1.settings.vlan 0
+
+step "query_rss on is refused by igb in one line (igb has no such setting)"
+run vfnet vf "$PFIF" 0 query_rss on
+expect_rc 1
+expect_err "VF 0: query_rss on: the PF's driver does not support this setting"
+
+step "a range: vfnet vf PF 0-1 spoofchk off sets both VFs"
+run vfnet vf "$PFIF" 0-1 spoofchk off
+expect_rc 0
+expect_out "VF 0: spoofchk off"
+expect_out "VF 1: spoofchk off"
+run vfnet list --json
+expect_json vfs.0.settings.spoofchk false
+expect_json vfs.1.settings.spoofchk false
+run vfnet vf "$PFIF" 0-1 spoofchk on vlan 0 trust off
