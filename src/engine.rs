@@ -139,6 +139,9 @@ pub fn configure(
             }
         }
     }
+    if let Some(mtu) = want.mtu {
+        set_mtu(s, pf, &vf_dir, mtu, &label, &mut done);
+    }
     if let Some(d) = want.driver {
         // A driver probe for the default driver is quick when there is one.
         let probe = Deadline::after(deadline.remaining().min(Duration::from_secs(5)));
@@ -231,6 +234,82 @@ fn into_netdev(
     }
 }
 
+/// Sets the MTU of the VF's netdev on the host, raising the PF's first when
+/// it is lower (a VF cannot exceed its PF; the PF's is never lowered). A VF
+/// on vfio-pci has its netdev in the guest: its MTU is the guest's business.
+fn set_mtu(s: &mut Session, pf: &PfDev, vf_dir: &Dir, mtu: u32, label: &str, done: &mut Done) {
+    let num = |dir: &Dir, path: &str| dir.read_u32(path).ok();
+    let Some((name, _)) = vf_netdev(vf_dir) else {
+        let mut buf = [0u8; crate::sysfs::LINK_MAX];
+        let why = match vf_dir.link_name("driver", &mut buf).ok() {
+            Some("vfio-pci") => {
+                "it is on vfio-pci: its MTU is the guest's business (set it in the VM)"
+            }
+            Some(_) => "it has no netdev here to set an MTU on",
+            None => "it has no driver, so no netdev to set an MTU on",
+        };
+        done.errors
+            .push(Error::fail(format!("{label}: mtu {mtu}: {why}")));
+        return;
+    };
+    if num(vf_dir, &format!("net/{name}/mtu")) == Some(mtu) {
+        return;
+    }
+    let route = match &mut s.route {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
+            done.errors.push(Error::fail(format!(
+                "{label}: mtu {mtu}: cannot open an rtnetlink socket: {}",
+                crate::error::strerror(*e)
+            )));
+            return;
+        }
+        None => {
+            done.errors.push(Error::fail(format!(
+                "{label}: mtu {mtu}: MTUs go through the kernel's rtnetlink: not available under --root"
+            )));
+            return;
+        }
+    };
+    let refused = |what: &str, e| {
+        Error::fail(format!(
+            "{label}: {what}: {}",
+            match e {
+                nix::errno::Errno::EINVAL =>
+                    "the driver refused the value (over its largest MTU?)".to_string(),
+                other => crate::error::strerror(other).to_string(),
+            }
+        ))
+    };
+    if let Some(pf_if) = pf.interfaces.first() {
+        let pf_mtu = num(&pf.dir, &format!("net/{pf_if}/mtu"));
+        let pf_index = num(&pf.dir, &format!("net/{pf_if}/ifindex"));
+        if let (Some(now), Some(index)) = (pf_mtu, pf_index) {
+            if now < mtu {
+                match route.set_mtu(index as i32, mtu) {
+                    Ok(()) => done
+                        .changes
+                        .push(format!("PF mtu raised from {now} to {mtu}")),
+                    Err(e) => {
+                        done.errors
+                            .push(refused(&format!("raising the PF's mtu to {mtu}"), e));
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    let Some(index) = num(vf_dir, &format!("net/{name}/ifindex")) else {
+        done.errors
+            .push(Error::fail(format!("{label}: mtu {mtu}: {name} vanished")));
+        return;
+    };
+    match route.set_mtu(index as i32, mtu) {
+        Ok(()) => done.changes.push(format!("mtu {mtu} on {name}")),
+        Err(e) => done.errors.push(refused(&format!("mtu {mtu}"), e)),
+    }
+}
+
 /// The VF's netdev and its MAC.
 pub fn vf_netdev(vf: &Dir) -> Option<(String, Option<Mac>)> {
     let net = vf.open_dir("net").ok()?;
@@ -249,6 +328,9 @@ pub fn vf_netdev(vf: &Dir) -> Option<(String, Option<Mac>)> {
 /// was read) and the driver.
 pub fn summary(changes: &[VfSet], want: &Wanted) -> String {
     let mut parts: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+    if let Some(m) = want.mtu {
+        parts.push(format!("mtu {m}"));
+    }
     if let Some(d) = want.driver {
         parts.push(format!("driver {}", Setting::Driver(d)));
     }

@@ -31,6 +31,7 @@ const IFF_UP: u32 = 1;
 // linux/if_link.h
 const IFLA_ADDRESS: u16 = 1;
 const IFLA_IFNAME: u16 = 3;
+const IFLA_MTU: u16 = 4;
 const IFLA_NUM_VF: u16 = 21;
 const IFLA_VFINFO_LIST: u16 = 22;
 const IFLA_EXT_MASK: u16 = 29;
@@ -298,6 +299,13 @@ pub fn set_up(seq: u32, ifindex: i32) -> Vec<u8> {
     finish(header(RTM_SETLINK, NLM_F_ACK, seq, ifindex, IFF_UP, IFF_UP))
 }
 
+/// `RTM_SETLINK` setting the MTU of the interface `ifindex`, with an ACK.
+pub fn set_mtu(seq: u32, ifindex: i32, mtu: u32) -> Vec<u8> {
+    let mut b = header(RTM_SETLINK, NLM_F_ACK, seq, ifindex, 0, 0);
+    attr(&mut b, IFLA_MTU, &mtu.to_ne_bytes());
+    finish(b)
+}
+
 /// Walks the attributes in `buf`: `(type without flags, payload)`. Stops at
 /// the first one whose length is impossible.
 pub fn attrs(mut buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
@@ -517,6 +525,12 @@ impl Route {
         self.ack(seq)
     }
 
+    /// Sets an interface's MTU; the kernel's answer.
+    pub fn set_mtu(&mut self, ifindex: i32, mtu: u32) -> Result<(), Errno> {
+        let seq = self.send(|s| set_mtu(s, ifindex, mtu))?;
+        self.ack(seq)
+    }
+
     fn ack(&mut self, seq: u32) -> Result<(), Errno> {
         self.reply(seq, |r| match r {
             Reply::Ack(res) => Some(res),
@@ -623,6 +637,15 @@ mod tests {
         );
         let q = set_vf(7, 4, 2, VfSet::QueryRss(true));
         assert_eq!(&q[40..44], &[12, 0, 7, 0]); // IFLA_VF_RSS_QUERY_EN {vf, setting}
+    }
+
+    #[test]
+    fn an_mtu_is_one_u32_attribute_on_the_interface() {
+        let m = set_mtu(3, 7, 9000);
+        assert_eq!(m.len(), 32 + 8);
+        assert_eq!(i32::from_ne_bytes(m[20..24].try_into().unwrap()), 7); // ifi_index
+        assert_eq!(&m[32..36], &[8, 0, 4, 0]); // IFLA_MTU
+        assert_eq!(u32::from_ne_bytes(m[36..40].try_into().unwrap()), 9000);
     }
 
     #[test]

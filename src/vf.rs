@@ -72,10 +72,12 @@ pub enum Setting {
     Proto(u16),
     /// Let the VF query the PF's RSS configuration.
     QueryRss(bool),
+    /// The MTU of the VF's netdev on the host (the PF's is raised to it).
+    Mtu(u32),
 }
 
 /// The setting names, in the order they are applied and shown.
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 11] = [
     "mac",
     "vlan",
     "qos",
@@ -85,6 +87,7 @@ pub const NAMES: [&str; 10] = [
     "query_rss",
     "state",
     "rate",
+    "mtu",
     "driver",
 ];
 
@@ -122,6 +125,14 @@ impl Setting {
             "qos" => Setting::Qos(number(7, "a priority from 0 to 7")?),
             "trust" => Setting::Trust(on_off()?),
             "query_rss" => Setting::QueryRss(on_off()?),
+            "mtu" => Setting::Mtu(
+                number(65535, "an MTU from 68 to 65535")
+                    .ok()
+                    .filter(|&m| m >= 68)
+                    .ok_or_else(|| {
+                        format!("mtu takes an MTU from 68 to 65535, not '{}'", quote(value))
+                    })?,
+            ),
             "proto" => Setting::Proto(match value {
                 "802.1Q" | "802.1q" => crate::netlink::ETH_P_8021Q,
                 "802.1ad" | "802.1AD" => crate::netlink::ETH_P_8021AD,
@@ -189,6 +200,7 @@ impl Setting {
             Setting::Driver(_) => "driver",
             Setting::Proto(_) => "proto",
             Setting::QueryRss(_) => "query_rss",
+            Setting::Mtu(_) => "mtu",
         }
     }
 }
@@ -208,6 +220,7 @@ impl fmt::Display for Setting {
             Setting::Driver(Driver::Default) => f.write_str("default"),
             Setting::Proto(p) => f.write_str(&crate::netlink::proto_name(*p)),
             Setting::QueryRss(b) => f.write_str(on(*b)),
+            Setting::Mtu(m) => m.fmt(f),
         }
     }
 }
@@ -225,6 +238,7 @@ pub struct Wanted {
     pub driver: Option<Driver>,
     pub proto: Option<u16>,
     pub query_rss: Option<bool>,
+    pub mtu: Option<u32>,
 }
 
 impl Wanted {
@@ -240,6 +254,7 @@ impl Wanted {
             Setting::Driver(d) => self.driver = Some(d),
             Setting::Proto(p) => self.proto = Some(p),
             Setting::QueryRss(b) => self.query_rss = Some(b),
+            Setting::Mtu(m) => self.mtu = Some(m),
         }
     }
 
@@ -256,6 +271,7 @@ impl Wanted {
             driver,
             proto,
             query_rss,
+            mtu,
         } = *self;
         let mut out = Vec::new();
         out.extend(mac.map(Setting::Mac));
@@ -267,6 +283,7 @@ impl Wanted {
         out.extend(query_rss.map(Setting::QueryRss));
         out.extend(state.map(Setting::State));
         out.extend(rate.map(|(a, b)| Setting::Rate(a, b)));
+        out.extend(mtu.map(Setting::Mtu));
         out.extend(driver.map(Setting::Driver));
         out
     }
@@ -284,6 +301,7 @@ impl Wanted {
             rate,
             proto,
             query_rss,
+            mtu: _,
         } = self;
         mac.is_some()
             || vlan.is_some()
@@ -605,6 +623,7 @@ mod tests {
             ("rate", "4294967295,4294967295"),
             ("driver", "vfio-pci"),
             ("driver", "default"),
+            ("mtu", "9000"),
         ] {
             let s = Setting::parse(name, value).unwrap();
             assert_eq!((s.name(), s.to_string().as_str()), (name, value));
@@ -624,6 +643,8 @@ mod tests {
             ("rate", "100", "rate takes MIN,MAX"),
             ("rate", "0,4294967296", "rate takes MIN,MAX"),
             ("driver", "igbvf", "driver takes vfio-pci or default"),
+            ("mtu", "67", "mtu takes an MTU from 68 to 65535"),
+            ("mtu", "70000", "mtu takes an MTU from 68 to 65535"),
             ("color", "red", "unknown VF setting 'color'"),
         ] {
             let e = Setting::parse(name, value).unwrap_err();

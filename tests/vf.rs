@@ -120,3 +120,22 @@ fn a_range_of_vfs_is_a_pool_and_recorded_as_one_key() {
         .out_has("VF 1: would set proto 802.1ad.")
         .out_has("VF 2: would set query_rss on.");
 }
+
+#[test]
+fn an_mtu_is_for_the_hosts_netdev_only() {
+    let tree = Tree::build(&x550t());
+    tree.bind_vf_vfio("0000:01:00.0", 1);
+    vfnet(tree.root(), &["vf", "enp1s0f0", "1", "mtu", "9000"])
+        .code(1)
+        .err_has(
+            "VF 1: mtu 9000: it is on vfio-pci: its MTU is the guest's business (set it in the VM)",
+        );
+    vfnet(tree.root(), &["vf", "enp1s0f0", "0", "mtu", "9000"])
+        .code(1)
+        .err_has(
+            "VF 0: mtu 9000: MTUs go through the kernel's rtnetlink: not available under --root",
+        );
+    vfnet(tree.root(), &["vf", "enp1s0f0", "0", "mtu", "20"])
+        .code(2)
+        .one_error("mtu takes an MTU from 68 to 65535, not '20'");
+}

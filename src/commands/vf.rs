@@ -37,6 +37,8 @@ Settings:
   spoofchk on|off          drop frames whose source MAC is not the VF's
   state auto|enable|disable   link state: follow the PF, always up, always down
   rate MIN MAX             TX rate limits in Mbit/s (0: no limit)
+  mtu N                    the MTU of the VF's netdev on the host (the PF's is
+                           raised to it first, never lowered)
   driver vfio-pci|default  hand the VF to vfio-pci (for a VM), or back
 
 A new MAC reaches the VF's own netdev when its driver probes: vfnet brings the

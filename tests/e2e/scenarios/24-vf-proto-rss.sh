@@ -39,3 +39,24 @@ run vfnet list --json
 expect_json vfs.0.settings.spoofchk false
 expect_json vfs.1.settings.spoofchk false
 run vfnet vf "$PFIF" 0-1 spoofchk on vlan 0 trust off
+
+step "mtu 9000 on VF 0: the PF's MTU is raised to 9000 first, then the VF's netdev has 9000"
+PFMTU=$(cat /sys/class/net/$PFIF/mtu)
+note "PF mtu before: $PFMTU"
+run vfnet vf "$PFIF" 0 mtu 9000
+expect_rc 0
+expect_out "PF mtu raised from $PFMTU to 9000"
+expect_out "mtu 9000 on $(vf_if 0)"
+expect_eq "the PF's mtu" "$(cat /sys/class/net/$PFIF/mtu)" 9000
+expect_eq "VF 0's mtu" "$(cat /sys/class/net/$(vf_if 0)/mtu)" 9000
+run vfnet vf "$PFIF" 0 mtu 9000
+expect_rc 0
+expect_out "already as asked"
+
+step "mtu on a VF on vfio-pci is the guest's business: one clear line"
+run vfnet vf "$PFIF" 1 driver vfio-pci
+expect_rc 0
+run vfnet vf "$PFIF" 1 mtu 9000
+expect_rc 1
+expect_err "VF 1: mtu 9000: it is on vfio-pci: its MTU is the guest's business"
+run vfnet vf "$PFIF" 1 driver default
