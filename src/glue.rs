@@ -19,6 +19,38 @@ pub const BINARY: &str = "/usr/local/sbin/vfnet";
 /// per line): the configured PFs' drivers and their VFs', and `--driver`s.
 pub const DRIVERS: &str = "/etc/vfnet/drivers";
 
+/// NetworkManager's drop-in that leaves the VFs alone (`install
+/// --unmanaged-vfs`).
+pub const NM_UNMANAGED: &str = "/etc/NetworkManager/conf.d/90-vfnet-unmanaged-vfs.conf";
+
+/// systemd-networkd's `.network` that leaves the VFs alone. It sorts early
+/// (networkd takes the first file that matches a link), so that a
+/// catch-all such as `en*` with DHCP does not grab the VFs; a file of the
+/// user's that sorts before it still wins.
+pub const NETWORKD_UNMANAGED: &str = "/etc/systemd/network/05-vfnet-unmanaged-vfs.network";
+
+/// The NetworkManager drop-in marking the netdevs of `drivers` unmanaged.
+pub fn nm_unmanaged(drivers: &[String]) -> String {
+    let specs: Vec<String> = drivers.iter().map(|d| format!("driver:{d}")).collect();
+    format!(
+        "# Written by vfnet install --unmanaged-vfs: NetworkManager leaves the SR-IOV VFs\n\
+         # of the PFs vfnet manages alone (they are for VMs and containers).\n\
+         [keyfile]\nunmanaged-devices={}\n",
+        specs.join(";")
+    )
+}
+
+/// The systemd-networkd `.network` marking the netdevs of `drivers`
+/// unmanaged.
+pub fn networkd_unmanaged(drivers: &[String]) -> String {
+    format!(
+        "# Written by vfnet install --unmanaged-vfs: systemd-networkd leaves the SR-IOV VFs\n\
+         # of the PFs vfnet manages alone (they are for VMs and containers).\n\
+         [Match]\nDriver={}\n\n[Link]\nUnmanaged=yes\n",
+        drivers.join(" ")
+    )
+}
+
 /// A kernel module name as `modprobe` takes it: letters, digits, `_`, `-`.
 pub fn valid_module(s: &str) -> bool {
     !s.is_empty()
@@ -41,6 +73,12 @@ pub fn vf_driver_of(pf: &str) -> Option<&'static str> {
         "enic" => "enic",
         _ => return None,
     })
+}
+
+/// Whether `d` is a VF-only driver of the table of [`vf_driver_of`] (not
+/// one that serves PFs too).
+pub fn is_vf_driver(d: &str) -> bool {
+    ["igbvf", "ixgbevf", "iavf"].contains(&d)
 }
 
 /// The text of the drivers file.
@@ -431,6 +469,18 @@ mod tests {
         assert_eq!(
             truenas_command("/mnt/my pool/vfnet", "/mnt/my pool/vfnet.conf").unwrap(),
             "'/mnt/my pool/vfnet' --config '/mnt/my pool/vfnet.conf' apply --wait 30"
+        );
+    }
+
+    #[test]
+    fn vfs_are_left_alone_by_driver() {
+        let d = vec!["igbvf".to_string(), "iavf".to_string()];
+        assert!(
+            nm_unmanaged(&d).ends_with("[keyfile]\nunmanaged-devices=driver:igbvf;driver:iavf\n")
+        );
+        assert!(
+            networkd_unmanaged(&d)
+                .ends_with("[Match]\nDriver=igbvf iavf\n\n[Link]\nUnmanaged=yes\n")
         );
     }
 

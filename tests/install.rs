@@ -298,3 +298,55 @@ fn unknown_init_systems_are_usage_errors() {
         .one_error("uninstall: unexpected argument");
     assert_eq!(files(root.path()), Vec::<String>::new());
 }
+
+#[test]
+fn unmanaged_vfs_leave_the_vfs_to_vms_and_uninstall_takes_it_away() {
+    let tree = Tree::build(&igb_qemu());
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:01:00.0=2\n").unwrap();
+    vfnet(
+        tree.root(),
+        &["install", "--init", "systemd", "--unmanaged-vfs"],
+    )
+    .code(0);
+    assert_eq!(
+        std::fs::read_to_string(tree.path("etc/systemd/network/05-vfnet-unmanaged-vfs.network"))
+            .unwrap(),
+        "# Written by vfnet install --unmanaged-vfs: systemd-networkd leaves the SR-IOV VFs\n\
+         # of the PFs vfnet manages alone (they are for VMs and containers).\n\
+         [Match]\nDriver=igbvf\n\n[Link]\nUnmanaged=yes\n"
+    );
+    let nm =
+        std::fs::read_to_string(tree.path("etc/NetworkManager/conf.d/90-vfnet-unmanaged-vfs.conf"))
+            .unwrap();
+    assert!(
+        nm.ends_with("[keyfile]\nunmanaged-devices=driver:igbvf\n"),
+        "{nm}"
+    );
+    // A second install changes nothing.
+    let r = vfnet(
+        tree.root(),
+        &["install", "--init", "systemd", "--unmanaged-vfs"],
+    );
+    r.code(0);
+    assert!(!r.stdout.contains("wrote"), "{}", r.stdout);
+    vfnet(tree.root(), &["uninstall", "--init", "systemd"]).code(0);
+    assert!(
+        !tree
+            .path("etc/systemd/network/05-vfnet-unmanaged-vfs.network")
+            .exists()
+    );
+    assert!(
+        !tree
+            .path("etc/NetworkManager/conf.d/90-vfnet-unmanaged-vfs.conf")
+            .exists()
+    );
+    // No VF driver known: refused, nothing written.
+    let empty = tempfile::tempdir().unwrap();
+    vfnet(
+        empty.path(),
+        &["install", "--init", "systemd", "--unmanaged-vfs"],
+    )
+    .code(1)
+    .one_error("--unmanaged-vfs: no VF driver of a configured PF is known");
+}

@@ -45,6 +45,10 @@ Options:
   --init INIT      which glue (repeat, or separate with commas)
   --driver NAME    also put kernel module NAME in the initramfs (repeat, or
                    separate with commas), for PFs not visible now
+  --unmanaged-vfs  make NetworkManager and systemd-networkd leave the VFs of
+                   the configured PFs alone (matched by their VF driver, or
+                   the VF drivers named with --driver): no DHCP on VFs meant
+                   for VMs; uninstall removes it
   -n, --dry-run    print what would be done and do nothing
 ";
 
@@ -56,6 +60,9 @@ pub struct Args {
     pub dry_run: bool,
     /// `--driver NAME`: kernel modules an initramfs must hold, added by hand.
     pub drivers: Vec<String>,
+    /// `--unmanaged-vfs`: NetworkManager and systemd-networkd leave the VFs
+    /// alone.
+    pub unmanaged_vfs: bool,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Parsed<Args>> {
@@ -65,11 +72,13 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
         inits: Vec::new(),
         dry_run: false,
         drivers: Vec::new(),
+        unmanaged_vfs: false,
     };
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
             Short('n') | Long("dry-run") => args.dry_run = true,
+            Long("unmanaged-vfs") if !remove => args.unmanaged_vfs = true,
             Long("driver") if !remove => {
                 let v = args::text(cmd, "--driver", p.value()?)?;
                 for name in v.split(',') {
@@ -148,6 +157,11 @@ pub enum Task {
     /// Record the kernel modules an initramfs needs for the configured PFs
     /// (and their VFs), for images built where the NICs are not visible.
     Drivers(Vec<String>),
+    /// A file that belongs to no init system (`--unmanaged-vfs`).
+    File {
+        path: String,
+        text: String,
+    },
 }
 
 /// What installing (or removing) the glue for `inits` takes, with the config
@@ -306,6 +320,30 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             steps.insert(at, Task::Drivers(drivers));
         }
     }
+    if args.remove {
+        for p in [glue::NM_UNMANAGED, glue::NETWORKD_UNMANAGED] {
+            steps.push(Task::Remove {
+                path: p.into(),
+                init: None,
+            });
+        }
+    } else if args.unmanaged_vfs {
+        let vf_drivers = configured_vf_drivers(&root, &config_host, &args.drivers);
+        if vf_drivers.is_empty() {
+            return Err(Error::fail(
+                "--unmanaged-vfs: no VF driver of a configured PF is known (none visible now, or their VFs share \
+                 their PF's driver, which cannot be told apart by driver): nothing was written",
+            ));
+        }
+        steps.push(Task::File {
+            path: glue::NM_UNMANAGED.into(),
+            text: glue::nm_unmanaged(&vf_drivers),
+        });
+        steps.push(Task::File {
+            path: glue::NETWORKD_UNMANAGED.into(),
+            text: glue::networkd_unmanaged(&vf_drivers),
+        });
+    }
     let mut run = Runner {
         root,
         config_host,
@@ -323,6 +361,47 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The VF drivers of the configured PFs that differ from their PF's (a
+/// driver that serves both cannot single out the VFs): those bound to
+/// their VFs now, the one each PF driver is known to pair with, and (for a
+/// root where no NIC is visible) the known VF drivers among `named`
+/// (`--driver`).
+fn configured_vf_drivers(root: &Root, config_host: &Path, named: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = named
+        .iter()
+        .filter(|d| glue::is_vf_driver(d))
+        .cloned()
+        .collect();
+    let Ok(cfg) = crate::config::load_for(root, config_host, true) else {
+        return out;
+    };
+    let Ok(sys) = crate::pci::open_sys(root) else {
+        return out;
+    };
+    let inv = crate::pci::scan(&sys, true);
+    for e in cfg.entries() {
+        let found = match e.key {
+            crate::pci::DevKey::Pci(a) => inv.pf_by_addr(*a),
+            crate::pci::DevKey::Name(n) => inv.pf_by_name(n),
+        };
+        let Some(pf) = found.map(|i| &inv.pfs[i]) else {
+            continue;
+        };
+        let pf_driver = pf.driver.as_deref().unwrap_or("");
+        let known = glue::vf_driver_of(pf_driver).map(str::to_string);
+        let bound = pf
+            .vfs
+            .iter()
+            .filter_map(|v| v.driver.as_deref().map(str::to_string));
+        for d in known.into_iter().chain(bound) {
+            if d != pf_driver && d != "vfio-pci" && glue::valid_module(&d) && !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out
 }
 
 /// The kernel modules of the configured PFs and of their VFs, as far as the
@@ -514,6 +593,9 @@ impl Runner {
                     self.command(init.refresh());
                 }
             }
+            Task::File { path, text } => {
+                self.write(&host_path(&self.root, path), text.as_bytes(), 0o644, None)?;
+            }
             Task::Drivers(drivers) => {
                 let path = host_path(&self.root, glue::DRIVERS);
                 let mut all = glue::read_drivers(&path);
@@ -616,6 +698,7 @@ mod tests {
                 Task::Refresh(i) => format!("refresh {}", i.name()),
                 Task::Truenas { command, remove } => format!("truenas {remove} {command}"),
                 Task::Drivers(d) => format!("drivers {}", d.join(",")),
+                Task::File { path, .. } => format!("file {path}"),
             })
             .collect()
     }

@@ -17,8 +17,14 @@ DEBROOT_SYSTEMD_PKGS="systemd-sysv udev kmod initramfs-tools e2fsprogs"
 
 image_systemd() {
   debroot systemd "$DEBROOT_SYSTEMD_PKGS"
-  realroot_tree systemd systemd
+  # --unmanaged-vfs: networkd must leave the VFs alone; the chroot shows no
+  # NIC, so the VF driver is named (--driver igbvf).
+  realroot_tree systemd systemd --unmanaged-vfs --driver igbvf
   local r=$REALROOT
+  # A catch-all network for networkd, as many hosts have: every en*/eth*
+  # link with DHCP. The VFs must still be left alone.
+  mkdir -p "$r/etc/systemd/network"
+  printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$r/etc/systemd/network/80-e2e-dhcp.network"
   install -m 0644 "$E2E_DIR/guest/e2e-check.service" "$r/etc/systemd/system/e2e-check.service"
   mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/e2e-check.service "$r/etc/systemd/system/multi-user.target.wants/e2e-check.service"

@@ -48,6 +48,20 @@ check "vfnet exited ($v_end) before network-pre.target was reached ($np)" test "
 check "vfnet.service was active ($v_active) before network-pre.target ($np)" test "${v_active:-0}" -gt 0 -a "${v_active:-0}" -le "${np:-0}"
 check "systemd-networkd started ($nd) after vfnet exited ($v_end)" test "${nd:-0}" -gt "${v_end:-0}"
 
+step "install --unmanaged-vfs: networkd leaves the VFs alone (unmanaged) while its catch-all en*/eth* network takes the PF"
+check "vfnet's .network is installed" test -f /etc/systemd/network/05-vfnet-unmanaged-vfs.network
+# networkd's own record of each link (networkctl needs D-Bus, which this
+# root does not have): /run/systemd/netif/links/IFINDEX, ADMIN_STATE=...
+admin_state() { sed -n 's/^ADMIN_STATE=//p' "/run/systemd/netif/links/$(cat "/sys/class/net/$1/ifindex")" 2> /dev/null; }
+for i in 0 1 2; do
+  ifn=$(vf_if "$i")
+  note "VF $i ($ifn): ADMIN_STATE=$(admin_state "$ifn")"
+  expect_eq "VF $i ($ifn)'s state in networkd" "$(admin_state "$ifn")" unmanaged
+done
+pst=$(admin_state "$(pf_if)")
+note "PF ($(pf_if)): ADMIN_STATE=$pst"
+check "the PF is managed by the catch-all network (not unmanaged)" test -n "$pst" -a "$pst" != unmanaged
+
 step "3 VFs, bound to igbvf, with netdevs and IOMMU groups"
 check "3 VFs ready" vfs_ready 3
 expect_eq "VF 0 driver" "$(vf_driver 0)" igbvf
