@@ -159,7 +159,8 @@ mod tests {
             c,
             Command::List(list::Args {
                 all: false,
-                json: true
+                json: true,
+                stats: false,
             })
         );
     }

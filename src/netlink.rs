@@ -43,6 +43,7 @@ const IFLA_VF_SPOOFCHK: u16 = 4;
 const IFLA_VF_LINK_STATE: u16 = 5;
 const IFLA_VF_RATE: u16 = 6;
 const IFLA_VF_RSS_QUERY_EN: u16 = 7;
+const IFLA_VF_STATS: u16 = 8;
 const IFLA_VF_TRUST: u16 = 9;
 const IFLA_VF_VLAN_LIST: u16 = 12;
 const IFLA_VF_VLAN_INFO: u16 = 1;
@@ -101,6 +102,54 @@ pub struct VfInfo {
     pub vlan_proto: Option<u16>,
     /// Whether the VF may query the PF's RSS configuration.
     pub query_rss: Option<bool>,
+    /// Its traffic counters (`IFLA_VF_STATS`), when asked for. The kernel
+    /// reports zeros for a driver that keeps none.
+    pub stats: Option<VfStats>,
+}
+
+/// A VF's traffic counters, as the PF's driver counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VfStats {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    pub broadcast: u64,
+    pub multicast: u64,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
+}
+
+impl VfStats {
+    /// All zero: no traffic counted, or a driver that counts none.
+    pub fn is_zero(&self) -> bool {
+        *self == VfStats::default()
+    }
+
+    /// Decodes the nested `IFLA_VF_STATS_*` (u64 each).
+    pub fn parse(p: &[u8]) -> VfStats {
+        let mut s = VfStats::default();
+        for (kind, a) in attrs(p) {
+            let Some(v) = a
+                .get(..8)
+                .map(|b| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8])))
+            else {
+                continue;
+            };
+            match kind {
+                0 => s.rx_packets = v,
+                1 => s.tx_packets = v,
+                2 => s.rx_bytes = v,
+                3 => s.tx_bytes = v,
+                4 => s.broadcast = v,
+                5 => s.multicast = v,
+                7 => s.rx_dropped = v,
+                8 => s.tx_dropped = v,
+                _ => {}
+            }
+        }
+        s
+    }
 }
 
 /// What `RTM_GETLINK` says about a PF.
@@ -244,15 +293,21 @@ fn finish(mut b: Vec<u8>) -> Vec<u8> {
 /// `RTM_GETLINK` for the interface `name`, asking for its VFs (without
 /// their traffic statistics).
 pub fn get_link(seq: u32, name: &str) -> Vec<u8> {
+    get_link_with(seq, name, false)
+}
+
+/// [`get_link`], with the VFs' traffic counters when `stats`.
+pub fn get_link_with(seq: u32, name: &str, stats: bool) -> Vec<u8> {
     let mut b = header(RTM_GETLINK, 0, seq, 0, 0, 0);
     let mut n = name.as_bytes().to_vec();
     n.push(0);
     attr(&mut b, IFLA_IFNAME, &n);
-    attr(
-        &mut b,
-        IFLA_EXT_MASK,
-        &(RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS).to_ne_bytes(),
-    );
+    let mask = if stats {
+        RTEXT_FILTER_VF
+    } else {
+        RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS
+    };
+    attr(&mut b, IFLA_EXT_MASK, &mask.to_ne_bytes());
     finish(b)
 }
 
@@ -347,6 +402,10 @@ pub fn parse_vf_info(p: &[u8]) -> Option<VfInfo> {
         ..VfInfo::default()
     };
     for (kind, a) in attrs(p) {
+        if kind == IFLA_VF_STATS {
+            v.stats = Some(VfStats::parse(a));
+            continue;
+        }
         if kind == IFLA_VF_VLAN_LIST {
             // The first tag's protocol (a nest of IFLA_VF_VLAN_INFO).
             if let Some((_, info)) = attrs(a).find(|(k, _)| *k == IFLA_VF_VLAN_INFO) {
@@ -504,7 +563,12 @@ impl Route {
 
     /// The PF `name` and its VFs' settings.
     pub fn link(&mut self, name: &str) -> Result<Link, Errno> {
-        let seq = self.send(|s| get_link(s, name))?;
+        self.link_with(name, false)
+    }
+
+    /// [`Route::link`], with the VFs' traffic counters when `stats`.
+    pub fn link_with(&mut self, name: &str, stats: bool) -> Result<Link, Errno> {
+        let seq = self.send(|s| get_link_with(s, name, stats))?;
         self.reply(seq, |r| match r {
             Reply::Link(body) => Some(parse_link(body).ok_or(Errno::EBADMSG)),
             Reply::Ack(Err(e)) => Some(Err(e)),
@@ -637,6 +701,42 @@ mod tests {
         );
         let q = set_vf(7, 4, 2, VfSet::QueryRss(true));
         assert_eq!(&q[40..44], &[12, 0, 7, 0]); // IFLA_VF_RSS_QUERY_EN {vf, setting}
+    }
+
+    #[test]
+    fn vf_traffic_counters_decode_and_are_asked_for_only_with_stats() {
+        let mut p = Vec::new();
+        for (k, v) in [
+            (0u16, 10u64),
+            (1, 20),
+            (2, 1000),
+            (3, 2000),
+            (6, 0),
+            (7, 3),
+            (8, 4),
+        ] {
+            attr(&mut p, k, &v.to_ne_bytes());
+        }
+        let s = VfStats::parse(&p);
+        assert_eq!(
+            (
+                s.rx_packets,
+                s.tx_packets,
+                s.rx_bytes,
+                s.tx_bytes,
+                s.rx_dropped,
+                s.tx_dropped
+            ),
+            (10, 20, 1000, 2000, 3, 4)
+        );
+        assert!(!s.is_zero());
+        assert!(VfStats::default().is_zero());
+        let mask = |m: &[u8]| u32::from_ne_bytes(m[m.len() - 4..].try_into().unwrap());
+        assert_eq!(
+            mask(&get_link_with(1, "eth0", false)),
+            RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS
+        );
+        assert_eq!(mask(&get_link_with(1, "eth0", true)), RTEXT_FILTER_VF);
     }
 
     #[test]

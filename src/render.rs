@@ -231,7 +231,21 @@ pub fn vf_settings_lines(s: &VfInfo, pf_mac: Option<Mac>) -> String {
         s.link_state.map_or("?", |l| l.name()),
         or(s.min_tx_rate, "?"),
         or(s.max_tx_rate, "?"),
-    )
+    ) + &stats_line(s)
+}
+
+/// `  stats     rx 10 packets (1234 bytes), tx ...`, when they were read.
+fn stats_line(s: &VfInfo) -> String {
+    match &s.stats {
+        None => String::new(),
+        Some(st) if st.is_zero() => {
+            "  stats     all zero: no traffic counted, or the PF's driver keeps no per-VF counters\n".into()
+        }
+        Some(st) => format!(
+            "  stats     rx {} packets ({} bytes, {} broadcast, {} multicast, {} dropped), tx {} packets ({} bytes, {} dropped)\n",
+            st.rx_packets, st.rx_bytes, st.broadcast, st.multicast, st.rx_dropped, st.tx_packets, st.tx_bytes, st.tx_dropped
+        ),
+    }
 }
 
 /// `{"pfs":[...],"vfs":[...]}`, one PF or VF per line.
@@ -335,6 +349,24 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
                     .num("max_tx_rate", s.max_tx_rate)
                     .opt_str("vlan_proto", s.vlan_proto.map(crate::netlink::proto_name))
                     .opt_bool("query_rss", s.query_rss);
+                if let Some(st) = &s.stats {
+                    o.raw("stats", |out| {
+                        let mut c = Obj::new(out);
+                        for (k, v) in [
+                            ("rx_packets", st.rx_packets),
+                            ("tx_packets", st.tx_packets),
+                            ("rx_bytes", st.rx_bytes),
+                            ("tx_bytes", st.tx_bytes),
+                            ("broadcast", st.broadcast),
+                            ("multicast", st.multicast),
+                            ("rx_dropped", st.rx_dropped),
+                            ("tx_dropped", st.tx_dropped),
+                        ] {
+                            c.raw(k, |o| o.push_str(&v.to_string()));
+                        }
+                        c.end();
+                    });
+                }
                 o.end();
             }
         });

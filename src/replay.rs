@@ -202,6 +202,7 @@ mod tests {
             max_tx_rate: Some(200_000),
             vlan_proto: Some(0x88a8),
             query_rss: Some(false),
+            stats: None,
         };
         let sparse = VfInfo {
             vf: 4,

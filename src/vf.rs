@@ -666,6 +666,7 @@ mod tests {
             max_tx_rate: Some(0),
             vlan_proto: Some(0x8100),
             query_rss: Some(false),
+            stats: None,
         };
         let pf = Some(m("52:54:00:12:34:56"));
         let mut w = Wanted::default();

@@ -9,7 +9,7 @@ use crate::{config, out, render};
 use lexopt::prelude::*;
 
 pub const USAGE: &str = "\
-Usage: vfnet list [--all] [--json]
+Usage: vfnet list [--all] [--json] [--stats]
 
 List physical functions (PFs: network functions, SR-IOV capable or not)
 and their virtual functions (VFs), with the VF counts the config file asks for.
@@ -19,12 +19,15 @@ Options:
   --all     also list SR-IOV capable PCI devices without a network interface
             (an NVMe drive, a GPU, a NIC whose driver is not bound)
   --json    print one JSON document {\"pfs\":[...],\"vfs\":[...]}
+  --stats   also each VF's traffic counters, as the PF's driver counts them
+            (a driver that keeps none reports zeros; live systems only)
 ";
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Args {
     pub all: bool,
     pub json: bool,
+    pub stats: bool,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<Parsed<Args>> {
@@ -33,6 +36,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<
         match arg {
             Long("all") | Short('a') => args.all = true,
             Long("json") | Short('j') => args.json = true,
+            Long("stats") => args.stats = true,
             _ => return Err(args::unexpected("list", arg)),
         }
     }
@@ -59,7 +63,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     // Live, the kernel says; a capture replayed under --root says what it
     // said then.
     let settings = if let Some(route) = s.route() {
-        attach_settings(route, &mut inv);
+        attach_settings(route, &mut inv, args.stats);
         true
     } else {
         crate::replay::captured_settings(root, &mut inv)
@@ -82,7 +86,11 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
 
 /// Reads each PF's VF settings over rtnetlink: one request per PF with VFs
 /// and a netdev. A PF whose driver does not answer keeps `None`s.
-pub fn attach_settings(route: std::result::Result<Route, nix::errno::Errno>, inv: &mut Inventory) {
+pub fn attach_settings(
+    route: std::result::Result<Route, nix::errno::Errno>,
+    inv: &mut Inventory,
+    stats: bool,
+) {
     if inv.vfs().next().is_none() {
         return;
     }
@@ -91,7 +99,7 @@ pub fn attach_settings(route: std::result::Result<Route, nix::errno::Errno>, inv
         let Some(iface) = pf.interface() else {
             continue;
         };
-        let Ok(link) = route.link(iface.as_str()) else {
+        let Ok(link) = route.link_with(iface.as_str(), stats) else {
             continue;
         };
         for vf in &mut pf.vfs {

@@ -299,7 +299,16 @@ fn show(s: &mut Session, pf: &PfDev, index: u32) -> Result<()> {
             .as_ref()
             .map(|(n, a)| format!("{n} {}", a.map_or("-".into(), |m| m.to_string()))))
     ));
-    match s.link(pf) {
+    let link = match &mut s.route {
+        Some(Ok(r)) => pf
+            .interfaces
+            .first()
+            .ok_or(nix::errno::Errno::ENODEV)
+            .and_then(|i| r.link_with(i.as_str(), true))
+            .map_err(|e| Error::fail(format!("{}: {}", pf.label(), crate::error::strerror(e)))),
+        _ => s.link(pf),
+    };
+    match link {
         Ok(link) => match link.vfs.iter().find(|v| v.vf == index) {
             Some(v) => {
                 let pf_mac = link.perm_address.or(link.address);

@@ -60,3 +60,14 @@ run vfnet vf "$PFIF" 1 mtu 9000
 expect_rc 1
 expect_err "VF 1: mtu 9000: it is on vfio-pci: its MTU is the guest's business"
 run vfnet vf "$PFIF" 1 driver default
+
+step "traffic counters: vfnet vf PF 0 shows them, list --stats --json carries them (igb keeps none: all zero, and vfnet says so)"
+run vfnet vf "$PFIF" 0
+expect_rc 0
+expect_out_re "  stats     (rx [0-9]+ packets|all zero: no traffic counted, or the PF's driver keeps no per-VF counters)"
+run vfnet list --stats --json
+expect_rc 0
+expect_json_re vfs.0.settings.stats.rx_packets '^[0-9]+$'
+expect_json_re vfs.0.settings.stats.tx_dropped '^[0-9]+$'
+run vfnet list --json
+expect_no_out '"stats":'
