@@ -326,7 +326,8 @@ pub fn vf_netdev(vf: &Dir) -> Option<(String, Option<Mac>)> {
 
 /// What a dry run would change: the netlink changes (when the PF's view
 /// was read) and the driver.
-pub fn summary(changes: &[VfSet], want: &Wanted) -> String {
+/// One item per change (`vlan 5`, `driver vfio-pci`).
+pub fn summary(changes: &[VfSet], want: &Wanted) -> Vec<String> {
     let mut parts: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
     if let Some(m) = want.mtu {
         parts.push(format!("mtu {m}"));
@@ -334,11 +335,7 @@ pub fn summary(changes: &[VfSet], want: &Wanted) -> String {
     if let Some(d) = want.driver {
         parts.push(format!("driver {}", Setting::Driver(d)));
     }
-    if parts.is_empty() {
-        "nothing".into()
-    } else {
-        parts.join("; ")
-    }
+    parts
 }
 
 /// `eth0 (0000:01:00.0) VF 3: mac 06:...; vlan 100 qos 0`, or "as asked".

@@ -3,6 +3,8 @@
 
 mod support;
 
+use serde_json::json;
+
 use std::time::Duration;
 use support::*;
 
@@ -262,4 +264,169 @@ fn dry_run_plans_vf_settings_for_the_vfs_the_counts_will_make() {
         .out_has("0 -> 2 VFs in ")
         .err_has("not available under --root");
     assert_eq!(tree.vfs("0000:01:00.1").len(), 2);
+}
+
+/// `apply --json`: the whole document, parsed.
+fn apply_json(tree: &Tree, args: &[&str], code: i32) -> serde_json::Value {
+    let mut all = vec!["apply", "--json"];
+    all.extend_from_slice(args);
+    let r = vfnet(tree.root(), &all);
+    r.code(code);
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("invalid JSON ({e}):\n{}", r.stdout))
+}
+
+/// (lines, kind, device, vf, status) of every entry of a document.
+fn statuses(doc: &serde_json::Value) -> Vec<String> {
+    doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {} {}",
+                e["lines"], e["kind"], e["device"], e["vf"], e["status"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn json_gives_every_entry_before_wanted_after_and_status() {
+    let tree = Tree::build(&x550t());
+    let _k = FakeKernel::start(&tree, KernelOpts::default());
+    write_conf(
+        &tree,
+        "# counts\n0000:01:00.0=4\nenp1s0f1=2\nbroken\neth9=1\n0000:01:00.0=1\n",
+    );
+    let r = vfnet(tree.root(), &["apply", "--json"]);
+    // Errors still go to stderr; stdout is the document alone.
+    r.code(1).err_has(":4: expected KEY=N");
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        statuses(&doc),
+        [
+            "[2] \"count\" \"0000:01:00.0\" null \"unchanged\"",
+            "[3] \"count\" \"0000:01:00.1\" null \"changed\"",
+            "[4] \"unknown\" null null \"failed\"",
+            "[5] \"count\" null null \"failed\"",
+            "[6] \"count\" \"0000:01:00.0\" null \"failed\"",
+        ]
+    );
+    let e = &doc["entries"];
+    let values = |i: usize| {
+        json!([
+            e[i]["before"],
+            e[i]["wanted"],
+            e[i]["after"],
+            e[i]["entries"]
+        ])
+    };
+    assert_eq!(values(0), json!([4, 4, 4, ["0000:01:00.0=4"]]));
+    assert_eq!(values(1), json!([0, 2, 2, ["enp1s0f1=2"]]));
+    assert_eq!(values(3), json!([null, 1, null, ["eth9=1"]]));
+    assert_eq!(values(4), json!([4, 1, 4, ["0000:01:00.0=1"]]));
+    assert_eq!(
+        e[2]["error"].as_str().unwrap().split(' ').next(),
+        Some("expected")
+    );
+    assert_eq!(
+        e[3]["error"],
+        "no network interface eth9 on this system now"
+    );
+    assert!(
+        e[4]["error"]
+            .as_str()
+            .unwrap()
+            .contains("already has an entry on line 2")
+    );
+    assert_eq!(e[1]["error"], json!(null));
+    assert_eq!(
+        doc["totals"],
+        json!({"changed": 1, "unchanged": 1, "failed": 3, "skipped": 0, "in_use": 0})
+    );
+    assert_eq!(
+        (
+            &doc["config_state"],
+            &doc["dry_run"],
+            &doc["error"],
+            &doc["exit_status"]
+        ),
+        (&json!("read"), &json!(false), &json!(null), &json!(1))
+    );
+    assert_eq!(tree.vfs("0000:01:00.1").len(), 2);
+}
+
+#[test]
+fn json_dry_run_predicts_the_next_run_and_changes_nothing() {
+    let tree = Tree::build(&x550t());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    write_conf(&tree, "0000:01:00.0=2\nenp1s0f1=3\n");
+    let predicted = apply_json(&tree, &["--dry-run"], 0);
+    assert!(k.writes().is_empty());
+    assert_eq!(predicted["dry_run"], json!(true));
+    let done = apply_json(&tree, &[], 0);
+    assert_eq!(statuses(&predicted), statuses(&done));
+    for (p, d) in predicted["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(done["entries"].as_array().unwrap())
+    {
+        assert_eq!((&p["before"], &p["after"]), (&d["before"], &d["after"]));
+    }
+    assert_eq!(
+        statuses(&done),
+        [
+            "[1] \"count\" \"0000:01:00.0\" null \"changed\"",
+            "[2] \"count\" \"0000:01:00.1\" null \"changed\"",
+        ]
+    );
+    assert_eq!(done["entries"][0]["after"], json!(2));
+    assert_eq!(tree.vfs("0000:01:00.0").len(), 2);
+    // The next run changes nothing, and says so.
+    let again = apply_json(&tree, &[], 0);
+    assert_eq!(again["totals"]["changed"], json!(0));
+    assert_eq!(again["totals"]["unchanged"], json!(2));
+}
+
+#[test]
+fn json_has_the_same_shape_when_apply_cannot_run() {
+    let tree = Tree::build(&igb_qemu());
+    let doc = apply_json(&tree, &[], 0);
+    assert_eq!(
+        (
+            &doc["config_state"],
+            &doc["entries"],
+            &doc["error"],
+            &doc["exit_status"]
+        ),
+        (&json!("missing"), &json!([]), &json!(null), &json!(0))
+    );
+    // The state lock held by another vfnet: apply stops before any entry.
+    std::fs::create_dir_all(tree.path("run/vfnet")).unwrap();
+    write_conf_dir(&tree, "eth0=1\n");
+    std::fs::write(tree.path("run/vfnet/lock"), "4242\n").unwrap();
+    let f = std::fs::File::open(tree.path("run/vfnet/lock")).unwrap();
+    let _held = nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive).unwrap();
+    let doc = apply_json(&tree, &["--timeout", "0.5"], 1);
+    assert_eq!(
+        (&doc["config_state"], &doc["entries"], &doc["exit_status"]),
+        (&json!("read"), &json!([]), &json!(1))
+    );
+    assert!(
+        doc["error"]
+            .as_str()
+            .unwrap()
+            .contains("another vfnet (pid 4242) held the lock")
+    );
+    assert_eq!(doc["totals"]["failed"], json!(0));
+    // An unreadable config: not read at all.
+    std::fs::remove_file(tree.path("etc/vfnet/vfnet.conf")).unwrap();
+    std::fs::create_dir(tree.path("etc/vfnet/vfnet.conf")).unwrap();
+    let doc = apply_json(&tree, &[], 1);
+    assert_eq!(doc["config_state"], json!("not_read"));
+    assert!(
+        doc["error"].as_str().unwrap().contains("vfnet.conf"),
+        "{doc}"
+    );
 }

@@ -231,6 +231,26 @@ fn apply_on_a_running_host_skips_entries_that_would_destroy_vfs_in_use() {
     .unwrap();
     let r = vfnet(tree.root(), &["apply", "--dry-run"]);
     r.code(0).out_has("VF 1 (0000:02:10.2): used by vm:win11 (pid 2211) (the change would destroy it: apply skips it)");
+    // --json says the same: the busy entry in_use, the other one changes.
+    let r = vfnet(tree.root(), &["apply", "--dry-run", "--json"]);
+    r.code(0);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let e = &doc["entries"];
+    assert_eq!(
+        (&e[0]["status"], &e[0]["before"], &e[0]["after"]),
+        (&Value::from("in_use"), &Value::from(4), &Value::from(4))
+    );
+    assert!(
+        e[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("skipped: 3 VFs in use")
+    );
+    assert_eq!(
+        (&e[1]["status"], &e[1]["after"]),
+        (&Value::from("changed"), &Value::from(3))
+    );
+    assert_eq!(doc["totals"]["in_use"], Value::from(1));
     let r = vfnet(tree.root(), &["apply"]);
     r.code(1)
         .out_has("enp1s0f1 (0000:01:00.1): 0 -> 3 VFs")

@@ -18,7 +18,7 @@ use lexopt::prelude::*;
 use std::time::Duration;
 
 pub const USAGE: &str = "\
-Usage: vfnet apply [--dry-run] [--wait SECS] [--timeout SECS] [--quiet]
+Usage: vfnet apply [--dry-run] [--wait SECS] [--timeout SECS] [--quiet] [--json]
 
 Make the live VF counts match the config file, entry by entry: entries that
 already match are left alone, the others are set as vfnet set does. A bad
@@ -40,6 +40,14 @@ One budget bounds the whole run: --wait plus --timeout (60 s for --wait 30).
 Every wait (for PFs, the lock, the kernel, VF drivers) draws from it; what
 is left undone when it runs out is reported, and apply exits 1.
   -q, --quiet          print errors only
+  -j, --json           print one JSON document instead of the lines: every
+                       config entry with its device, the value before, the
+                       one wanted and the one after (with --dry-run: what
+                       it would be), its status (changed, unchanged,
+                       failed, skipped, in_use) and error, and the totals.
+                       The document has the same shape when apply cannot
+                       run at all (its \"error\" says why); errors still go
+                       to stderr as well
 
 An entry that would change a nonzero count while its VFs are in use (a VM, a
 container, the host) is skipped and reported (exit 1); the others apply. At
@@ -53,6 +61,7 @@ pub struct Args {
     /// How long to wait for configured PFs to appear; `None`: not at all.
     pub wait: Option<Duration>,
     pub quiet: bool,
+    pub json: bool,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
@@ -61,6 +70,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         timeout: args::DEFAULT_TIMEOUT,
         wait: None,
         quiet: false,
+        json: false,
     };
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
@@ -71,6 +81,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                 args.wait = Some(args::seconds("apply", "--wait", p.value()?, true)?)
             }
             Short('q') | Long("quiet") => args.quiet = true,
+            Short('j') | Long("json") => args.json = true,
             _ => return Err(args::unexpected("apply", arg)),
         }
     }
@@ -314,7 +325,219 @@ impl Failures {
     }
 }
 
+/// What became of one config entry (or of the entries one VF draws from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Changed (with `--dry-run`: would change).
+    Changed,
+    /// Already as configured.
+    Unchanged,
+    Failed,
+    /// Not tried: the time budget ran out first.
+    Skipped,
+    /// Not done: the change would destroy VFs in use (the guard).
+    InUse,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Changed => "changed",
+            Status::Unchanged => "unchanged",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+            Status::InUse => "in_use",
+        }
+    }
+
+    const ALL: [Status; 5] = [
+        Status::Changed,
+        Status::Unchanged,
+        Status::Failed,
+        Status::Skipped,
+        Status::InUse,
+    ];
+}
+
+/// The values of one record: a VF count, or one VF's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Values {
+    /// `KEY=N`: the count before, wanted, and after (or would be after).
+    Count {
+        before: Option<u32>,
+        wanted: Option<u32>,
+        after: Option<u32>,
+    },
+    /// The settings a VF's lines ask for, and those that changed (or
+    /// would change).
+    Vf {
+        wanted: Vec<String>,
+        changes: Vec<String>,
+    },
+    /// A line that names no device apply could act on.
+    None,
+}
+
+/// One entry of `apply --json`'s document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The config lines it stems from (1-based).
+    pub lines: Vec<usize>,
+    pub device: Option<PciAddr>,
+    pub vf: Option<u32>,
+    pub values: Values,
+    pub status: Status,
+    pub error: Option<String>,
+}
+
+/// The whole `apply --json` document. `error` is what stopped apply as a
+/// whole (no document without it is ever partial).
+pub struct Report<'a> {
+    pub config: &'a str,
+    /// `read`, `missing` or `not_read` (apply stopped first).
+    pub config_state: &'a str,
+    /// The config file's lines, to quote each record's entries.
+    pub entries: &'a [Line],
+    pub dry_run: bool,
+    pub records: &'a [Record],
+    pub error: Option<&'a str>,
+    /// vfnet's exit status: 0, or 1 when an entry failed (a dry run: would
+    /// fail), was skipped or is in use (not a dry run), or apply could not run.
+    pub exit_status: i32,
+}
+
+impl Report<'_> {
+    pub fn to_json(&self) -> String {
+        use crate::json::Obj;
+        let mut out = String::new();
+        let mut o = Obj::new(&mut out);
+        o.str("config", self.config)
+            .str("config_state", self.config_state)
+            .bool("dry_run", self.dry_run)
+            .raw("entries", |out| {
+                crate::json::lines(out, self.records, |out, r| self.record(out, r))
+            })
+            .raw("totals", |out| {
+                let mut t = Obj::new(out);
+                for s in Status::ALL {
+                    let n = self.records.iter().filter(|r| r.status == s).count();
+                    t.num(s.name(), Some(n as u32));
+                }
+                t.end();
+            })
+            .opt_str("error", self.error)
+            .num("exit_status", Some(self.exit_status as u32))
+            .str(
+                "exit_status_means",
+                match (self.exit_status, self.dry_run) {
+                    (0, false) => "every entry is as configured",
+                    (0, true) => "every entry can be applied (in_use ones would be skipped)",
+                    _ if self.error.is_some() => "apply could not run (see error)",
+                    _ => "an entry failed, was skipped or is in use (see each entry's error)",
+                },
+            );
+        o.end();
+        out.push('\n');
+        out
+    }
+
+    fn record(&self, out: &mut String, r: &Record) {
+        use crate::json::Obj;
+        let mut o = Obj::new(out);
+        o.raw("lines", |out| {
+            let lines: Vec<String> = r.lines.iter().map(|l| l.to_string()).collect();
+            out.push('[');
+            out.push_str(&lines.join(","));
+            out.push(']');
+        });
+        let texts: Vec<String> = r
+            .lines
+            .iter()
+            .filter_map(|l| self.entries.get(l.wrapping_sub(1)))
+            .map(|l| String::from_utf8_lossy(l.raw()).trim().to_string())
+            .collect();
+        o.strs("entries", texts.iter().map(|t| t.as_str()));
+        let kind = match r.values {
+            Values::Count { .. } => "count",
+            Values::Vf { .. } => "vf",
+            Values::None => "unknown",
+        };
+        o.str("kind", kind)
+            .opt_str("device", r.device)
+            .num("vf", r.vf);
+        match &r.values {
+            Values::Count {
+                before,
+                wanted,
+                after,
+            } => {
+                o.num("before", *before)
+                    .num("wanted", *wanted)
+                    .num("after", *after);
+            }
+            Values::Vf { wanted, changes } => {
+                o.strs("wanted", wanted.iter().map(|s| s.as_str()))
+                    .strs("changes", changes.iter().map(|s| s.as_str()));
+            }
+            Values::None => {}
+        }
+        o.str("status", r.status.name())
+            .opt_str("error", r.error.as_deref());
+        o.end();
+    }
+}
+
 pub fn run(s: &System, args: &Args) -> Result<()> {
+    let mut done = Outcome {
+        state: "not_read",
+        lines: Vec::new(),
+        records: Vec::new(),
+    };
+    let result = run_entries(s, args, &mut done);
+    if args.json {
+        // Entries that failed are told in the entries; "error" is what
+        // stopped apply as a whole.
+        let error = match &result {
+            Err(Stop::Whole(e)) => Some(e.to_string()),
+            _ => None,
+        };
+        let config = s.config.display().to_string();
+        let report = Report {
+            config: &config,
+            config_state: done.state,
+            entries: &done.lines,
+            dry_run: args.dry_run,
+            records: &done.records,
+            error: error.as_deref(),
+            exit_status: i32::from(result.is_err()),
+        };
+        out::print(&report.to_json());
+    }
+    result.map_err(|(Stop::Whole(e) | Stop::Entries(e))| e)
+}
+
+/// What [`run_entries`] found, for `--json`.
+struct Outcome {
+    /// `read`, `missing` or `not_read` (apply stopped first).
+    state: &'static str,
+    lines: Vec<Line>,
+    records: Vec<Record>,
+}
+
+/// Why apply exits 1: entries failed, or apply as a whole stopped.
+enum Stop {
+    Entries(Error),
+    Whole(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Stop {
+        Stop::Whole(e)
+    }
+}
+
+/// Applies the config, with one record per entry in `done`.
+fn run_entries(s: &System, args: &Args, done: &mut Outcome) -> std::result::Result<(), Stop> {
     // One budget for the whole run: the wait for PFs, the locks, every
     // kernel change and every driver wait draw from it.
     let budget = Deadline::after(args.wait.unwrap_or_default() + args.timeout);
@@ -329,42 +552,57 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     config::check_trusted(&cfg)?;
     let mut run = Run::new(args, &cfg, budget);
     if cfg.source == Source::Missing {
+        done.state = "missing";
         run.say(format!(
             "No config file at {}: nothing to apply.\n",
             s.config.display()
         ));
         return Ok(());
     }
-    if let Some(wait) = args.wait {
-        run.wait_for_pfs(sys, wait);
-    }
-    // The plan comes from a scan taken under the lock: another vfnet's
-    // change is seen, never reported as this one's.
-    let _lock = if args.dry_run {
-        None
-    } else {
-        Some(lock::state(&s.root, &s.config, &budget)?)
-    };
-    let inv = pci::scan(sys, true);
-    let actions = plan(&cfg, &inv);
-    run.counts(s, &inv, &actions)?;
-    if cfg.vf_entries().next().is_some() {
-        // A dry run changed no count: it plans for the VFs the counts will give.
-        let inv = if args.dry_run {
-            inv
-        } else {
-            pci::scan(sys, true)
-        };
-        run.vf_settings(s, &inv, &actions)?;
-    }
+    done.state = "read";
+    done.lines = cfg.lines.clone();
+    let result = run.entries(s, sys);
+    done.records.append(&mut run.records);
+    result?;
     let entries = cfg
         .lines
         .iter()
         .filter(|l| !matches!(l, Line::Other(_)))
         .count();
     match run.failures.summary(entries, args.dry_run) {
-        Some(msg) => Err(Error::fail(msg)),
+        Some(msg) => Err(Stop::Entries(Error::fail(msg))),
         None => Ok(()),
+    }
+}
+
+impl Run<'_> {
+    /// Both phases: the counts, then the VF settings.
+    fn entries(&mut self, s: &System, sys: &Dir) -> Result<()> {
+        let (args, cfg) = (self.args, self.cfg);
+        let budget = self.budget;
+        if let Some(wait) = args.wait {
+            self.wait_for_pfs(sys, wait);
+        }
+        // The plan comes from a scan taken under the lock: another vfnet's
+        // change is seen, never reported as this one's.
+        let _lock = if args.dry_run {
+            None
+        } else {
+            Some(lock::state(&s.root, &s.config, &budget)?)
+        };
+        let inv = pci::scan(sys, true);
+        let actions = plan(cfg, &inv);
+        self.counts(s, &inv, &actions)?;
+        if cfg.vf_entries().next().is_some() {
+            // A dry run changed no count: it plans for the VFs the counts will give.
+            let inv = if args.dry_run {
+                inv
+            } else {
+                pci::scan(sys, true)
+            };
+            self.vf_settings(s, &inv, &actions)?;
+        }
+        Ok(())
     }
 }
 
@@ -376,6 +614,8 @@ struct Run<'a> {
     failures: Failures,
     /// Keys that `--wait` waited for in vain.
     missing: Vec<DevKey>,
+    /// What became of each entry, for `--json`.
+    records: Vec<Record>,
 }
 
 impl<'a> Run<'a> {
@@ -386,14 +626,35 @@ impl<'a> Run<'a> {
             budget,
             failures: Failures::default(),
             missing: Vec::new(),
+            records: Vec::new(),
         }
     }
 
-    /// One line of what apply does (not with `--quiet`).
+    /// One line of what apply does (not with `--quiet` or `--json`).
     fn say(&self, line: String) {
-        if !self.args.quiet {
+        if !self.args.quiet && !self.args.json {
             out::print(&line);
         }
+    }
+
+    /// Adds a record of `lines`.
+    fn record(
+        &mut self,
+        lines: &[usize],
+        device: Option<PciAddr>,
+        vf: Option<u32>,
+        values: Values,
+        status: Status,
+        error: Option<String>,
+    ) {
+        self.records.push(Record {
+            lines: lines.to_vec(),
+            device,
+            vf,
+            values,
+            status,
+            error,
+        });
     }
 
     /// A failure of the config lines `lines` (none: of no line).
@@ -461,6 +722,27 @@ impl<'a> Run<'a> {
             };
             if let (Action::Set { line, pf, .. }, false) = (action, users.is_empty()) {
                 let label = label_of(inv, *pf);
+                let (from, to) = match action {
+                    Action::Set { from, to, .. } => (*from, *to),
+                    _ => unreachable!(),
+                };
+                let msg = format!(
+                    "skipped: {} in use, and changing the count destroys every VF (stop what uses them, or vfnet set --force)",
+                    out::vfs(users.len() as u32)
+                );
+                let v = Values::Count {
+                    before: Some(from),
+                    wanted: Some(to),
+                    after: Some(from),
+                };
+                self.record(
+                    &[*line],
+                    Some(*pf),
+                    None,
+                    v,
+                    Status::InUse,
+                    Some(msg.clone()),
+                );
                 if self.args.dry_run {
                     for l in crate::guard::lines(&label, &users) {
                         self.say(format!(
@@ -471,47 +753,89 @@ impl<'a> Run<'a> {
                     for l in crate::guard::lines(&label, &users) {
                         out::error(l);
                     }
-                    let msg = format!(
-                        "skipped: {} in use, and changing the count destroys every VF (stop what uses them, or vfnet set --force)",
-                        out::vfs(users.len() as u32)
-                    );
                     self.fail(&[*line], &msg);
                     continue;
                 }
             }
+            let count = |before, wanted, after| Values::Count {
+                before: Some(before),
+                wanted: Some(wanted),
+                after,
+            };
             match action {
-                Action::Keep { pf, count, .. } => {
+                Action::Keep { line, pf, count: n } => {
+                    let v = count(*n, *n, Some(*n));
+                    self.record(&[*line], Some(*pf), None, v, Status::Unchanged, None);
                     self.say(format!(
                         "{}: {}, as configured.\n",
                         label_of(inv, *pf),
-                        out::vfs(*count)
+                        out::vfs(*n)
                     ));
                 }
-                Action::Set { pf, from, to, .. } if self.args.dry_run => {
+                Action::Set { line, pf, from, to } if self.args.dry_run => {
+                    if users.is_empty() {
+                        let v = count(*from, *to, Some(*to));
+                        self.record(&[*line], Some(*pf), None, v, Status::Changed, None);
+                    }
                     self.say(format!(
                         "{}: would change {from} -> {to} VFs.\n",
                         label_of(inv, *pf)
                     ));
                 }
-                Action::Set { line, .. } if self.budget.remaining().is_zero() => {
+                Action::Set { line, pf, from, to } if self.budget.remaining().is_zero() => {
                     let spent = self.spent();
                     self.fail(&[*line], &spent);
+                    let v = count(*from, *to, Some(*from));
+                    self.record(&[*line], Some(*pf), None, v, Status::Skipped, Some(spent));
                 }
-                Action::Set { line, pf, to, .. } => {
-                    let result = pci::resolve(sys, &DevKey::Pci(*pf))
-                        .and_then(|dev| sriov::set(&dev, *to, &self.budget));
+                Action::Set { line, pf, from, to } => {
+                    let dev = pci::resolve(sys, &DevKey::Pci(*pf));
+                    let result = dev
+                        .as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(|dev| sriov::set(dev, *to, &self.budget));
                     match result {
-                        Ok(done) => self.say(format!(
-                            "{}: {} -> {} VFs in {}.\n",
-                            label_of(inv, *pf),
-                            done.from,
-                            done.to,
-                            secs(done.took)
-                        )),
-                        Err(e) => self.fail(&[*line], &e),
+                        Ok(done) => {
+                            self.say(format!(
+                                "{}: {} -> {} VFs in {}.\n",
+                                label_of(inv, *pf),
+                                done.from,
+                                done.to,
+                                secs(done.took)
+                            ));
+                            let v = count(done.from, *to, Some(done.to));
+                            self.record(&[*line], Some(*pf), None, v, Status::Changed, None);
+                        }
+                        Err(e) => {
+                            self.fail(&[*line], &e);
+                            // Where it stopped, as the kernel says now.
+                            let after = dev.ok().and_then(|d| sriov::read(&d, "sriov_numvfs").ok());
+                            let v = count(*from, *to, after);
+                            let e = Some(e.to_string());
+                            self.record(&[*line], Some(*pf), None, v, Status::Failed, e);
+                        }
                     }
                 }
-                Action::Fail { line, error } => self.fail(&[*line], error),
+                Action::Fail { line, error } => {
+                    self.fail(&[*line], error);
+                    let device = match &self.cfg.lines[line - 1] {
+                        Line::Count { key, .. } => find(inv, key),
+                        _ => None,
+                    };
+                    let before = device
+                        .and_then(|d| inv.pf_by_addr(d))
+                        .and_then(|i| inv.pfs[i].num_vfs);
+                    let v = match &self.cfg.lines[line - 1] {
+                        Line::Count { count: n, .. } => Values::Count {
+                            before,
+                            wanted: Some(*n),
+                            after: before,
+                        },
+                        _ => Values::None,
+                    };
+                    let e = Some(error.clone());
+                    self.record(&[*line], device, None, v, Status::Failed, e);
+                }
             }
         }
         Ok(())
@@ -538,6 +862,18 @@ impl<'a> Run<'a> {
         let (plans, errors) = plan_vfs(self.cfg, inv, &will);
         for (line, error) in &errors {
             self.fail(&[*line], error);
+            let device = match &self.cfg.lines[line - 1] {
+                Line::Vf { key, .. } => find(inv, key),
+                _ => None,
+            };
+            self.record(
+                &[*line],
+                device,
+                None,
+                Values::None,
+                Status::Failed,
+                Some(error.clone()),
+            );
         }
         let mut session = crate::engine::Session::new(s, self.budget)?;
         for (pf, group) in group_by_pf(&plans) {
@@ -549,6 +885,7 @@ impl<'a> Run<'a> {
                 Ok(d) => d,
                 Err(e) => {
                     self.fail(&lines, &e);
+                    self.group_failed(group, &e);
                     continue;
                 }
             };
@@ -559,6 +896,7 @@ impl<'a> Run<'a> {
                     Err(_) if dry_run => None,
                     Err(e) => {
                         self.fail(&lines, &e);
+                        self.group_failed(group, &e);
                         continue;
                     }
                 }
@@ -566,13 +904,43 @@ impl<'a> Run<'a> {
                 None
             };
             for p in group {
+                let values = |changes| Values::Vf {
+                    wanted: wanted(p),
+                    changes,
+                };
                 if dry_run {
-                    self.say(would(&dev, link.as_ref(), p));
+                    let changes = would(link.as_ref(), p);
+                    let what = match changes.is_empty() {
+                        true => "nothing".to_string(),
+                        false => changes.join("; "),
+                    };
+                    self.say(format!("{} VF {}: would set {what}.\n", dev.label(), p.vf));
+                    let status = match changes.is_empty() {
+                        true => Status::Unchanged,
+                        false => Status::Changed,
+                    };
+                    self.record(
+                        &p.lines,
+                        Some(pf),
+                        Some(p.vf),
+                        values(changes),
+                        status,
+                        None,
+                    );
                     continue;
                 }
                 if self.budget.remaining().is_zero() {
                     let msg = format!("{} VF {}: {}", dev.label(), p.vf, self.spent());
                     self.fail(&p.lines, &msg);
+                    let v = values(Vec::new());
+                    self.record(
+                        &p.lines,
+                        Some(pf),
+                        Some(p.vf),
+                        v,
+                        Status::Skipped,
+                        Some(msg),
+                    );
                     continue;
                 }
                 let done =
@@ -581,28 +949,68 @@ impl<'a> Run<'a> {
                 for e in &done.errors {
                     self.fail(&p.lines, e);
                 }
+                let status = match (done.errors.is_empty(), done.changes.is_empty()) {
+                    (false, _) => Status::Failed,
+                    (true, true) => Status::Unchanged,
+                    (true, false) => Status::Changed,
+                };
+                let errors: Vec<String> = done.errors.iter().map(|e| e.to_string()).collect();
+                let error = (!errors.is_empty()).then(|| errors.join("; "));
+                let v = values(done.changes);
+                self.record(&p.lines, Some(pf), Some(p.vf), v, status, error);
             }
         }
         Ok(())
     }
 }
 
+impl Run<'_> {
+    /// Every VF of `group` failed with `e`.
+    fn group_failed(&mut self, group: &[VfPlan], e: &Error) {
+        for p in group {
+            let v = Values::Vf {
+                wanted: wanted(p),
+                changes: Vec::new(),
+            };
+            self.record(
+                &p.lines,
+                Some(p.pf),
+                Some(p.vf),
+                v,
+                Status::Failed,
+                Some(e.to_string()),
+            );
+        }
+    }
+}
+
+/// The PF `key` names, if there is one.
+fn find(inv: &Inventory, key: &DevKey) -> Option<PciAddr> {
+    let i = match key {
+        DevKey::Pci(a) => inv.pf_by_addr(*a),
+        DevKey::Name(n) => inv.pf_by_name(n),
+    }?;
+    Some(inv.pfs[i].addr)
+}
+
 /// What a dry run would set on one VF: the changes from what the kernel
 /// reports when it was asked, else all of it.
-fn would(dev: &pci::PfDev, link: Option<&crate::netlink::Link>, p: &VfPlan) -> String {
+fn would(link: Option<&crate::netlink::Link>, p: &VfPlan) -> Vec<String> {
     let have = link.and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
     let pf_mac = link.and_then(|l| l.perm_address.or(l.address));
-    let what = match have {
+    match have {
         Some(h) => crate::engine::summary(&p.want.changes(h, pf_mac), &p.want),
-        None => p
-            .want
-            .settings()
-            .iter()
-            .map(|s| format!("{} {s}", s.name()))
-            .collect::<Vec<_>>()
-            .join("; "),
-    };
-    format!("{} VF {}: would set {what}.\n", dev.label(), p.vf)
+        None => wanted(p),
+    }
+}
+
+/// Every setting `p` asks for, as `NAME VALUE`.
+fn wanted(p: &VfPlan) -> Vec<String> {
+    p.want
+        .settings()
+        .iter()
+        .map(|s| format!("{} {s}", s.name()))
+        .collect()
 }
 
 /// Waits up to `wait` for each key's device to be there with its driver
@@ -795,6 +1203,73 @@ mod tests {
                 (7, Some(5), false),
             ]
         );
+    }
+
+    #[test]
+    fn the_json_report_quotes_each_entry_and_counts_statuses() {
+        let cfg = Config::parse(
+            PathBuf::from("/c"),
+            "eth0=4\neth0.vf1.vlan=7 \neth0.vfs.trust=on\nbad\"\x01\n",
+        );
+        let records = [
+            Record {
+                lines: vec![1],
+                device: Some(a("0000:01:00.0")),
+                vf: None,
+                values: Values::Count {
+                    before: Some(0),
+                    wanted: Some(4),
+                    after: Some(4),
+                },
+                status: Status::Changed,
+                error: None,
+            },
+            Record {
+                lines: vec![2, 3],
+                device: Some(a("0000:01:00.0")),
+                vf: Some(1),
+                values: Values::Vf {
+                    wanted: vec!["vlan 7".into(), "trust on".into()],
+                    changes: vec!["vlan 7".into()],
+                },
+                status: Status::Changed,
+                error: None,
+            },
+            Record {
+                lines: vec![4],
+                device: None,
+                vf: None,
+                values: Values::None,
+                status: Status::Failed,
+                error: Some("expected KEY=N".into()),
+            },
+        ];
+        let report = Report {
+            config: "/c",
+            config_state: "read",
+            entries: &cfg.lines,
+            dry_run: false,
+            records: &records,
+            error: None,
+            exit_status: 1,
+        };
+        let doc: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        let e = &doc["entries"];
+        assert_eq!(e[0]["kind"], "count");
+        assert_eq!((&e[0]["before"], &e[0]["after"]), (&0.into(), &4.into()));
+        assert_eq!(
+            e[1]["entries"],
+            serde_json::json!(["eth0.vf1.vlan=7", "eth0.vfs.trust=on"])
+        );
+        assert_eq!(e[1]["changes"], serde_json::json!(["vlan 7"]));
+        assert_eq!(e[1]["vf"], 1);
+        assert_eq!(e[2]["entries"], serde_json::json!(["bad\"\u{1}"]));
+        assert_eq!(e[2]["kind"], "unknown");
+        assert_eq!(
+            doc["totals"],
+            serde_json::json!({"changed": 2, "unchanged": 0, "failed": 1, "skipped": 0, "in_use": 0})
+        );
+        assert_eq!(doc["exit_status"], 1);
     }
 
     #[test]
