@@ -89,6 +89,18 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     }))
 }
 
+/// The guard's refusal: VFs in use and no `--force`.
+fn refuse_in_use(label: &str, users: &[crate::guard::InUse], force: bool) -> Result<()> {
+    if users.is_empty() || force {
+        return Ok(());
+    }
+    Err(crate::guard::refuse(
+        label,
+        users,
+        "changing the VF count destroys every VF (the kernel goes through 0)",
+    ))
+}
+
 pub fn run(s: &System, args: &Args) -> Result<()> {
     // One deadline for the whole command, the lock included.
     let deadline = Deadline::after(args.timeout);
@@ -100,15 +112,22 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     // its file): bad input changes nothing.
     sriov::check_pf(&pf, args.count)?;
     let label = pf.label();
-    // The guard: a change of a nonzero count destroys every VF.
-    let current = sriov::read(&pf, "sriov_numvfs")?;
-    let destroys = current > 0 && current != args.count;
-    let users = if destroys {
-        crate::guard::users(s, pf.addr)?
-    } else {
-        Vec::new()
+    // The guard: a change of a nonzero count destroys every VF. It looks
+    // once before the lock (a refusal then leaves no trace, not even the
+    // lock file) and again under it: no other vfnet changes the count
+    // between that look and the change.
+    let survey = || -> Result<(u32, bool, Vec<crate::guard::InUse>)> {
+        let current = sriov::read(&pf, "sriov_numvfs")?;
+        let destroys = current > 0 && current != args.count;
+        let users = if destroys {
+            crate::guard::users(s, pf.addr)?
+        } else {
+            Vec::new()
+        };
+        Ok((current, destroys, users))
     };
     if args.dry_run {
+        let (current, destroys, users) = survey()?;
         let mut text = if current == args.count {
             format!("{label} has {}: nothing would change.\n", out::vfs(current))
         } else if destroys {
@@ -130,19 +149,17 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         out::print(&text);
         return Ok(());
     }
-    if !users.is_empty() {
-        if !args.force {
-            return Err(crate::guard::refuse(
-                &label,
-                &users,
-                "changing the VF count destroys every VF (the kernel goes through 0)",
-            ));
-        }
-        for l in crate::guard::lines(&label, &users) {
-            out::error(format_args!("--force: destroying {l}"));
-        }
+    // A first look that fails (another vfnet mid-change) is left to the
+    // second.
+    if let Ok((_, _, users)) = survey() {
+        refuse_in_use(&label, &users, args.force)?;
     }
     let _lock = lock::state(root, &s.config, &deadline)?;
+    let (_, _, users) = survey()?;
+    refuse_in_use(&label, &users, args.force)?;
+    for l in crate::guard::lines(&label, &users) {
+        out::error(format_args!("--force: destroying {l}"));
+    }
     if let Some(on) = args.autoprobe {
         if sriov::set_autoprobe(&pf, on)? {
             out::print(&format!(
