@@ -323,6 +323,44 @@ impl Config {
         }
     }
 
+    /// Removes every entry of a PF (its count and its VF settings), and the
+    /// `# NAME` comment vfnet wrote above its count. Returns false when
+    /// there was none.
+    pub fn remove(&mut self, addr: Option<PciAddr>, names: &[IfName]) -> bool {
+        let hit = |key: &DevKey| match key {
+            DevKey::Pci(a) => Some(*a) == addr,
+            DevKey::Name(n) => names.contains(n),
+        };
+        let before = self.lines.len();
+        let comments: Vec<Vec<u8>> = names
+            .iter()
+            .map(|n| format!("# {n}\n").into_bytes())
+            .collect();
+        let mut i = 0;
+        while i < self.lines.len() {
+            let (Line::Count { key, .. } | Line::Vf { key, .. }) = &self.lines[i] else {
+                i += 1;
+                continue;
+            };
+            if !hit(key) {
+                i += 1;
+                continue;
+            }
+            let count = matches!(self.lines[i], Line::Count { .. });
+            self.lines.remove(i);
+            if count
+                && i > 0
+                && comments
+                    .iter()
+                    .any(|c| self.lines[i - 1].raw() == c.as_slice())
+            {
+                self.lines.remove(i - 1);
+                i -= 1;
+            }
+        }
+        self.lines.len() != before
+    }
+
     /// The first entry for the PF with this address or any of these names.
     pub fn find(&self, addr: PciAddr, names: &[IfName]) -> Option<Entry<'_>> {
         self.entries().find(|e| matches(e.key, addr, names))
@@ -643,6 +681,23 @@ pub fn edit<T>(
     deadline: &crate::wait::Deadline,
     change: impl FnOnce(&mut Config) -> Result<T>,
 ) -> Result<T> {
+    edit_or_plan(root, path, deadline, true, change).map(|(out, _)| out)
+}
+
+/// [`edit`], or with `write` false, the same edit planned: nothing is
+/// written or created, and the second value is the file as it would be.
+pub fn edit_or_plan<T>(
+    root: &Root,
+    path: &Path,
+    deadline: &crate::wait::Deadline,
+    write: bool,
+    change: impl FnOnce(&mut Config) -> Result<T>,
+) -> Result<(T, Vec<u8>)> {
+    if !write {
+        let mut config = load_for(root, path, true)?;
+        let out = change(&mut config)?;
+        return Ok((out, config.render()));
+    }
     let target = resolve(root, path)?;
     let dir = files::parent(&target.path);
     if !dir.is_dir() && (target.via_link || explicit(root, path)) {
@@ -657,10 +712,11 @@ pub fn edit<T>(
     let before = config.render();
     let migrating = matches!(config.source, Source::Legacy(..));
     let out = change(&mut config)?;
-    if config.render() != before || migrating {
+    let after = config.render();
+    if after != before || migrating {
         save(&config)?;
     }
-    Ok(out)
+    Ok((out, after))
 }
 
 /// Writes the config atomically to the file it was read from (the real
@@ -693,6 +749,20 @@ mod tests {
     }
 
     const SAMPLE: &str = "# VFs for the VM host\n\n# enp1s0f0\n0000:01:00.0=4\n  enp3s0 = 2   # for containers\nfuture.key=x\n";
+
+    #[test]
+    fn remove_takes_every_entry_of_a_pf_and_its_name_comment() {
+        let mut c = cfg(
+            "# host\n# enp1s0f0\n0000:01:00.0=4\nenp1s0f0.vfs.mac=auto # stable\n0000:01:00.1=2\n0000:01:00.0.vf1.vlan=7\n",
+        );
+        assert!(c.remove(Some(addr("0000:01:00.0")), &[name("enp1s0f0")]));
+        assert_eq!(c.text(), "# host\n0000:01:00.1=2\n");
+        assert!(!c.remove(Some(addr("0000:01:00.0")), &[name("enp1s0f0")]));
+        // A PF no longer there: by the name its lines use.
+        assert!(c.remove(None, &[name("eth9")]) == false);
+        assert!(c.remove(Some(addr("0000:01:00.1")), &[]));
+        assert_eq!(c.text(), "# host\n");
+    }
 
     #[test]
     fn parse_then_render_is_byte_identical() {

@@ -199,3 +199,72 @@ fn a_symlink_at_the_lock_path_is_not_followed() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
     assert!(Path::new(&tree.path("etc/vfnet/vfnet.conf")).exists());
 }
+
+#[test]
+fn vf_settings_and_removal_are_recorded_as_asked_and_a_dry_run_prints_the_file() {
+    let tree = Tree::build(&x550t());
+    write_conf(&tree, USER_FILE);
+    let state = live(&tree);
+    let before = conf(&tree);
+    // --dry-run: the file as it would be, and nothing written.
+    let r = vfnet(
+        tree.root(),
+        &[
+            "persist",
+            "enp1s0f1",
+            "2",
+            "--vf",
+            "vfs.mac=auto",
+            "--vf",
+            "vf0-1.driver=vfio-pci",
+            "--dry-run",
+        ],
+    );
+    r.code(0);
+    let planned = r.stdout.clone();
+    assert_eq!(conf(&tree), before);
+    assert!(!tree.path("etc/vfnet/vfnet.conf.lock").exists());
+    // The real run writes exactly that.
+    vfnet(
+        tree.root(),
+        &[
+            "persist",
+            "enp1s0f1",
+            "2",
+            "--vf",
+            "vfs.mac=auto",
+            "--vf",
+            "vf0-1.driver=vfio-pci",
+        ],
+    )
+    .code(0)
+    .out_has("enp1s0f1 (0000:01:00.1): 2 VFs and VF settings recorded in ");
+    assert_eq!(conf(&tree), planned);
+    assert_eq!(
+        conf(&tree),
+        format!(
+            "{USER_FILE}# enp1s0f1\n0000:01:00.1=2\n0000:01:00.1.vfs.mac=auto\n0000:01:00.1.vf0-1.driver=vfio-pci\n"
+        )
+    );
+    // --vf alone leaves the count; the same setting again is no change.
+    vfnet(
+        tree.root(),
+        &["persist", "enp1s0f1", "--vf", "vf0-1.driver=vfio-pci"],
+    )
+    .code(0)
+    .out_has("VF settings already recorded");
+    // A bad SPEC is a usage error naming it; nothing written.
+    vfnet(tree.root(), &["persist", "enp1s0f1", "--vf", "vf1.vlan=x"])
+        .code(2)
+        .err_has("--vf 'vf1.vlan=x': vlan takes a VLAN id");
+    // --remove takes the PF's lines (and vfnet's name comment), nothing else.
+    vfnet(tree.root(), &["persist", "enp1s0f1", "--remove"])
+        .code(0)
+        .out_has("entries removed from");
+    assert_eq!(conf(&tree), USER_FILE);
+    // A PF that is gone is removed by its key as written.
+    write_conf(&tree, "eth42=3\neth42.vfs.trust=on\n0000:01:00.0=4\n");
+    vfnet(tree.root(), &["persist", "eth42", "--remove"]).code(0);
+    assert_eq!(conf(&tree), "0000:01:00.0=4\n");
+    assert_eq!(live(&tree), state);
+}

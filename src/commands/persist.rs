@@ -13,7 +13,8 @@ use crate::{out, sriov};
 use lexopt::prelude::*;
 
 pub const USAGE: &str = "\
-Usage: vfnet persist [--timeout SECS] [DEV [N]]
+Usage: vfnet persist [--timeout SECS] [--dry-run] [DEV [N] [--vf SPEC]...]
+       vfnet persist [--dry-run] DEV --remove
 
 Record VF counts in the config file, for vfnet apply at boot. The VFs that
 exist now are not changed (vfnet set does that).
@@ -22,6 +23,12 @@ exist now are not changed (vfnet set does that).
                          (and update entries of PFs that have none now)
   vfnet persist DEV      record DEV's current count
   vfnet persist DEV N    record N for DEV, checked against its sriov_totalvfs
+  vfnet persist DEV [N] --vf vfs.mac=auto --vf vf0-3.driver=vfio-pci
+                         also (or only, without N) record VF settings, in
+                         the config file's own syntax after the PF
+  vfnet persist DEV --remove
+                         remove every entry of DEV (its count, its VF
+                         settings); DEV need not be present
 
 Entries are written by PCI address, which survives interface renames and
 exists before udev names interfaces, with the interface name in a comment
@@ -32,6 +39,13 @@ followed: the link's target is replaced, the link stays.
 Options:
   -t, --timeout SECS   give up waiting for another vfnet's edit after SECS
                        (default 30)
+  -n, --dry-run        print the config file as it would be, change nothing
+                       (for diffs: the Ansible module's check mode)
+  --vf SPEC            record a VF setting, SPEC as in the config file after
+                       the PF's key: vfN.SETTING=VALUE, vfA-B.SETTING=VALUE or
+                       vfs.SETTING=VALUE. Settings asked for this way are
+                       the only ones written (no stable MACs are added)
+  --remove             remove DEV's entries
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +53,10 @@ pub struct Args {
     pub dev: Option<DevKey>,
     pub count: Option<u32>,
     pub timeout: std::time::Duration,
+    pub dry_run: bool,
+    /// `--vf`: (selection, setting), checked.
+    pub vf: Vec<(VfSel, Setting)>,
+    pub remove: bool,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
@@ -46,23 +64,61 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         dev: None,
         count: None,
         timeout: args::DEFAULT_TIMEOUT,
+        dry_run: false,
+        vf: Vec::new(),
+        remove: false,
     };
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
             Short('t') | Long("timeout") => args.timeout = args::timeout("persist", p.value()?)?,
+            Short('n') | Long("dry-run") => args.dry_run = true,
+            Long("remove") => args.remove = true,
+            Long("vf") => {
+                let spec = p.value()?;
+                let spec = spec.to_string_lossy();
+                args.vf.push(vf_spec(&spec)?);
+            }
             Value(v) if args.dev.is_none() => args.dev = Some(args::dev("persist", v)?),
             Value(v) if args.count.is_none() => args.count = Some(args::count("persist", v)?),
             _ => return Err(args::unexpected("persist", arg)),
         }
     }
+    if (args.remove || !args.vf.is_empty()) && args.dev.is_none() {
+        return Err(crate::error::Error::Usage(
+            "persist: --vf and --remove need a DEV (vfnet persist DEV --remove)".into(),
+        ));
+    }
+    if args.remove && (args.count.is_some() || !args.vf.is_empty()) {
+        return Err(crate::error::Error::Usage(
+            "persist: --remove takes no N and no --vf".into(),
+        ));
+    }
     Ok(Parsed::Run(args))
+}
+
+/// Parses a `--vf` SPEC as the config file would (`vf1.vlan=7`), with a
+/// stand-in PF.
+fn vf_spec(spec: &str) -> Result<(VfSel, Setting)> {
+    match config::parse_line(&format!("0000:00:00.0.{spec}\n")) {
+        Line::Vf { vf, setting, .. } => Ok((vf, setting)),
+        Line::Bad { error, .. } => Err(crate::error::Error::Usage(format!(
+            "persist: --vf '{}': {}",
+            crate::text::quote(spec),
+            error.replace("0000:00:00.0.", "")
+        ))),
+        _ => Err(crate::error::Error::Usage(format!(
+            "persist: --vf '{}': expected vfN.SETTING=VALUE, vfA-B.SETTING=VALUE or vfs.SETTING=VALUE",
+            crate::text::quote(spec)
+        ))),
+    }
 }
 
 /// One recorded count, for the report.
 struct Recorded {
     label: String,
-    count: u32,
+    /// `None`: only VF settings were recorded.
+    count: Option<u32>,
     changed: bool,
 }
 
@@ -84,10 +140,34 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         }
     };
     let mut notes = Vec::new();
-    let recorded = match &args.dev {
+    let write = !args.dry_run;
+    let (recorded, after) = match &args.dev {
+        Some(dev) if args.remove => {
+            let (addr, names, label) = match pci::resolve_for(sys, dev, "persist") {
+                Ok(pf) => (Some(pf.addr), pf.interfaces.clone(), pf.label()),
+                Err(_) => match dev {
+                    DevKey::Pci(a) => (Some(*a), Vec::new(), a.to_string()),
+                    DevKey::Name(n) => (None, vec![n.clone()], n.to_string()),
+                },
+            };
+            let (removed, after) = config::edit_or_plan(root, &path, &deadline, write, |cfg| {
+                Ok(cfg.remove(addr, &names))
+            })?;
+            if args.dry_run {
+                out::print(&String::from_utf8_lossy(&after));
+            } else if removed {
+                out::print(&format!(
+                    "{label}: entries removed from {}\n",
+                    path.display()
+                ));
+            } else {
+                out::print(&format!("{label}: no entries in {}\n", path.display()));
+            }
+            return Ok(());
+        }
         None => {
             let inv = pci::scan(sys, true);
-            config::edit(root, &path, &deadline, |cfg| {
+            config::edit_or_plan(root, &path, &deadline, write, |cfg| {
                 let migrated = migrate(cfg, sys);
                 let mut rec = Vec::new();
                 if let Some((note, pfs)) = migrated {
@@ -98,7 +178,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                         if let Some(pf) = inv.pfs.iter().find(|p| p.addr == addr) {
                             rec.push(Recorded {
                                 label: pf.label(),
-                                count,
+                                count: Some(count),
                                 changed: true,
                             });
                         }
@@ -115,7 +195,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                             record_macs(cfg, pf.addr, &pf.interfaces, macs(&pf.interfaces, n));
                         rec.push(Recorded {
                             label: pf.label(),
-                            count: n,
+                            count: Some(n),
                             changed,
                         });
                     }
@@ -127,18 +207,32 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             let pf = pci::resolve_for(sys, dev, "persist")?;
             let label = pf.label();
             let total = sriov::read(&pf, "sriov_totalvfs")?;
-            let count = match args.count {
-                Some(n) => n,
-                None => sriov::read(&pf, "sriov_numvfs")?,
+            // With --vf alone, the count is left as recorded.
+            let count = match (args.count, args.vf.is_empty()) {
+                (Some(n), _) => Some(n),
+                (None, true) => Some(sriov::read(&pf, "sriov_numvfs")?),
+                (None, false) => None,
             };
-            sriov::check(count, total).map_err(|e| sriov::plan_error(&label, e))?;
-            let mac_lines = macs(&pf.interfaces, count);
-            config::edit(root, &path, &deadline, |cfg| {
+            if let Some(count) = count {
+                sriov::check(count, total).map_err(|e| sriov::plan_error(&label, e))?;
+            }
+            // Settings asked for are the only ones written.
+            let mac_lines = match (count, args.vf.is_empty()) {
+                (Some(n), true) => macs(&pf.interfaces, n),
+                _ => Vec::new(),
+            };
+            config::edit_or_plan(root, &path, &deadline, write, |cfg| {
                 if let Some((note, _)) = migrate(cfg, sys) {
                     notes.push(note);
                 }
-                let mut changed = cfg.set(pf.addr, &pf.interfaces, count);
+                let mut changed = false;
+                if let Some(count) = count {
+                    changed |= cfg.set(pf.addr, &pf.interfaces, count);
+                }
                 changed |= record_macs(cfg, pf.addr, &pf.interfaces, mac_lines);
+                for (sel, setting) in &args.vf {
+                    changed |= cfg.set_vf(pf.addr, &pf.interfaces, *sel, *setting);
+                }
                 Ok(vec![Recorded {
                     label: label.clone(),
                     count,
@@ -147,6 +241,10 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             })?
         }
     };
+    if args.dry_run {
+        out::print(&String::from_utf8_lossy(&after));
+        return Ok(());
+    }
 
     let mut text = String::new();
     for n in notes {
@@ -163,11 +261,18 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         } else {
             "already recorded"
         };
-        text.push_str(&format!(
-            "{}: {} {verb} in {file}\n",
-            r.label,
-            out::vfs(r.count)
-        ));
+        let what = match r.count {
+            Some(n) => out::vfs(n),
+            None => "VF settings".to_string(),
+        };
+        if r.count.is_some() && !args.vf.is_empty() {
+            text.push_str(&format!(
+                "{}: {what} and VF settings {verb} in {file}\n",
+                r.label
+            ));
+        } else {
+            text.push_str(&format!("{}: {what} {verb} in {file}\n", r.label));
+        }
     }
     out::print(&text);
     Ok(())
