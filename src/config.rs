@@ -759,7 +759,7 @@ mod tests {
         assert_eq!(c.text(), "# host\n0000:01:00.1=2\n");
         assert!(!c.remove(Some(addr("0000:01:00.0")), &[name("enp1s0f0")]));
         // A PF no longer there: by the name its lines use.
-        assert!(c.remove(None, &[name("eth9")]) == false);
+        assert!(!c.remove(None, &[name("eth9")]));
         assert!(c.remove(Some(addr("0000:01:00.1")), &[]));
         assert_eq!(c.text(), "# host\n");
     }
