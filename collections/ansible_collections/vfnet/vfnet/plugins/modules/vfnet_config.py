@@ -1,0 +1,328 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: vfnet developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: vfnet_config
+short_description: Manage a PF's entries in the vfnet config file, and apply them
+version_added: "0.2.0"
+description:
+  - Records the VF count and VF settings of one SR-IOV physical function (PF) in the
+    vfnet config file (C(/etc/vfnet/vfnet.conf)), or removes them, and optionally
+    applies the whole config at once.
+  - Everything that reads or changes the system goes through the vfnet binary
+    (C(vfnet persist), C(vfnet apply --json)), so the rules (checks against the
+    device's total, the guard for VFs in use, entry syntax) are vfnet's own.
+  - C(changed) is true exactly when the config file changed or apply changed
+    something. Check mode predicts both with C(--dry-run); diff mode shows the
+    config file before and after.
+options:
+  pf:
+    description:
+      - The PF, by PCI address (C(0000:01:00.0)) or interface name (C(enp1s0f0)).
+      - In YAML, quote a PCI address ("0000:01:00.0"), else YAML 1.1 reads it as a number.
+    type: str
+    required: true
+  count:
+    description:
+      - The number of VFs to record for the PF. Checked against its C(sriov_totalvfs).
+      - Without it, with I(vfs), the recorded count is left as it is.
+    type: int
+  vfs:
+    description:
+      - VF settings to record, one item per VF selection. Each item has C(vf) (C(all),
+        an index such as C(3), or a range such as C(0-3)) and one or more settings.
+      - Settings are written as vfnet's config keys; only those given are written.
+    type: list
+    elements: dict
+    suboptions:
+      vf:
+        description: C(all), an index, or a range C(A-B).
+        type: str
+        required: true
+      mac:
+        description: A MAC address, or C(auto) for a stable MAC derived from the PF's.
+        type: str
+      vlan:
+        description: VLAN id, 0 for none.
+        type: int
+      qos:
+        description: 802.1p priority, 0-7.
+        type: int
+      proto:
+        description: The VLAN protocol.
+        type: str
+        choices: [802.1Q, 802.1ad]
+      trust:
+        description: Whether the VF may change its MAC and use promiscuous mode.
+        type: bool
+      spoofchk:
+        description: Whether frames with a source MAC other than the VF's are dropped.
+        type: bool
+      query_rss:
+        description: Whether the VF may query the PF's RSS configuration.
+        type: bool
+      state:
+        description: The VF's link state.
+        type: str
+        choices: [auto, enable, disable]
+      rate:
+        description: TX rate limits in Mbit/s as C(MIN,MAX) (0 is no limit).
+        type: str
+      mtu:
+        description: The MTU of the VF's netdev on the host.
+        type: int
+      driver:
+        description: C(vfio-pci) to hand the VF to a VM, C(default) for its own driver.
+        type: str
+        choices: [vfio-pci, default]
+  state:
+    description:
+      - C(present) records I(count) and I(vfs); C(absent) removes every entry of the PF.
+    type: str
+    choices: [present, absent]
+    default: present
+  apply:
+    description:
+      - Run C(vfnet apply) afterwards, so the live state follows the whole config file.
+      - Entries that fail make the task fail with vfnet's messages; the others apply.
+    type: bool
+    default: false
+  binary:
+    description: The vfnet binary.
+    type: path
+    default: vfnet
+  root:
+    description:
+      - vfnet's C(--root). For tests on fake sysfs trees and for chroots; leave unset on
+        real hosts.
+    type: path
+  config:
+    description:
+      - vfnet's C(--config). Default is C(/etc/vfnet/vfnet.conf) under I(root).
+      - Also for tests and chroots.
+    type: path
+notes:
+  - C(vfnet apply) applies the whole config file, not only this PF's entries.
+  - VF settings other than C(driver) go through rtnetlink, which vfnet refuses under I(root).
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - vfnet developers
+'''
+
+EXAMPLES = r'''
+- name: Eight VFs with stable MACs, VFs 0-3 for VMs
+  vfnet.vfnet.vfnet_config:
+    pf: enp1s0f0
+    count: 8
+    vfs:
+      - vf: all
+        mac: auto
+      - vf: 0-3
+        driver: vfio-pci
+    apply: true
+
+- name: Forget a PF
+  vfnet.vfnet.vfnet_config:
+    pf: "0000:03:00.0"  # quoted: YAML reads 0000:03:00.0 as a number
+    state: absent
+'''
+
+RETURN = r'''
+config_changed:
+  description: Whether the config file changed (in check mode, would change).
+  returned: always
+  type: bool
+config:
+  description: The config file as it is after the task (in check mode, would be).
+  returned: always
+  type: str
+apply:
+  description:
+    - The document that C(vfnet apply --json) printed (in check mode, with C(--dry-run))
+      with every config entry (its device, C(before), C(wanted), C(after), C(status)
+      and C(error)), the C(totals) and the C(exit_status).
+  returned: when I(apply) is true
+  type: dict
+  sample:
+    totals: {changed: 1, unchanged: 0, failed: 0, skipped: 0, in_use: 0}
+    exit_status: 0
+'''
+
+import json
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_text
+
+SETTINGS = ('mac', 'vlan', 'qos', 'proto', 'trust', 'spoofchk', 'query_rss',
+            'state', 'rate', 'mtu', 'driver')
+
+
+def vf_specs(items):
+    """The --vf SPECs of the vfs option, in vfnet's config syntax."""
+    specs = []
+    for item in items or []:
+        sel = str(item['vf']).strip()
+        sel = 'vfs' if sel == 'all' else 'vf' + sel
+        given = [k for k in SETTINGS if item.get(k) is not None]
+        if not given:
+            raise ValueError('vfs item for vf %s sets nothing' % item['vf'])
+        for key in given:
+            value = item[key]
+            if isinstance(value, bool):
+                value = 'on' if value else 'off'
+            specs.append('%s.%s=%s' % (sel, key, value))
+    return specs
+
+
+def base_command(params):
+    cmd = [params['binary']]
+    if params['root']:
+        cmd += ['--root', params['root']]
+    if params['config']:
+        cmd += ['--config', params['config']]
+    return cmd
+
+
+def config_path(params):
+    if params['config']:
+        return params['config']
+    return os.path.join(params['root'] or '/', 'etc/vfnet/vfnet.conf')
+
+
+def read_text(path):
+    try:
+        with open(path, 'rb') as f:
+            return to_text(f.read(), errors='surrogate_or_replace')
+    except (IOError, OSError):
+        return ''
+
+
+def run_vfnet(module, args, what):
+    rc, out, err = module.run_command(args)
+    if rc != 0:
+        module.fail_json(msg='vfnet %s failed: %s' % (what, err.strip() or out.strip()),
+                         rc=rc, stdout=out, stderr=err, cmd=args)
+    return out
+
+
+def apply_config(module, params, config_text, changed_config):
+    """apply --json (check mode: --dry-run, against the config as it would be)."""
+    cmd = base_command(params)
+    tmpdir = None
+    if module.check_mode and changed_config:
+        tmpdir = tempfile.mkdtemp(prefix='vfnet-check-')
+        planned = os.path.join(tmpdir, 'vfnet.conf')
+        with open(planned, 'w') as f:
+            f.write(config_text)
+        cmd = [c for c in cmd]
+        if '--config' in cmd:
+            cmd[cmd.index('--config') + 1] = planned
+        else:
+            cmd += ['--config', planned]
+    cmd += ['apply', '--json']
+    if module.check_mode:
+        cmd.append('--dry-run')
+    try:
+        rc, out, err = module.run_command(cmd)
+    finally:
+        if tmpdir:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        module.fail_json(msg='vfnet apply failed: %s' % (err.strip() or out.strip()),
+                         rc=rc, stderr=err, cmd=cmd)
+    return rc, err, doc
+
+
+def main():
+    vf_options = dict(
+        vf=dict(type='str', required=True),
+        mac=dict(type='str'),
+        vlan=dict(type='int'),
+        qos=dict(type='int'),
+        proto=dict(type='str', choices=['802.1Q', '802.1ad']),
+        trust=dict(type='bool'),
+        spoofchk=dict(type='bool'),
+        query_rss=dict(type='bool'),
+        state=dict(type='str', choices=['auto', 'enable', 'disable']),
+        rate=dict(type='str'),
+        mtu=dict(type='int'),
+        driver=dict(type='str', choices=['vfio-pci', 'default']),
+    )
+    module = AnsibleModule(
+        argument_spec=dict(
+            pf=dict(type='str', required=True),
+            count=dict(type='int'),
+            vfs=dict(type='list', elements='dict', options=vf_options),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            apply=dict(type='bool', default=False),
+            binary=dict(type='path', default='vfnet'),
+            root=dict(type='path'),
+            config=dict(type='path'),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p['state'] == 'absent' and (p['count'] is not None or p['vfs']):
+        module.fail_json(msg='state=absent removes every entry of the PF: give no count or vfs')
+    if p['state'] == 'present' and p['count'] is None and not p['vfs']:
+        module.fail_json(msg='state=present needs count, vfs, or both')
+    try:
+        specs = vf_specs(p['vfs'])
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+
+    persist = base_command(p) + ['persist', p['pf']]
+    if p['state'] == 'absent':
+        persist.append('--remove')
+    else:
+        if p['count'] is not None:
+            persist.append(str(p['count']))
+        for spec in specs:
+            persist += ['--vf', spec]
+
+    path = config_path(p)
+    before = read_text(path)
+    # The file as vfnet would write it: the diff, and check mode's prediction.
+    after = run_vfnet(module, persist + ['--dry-run'], 'persist')
+    config_changed = after != before
+    if config_changed and not module.check_mode:
+        run_vfnet(module, persist, 'persist')
+        after = read_text(path)
+
+    result = dict(changed=config_changed, config_changed=config_changed, config=after)
+    if module._diff:
+        result['diff'] = dict(before=before, after=after,
+                              before_header=path, after_header=path)
+    if p['apply']:
+        rc, err, doc = apply_config(module, p, after, config_changed)
+        result['apply'] = doc
+        if doc.get('totals', {}).get('changed', 0) > 0:
+            result['changed'] = True
+        if rc != 0:
+            problems = [e.get('error') for e in doc.get('entries', [])
+                        if e.get('status') not in ('changed', 'unchanged') and e.get('error')]
+            if doc.get('error'):
+                problems.insert(0, doc['error'])
+            result['stderr'] = err
+            module.fail_json(msg='vfnet apply: ' + '; '.join(problems or [err.strip()]), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

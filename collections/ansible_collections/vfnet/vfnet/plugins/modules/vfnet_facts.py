@@ -1,0 +1,104 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: vfnet developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: vfnet_facts
+short_description: SR-IOV PFs and VFs of a host as facts, from vfnet list --json
+version_added: "0.2.0"
+description:
+  - Runs C(vfnet list --json) and returns its document as the fact C(vfnet), with
+    C(vfnet.pfs) (every PF with its driver, C(total_vfs), C(num_vfs), C(configured_vfs))
+    and C(vfnet.vfs) (every VF with its PF, index, MAC, driver, settings and users).
+  - Changes nothing.
+options:
+  all:
+    description: Also list PCI network functions without SR-IOV (C(vfnet list --all)).
+    type: bool
+    default: false
+  binary:
+    description: The vfnet binary.
+    type: path
+    default: vfnet
+  root:
+    description: vfnet's C(--root), for tests on fake sysfs trees and for chroots.
+    type: path
+  config:
+    description: vfnet's C(--config), for tests and chroots.
+    type: path
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  facts:
+    support: full
+author:
+  - vfnet developers
+'''
+
+EXAMPLES = r'''
+- name: Read the host's PFs and VFs
+  vfnet.vfnet.vfnet_facts:
+
+- name: Show each PF's VF count
+  ansible.builtin.debug:
+    msg: "{{ item.pci }}: {{ item.num_vfs }} VFs"
+  loop: "{{ ansible_facts.vfnet.pfs }}"
+'''
+
+RETURN = r'''
+ansible_facts:
+  description: The facts.
+  returned: always
+  type: dict
+  contains:
+    vfnet:
+      description: The document of C(vfnet list --json), with keys C(pfs) and C(vfs).
+      returned: always
+      type: dict
+'''
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            all=dict(type='bool', default=False),
+            binary=dict(type='path', default='vfnet'),
+            root=dict(type='path'),
+            config=dict(type='path'),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    cmd = [p['binary']]
+    if p['root']:
+        cmd += ['--root', p['root']]
+    if p['config']:
+        cmd += ['--config', p['config']]
+    cmd += ['list', '--json']
+    if p['all']:
+        cmd.append('--all')
+    rc, out, err = module.run_command(cmd)
+    if rc != 0:
+        module.fail_json(msg='vfnet list failed: %s' % (err.strip() or out.strip()),
+                         rc=rc, stderr=err, cmd=cmd)
+    try:
+        doc = json.loads(out)
+    except ValueError as e:
+        module.fail_json(msg='vfnet list printed no JSON document: %s' % e, stdout=out)
+    module.exit_json(changed=False, ansible_facts=dict(vfnet=doc))
+
+
+if __name__ == '__main__':
+    main()

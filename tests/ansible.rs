@@ -1,0 +1,393 @@
+//! The Ansible collection (collections/ansible_collections/vfnet/vfnet) on a
+//! fleet of 8 hosts at once: each host is a fake tree with its own fake
+//! kernel, reached by the local connection with the modules' `root`.
+//!
+//! A real `ansible-playbook` (ansible-core from PyPI, in a virtualenv this
+//! test creates under target/) runs a playbook that gives every host 2 VFs
+//! on enp1s0f1, then reads the facts. Hosts 1-4 need the change, hosts 5-7
+//! already have it, host 8 has a bad entry in its config. Check mode must
+//! change nothing and predict the real run; the real run changes exactly
+//! hosts 1-4 and fails host 8's task alone; a second run changes nothing;
+//! the facts are each tree's.
+
+mod support;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use support::*;
+
+const HOSTS: usize = 8;
+const ANSIBLE_CORE: &str = "ansible-core>=2.16,<2.18";
+
+/// A virtualenv with ansible-core, made once (the tests share it) and kept
+/// under target/.
+fn venv() -> PathBuf {
+    static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    VENV.get_or_init(make_venv).clone()
+}
+
+fn make_venv() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ansible-venv");
+    if dir.join("bin/ansible-playbook").exists() {
+        return dir;
+    }
+    let ok = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "python3 -m venv failed (Debian: apt-get install python3-venv)"
+    );
+    let ok = Command::new(dir.join("bin/pip"))
+        .args(["install", "-q", "--disable-pip-version-check", ANSIBLE_CORE])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "pip install {ANSIBLE_CORE} failed (it needs PyPI)");
+    dir
+}
+
+const PLAYBOOK: &str = r#"
+- hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: 2 VFs on enp1s0f1
+      vfnet.vfnet.vfnet_config:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+        pf: enp1s0f1
+        count: 2
+        apply: true
+      register: vfs
+    - name: facts
+      vfnet.vfnet.vfnet_facts:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+    - name: keep what each host said
+      ansible.builtin.copy:
+        content: "{{ {'vfs': vfs, 'facts': ansible_facts.vfnet} | to_json }}"
+        dest: "{{ out_dir }}/{{ inventory_hostname }}.json"
+        mode: "0600"
+      delegate_to: localhost
+      check_mode: false
+      changed_when: false
+"#;
+
+/// One run of the playbook: its exit status, stdout, and each host's
+/// results (none for a host whose first task failed).
+struct PlayRun {
+    code: i32,
+    stdout: String,
+    results: Vec<Option<Value>>,
+    seconds: f64,
+}
+
+fn play(venv: &Path, work: &Path, trees: &[Tree], extra: &[&str]) -> PlayRun {
+    play_book(venv, work, trees, PLAYBOOK, extra)
+}
+
+fn play_book(venv: &Path, work: &Path, trees: &[Tree], book: &str, extra: &[&str]) -> PlayRun {
+    let out_dir = work.join("out");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let mut inv = String::from("[fleet]\n");
+    for (i, t) in trees.iter().enumerate() {
+        inv.push_str(&format!("h{} vfnet_root={}\n", i + 1, t.root().display()));
+    }
+    inv.push_str(&format!(
+        "[fleet:vars]\nansible_connection=local\nansible_python_interpreter={}\nvfnet_bin={}\nout_dir={}\n",
+        venv.join("bin/python").display(),
+        env!("CARGO_BIN_EXE_vfnet"),
+        out_dir.display()
+    ));
+    std::fs::write(work.join("inventory.ini"), inv).unwrap();
+    std::fs::write(work.join("playbook.yml"), book).unwrap();
+    let collections = Path::new(env!("CARGO_MANIFEST_DIR")).join("collections");
+    let start = Instant::now();
+    let out = Command::new(venv.join("bin/ansible-playbook"))
+        .current_dir(work)
+        .args(["-i", "inventory.ini", "playbook.yml"])
+        .args(extra)
+        .env("ANSIBLE_COLLECTIONS_PATH", &collections)
+        .env("ANSIBLE_FORKS", HOSTS.to_string())
+        .env("ANSIBLE_LOCAL_TEMP", work.join("tmp"))
+        .env("ANSIBLE_REMOTE_TMP", work.join("tmp"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_HOST_KEY_CHECKING", "0")
+        .env("ANSIBLE_LOCALHOST_WARNING", "0")
+        .env("ANSIBLE_INVENTORY_UNPARSED_WARNING", "0")
+        .env("HOME", work)
+        .output()
+        .unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let results = (1..=trees.len())
+        .map(|h| {
+            std::fs::read_to_string(out_dir.join(format!("h{h}.json")))
+                .ok()
+                .map(|t| serde_json::from_str(&t).unwrap())
+        })
+        .collect();
+    PlayRun {
+        code: out.status.code().unwrap_or(-1),
+        stdout,
+        results,
+        seconds,
+    }
+}
+
+/// `changed=N` of host `h` in the play recap.
+fn recap(run: &PlayRun, h: usize, what: &str) -> u32 {
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("h{h} ")) && l.contains(" ok="))
+        .unwrap_or_else(|| panic!("no recap for h{h}:\n{}", run.stdout));
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{what}=")))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Which hosts' vfnet_config task said changed.
+fn changed(run: &PlayRun) -> Vec<usize> {
+    (1..=HOSTS)
+        .filter(|h| {
+            run.results[h - 1]
+                .as_ref()
+                .is_some_and(|r| r["vfs"]["changed"] == true)
+        })
+        .collect()
+}
+
+#[test]
+fn a_fleet_of_8_hosts_check_mode_predicts_the_run_and_the_second_run_changes_nothing() {
+    let venv = venv();
+    let work = tempfile::tempdir().unwrap();
+    let trees: Vec<Tree> = (0..HOSTS).map(|_| Tree::build(&x550t())).collect();
+    let kernels: Vec<FakeKernel> = trees
+        .iter()
+        .map(|t| FakeKernel::start(t, KernelOpts::default()))
+        .collect();
+    // Hosts 5-7 already have 2 VFs, recorded as the module records them.
+    for t in &trees[4..7] {
+        vfnet(t.root(), &["set", "enp1s0f1", "2"]).code(0);
+        vfnet(t.root(), &["persist", "enp1s0f1", "2"]).code(0);
+    }
+    // Host 8's config has an entry for a device it does not have.
+    let conf8 = trees[7].path("etc/vfnet/vfnet.conf");
+    let mut text = std::fs::read_to_string(&conf8).unwrap_or_default();
+    text.push_str("eth42=1\n");
+    std::fs::write(&conf8, text).unwrap();
+    let writes_before: Vec<usize> = kernels.iter().map(|k| k.writes().len()).collect();
+    let before: Vec<_> = trees.iter().map(|t| snapshot(t.root())).collect();
+
+    // Check mode: the prediction, and nothing changed anywhere.
+    let check = play(&venv, work.path(), &trees, &["--check", "--diff"]);
+    assert_eq!(check.code, 2, "host 8 fails:\n{}", check.stdout);
+    for (i, t) in trees.iter().enumerate() {
+        assert_eq!(
+            diff(&before[i], &snapshot(t.root())),
+            Vec::<String>::new(),
+            "h{}",
+            i + 1
+        );
+        assert_eq!(kernels[i].writes().len(), writes_before[i], "h{}", i + 1);
+    }
+    assert_eq!(changed(&check), [1, 2, 3, 4]);
+    assert!(
+        check.stdout.contains("+0000:01:00.1=2"),
+        "the diff:\n{}",
+        check.stdout
+    );
+    let predicted: Vec<Value> = check.results[..7]
+        .iter()
+        .map(|r| r.as_ref().unwrap()["vfs"]["apply"]["entries"].clone())
+        .collect();
+
+    // The real run: exactly what check mode said; host 8 fails alone.
+    let real = play(&venv, work.path(), &trees, &[]);
+    println!(
+        "ansible-playbook on {HOSTS} hosts (local connection, fake trees): {:.2} s real run, {:.2} s check mode",
+        real.seconds, check.seconds
+    );
+    assert_eq!(real.code, 2, "{}", real.stdout);
+    assert_eq!(changed(&real), changed(&check));
+    for h in 1..=7 {
+        let r = real.results[h - 1].as_ref().unwrap();
+        let entries = &r["vfs"]["apply"]["entries"];
+        for (p, d) in predicted[h - 1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(entries.as_array().unwrap())
+        {
+            assert_eq!(
+                (&p["status"], &p["after"]),
+                (&d["status"], &d["after"]),
+                "h{h}: predicted {p} did {d}"
+            );
+        }
+        assert_eq!(recap(&real, h, "failed"), 0);
+        assert_eq!(recap(&real, h, "changed"), u32::from(h <= 4));
+        assert_eq!(trees[h - 1].vfs("0000:01:00.1").len(), 2, "h{h}");
+    }
+    assert_eq!(recap(&real, 8, "failed"), 1);
+    assert!(real.results[7].is_none(), "host 8 stops at its failed task");
+    assert!(
+        real.stdout
+            .contains("no network interface eth42 on this system now"),
+        "vfnet's message is the task's:\n{}",
+        real.stdout
+    );
+    // Host 8's good entry was still applied.
+    assert_eq!(trees[7].vfs("0000:01:00.1").len(), 2);
+
+    // Idempotence: nothing changes the second time.
+    let again = play(&venv, work.path(), &trees, &[]);
+    assert!(changed(&again).is_empty(), "{}", again.stdout);
+    for h in 1..=HOSTS {
+        assert_eq!(recap(&again, h, "changed"), 0, "h{h}");
+    }
+
+    // The facts are each tree's.
+    for h in 1..=7 {
+        let facts = &again.results[h - 1].as_ref().unwrap()["facts"];
+        for pf in facts["pfs"].as_array().unwrap() {
+            let addr = pf["pci"].as_str().unwrap();
+            assert_eq!(
+                pf["num_vfs"],
+                Value::from(trees[h - 1].vfs(addr).len()),
+                "h{h} {addr}"
+            );
+        }
+        assert_eq!(
+            facts["vfs"].as_array().unwrap().len(),
+            trees[h - 1].vfs("0000:01:00.0").len() + 2
+        );
+    }
+}
+
+const ROLE_PLAYBOOK: &str = r#"
+- hosts: fleet
+  gather_facts: false
+  roles:
+    - role: vfnet.vfnet.vfnet
+      vars:
+        # vfnet_root comes from the inventory: each host's tree.
+        vfnet_binary_src: "{{ vfnet_bin }}"
+        vfnet_install_args: ["--init", "systemd"]
+        vfnet_pfs:
+          - pf: enp1s0f1
+            count: 3
+          - pf: "0000:01:00.0"
+            count: 4
+"#;
+
+#[test]
+fn the_role_installs_the_binary_and_boot_glue_records_and_applies_and_a_rerun_changes_nothing() {
+    let venv = venv();
+    let work = tempfile::tempdir().unwrap();
+    let trees: Vec<Tree> = (0..2).map(|_| Tree::build(&x550t())).collect();
+    let _kernels: Vec<FakeKernel> = trees
+        .iter()
+        .map(|t| FakeKernel::start(t, KernelOpts::default()))
+        .collect();
+    let first = play_book(&venv, work.path(), &trees, ROLE_PLAYBOOK, &[]);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    for (i, t) in trees.iter().enumerate() {
+        let h = i + 1;
+        assert!(t.path("usr/local/sbin/vfnet").is_file(), "h{h}: the binary");
+        assert!(
+            t.path("etc/systemd/system/sysinit.target.wants/vfnet.service")
+                .symlink_metadata()
+                .is_ok()
+                && t.path("etc/systemd/system/vfnet.service").is_file(),
+            "h{h}: the unit, enabled"
+        );
+        let conf = std::fs::read_to_string(t.path("etc/vfnet/vfnet.conf")).unwrap();
+        assert!(conf.contains("\n0000:01:00.1=3\n"), "h{h}: {conf}");
+        assert_eq!(t.vfs("0000:01:00.1").len(), 3, "h{h}");
+        assert_eq!(t.vfs("0000:01:00.0").len(), 4, "h{h}");
+        assert!(recap(&first, h, "changed") >= 3, "{}", first.stdout);
+    }
+    let again = play_book(&venv, work.path(), &trees, ROLE_PLAYBOOK, &[]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    for h in 1..=2 {
+        assert_eq!(recap(&again, h, "changed"), 0, "h{h}:\n{}", again.stdout);
+    }
+}
+
+/// `name=dict(` keys at `indent` spaces in a module's source: its
+/// argument_spec (or the vfs item's options).
+fn spec_keys(src: &str, indent: usize) -> Vec<String> {
+    let prefix = " ".repeat(indent);
+    let mut keys: Vec<String> = src
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_once("=dict(").map(|(k, _)| k.to_string()))
+        .filter(|k| k != "argument_spec")
+        .filter(|k| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn ansible_doc_reads_each_modules_documentation_and_it_names_every_option() {
+    let venv = venv();
+    let collections = Path::new(env!("CARGO_MANIFEST_DIR")).join("collections");
+    let out = Command::new(venv.join("bin/ansible-doc"))
+        .args([
+            "--json",
+            "-t",
+            "module",
+            "vfnet.vfnet.vfnet_config",
+            "vfnet.vfnet.vfnet_facts",
+        ])
+        .env("ANSIBLE_COLLECTIONS_PATH", &collections)
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let modules = collections.join("ansible_collections/vfnet/vfnet/plugins/modules");
+    for (name, file) in [
+        ("vfnet_config", "vfnet_config.py"),
+        ("vfnet_facts", "vfnet_facts.py"),
+    ] {
+        let doc = &docs[format!("vfnet.vfnet.{name}")];
+        let src = std::fs::read_to_string(modules.join(file)).unwrap();
+        let mut documented: Vec<String> = doc["doc"]["options"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        documented.sort();
+        assert_eq!(documented, spec_keys(&src, 12), "{name}: options");
+        assert!(
+            doc["return"].is_object() && doc["examples"].is_string(),
+            "{name}"
+        );
+        if name == "vfnet_config" {
+            let mut sub: Vec<String> = doc["doc"]["options"]["vfs"]["suboptions"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            sub.sort();
+            assert_eq!(sub, spec_keys(&src, 8), "{name}: vfs suboptions");
+        }
+    }
+}
