@@ -41,7 +41,7 @@ Every wait (for PFs, the lock, the kernel, VF drivers) draws from it; what
 is left undone when it runs out is reported, and apply exits 1.
   -q, --quiet          print errors only
   -j, --json           print one JSON document instead of the lines: every
-                       config entry with its device, the value before, the
+                       config entry with its key and device, the value before, the
                        one wanted and the one after (with --dry-run: what
                        it would be), its status (changed, unchanged,
                        failed, skipped, in_use) and error, and the totals.
@@ -457,6 +457,12 @@ impl Report<'_> {
             .map(|l| String::from_utf8_lossy(l.raw()).trim().to_string())
             .collect();
         o.strs("entries", texts.iter().map(|t| t.as_str()));
+        // Each line's key: what stands before its '='.
+        let keys: Vec<&str> = texts
+            .iter()
+            .map(|t| t.split('=').next().unwrap_or_default().trim())
+            .collect();
+        o.strs("keys", keys);
         let kind = match r.values {
             Values::Count { .. } => "count",
             Values::Vf { .. } => "vf",
@@ -1262,6 +1268,11 @@ mod tests {
             serde_json::json!(["eth0.vf1.vlan=7", "eth0.vfs.trust=on"])
         );
         assert_eq!(e[1]["changes"], serde_json::json!(["vlan 7"]));
+        assert_eq!(
+            e[1]["keys"],
+            serde_json::json!(["eth0.vf1.vlan", "eth0.vfs.trust"])
+        );
+        assert_eq!(e[0]["keys"], serde_json::json!(["eth0"]));
         assert_eq!(e[1]["vf"], 1);
         assert_eq!(e[2]["entries"], serde_json::json!(["bad\"\u{1}"]));
         assert_eq!(e[2]["kind"], "unknown");

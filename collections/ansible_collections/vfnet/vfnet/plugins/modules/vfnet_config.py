@@ -113,11 +113,13 @@ notes:
   - VF settings other than C(driver) go through rtnetlink, which vfnet refuses under I(root).
 attributes:
   check_mode:
+    description: Predicts with C(vfnet persist --dry-run) and C(vfnet apply --dry-run --json).
     support: full
   diff_mode:
+    description: The config file before and after.
     support: full
 author:
-  - vfnet developers
+  - vfnet developers (@vfnet)
 '''
 
 EXAMPLES = r'''
@@ -228,7 +230,7 @@ def apply_config(module, params, config_text, changed_config):
         planned = os.path.join(tmpdir, 'vfnet.conf')
         with open(planned, 'w') as f:
             f.write(config_text)
-        cmd = [c for c in cmd]
+        cmd = list(cmd)
         if '--config' in cmd:
             cmd[cmd.index('--config') + 1] = planned
         else:

@@ -34,13 +34,16 @@ options:
     type: path
 attributes:
   check_mode:
+    description: It changes nothing in any mode.
     support: full
   diff_mode:
+    description: There is nothing to show.
     support: none
   facts:
+    description: The document is returned as the C(vfnet) fact.
     support: full
 author:
-  - vfnet developers
+  - vfnet developers (@vfnet)
 '''
 
 EXAMPLES = r'''
