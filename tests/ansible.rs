@@ -94,12 +94,17 @@ fn play_book(venv: &Path, work: &Path, trees: &[Tree], book: &str, extra: &[&str
     let out_dir = work.join("out");
     let _ = std::fs::remove_dir_all(&out_dir);
     std::fs::create_dir_all(&out_dir).unwrap();
-    let mut inv = String::from("[fleet]\n");
+    let group = if book.contains("hosts: vmhosts") {
+        "vmhosts"
+    } else {
+        "fleet"
+    };
+    let mut inv = format!("[{group}]\n");
     for (i, t) in trees.iter().enumerate() {
         inv.push_str(&format!("h{} vfnet_root={}\n", i + 1, t.root().display()));
     }
     inv.push_str(&format!(
-        "[fleet:vars]\nansible_connection=local\nansible_python_interpreter={}\nvfnet_bin={}\nout_dir={}\n",
+        "[{group}:vars]\nansible_connection=local\nansible_python_interpreter={}\nvfnet_bin={}\nout_dir={}\n",
         venv.join("bin/python").display(),
         env!("CARGO_BIN_EXE_vfnet"),
         out_dir.display()
@@ -488,4 +493,46 @@ fn the_collection_passes_ansible_test_sanity() {
             "{t} did not run:\n{text}"
         );
     }
+}
+
+#[test]
+fn the_readme_playbook_runs_as_written_in_check_mode() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("## Fleets").nth(1).unwrap();
+    let book = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap();
+    assert!(book.contains("count: 8") && book.contains("mac: auto") && book.contains("vfio-pci"));
+    // Pointed at a fake tree: the binary and the root, nothing else changed.
+    let book = book.replace(
+        "        pf: enp1s0f0\n",
+        "        pf: enp1s0f0\n        binary: \"{{ vfnet_bin }}\"\n        root: \"{{ vfnet_root }}\"\n",
+    );
+    let venv = venv();
+    let work = tempfile::tempdir().unwrap();
+    let trees = vec![Tree::build(&x550t())];
+    let before = snapshot(trees[0].root());
+    let run = play_book(
+        &venv,
+        work.path(),
+        &trees,
+        &format!("{book}\n"),
+        &["--check", "--diff"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(recap(&run, 1, "changed"), 1, "{}", run.stdout);
+    for line in [
+        "+0000:01:00.0=8",
+        "+0000:01:00.0.vfs.mac=auto",
+        "+0000:01:00.0.vf0-3.driver=vfio-pci",
+    ] {
+        assert!(run.stdout.contains(line), "{line}:\n{}", run.stdout);
+    }
+    assert_eq!(
+        diff(&before, &snapshot(trees[0].root())),
+        Vec::<String>::new()
+    );
 }
