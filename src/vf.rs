@@ -288,6 +288,51 @@ impl Wanted {
         out
     }
 
+    /// What `have` holds of each rtnetlink setting asked for, as `NAME
+    /// VALUE` (`NAME ?` when the driver does not report it). The driver and
+    /// the MTU live outside rtnetlink's VF info: they are not in it.
+    pub fn current(&self, have: &VfInfo) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut one = |name: &str, s: Option<Setting>| {
+            out.push(match s {
+                Some(s) => format!("{name} {s}"),
+                None => format!("{name} ?"),
+            })
+        };
+        if self.mac.is_some() {
+            one("mac", have.mac.map(|m| Setting::Mac(MacSpec::Addr(m))));
+        }
+        if self.vlan.is_some() {
+            one("vlan", have.vlan.map(Setting::Vlan));
+        }
+        if self.qos.is_some() {
+            one("qos", have.qos.map(Setting::Qos));
+        }
+        if self.proto.is_some() {
+            let proto = have
+                .vlan_proto
+                .or(have.vlan.map(|_| crate::netlink::ETH_P_8021Q));
+            one("proto", proto.map(Setting::Proto));
+        }
+        if self.trust.is_some() {
+            one("trust", have.trust.map(Setting::Trust));
+        }
+        if self.spoofchk.is_some() {
+            one("spoofchk", have.spoofchk.map(Setting::SpoofChk));
+        }
+        if self.query_rss.is_some() {
+            one("query_rss", have.query_rss.map(Setting::QueryRss));
+        }
+        if self.state.is_some() {
+            one("state", have.link_state.map(Setting::State));
+        }
+        if self.rate.is_some() {
+            let rate = have.min_tx_rate.zip(have.max_tx_rate);
+            one("rate", rate.map(|(a, b)| Setting::Rate(a, b)));
+        }
+        out
+    }
+
     /// Whether any setting goes over netlink (all but the driver).
     pub fn needs_netlink(&self) -> bool {
         let Wanted {

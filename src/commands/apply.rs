@@ -369,10 +369,15 @@ pub enum Values {
         after: Option<u32>,
     },
     /// The settings a VF's lines ask for, and those that changed (or
-    /// would change).
+    /// would change). `before` and `after` are the VF's rtnetlink settings
+    /// among them as the kernel reported them before and after (with
+    /// `--dry-run`, `after` is what they would be); `None` when the PF's
+    /// view could not be read.
     Vf {
         wanted: Vec<String>,
         changes: Vec<String>,
+        before: Option<Vec<String>>,
+        after: Option<Vec<String>>,
     },
     /// A line that names no device apply could act on.
     None,
@@ -481,8 +486,28 @@ impl Report<'_> {
                     .num("wanted", *wanted)
                     .num("after", *after);
             }
-            Values::Vf { wanted, changes } => {
-                o.strs("wanted", wanted.iter().map(|s| s.as_str()))
+            Values::Vf {
+                wanted,
+                changes,
+                before,
+                after,
+            } => {
+                let list = |out: &mut String, v: &Option<Vec<String>>| match v {
+                    Some(v) => {
+                        out.push('[');
+                        for (i, s) in v.iter().enumerate() {
+                            if i > 0 {
+                                out.push(',');
+                            }
+                            crate::json::string(out, s);
+                        }
+                        out.push(']');
+                    }
+                    None => out.push_str("null"),
+                };
+                o.raw("before", |out| list(out, before))
+                    .strs("wanted", wanted.iter().map(|s| s.as_str()))
+                    .raw("after", |out| list(out, after))
                     .strs("changes", changes.iter().map(|s| s.as_str()));
             }
             Values::None => {}
@@ -909,13 +934,22 @@ impl<'a> Run<'a> {
             } else {
                 None
             };
+            let first = self.records.len();
             for p in group {
-                let values = |changes| Values::Vf {
+                let have = link
+                    .as_ref()
+                    .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
+                let before = have.map(|h| p.want.current(h));
+                let values = |changes, after| Values::Vf {
                     wanted: wanted(p),
                     changes,
+                    before: before.clone(),
+                    after,
                 };
                 if dry_run {
                     let changes = would(link.as_ref(), p);
+                    let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
+                    let after = have.map(|h| planned(h, pf_mac, p));
                     let what = match changes.is_empty() {
                         true => "nothing".to_string(),
                         false => changes.join("; "),
@@ -929,7 +963,7 @@ impl<'a> Run<'a> {
                         &p.lines,
                         Some(pf),
                         Some(p.vf),
-                        values(changes),
+                        values(changes, after),
                         status,
                         None,
                     );
@@ -938,7 +972,7 @@ impl<'a> Run<'a> {
                 if self.budget.remaining().is_zero() {
                     let msg = format!("{} VF {}: {}", dev.label(), p.vf, self.spent());
                     self.fail(&p.lines, &msg);
-                    let v = values(Vec::new());
+                    let v = values(Vec::new(), before.clone());
                     self.record(
                         &p.lines,
                         Some(pf),
@@ -962,8 +996,26 @@ impl<'a> Run<'a> {
                 };
                 let errors: Vec<String> = done.errors.iter().map(|e| e.to_string()).collect();
                 let error = (!errors.is_empty()).then(|| errors.join("; "));
-                let v = values(done.changes);
+                let v = values(done.changes, None);
                 self.record(&p.lines, Some(pf), Some(p.vf), v, status, error);
+            }
+            // What the kernel reports now, once per PF: each record's after.
+            let now = match (dry_run || link.is_none(), self.records.len() > first) {
+                (false, true) => session.link(&dev).ok(),
+                _ => None,
+            };
+            if let Some(now) = now {
+                for r in &mut self.records[first..] {
+                    let have = now.vfs.iter().find(|v| Some(v.vf) == r.vf);
+                    let plan = group.iter().find(|p| Some(p.vf) == r.vf);
+                    if let (Values::Vf { after, .. }, Some(h), Some(p)) =
+                        (&mut r.values, have, plan)
+                    {
+                        if after.is_none() {
+                            *after = Some(p.want.current(h));
+                        }
+                    }
+                }
             }
         }
         Ok(())
@@ -977,6 +1029,8 @@ impl Run<'_> {
             let v = Values::Vf {
                 wanted: wanted(p),
                 changes: Vec::new(),
+                before: None,
+                after: None,
             };
             self.record(
                 &p.lines,
@@ -1008,6 +1062,32 @@ fn would(link: Option<&crate::netlink::Link>, p: &VfPlan) -> Vec<String> {
         Some(h) => crate::engine::summary(&p.want.changes(h, pf_mac), &p.want),
         None => wanted(p),
     }
+}
+
+/// What `have` would be once `p`'s changes are made, as
+/// [`Wanted::current`](crate::vf::Wanted::current) says it.
+fn planned(
+    have: &crate::netlink::VfInfo,
+    pf_mac: Option<crate::mac::Mac>,
+    p: &VfPlan,
+) -> Vec<String> {
+    use crate::netlink::VfSet;
+    let mut h = have.clone();
+    for c in p.want.changes(have, pf_mac) {
+        match c {
+            VfSet::Mac(m) => h.mac = Some(m),
+            VfSet::Vlan { vlan, qos } => (h.vlan, h.qos) = (Some(vlan), Some(qos)),
+            VfSet::VlanProto { vlan, qos, proto } => {
+                (h.vlan, h.qos, h.vlan_proto) = (Some(vlan), Some(qos), Some(proto))
+            }
+            VfSet::SpoofChk(b) => h.spoofchk = Some(b),
+            VfSet::Trust(b) => h.trust = Some(b),
+            VfSet::QueryRss(b) => h.query_rss = Some(b),
+            VfSet::LinkState(s) => h.link_state = Some(s),
+            VfSet::Rate { min, max } => (h.min_tx_rate, h.max_tx_rate) = (Some(min), Some(max)),
+        }
+    }
+    p.want.current(&h)
 }
 
 /// Every setting `p` asks for, as `NAME VALUE`.
@@ -1237,6 +1317,8 @@ mod tests {
                 values: Values::Vf {
                     wanted: vec!["vlan 7".into(), "trust on".into()],
                     changes: vec!["vlan 7".into()],
+                    before: Some(vec!["vlan 0".into(), "trust on".into()]),
+                    after: None,
                 },
                 status: Status::Changed,
                 error: None,
@@ -1268,6 +1350,8 @@ mod tests {
             serde_json::json!(["eth0.vf1.vlan=7", "eth0.vfs.trust=on"])
         );
         assert_eq!(e[1]["changes"], serde_json::json!(["vlan 7"]));
+        assert_eq!(e[1]["before"], serde_json::json!(["vlan 0", "trust on"]));
+        assert_eq!(e[1]["after"], serde_json::Value::Null);
         assert_eq!(
             e[1]["keys"],
             serde_json::json!(["eth0.vf1.vlan", "eth0.vfs.trust"])
@@ -1281,6 +1365,49 @@ mod tests {
             serde_json::json!({"changed": 2, "unchanged": 0, "failed": 1, "skipped": 0, "in_use": 0})
         );
         assert_eq!(doc["exit_status"], 1);
+    }
+
+    #[test]
+    fn a_dry_run_says_what_each_vf_would_have_after() {
+        use crate::netlink::VfInfo;
+        let have = VfInfo {
+            vf: 1,
+            mac: Some(crate::mac::Mac([0; 6])),
+            vlan: Some(0),
+            qos: Some(0),
+            trust: Some(false),
+            spoofchk: Some(true),
+            ..VfInfo::default()
+        };
+        let mut want = Wanted::default();
+        for (k, v) in [
+            ("mac", "auto"),
+            ("vlan", "7"),
+            ("trust", "off"),
+            ("rate", "0,100"),
+        ] {
+            want.add(crate::vf::Setting::parse(k, v).unwrap());
+        }
+        let p = VfPlan {
+            pf: a("0000:01:00.0"),
+            vf: 1,
+            want,
+            lines: vec![1],
+        };
+        assert_eq!(
+            p.want.current(&have),
+            ["mac 00:00:00:00:00:00", "vlan 0", "trust off", "rate ?"]
+        );
+        let pf_mac = crate::mac::Mac::parse(b"02:00:00:00:00:10");
+        assert_eq!(
+            planned(&have, pf_mac, &p),
+            [
+                format!("mac {}", crate::vf::auto_mac(pf_mac.unwrap(), 1)),
+                "vlan 7".to_string(),
+                "trust off".to_string(),
+                "rate 0,100".to_string()
+            ]
+        );
     }
 
     #[test]
