@@ -536,3 +536,51 @@ fn the_readme_playbook_runs_as_written_in_check_mode() {
         Vec::<String>::new()
     );
 }
+
+const ABSENT_PLAYBOOK: &str = r#"
+- hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: forget enp1s0f1
+      vfnet.vfnet.vfnet_config:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+        pf: enp1s0f1
+        state: absent
+"#;
+
+#[test]
+fn state_absent_removes_a_pfs_entries_once_and_check_mode_predicts_it() {
+    let venv = venv();
+    let work = tempfile::tempdir().unwrap();
+    let trees = vec![Tree::build(&x550t())];
+    let conf = trees[0].path("etc/vfnet/vfnet.conf");
+    std::fs::write(
+        &conf,
+        "# lab\n0000:01:00.0=4\n# enp1s0f1\n0000:01:00.1=2\nenp1s0f1.vfs.trust=on\n",
+    )
+    .unwrap();
+    let check = play_book(
+        &venv,
+        work.path(),
+        &trees,
+        ABSENT_PLAYBOOK,
+        &["--check", "--diff"],
+    );
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    assert_eq!(recap(&check, 1, "changed"), 1);
+    assert!(check.stdout.contains("-0000:01:00.1=2"), "{}", check.stdout);
+    assert!(
+        std::fs::read_to_string(&conf)
+            .unwrap()
+            .contains("0000:01:00.1=2")
+    );
+    let run = play_book(&venv, work.path(), &trees, ABSENT_PLAYBOOK, &[]);
+    assert_eq!(recap(&run, 1, "changed"), 1, "{}", run.stdout);
+    assert_eq!(
+        std::fs::read_to_string(&conf).unwrap(),
+        "# lab\n0000:01:00.0=4\n"
+    );
+    let again = play_book(&venv, work.path(), &trees, ABSENT_PLAYBOOK, &[]);
+    assert_eq!(recap(&again, 1, "changed"), 0, "{}", again.stdout);
+}
