@@ -248,6 +248,26 @@ impl Inventory {
     pub fn pf_by_name(&self, name: &IfName) -> Option<usize> {
         self.pfs.iter().position(|p| p.interfaces.contains(name))
     }
+
+    /// The PF a config key names: by address or by interface name.
+    pub fn pf_by_key(&self, key: &DevKey) -> Option<usize> {
+        match key {
+            DevKey::Pci(a) => self.pf_by_addr(*a),
+            DevKey::Name(n) => self.pf_by_name(n),
+        }
+    }
+
+    /// Sets each VF's `used_by` from `found` (VF address, its user).
+    pub fn set_used_by(&mut self, found: &[(PciAddr, crate::usage::UsedBy)]) {
+        for pf in &mut self.pfs {
+            for vf in &mut pf.vfs {
+                vf.used_by = found
+                    .iter()
+                    .find(|(a, _)| *a == vf.addr)
+                    .map(|(_, u)| u.clone());
+            }
+        }
+    }
 }
 
 /// Opens `ROOT/sys`, the one failure that stops a listing.

@@ -70,14 +70,7 @@ pub fn captured_usage(root: &Root, inv: &mut Inventory) -> bool {
             },
         ));
     }
-    for pf in &mut inv.pfs {
-        for vf in &mut pf.vfs {
-            vf.used_by = found
-                .iter()
-                .find(|(a, _)| *a == vf.addr)
-                .map(|(_, u)| u.clone());
-        }
-    }
+    inv.set_used_by(&found);
     inv.usage_known = true;
     true
 }

@@ -125,14 +125,7 @@ pub fn attach(s: &crate::system::System, inv: &mut Inventory) -> crate::error::R
         return Ok(());
     }
     let (found, complete) = find(&s.root, s.sys()?, inv);
-    for pf in &mut inv.pfs {
-        for vf in &mut pf.vfs {
-            vf.used_by = found
-                .iter()
-                .find(|(a, _)| *a == vf.addr)
-                .map(|(_, u)| u.clone());
-        }
-    }
+    inv.set_used_by(&found);
     // Not complete (an unprivileged user): the users found are in JSON,
     // but no VF is called free (no Used by column).
     inv.usage_known = complete;

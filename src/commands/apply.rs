@@ -124,10 +124,7 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
             // VF settings are applied once the counts are right.
             Line::Other(_) | Line::Vf { .. } => continue,
         };
-        let found = match key {
-            DevKey::Pci(a) => inv.pf_by_addr(*a),
-            DevKey::Name(n) => inv.pf_by_name(n),
-        };
+        let found = inv.pf_by_key(key);
         let Some(p) = found else {
             actions.push(fail(missing(key, inv)));
             continue;
@@ -195,11 +192,8 @@ pub fn plan_vfs(
     let mut errors = Vec::new();
     let mut entries = Vec::new();
     for e in cfg.vf_entries() {
-        let found = match e.key {
-            DevKey::Pci(a) => inv.pf_by_addr(*a),
-            DevKey::Name(n) => inv.pf_by_name(n),
-        };
-        let Some(pf) = found.map(|i| inv.pfs[i].addr) else {
+        let found = find(inv, e.key);
+        let Some(pf) = found else {
             errors.push((e.line, missing(e.key, inv)));
             continue;
         };
@@ -459,7 +453,8 @@ impl Report<'_> {
             .lines
             .iter()
             .filter_map(|l| self.entries.get(l.wrapping_sub(1)))
-            .map(|l| String::from_utf8_lossy(l.raw()).trim().to_string())
+            // Quoted as every echo of input is: controls escaped, cut at 80 bytes.
+            .map(|l| crate::text::quote_bytes(crate::sysfs::trim(l.raw())))
             .collect();
         o.strs("entries", texts.iter().map(|t| t.as_str()));
         // Each line's key: what stands before its '='.
@@ -1046,10 +1041,7 @@ impl Run<'_> {
 
 /// The PF `key` names, if there is one.
 fn find(inv: &Inventory, key: &DevKey) -> Option<PciAddr> {
-    let i = match key {
-        DevKey::Pci(a) => inv.pf_by_addr(*a),
-        DevKey::Name(n) => inv.pf_by_name(n),
-    }?;
+    let i = inv.pf_by_key(key)?;
     Some(inv.pfs[i].addr)
 }
 
@@ -1358,7 +1350,7 @@ mod tests {
         );
         assert_eq!(e[0]["keys"], serde_json::json!(["eth0"]));
         assert_eq!(e[1]["vf"], 1);
-        assert_eq!(e[2]["entries"], serde_json::json!(["bad\"\u{1}"]));
+        assert_eq!(e[2]["entries"], serde_json::json!(["bad\"\\x01"]));
         assert_eq!(e[2]["kind"], "unknown");
         assert_eq!(
             doc["totals"],

@@ -382,10 +382,7 @@ fn configured_vf_drivers(root: &Root, config_host: &Path, named: &[String]) -> V
     };
     let inv = crate::pci::scan(&sys, true);
     for e in cfg.entries() {
-        let found = match e.key {
-            crate::pci::DevKey::Pci(a) => inv.pf_by_addr(*a),
-            crate::pci::DevKey::Name(n) => inv.pf_by_name(n),
-        };
+        let found = inv.pf_by_key(e.key);
         let Some(pf) = found.map(|i| &inv.pfs[i]) else {
             continue;
         };
@@ -422,10 +419,7 @@ fn configured_drivers(root: &Root, config_host: &Path) -> Vec<String> {
         }
     };
     for e in cfg.entries() {
-        let found = match e.key {
-            crate::pci::DevKey::Pci(a) => inv.pf_by_addr(*a),
-            crate::pci::DevKey::Name(n) => inv.pf_by_name(n),
-        };
+        let found = inv.pf_by_key(e.key);
         let Some(pf) = found.map(|i| &inv.pfs[i]) else {
             continue;
         };

@@ -164,6 +164,7 @@ apply:
 import json
 import os
 import shutil
+import stat
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -205,12 +206,27 @@ def config_path(params):
     return os.path.join(params['root'] or '/', 'etc/vfnet/vfnet.conf')
 
 
+# The largest config vfnet reads (its MAX_SIZE).
+MAX_SIZE = 1 << 20
+
+
 def read_text(path):
+    """The config file's text for the diff: a regular file only (a FIFO
+    would block), read up to vfnet's own cap; anything else reads as empty
+    and vfnet itself reports it."""
     try:
-        with open(path, 'rb') as f:
-            return to_text(f.read(), errors='surrogate_or_replace')
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except (IOError, OSError):
         return ''
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ''
+        with os.fdopen(fd, 'rb') as f:
+            fd = None
+            return to_text(f.read(MAX_SIZE), errors='surrogate_or_replace')
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def run_vfnet(module, args, what):
