@@ -109,8 +109,9 @@ build_vfnet() {
       log "rustup target add $MUSL_TARGET"
       rustup target add "$MUSL_TARGET"
     fi
-    log "cargo build --release --target $MUSL_TARGET"
-    (cd "$REPO" && cargo build --release --target "$MUSL_TARGET") || die "cargo build failed"
+    # The binary as vfnet ships it: the size-built std (scripts/build-release).
+    log "scripts/build-release $MUSL_TARGET"
+    "$REPO/scripts/build-release" "$MUSL_TARGET" || die "scripts/build-release failed"
     VFNET_BIN=$REPO/target/$MUSL_TARGET/release/vfnet
   fi
   [ -x "$VFNET_BIN" ] || die "no vfnet binary at $VFNET_BIN"
