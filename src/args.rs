@@ -164,6 +164,24 @@ pub fn count(cmd: &str, v: OsString) -> Result<u32> {
     ))
 }
 
+/// N, or `X,Y,Z` (a ConnectX-3's VFs on port 1, on port 2, on both; each
+/// 0-255), as `what` on `cmd`'s command line.
+pub fn vfs(cmd: &str, what: &str, v: OsString) -> Result<crate::mlx4::Vfs> {
+    let s = text(cmd, what, v.clone())?;
+    if s.contains(',') {
+        return crate::mlx4::Vfs::parse(&s).ok_or_else(|| {
+            usage(
+                cmd,
+                format!(
+                    "{what} '{}' is not X,Y,Z (a ConnectX-3's VFs on port 1, on port 2 and on both, each 0-255)",
+                    crate::text::quote(&s)
+                ),
+            )
+        });
+    }
+    count(cmd, v).map(crate::mlx4::Vfs::Dual)
+}
+
 /// `--timeout SECS`: seconds, with up to three decimals, more than 0 and up
 /// to a day. 0 would leave nothing to wait for the kernel with.
 pub fn timeout(cmd: &str, v: OsString) -> Result<std::time::Duration> {

@@ -37,10 +37,19 @@ pub const MAX_COUNT: u32 = 65535;
 /// (a line that is not valid UTF-8 is kept too, byte for byte).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
-    /// `KEY=N`: a PF and its VF count.
+    /// `KEY=N`: a PF and its VF count. `KEY=X,Y,Z` (a ConnectX-3's VFs
+    /// on port 1, on port 2, on both; `ports`) counts X+Y+Z.
     Count {
         key: DevKey,
         count: u32,
+        ports: Option<[u32; 3]>,
+        raw: Vec<u8>,
+    },
+    /// `KEY.probe_vf=N` (or `X,Y,Z`): how many of a ConnectX-3's VFs the
+    /// host's own driver probes (mlx4_core's `probe_vf`).
+    Probe {
+        key: DevKey,
+        probe: crate::mlx4::Vfs,
         raw: Vec<u8>,
     },
     /// `KEY.vfN.SETTING=VALUE` or `KEY.vfs.SETTING=VALUE`: a VF setting.
@@ -60,6 +69,7 @@ impl Line {
     pub fn raw(&self) -> &[u8] {
         match self {
             Line::Count { raw, .. }
+            | Line::Probe { raw, .. }
             | Line::Vf { raw, .. }
             | Line::Other(raw)
             | Line::Bad { raw, .. } => raw,
@@ -159,6 +169,18 @@ pub struct Entry<'a> {
     pub line: usize,
     pub key: &'a DevKey,
     pub count: u32,
+    /// `X,Y,Z`: a ConnectX-3's count per port (see [`Line::Count`]).
+    pub ports: Option<[u32; 3]>,
+}
+
+impl Entry<'_> {
+    /// The count as mlx4_core takes it.
+    pub fn mlx4(&self) -> crate::mlx4::Vfs {
+        match self.ports {
+            Some([x, y, z]) => crate::mlx4::Vfs::Ports(x, y, z),
+            None => crate::mlx4::Vfs::Dual(self.count),
+        }
+    }
 }
 
 impl Config {
@@ -232,10 +254,13 @@ impl Config {
 
     pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
         self.lines.iter().enumerate().filter_map(|(i, l)| match l {
-            Line::Count { key, count, .. } => Some(Entry {
+            Line::Count {
+                key, count, ports, ..
+            } => Some(Entry {
                 line: i + 1,
                 key,
                 count: *count,
+                ports: *ports,
             }),
             _ => None,
         })
@@ -277,7 +302,9 @@ impl Config {
             return changed;
         }
         let last_of_pf = self.lines.iter().rposition(|l| match l {
-            Line::Count { key, .. } | Line::Vf { key, .. } => matches(key, addr, names),
+            Line::Count { key, .. } | Line::Vf { key, .. } | Line::Probe { key, .. } => {
+                matches(key, addr, names)
+            }
             _ => false,
         });
         let at = match last_of_pf {
@@ -338,7 +365,9 @@ impl Config {
             .collect();
         let mut i = 0;
         while i < self.lines.len() {
-            let (Line::Count { key, .. } | Line::Vf { key, .. }) = &self.lines[i] else {
+            let (Line::Count { key, .. } | Line::Vf { key, .. } | Line::Probe { key, .. }) =
+                &self.lines[i]
+            else {
                 i += 1;
                 continue;
             };
@@ -361,6 +390,57 @@ impl Config {
         self.lines.len() != before
     }
 
+    /// The `probe_vf` recorded for the PF with this address or names.
+    pub fn probe(&self, addr: PciAddr, names: &[IfName]) -> Option<crate::mlx4::Vfs> {
+        self.lines.iter().find_map(|l| match l {
+            Line::Probe { key, probe, .. } if matches(key, addr, names) => Some(*probe),
+            _ => None,
+        })
+    }
+
+    /// Records (or with `None` removes) a PF's `probe_vf` line, after its
+    /// count. Returns false when nothing changed.
+    pub fn set_probe(
+        &mut self,
+        addr: PciAddr,
+        names: &[IfName],
+        probe: Option<crate::mlx4::Vfs>,
+    ) -> bool {
+        let same = |l: &Line| matches!(l, Line::Probe { key, .. } if matches(key, addr, names));
+        let line = probe.map(|probe| Line::Probe {
+            key: DevKey::Pci(addr),
+            probe,
+            raw: format!("{addr}.probe_vf={probe}\n").into_bytes(),
+        });
+        match (self.lines.iter().position(same), line) {
+            (Some(i), Some(line)) => {
+                let changed = self.lines[i] != line;
+                self.lines[i] = line;
+                changed
+            }
+            (Some(i), None) => {
+                self.lines.remove(i);
+                true
+            }
+            (None, None) => false,
+            (None, Some(line)) => {
+                let at = self
+                    .lines
+                    .iter()
+                    .position(|l| matches!(l, Line::Count { key, .. } if matches(key, addr, names)))
+                    .map(|i| i + 1);
+                match at {
+                    Some(i) => self.lines.insert(i, line),
+                    None => {
+                        self.end_with_newline();
+                        self.lines.push(line);
+                    }
+                }
+                true
+            }
+        }
+    }
+
     /// The first entry for the PF with this address or any of these names.
     pub fn find(&self, addr: PciAddr, names: &[IfName]) -> Option<Entry<'_>> {
         self.entries().find(|e| matches(e.key, addr, names))
@@ -372,11 +452,22 @@ impl Config {
     /// in a `# NAME` comment just above, unless that line already says so.
     /// Every other line is left as it is. Returns false when nothing changed.
     pub fn set(&mut self, addr: PciAddr, names: &[IfName], count: u32) -> bool {
+        self.set_vfs(addr, names, crate::mlx4::Vfs::Dual(count))
+    }
+
+    /// [`Config::set`] for a count that may be a ConnectX-3's per-port
+    /// `X,Y,Z`.
+    pub fn set_vfs(&mut self, addr: PciAddr, names: &[IfName], vfs: crate::mlx4::Vfs) -> bool {
         let before = self.lines.clone();
+        let ports = match vfs {
+            crate::mlx4::Vfs::Ports(x, y, z) => Some([x, y, z]),
+            crate::mlx4::Vfs::Dual(_) => None,
+        };
         let entry = Line::Count {
             key: DevKey::Pci(addr),
-            count,
-            raw: format!("{addr}={count}\n").into_bytes(),
+            count: vfs.total(),
+            ports,
+            raw: format!("{addr}={vfs}\n").into_bytes(),
         };
         let comment = names.first().map(|n| format!("# {n}\n").into_bytes());
         let mut found: Option<usize> = None;
@@ -474,14 +565,44 @@ fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
             Err(why) => bad(why),
         };
     }
+    if let Some(dev) = key.strip_suffix(".probe_vf") {
+        let key = match DevKey::parse(dev) {
+            Ok(k) => k,
+            Err(why) => return bad(why),
+        };
+        return match crate::mlx4::Vfs::parse(value) {
+            Some(probe) => Line::Probe { key, probe, raw },
+            None => bad(format!(
+                "'{}' is not a probe_vf value (a number, or X,Y,Z for ports 1, 2 and both)",
+                crate::text::quote(value)
+            )),
+        };
+    }
     let key = match DevKey::parse(key) {
         Ok(k) => k,
         Err(why) => return bad(why),
     };
+    if let Some(crate::mlx4::Vfs::Ports(x, y, z)) = value
+        .contains(',')
+        .then(|| crate::mlx4::Vfs::parse(value))
+        .flatten()
+    {
+        return Line::Count {
+            key,
+            count: x + y + z,
+            ports: Some([x, y, z]),
+            raw,
+        };
+    }
     match parse_count(value) {
-        Some(count) => Line::Count { key, count, raw },
+        Some(count) => Line::Count {
+            key,
+            count,
+            ports: None,
+            raw,
+        },
         None => bad(format!(
-            "'{}' is not a VF count (expected a number from 0 to {MAX_COUNT})",
+            "'{}' is not a VF count (expected a number from 0 to {MAX_COUNT}, or X,Y,Z for a ConnectX-3's ports)",
             crate::text::quote(value)
         )),
     }

@@ -164,6 +164,13 @@ pub struct Pf {
 }
 
 impl Pf {
+    /// Whether its driver takes the VF count only as a module parameter
+    /// when it loads (mlx4_core, the ConnectX-3's): `sriov_numvfs` is
+    /// never written for it.
+    pub fn count_at_load(&self) -> bool {
+        self.driver.as_deref() == Some(crate::mlx4::MODULE)
+    }
+
     /// The first interface name, if any.
     pub fn interface(&self) -> Option<&IfName> {
         self.interfaces.first()
@@ -664,6 +671,20 @@ pub struct PfDev {
 impl PfDev {
     pub fn label(&self) -> String {
         label(self.addr, self.interfaces.first())
+    }
+
+    /// The bound driver's name, read now.
+    pub fn driver(&self) -> Option<String> {
+        let mut buf = [0u8; LINK_MAX];
+        self.dir
+            .link_name("driver", &mut buf)
+            .ok()
+            .map(str::to_string)
+    }
+
+    /// [`Pf::count_at_load`], read now.
+    pub fn count_at_load(&self) -> bool {
+        self.driver().as_deref() == Some(crate::mlx4::MODULE)
     }
 }
 

@@ -43,6 +43,9 @@ pub fn text(inv: &Inventory, width: Option<usize>) -> String {
         out.push_str("\nPF devices:\n");
         let rows: Vec<_> = inv.pfs.iter().map(pf_row).collect();
         table::render(&mut out, &PF_COLUMNS, &rows, width);
+        if inv.pfs.iter().any(|p| p.sriov && p.count_at_load()) {
+            out.push_str(AT_LOAD_NOTE);
+        }
     }
     if !vfs.is_empty() {
         out.push_str("\nVF devices:\n");
@@ -85,6 +88,10 @@ fn vf_rows(out: &mut String, vfs: &[(&Pf, &Vf)], width: Option<usize>, usage: bo
     table::render(out, &cols, &rows, width);
 }
 
+/// Below the PF table when a count there (marked `*`) is set at driver load.
+const AT_LOAD_NOTE: &str = "* set when the driver loads (mlx4_core's num_vfs): vfnet persist DEV N\n  \
+records it, vfnet set DEV N --reload reloads mlx4_core now.\n";
+
 /// The PF table's columns; [`pf_row`] fills them in this order.
 const PF_COLUMNS: [Column; 10] = [
     col("PCI BDF", "PCI BDF", 0, false),
@@ -116,7 +123,9 @@ fn pf_row(p: &Pf) -> Vec<String> {
         p.description.clone().unwrap_or_else(|| "?".into()),
         or(p.driver.as_ref(), "-"),
         if p.sriov { "Yes" } else { "No" }.into(),
-        if p.sriov {
+        if p.sriov && p.count_at_load() {
+            count(p.num_vfs, p.total_vfs) + "*"
+        } else if p.sriov {
             count(p.num_vfs, p.total_vfs)
         } else {
             "N/A".into()

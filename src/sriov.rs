@@ -342,7 +342,7 @@ fn census(pf: &PfDev) -> Census {
 }
 
 /// Waits for `n` VFs and their drivers; returns how many have none.
-fn wait_ready(pf: &PfDev, n: u32, deadline: &Deadline) -> Result<u32> {
+pub fn wait_ready(pf: &PfDev, n: u32, deadline: &Deadline) -> Result<u32> {
     let autoprobe = pf.dir.read_u32("sriov_drivers_autoprobe").unwrap_or(1) != 0;
     let mut all_links_since: Option<Instant> = None;
     let mut last = Census { links: 0, bound: 0 };

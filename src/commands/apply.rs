@@ -121,8 +121,9 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
                 actions.push(fail(error.clone()));
                 continue;
             }
-            // VF settings are applied once the counts are right.
-            Line::Other(_) | Line::Vf { .. } => continue,
+            // VF settings are applied once the counts are right; probe_vf
+            // goes to modprobe.d (persist), read when mlx4_core loads.
+            Line::Other(_) | Line::Vf { .. } | Line::Probe { .. } => continue,
         };
         let found = inv.pf_by_key(key);
         let Some(p) = found else {
@@ -154,6 +155,8 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
                 pf: pf.addr,
                 count,
             });
+        } else if pf.count_at_load() {
+            actions.push(fail(drift(pf, num, l)));
         } else if let Err(e) = sriov::check(count, total) {
             actions.push(fail(sriov::plan_error(&label, e).to_string()));
         } else {
@@ -166,6 +169,30 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
         }
     }
     actions
+}
+
+/// A ConnectX-3 whose count is not the entry's: mlx4_core takes it only
+/// when it loads, so apply says so and how to fix it, and writes nothing.
+fn drift(pf: &crate::pci::Pf, num: u32, line: &Line) -> String {
+    let wanted = match line {
+        Line::Count {
+            count, ports: None, ..
+        } => count.to_string(),
+        Line::Count {
+            ports: Some([x, y, z]),
+            ..
+        } => format!("{x},{y},{z}"),
+        _ => String::new(),
+    };
+    let dev = pf.addr;
+    format!(
+        "{}: {} now, the config asks for {wanted}; its driver mlx4_core takes the count only when it loads \
+         (from {}): vfnet persist {dev} {wanted} writes it there, then reboot or run vfnet set {dev} {wanted} \
+         --reload (which reloads mlx4_core: every ConnectX-3 port of the host goes down for a moment)",
+        pf.label(),
+        out::vfs(num),
+        crate::mlx4::MODPROBE_FILE
+    )
 }
 
 /// One VF to configure, and how.

@@ -75,6 +75,17 @@ pub struct Facts {
     pub config: Option<Config>,
     /// The init systems found, and whether each one's glue is installed.
     pub boot: Vec<(Init, bool)>,
+    /// mlx4_core's parameters as loaded, when a ConnectX-3 is present.
+    pub mlx4: Option<Mlx4Params>,
+}
+
+/// mlx4_core's parameters in force (`/sys/module/mlx4_core/parameters`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mlx4Params {
+    /// `num_vfs` (`None`: mlx4_core is not loaded).
+    pub num_vfs: Option<String>,
+    pub probe_vf: Option<String>,
+    pub port_type_array: Option<String>,
 }
 
 /// One result: a check that passed, or a problem with its fix.
@@ -151,10 +162,101 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
         .filter(|p| only.is_none_or(|a| a == p.addr))
     {
         out.extend(pf(f, p, only.is_some()));
+        if p.sriov && p.count_at_load() {
+            out.extend(mlx4(f, p));
+        }
     }
     if let Some(cfg) = &f.config {
         out.extend(config(f, cfg, only));
         out.extend(boot(f, cfg));
+    }
+    out
+}
+
+/// A ConnectX-3: the parameters mlx4_core was loaded with against the
+/// config's entry, the firmware's limit, and the port types.
+fn mlx4(f: &Facts, pf: &crate::pci::Pf) -> Vec<Finding> {
+    use crate::mlx4::{self as m, Vfs};
+    let mut out = Vec::new();
+    let dev = Some(pf.label());
+    let params = f.mlx4.clone().unwrap_or_default();
+    let Some(num) = params.num_vfs.as_deref() else {
+        return out;
+    };
+    let in_force = m::in_force(num, pf.addr);
+    let probe = params.probe_vf.as_deref().unwrap_or("0").trim().to_string();
+    out.push(ok(
+        "mlx4-params",
+        dev.clone(),
+        format!(
+            "mlx4_core loaded with num_vfs={} probe_vf={probe}: this card gets {}",
+            num.trim(),
+            in_force.map_or("no VFs (it is not named)".to_string(), |v| v.to_string())
+        ),
+    ));
+    let entry = f
+        .config
+        .as_ref()
+        .and_then(|c| c.find(pf.addr, &pf.interfaces).map(|e| e.mlx4()));
+    if let (Some(want), Some(have)) = (entry, in_force) {
+        if want.total() != have.total() || (matches!(want, Vfs::Ports(..)) && want != have) {
+            out.push(bad(
+                "mlx4-params",
+                dev.clone(),
+                format!("the config asks for {want}, but mlx4_core was loaded with {have} for it"),
+                format!(
+                    "vfnet persist {0} {want} (writes {1}), then reboot or vfnet set {0} {want} --reload",
+                    pf.addr,
+                    m::MODPROBE_FILE
+                ),
+            ));
+        }
+    }
+    if let (Some(want), Some(total)) = (entry, pf.total_vfs) {
+        if want.total() > total {
+            out.push(bad(
+                "firmware",
+                dev.clone(),
+                format!(
+                    "the config asks for {} VFs; the firmware enables {total}",
+                    want.total()
+                ),
+                firmware_fix(pf.vendor, pf.addr),
+            ));
+        }
+    }
+    if let Some(types) = params.port_type_array.as_deref() {
+        let types = m::port_types(types);
+        let eth = types.iter().filter(|t| **t == "eth").count();
+        let explicit = types.iter().all(|t| *t == "eth" || *t == "ib");
+        if explicit && eth != pf.interfaces.len() {
+            out.push(bad(
+                "port-type",
+                dev.clone(),
+                format!(
+                    "port_type_array={} asks for {eth} Ethernet ports, but the card shows {} ({})",
+                    types.join(","),
+                    pf.interfaces.len(),
+                    pf.interfaces.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                "the port types change when mlx4_core loads: reload it (vfnet set DEV N --reload) or fix \
+                 port_type_array in /etc/modprobe.d"
+                    .into(),
+            ));
+        }
+        if let Some(Vfs::Ports(x, y, _)) = entry {
+            for (port, n) in [(1, x), (2, y)] {
+                if n > 0 && types.get(port - 1) == Some(&"ib") {
+                    out.push(bad(
+                        "port-type",
+                        dev.clone(),
+                        format!("the config puts {} on port {port}, which is InfiniBand", out::vfs(n)),
+                        "set port_type_array=2,2 in /etc/modprobe.d for Ethernet VFs, or move them to the other port"
+                            .into(),
+                    ));
+                }
+            }
+        }
     }
     out
 }
@@ -489,6 +591,16 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
     let config = config::load(root, config_path)
         .ok()
         .filter(|c| c.source != config::Source::Missing);
+    let param = |p: &str| crate::modules::param(root, crate::mlx4::MODULE, p);
+    let mlx4 = inv
+        .pfs
+        .iter()
+        .any(|p| p.count_at_load())
+        .then(|| Mlx4Params {
+            num_vfs: param("num_vfs"),
+            probe_vf: param("probe_vf"),
+            port_type_array: param("port_type_array"),
+        });
     Facts {
         cmdline: text("/proc/cmdline").unwrap_or_default(),
         iommus: count("class/iommu"),
@@ -500,6 +612,7 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
         kmsg: kernel_log(root),
         config,
         boot,
+        mlx4,
     }
 }
 
@@ -593,6 +706,77 @@ mod tests {
         v.iter()
             .map(|f| format!("{} {}", if f.ok { "ok" } else { "BAD" }, f.check))
             .collect()
+    }
+
+    #[test]
+    fn a_connectx3_is_checked_against_the_parameters_mlx4_core_loaded_with() {
+        let mut cx3 = sriov_pf("0000:03:00.0", Some(16), 4, Some("mlx4_core"));
+        cx3.vendor = Some(0x15b3);
+        cx3.interfaces = vec![
+            crate::ifname::IfName::parse("enp3s0").unwrap(),
+            crate::ifname::IfName::parse("enp3s0d1").unwrap(),
+        ];
+        let mut f = facts(vec![cx3]);
+        f.mlx4 = Some(Mlx4Params {
+            num_vfs: Some("4\n".into()),
+            probe_vf: Some("0\n".into()),
+            port_type_array: Some("2,2\n".into()),
+        });
+        let p = f.inv.pfs[0].clone();
+        let found = mlx4(&f, &p);
+        assert_eq!(brief(&found), ["ok mlx4-params"]);
+        assert!(
+            found[0]
+                .message
+                .contains("num_vfs=4 probe_vf=0: this card gets 4")
+        );
+        // The config asks for more than was loaded, and more than the
+        // firmware allows; port 1 is InfiniBand but gets VFs.
+        f.config = Some(Config::parse("/c".into(), "0000:03:00.0=10,0,10\n"));
+        f.mlx4.as_mut().unwrap().port_type_array = Some("1,2\n".into());
+        let found = mlx4(&f, &p);
+        assert_eq!(
+            brief(&found),
+            [
+                "ok mlx4-params",
+                "BAD mlx4-params",
+                "BAD firmware",
+                "BAD port-type",
+                "BAD port-type"
+            ]
+        );
+        assert!(
+            found[1]
+                .message
+                .contains("asks for 10,0,10, but mlx4_core was loaded with 4")
+        );
+        assert!(
+            found[1]
+                .fix
+                .as_ref()
+                .unwrap()
+                .contains("vfnet set 0000:03:00.0 10,0,10 --reload")
+        );
+        assert!(
+            found[2]
+                .fix
+                .as_ref()
+                .unwrap()
+                .contains("mlxconfig -d 0000:03:00.0")
+        );
+        assert!(
+            found[3]
+                .message
+                .contains("asks for 1 Ethernet ports, but the card shows 2")
+        );
+        assert!(
+            found[4]
+                .message
+                .contains("10 VFs on port 1, which is InfiniBand")
+        );
+        // Not loaded: nothing to compare.
+        f.mlx4 = Some(Mlx4Params::default());
+        assert!(mlx4(&f, &p).is_empty());
     }
 
     #[test]

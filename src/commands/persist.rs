@@ -2,8 +2,9 @@
 
 use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config, Line, Source, VfSel};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ifname::IfName;
+use crate::mlx4::Vfs;
 use crate::netlink::Link;
 use crate::pci::{self, DevKey};
 use crate::sysfs::Dir;
@@ -15,6 +16,7 @@ use lexopt::prelude::*;
 pub const USAGE: &str = "\
 Usage: vfnet persist [--timeout SECS] [--dry-run] [DEV [N] [--vf SPEC]...]
        vfnet persist [--dry-run] DEV --remove
+       vfnet persist DEV N|X,Y,Z [--probe N|X,Y,Z] [--refresh-initramfs]
 
 Record VF counts in the config file, for vfnet apply at boot. The VFs that
 exist now are not changed (vfnet set does that).
@@ -29,6 +31,13 @@ exist now are not changed (vfnet set does that).
   vfnet persist DEV --remove
                          remove every entry of DEV (its count, its VF
                          settings); DEV need not be present
+
+A ConnectX-3 (mlx4_core) takes its count only when its driver loads: for
+it, persist also writes /etc/modprobe.d/vfnet-mlx4.conf with one options
+line for every ConnectX-3 in the config (other modprobe.d files are left
+as they are), and says when the initramfs must be rebuilt. N is that many
+VFs on both ports; X,Y,Z is X VFs on port 1, Y on port 2, Z on both. The
+VFs appear at the next load (reboot, or vfnet set DEV N --reload).
 
 Entries are written by PCI address, which survives interface renames and
 exists before udev names interfaces, with the interface name in a comment
@@ -46,12 +55,23 @@ Options:
                        vfs.SETTING=VALUE. Settings asked for this way are
                        the only ones written (no stable MACs are added)
   --remove             remove DEV's entries
+  --probe N|X,Y,Z      ConnectX-3: how many of its VFs the host's own driver
+                       takes (mlx4_core's probe_vf; default none: all are
+                       left free for VMs)
+  --refresh-initramfs  ConnectX-3: rebuild the initramfs after writing the
+                       modprobe.d file (update-initramfs -u or dracut -f)
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     pub dev: Option<DevKey>,
     pub count: Option<u32>,
+    /// `X,Y,Z` given for N: a ConnectX-3's count per port.
+    pub ports: Option<[u32; 3]>,
+    /// `--probe`: mlx4_core's probe_vf for DEV.
+    pub probe: Option<crate::mlx4::Vfs>,
+    /// `--refresh-initramfs`.
+    pub refresh_initramfs: bool,
     pub timeout: std::time::Duration,
     pub dry_run: bool,
     /// `--vf`: (selection, setting), checked.
@@ -63,6 +83,9 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dev: None,
         count: None,
+        ports: None,
+        probe: None,
+        refresh_initramfs: false,
         timeout: args::DEFAULT_TIMEOUT,
         dry_run: false,
         vf: Vec::new(),
@@ -74,13 +97,21 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             Short('t') | Long("timeout") => args.timeout = args::timeout("persist", p.value()?)?,
             Short('n') | Long("dry-run") => args.dry_run = true,
             Long("remove") => args.remove = true,
+            Long("probe") => args.probe = Some(args::vfs("persist", "--probe", p.value()?)?),
+            Long("refresh-initramfs") => args.refresh_initramfs = true,
             Long("vf") => {
                 let spec = p.value()?;
                 let spec = spec.to_string_lossy();
                 args.vf.push(vf_spec(&spec)?);
             }
             Value(v) if args.dev.is_none() => args.dev = Some(args::dev("persist", v)?),
-            Value(v) if args.count.is_none() => args.count = Some(args::count("persist", v)?),
+            Value(v) if args.count.is_none() => {
+                let vfs = args::vfs("persist", "N", v)?;
+                args.count = Some(vfs.total());
+                if let crate::mlx4::Vfs::Ports(x, y, z) = vfs {
+                    args.ports = Some([x, y, z]);
+                }
+            }
             _ => return Err(args::unexpected("persist", arg)),
         }
     }
@@ -89,7 +120,12 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             "persist: --vf and --remove need a DEV (vfnet persist DEV --remove)".into(),
         ));
     }
-    if args.remove && (args.count.is_some() || !args.vf.is_empty()) {
+    if args.probe.is_some() && args.dev.is_none() {
+        return Err(crate::error::Error::Usage(
+            "persist: --probe needs a DEV (vfnet persist DEV N --probe P)".into(),
+        ));
+    }
+    if args.remove && (args.count.is_some() || !args.vf.is_empty() || args.probe.is_some()) {
         return Err(crate::error::Error::Usage(
             "persist: --remove takes no N and no --vf".into(),
         ));
@@ -141,6 +177,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     };
     let mut notes = Vec::new();
     let write = !args.dry_run;
+    // The ConnectX-3 options line the edited config asks for, if any
+    // ConnectX-3 is concerned (computed under the config's lock).
+    let mut mlx4_sync: Option<Option<String>> = None;
     let (recorded, after) = match &args.dev {
         Some(dev) if args.remove => {
             let (addr, names, label) = match pci::resolve_for(sys, dev, "persist") {
@@ -150,8 +189,11 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                     DevKey::Name(n) => (None, vec![n.clone()], n.to_string()),
                 },
             };
+            let mut line = None;
             let (removed, after) = config::edit_or_plan(root, &path, &deadline, write, |cfg| {
-                Ok(cfg.remove(addr, &names))
+                let removed = cfg.remove(addr, &names);
+                line = crate::modprobe::line_if_any(&s.root, s.sys()?, cfg)?;
+                Ok(removed)
             })?;
             if args.dry_run {
                 out::print(&String::from_utf8_lossy(&after));
@@ -160,6 +202,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                     "{label}: entries removed from {}\n",
                     path.display()
                 ));
+                sync(s, line, args.refresh_initramfs)?;
             } else {
                 out::print(&format!("{label}: no entries in {}\n", path.display()));
             }
@@ -167,6 +210,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         }
         None => {
             let inv = pci::scan(sys, true);
+            let line = &mut mlx4_sync;
             config::edit_or_plan(root, &path, &deadline, write, |cfg| {
                 let migrated = migrate(cfg, sys);
                 let mut rec = Vec::new();
@@ -190,7 +234,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                         continue;
                     }
                     if n > 0 || cfg.find(pf.addr, &pf.interfaces).is_some() {
-                        let mut changed = cfg.set(pf.addr, &pf.interfaces, n);
+                        let vfs = current_vfs(root, pf.addr, pf.count_at_load(), n);
+                        let mut changed = cfg.set_vfs(pf.addr, &pf.interfaces, vfs);
                         changed |=
                             record_macs(cfg, pf.addr, &pf.interfaces, macs(&pf.interfaces, n));
                         rec.push(Recorded {
@@ -200,6 +245,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                         });
                     }
                 }
+                *line = crate::modprobe::line_if_any(&s.root, s.sys()?, cfg)?;
                 Ok(rec)
             })?
         }
@@ -207,15 +253,43 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             let pf = pci::resolve_for(sys, dev, "persist")?;
             let label = pf.label();
             let total = sriov::read(&pf, "sriov_totalvfs")?;
-            // With --vf alone, the count is left as recorded.
-            let count = match (args.count, args.vf.is_empty()) {
-                (Some(n), _) => Some(n),
-                (None, true) => Some(sriov::read(&pf, "sriov_numvfs")?),
-                (None, false) => None,
-            };
-            if let Some(count) = count {
-                sriov::check(count, total).map_err(|e| sriov::plan_error(&label, e))?;
+            let at_load = pf.count_at_load();
+            if !at_load && (args.ports.is_some() || args.probe.is_some()) {
+                return Err(Error::fail(format!(
+                    "{label}: X,Y,Z and --probe are for a ConnectX-3, whose driver mlx4_core takes its count at \
+                     load; its driver is {}",
+                    pf.driver().as_deref().unwrap_or("none")
+                )));
             }
+            // With --vf alone, the count is left as recorded.
+            let vfs = match (args.count, args.ports, args.vf.is_empty()) {
+                (Some(_), Some([x, y, z]), _) => Some(Vfs::Ports(x, y, z)),
+                (Some(n), None, _) => Some(Vfs::Dual(n)),
+                (None, _, true) => Some(current_vfs(
+                    root,
+                    pf.addr,
+                    at_load,
+                    sriov::read(&pf, "sriov_numvfs")?,
+                )),
+                (None, _, false) => None,
+            };
+            let count = vfs.map(|v| v.total());
+            match (vfs, at_load) {
+                (Some(v), true) => {
+                    v.check(Some(total))
+                        .map_err(|e| Error::fail(format!("{label}: {e}")))?;
+                    if let Some(p) = args.probe.filter(|p| !v.holds(p)) {
+                        return Err(Error::fail(format!(
+                            "{label}: --probe {p} does not fit in {v} VFs (the same form, each part at most the count's)"
+                        )));
+                    }
+                }
+                (Some(v), false) => {
+                    sriov::check(v.total(), total).map_err(|e| sriov::plan_error(&label, e))?;
+                }
+                (None, _) => {}
+            }
+            let line = &mut mlx4_sync;
             // Settings asked for are the only ones written.
             let mac_lines = match (count, args.vf.is_empty()) {
                 (Some(n), true) => macs(&pf.interfaces, n),
@@ -226,13 +300,17 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                     notes.push(note);
                 }
                 let mut changed = false;
-                if let Some(count) = count {
-                    changed |= cfg.set(pf.addr, &pf.interfaces, count);
+                if let Some(v) = vfs {
+                    changed |= cfg.set_vfs(pf.addr, &pf.interfaces, v);
+                }
+                if let Some(p) = args.probe {
+                    changed |= cfg.set_probe(pf.addr, &pf.interfaces, Some(p));
                 }
                 changed |= record_macs(cfg, pf.addr, &pf.interfaces, mac_lines);
                 for (sel, setting) in &args.vf {
                     changed |= cfg.set_vf(pf.addr, &pf.interfaces, *sel, *setting);
                 }
+                *line = crate::modprobe::line_if_any(&s.root, s.sys()?, cfg)?;
                 Ok(vec![Recorded {
                     label: label.clone(),
                     count,
@@ -275,7 +353,34 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         }
     }
     out::print(&text);
+    sync(s, mlx4_sync, args.refresh_initramfs)
+}
+
+/// Writes vfnet's modprobe.d file when a ConnectX-3 is concerned, and
+/// prints what the user must know.
+fn sync(s: &System, line: Option<Option<String>>, refresh: bool) -> Result<()> {
+    let Some(line) = line else { return Ok(()) };
+    let mut text = String::new();
+    for note in crate::modprobe::sync(&s.root, line.as_deref(), refresh)? {
+        text.push_str(&note);
+        text.push('\n');
+    }
+    out::print(&text);
     Ok(())
+}
+
+/// A PF's current count as it would be recorded: for a ConnectX-3 whose
+/// mlx4_core was loaded with per-port counts, in that form.
+fn current_vfs(root: &crate::sysfs::Root, addr: pci::PciAddr, at_load: bool, n: u32) -> Vfs {
+    if at_load {
+        let param = crate::modules::param(root, crate::mlx4::MODULE, "num_vfs");
+        if let Some(v) = param.and_then(|p| crate::mlx4::in_force(&p, addr)) {
+            if v.total() == n {
+                return v;
+            }
+        }
+    }
+    Vfs::Dual(n)
 }
 
 /// The MACs to record for a PF's VFs: `vfs.mac=auto`, the stable MACs, and

@@ -25,8 +25,16 @@ is in use (a VM or program holding it through vfio, a container owning its
 netdev, a bridge or an address on the host), set refuses, names each user,
 and changes nothing, unless --force.
 
+A ConnectX-3 (mlx4_core) takes its count only when its driver loads, so
+changing it means reloading mlx4_core, which takes every port of every
+ConnectX-3 in the host down for a moment. set does that only with --reload:
+it records N (or X,Y,Z: VFs on port 1, on port 2, on both) as vfnet persist
+does, with /etc/modprobe.d/vfnet-mlx4.conf, then unloads mlx4_ib, mlx4_en
+and mlx4_core, loads them again and waits for the VFs.
+
 Options:
   -n, --dry-run        say what would change and who uses the VFs it destroys
+  --reload             ConnectX-3: record the count and reload mlx4_core
   --force              change the count even when VFs are in use
   --autoprobe on|off   whether new VFs get a host driver (sriov_drivers_autoprobe);
                        off: VFs without a driver, ready for vfio-pci or a VM
@@ -46,18 +54,23 @@ pub struct Args {
     pub dry_run: bool,
     /// Destroy VFs in use.
     pub force: bool,
+    /// `X,Y,Z` given for N: a ConnectX-3's count per port.
+    pub ports: Option<[u32; 3]>,
+    /// `--reload`: a ConnectX-3's count, by reloading mlx4_core.
+    pub reload: bool,
 }
 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut count, mut timeout, mut autoprobe) =
         (None, None, args::DEFAULT_TIMEOUT, None);
-    let (mut dry_run, mut force) = (false, false);
+    let (mut dry_run, mut force, mut reload, mut ports) = (false, false, false, None);
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
             Short('t') | Long("timeout") => timeout = args::timeout("set", p.value()?)?,
             Short('n') | Long("dry-run") => dry_run = true,
             Long("force") => force = true,
+            Long("reload") => reload = true,
             Long("autoprobe") => {
                 autoprobe = match args::text("set", "--autoprobe", p.value()?)?.as_str() {
                     "on" => Some(true),
@@ -72,7 +85,13 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                 }
             }
             Value(v) if dev.is_none() => dev = Some(args::dev("set", v)?),
-            Value(v) if count.is_none() => count = Some(args::count("set", v)?),
+            Value(v) if count.is_none() => {
+                let vfs = args::vfs("set", "N", v)?;
+                count = Some(vfs.total());
+                if let crate::mlx4::Vfs::Ports(x, y, z) = vfs {
+                    ports = Some([x, y, z]);
+                }
+            }
             _ => return Err(args::unexpected("set", arg)),
         }
     }
@@ -86,6 +105,8 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         autoprobe,
         dry_run,
         force,
+        ports,
+        reload,
     }))
 }
 
@@ -108,6 +129,15 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = &s.root;
     let sys = s.sys()?;
     let pf = pci::resolve(sys, &args.dev)?;
+    if pf.count_at_load() {
+        return reload(s, &pf, args, &deadline);
+    }
+    if args.ports.is_some() || args.reload {
+        return Err(crate::error::Error::fail(format!(
+            "{}: X,Y,Z and --reload are for a ConnectX-3, whose driver mlx4_core takes its count at load",
+            pf.label()
+        )));
+    }
     // Refuse what cannot be done before taking the lock (which may create
     // its file): bad input changes nothing.
     sriov::check_pf(&pf, args.count)?;
@@ -224,4 +254,115 @@ fn unbound_note(root: &crate::sysfs::Root, n: u32, addrs: &[String]) -> String {
         "\nnote: {} without a driver: {why}. They exist; a driver can take them later (vfnet vf DEV N driver vfio-pci for a VM).\n",
         out::vfs(n)
     )
+}
+
+/// `set` on a ConnectX-3: mlx4_core takes the count only when it loads.
+/// Without `--reload`, what it would take; with it: record the count (the
+/// config and vfnet's modprobe.d file), reload mlx4_core, wait for the VFs.
+#[inline(never)]
+fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Result<()> {
+    use crate::error::Error;
+    use crate::mlx4::{self, Vfs};
+    let label = pf.label();
+    let total = sriov::read(pf, "sriov_totalvfs")?;
+    let vfs = match args.ports {
+        Some([x, y, z]) => Vfs::Ports(x, y, z),
+        None => Vfs::Dual(args.count),
+    };
+    vfs.check(Some(total))
+        .map_err(|e| Error::fail(format!("{label}: {e}")))?;
+    let sys = s.sys()?;
+    let ports: Vec<String> = pci::scan(sys, false)
+        .pfs
+        .iter()
+        .filter(|p| p.count_at_load())
+        .flat_map(|p| p.interfaces.iter().map(|i| i.to_string()))
+        .collect();
+    let down = if ports.is_empty() {
+        "every ConnectX-3 port of the host".to_string()
+    } else {
+        format!("every ConnectX-3 port of the host ({})", ports.join(", "))
+    };
+    if !args.reload {
+        return Err(Error::fail(format!(
+            "{label}: its driver mlx4_core takes the VF count only when it loads; changing it to {vfs} means \
+             reloading mlx4_core, which takes {down} down for a moment: vfnet set {} {vfs} --reload does that, \
+             or vfnet persist {} {vfs} and reboot",
+            pf.addr, pf.addr
+        )));
+    }
+    let current = sriov::read(pf, "sriov_numvfs")?;
+    let users = if current > 0 {
+        crate::guard::users(s, pf.addr)?
+    } else {
+        Vec::new()
+    };
+    if args.dry_run {
+        let mut text = format!(
+            "{label}: would record {vfs} in {} and {}, then reload mlx4_core ({down} go down), {current} -> {} VFs.\n",
+            s.config.display(),
+            mlx4::MODPROBE_FILE,
+            vfs.total()
+        );
+        for l in crate::guard::lines(&label, &users) {
+            text.push_str(&l);
+            text.push('\n');
+        }
+        out::print(&text);
+        return Ok(());
+    }
+    refuse_in_use(&label, &users, args.force)?;
+    let _lock = lock::state(&s.root, &s.config, deadline)?;
+    let mut line = None;
+    crate::config::edit_or_plan(&s.root, &s.config, deadline, true, |cfg| {
+        cfg.set_vfs(pf.addr, &pf.interfaces, vfs);
+        line = crate::modprobe::line_if_any(&s.root, sys, cfg)?;
+        Ok(())
+    })?;
+    let mut text = format!("{label}: {vfs} recorded in {}\n", s.config.display());
+    for note in crate::modprobe::sync(&s.root, line.flatten().as_deref(), false)? {
+        text.push_str(&note);
+        text.push('\n');
+    }
+    out::print(&text);
+    let start = std::time::Instant::now();
+    let ran = crate::modules::reload(&s.root, mlx4::MODULE, &mlx4::UPPER)?;
+    out::print(&format!(
+        "{label}: reloaded mlx4_core ({})\n",
+        ran.join(", ")
+    ));
+    // The PF comes back when mlx4_core has probed it again.
+    let key = DevKey::Pci(pf.addr);
+    let again = crate::wait::until(deadline, || {
+        pci::resolve(sys, &key)
+            .ok()
+            .filter(|p| p.driver().is_some())
+    })
+    .ok_or_else(|| {
+        Error::fail(format!(
+            "{label}: mlx4_core was reloaded, but the PF has no driver after {}: dmesg says why",
+            secs(deadline.elapsed())
+        ))
+    })?;
+    let unbound = sriov::wait_ready(&again, vfs.total(), deadline)?;
+    let mut text = format!(
+        "{label}: {current} -> {} VFs in {}.\n",
+        vfs.total(),
+        secs(start.elapsed())
+    );
+    if vfs.total() > 0 {
+        let inv = super::inventory(&s.root, sys, true);
+        if let Some(i) = inv.pf_by_addr(pf.addr) {
+            text.push('\n');
+            text.push_str(&render::vf_table(&inv.pfs[i], out::width()));
+        }
+    }
+    if unbound > 0 {
+        text.push_str(&format!(
+            "\nnote: {} not probed by the host (mlx4_core's probe_vf): free for VMs.\n",
+            out::vfs(unbound)
+        ));
+    }
+    out::print(&text);
+    Ok(())
 }

@@ -1,0 +1,150 @@
+//! Kernel modules, for drivers that take the VF count only when they load
+//! (see `mlx4`): what a loaded module's parameters read in
+//! `/sys/module/NAME/parameters`, the modprobe.d files, vfnet's own one
+//! among them, and unloading and loading with modprobe.
+//!
+//! Everything is read under the root. modprobe runs only on the live
+//! system; under `--root` the program named by `VFNET_MODPROBE` runs
+//! instead (the tests' stand-in, which records its calls), or nothing.
+
+use crate::error::{Error, Result};
+use crate::files;
+use crate::sysfs::Root;
+use std::path::PathBuf;
+
+/// The directories modprobe reads `*.conf` from, in its order of precedence.
+pub const MODPROBE_DIRS: [&str; 4] = [
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/lib/modprobe.d",
+];
+
+/// The largest modprobe.d file read.
+const MAX_FILE: usize = 256 << 10;
+
+/// Whether module `name` is loaded (or built in): `/sys/module/NAME` exists.
+pub fn loaded(root: &Root, name: &str) -> bool {
+    root.open(&format!("sys/module/{name}")).is_ok()
+}
+
+/// A loaded module's parameter as it reads now (`None`: not loaded, or no
+/// such parameter).
+pub fn param(root: &Root, module: &str, name: &str) -> Option<String> {
+    let dir = root.open(&format!("sys/module/{module}/parameters")).ok()?;
+    let bytes = files::read_regular_at(&dir, name, 4096)?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Every modprobe.d `*.conf` file but `except` (vfnet's own), with its
+/// text: path as shown to the user, text. Unreadable files are skipped.
+pub fn modprobe_files(root: &Root, except: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for dir in MODPROBE_DIRS {
+        let Ok(d) = root.open(dir.trim_start_matches('/')) else {
+            continue;
+        };
+        let mut names: Vec<String> = Vec::new();
+        let _ = d.for_each_entry(|n| {
+            if n.ends_with(".conf") {
+                names.push(n.to_string());
+            }
+        });
+        names.sort();
+        for name in names {
+            let shown = format!("{dir}/{name}");
+            if shown == except {
+                continue;
+            }
+            let path = root.real(&shown);
+            if let Ok((bytes, _)) = files::read_regular(&path, MAX_FILE) {
+                out.push((shown, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// What `path` (a system path such as vfnet's modprobe.d file) holds now.
+pub fn read(root: &Root, path: &str) -> Option<String> {
+    let (bytes, _) = files::read_regular(&root.real(path), MAX_FILE).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Writes `text` at the system path `path` (its symlinks followed, inside
+/// the root), or removes the file when `text` is `None`. Returns whether
+/// anything changed.
+pub fn write(root: &Root, path: &str, text: Option<&str>) -> Result<bool> {
+    let target: PathBuf = root.real(path);
+    let old = read(root, path);
+    match text {
+        Some(t) if old.as_deref() == Some(t) => Ok(false),
+        Some(t) => {
+            files::mkdir_p(files::parent(&target))?;
+            files::write_atomic(&target, t.as_bytes(), 0o644)?;
+            Ok(true)
+        }
+        None if old.is_none() => Ok(false),
+        None => match nix::unistd::unlink(&target) {
+            Ok(()) | Err(nix::errno::Errno::ENOENT) => Ok(true),
+            Err(e) => Err(Error::io("remove", &target, e)),
+        },
+    }
+}
+
+/// The modprobe program to run: `modprobe` on the live system,
+/// `$VFNET_MODPROBE` under a root (none: nothing may run there).
+pub fn program(root: &Root) -> Option<String> {
+    match std::env::var("VFNET_MODPROBE") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => root.is_live().then(|| "modprobe".to_string()),
+    }
+}
+
+/// Runs `modprobe ARGS...`; the error names the command.
+pub fn modprobe(root: &Root, args: &[&str]) -> Result<()> {
+    let Some(prog) = program(root) else {
+        return Err(Error::fail(format!(
+            "modprobe {} is not run under --root (set VFNET_MODPROBE to a stand-in)",
+            args.join(" ")
+        )));
+    };
+    let mut argv = vec![prog.as_str()];
+    argv.extend_from_slice(args);
+    crate::exec::run(&argv).map_err(|e| Error::fail(format!("modprobe {}: {e}", args.join(" "))))
+}
+
+/// Reloads `module` so that it reads its parameters again: the loaded
+/// modules of `upper` (which use it) are unloaded first, in order, then
+/// `module`, which is loaded again, then the upper ones it had. The stop
+/// signals are held from the first unload to the last load: once a
+/// module is out, it goes back in. Returns the commands run.
+pub fn reload(root: &Root, module: &str, upper: &[&str]) -> Result<Vec<String>> {
+    let had: Vec<&str> = upper.iter().copied().filter(|m| loaded(root, m)).collect();
+    let mut ran = Vec::new();
+    let held = crate::signals::hold();
+    let mut result = Ok(());
+    for m in had.iter().chain(std::iter::once(&module)) {
+        result = modprobe(root, &["-r", m]);
+        ran.push(format!("modprobe -r {m}"));
+        if result.is_err() {
+            break;
+        }
+    }
+    // Whatever was unloaded goes back, even after a failed unload.
+    let load = modprobe(root, &[module]);
+    ran.push(format!("modprobe {module}"));
+    for m in had.iter().rev() {
+        let _ = modprobe(root, &[m]);
+        ran.push(format!("modprobe {m}"));
+    }
+    if let Some(sig) = held.release() {
+        crate::out::error(format_args!(
+            "stopped by {} after reloading {module}: {}",
+            sig.as_str(),
+            ran.join(", ")
+        ));
+        std::process::exit(crate::signals::exit_status(sig));
+    }
+    result.and(load).map(|()| ran)
+}

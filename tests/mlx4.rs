@@ -1,0 +1,241 @@
+//! The ConnectX-3 (mlx4_core), whose VF count is a module parameter read
+//! when the driver loads: persist writes vfnet's modprobe.d file, set
+//! reloads the driver only with --reload, apply reports drift and never
+//! writes its sriov_numvfs. The fake tree has the card at 0000:03:00.0
+//! (4 of 16 VFs, ports enp3s0 and enp3s0d1) and the modules under
+//! /sys/module; a stand-in modprobe (VFNET_MODPROBE) records its calls.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::*;
+
+const CX3: &str = "0000:03:00.0";
+
+/// A ConnectX-3 machine with mlx4_core and mlx4_en loaded (the kernel's
+/// mlx4_core: its num_vfs parameter reads as a byte array).
+fn machine() -> Tree {
+    let tree = Tree::build(&connectx3());
+    for (rel, text) in [
+        ("sys/module/mlx4_core/parameters/num_vfs", "4\n"),
+        ("sys/module/mlx4_core/parameters/probe_vf", "0\n"),
+        ("sys/module/mlx4_core/parameters/port_type_array", "2,2\n"),
+        ("sys/module/mlx4_en/parameters/pfctx", "0\n"),
+    ] {
+        fs::create_dir_all(tree.path(rel).parent().unwrap()).unwrap();
+        fs::write(tree.path(rel), text).unwrap();
+    }
+    tree
+}
+
+fn read(tree: &Tree, rel: &str) -> String {
+    fs::read_to_string(tree.path(rel)).unwrap_or_default()
+}
+
+const MODPROBE_FILE: &str = "etc/modprobe.d/vfnet-mlx4.conf";
+
+#[test]
+fn persist_records_the_count_and_writes_the_modprobe_file() {
+    let tree = machine();
+    let r = vfnet(tree.root(), &["persist", "enp3s0", "7"]);
+    r.code(0)
+        .out_has("enp3s0 (0000:03:00.0): 7 VFs recorded in ")
+        .out_has("wrote /etc/modprobe.d/vfnet-mlx4.conf (options mlx4_core num_vfs=7)");
+    assert!(read(&tree, "etc/vfnet/vfnet.conf").contains("0000:03:00.0=7\n"));
+    let file = read(&tree, MODPROBE_FILE);
+    assert!(file.ends_with("\noptions mlx4_core num_vfs=7\n"), "{file}");
+    assert!(file.starts_with("# Written by vfnet persist"), "{file}");
+    // Nothing was written to the device.
+    assert_eq!(tree.numvfs(CX3), Some(4));
+    // Again: unchanged, and the file is not rewritten.
+    vfnet(tree.root(), &["persist", "enp3s0", "7"])
+        .code(0)
+        .out_has("already recorded");
+}
+
+#[test]
+fn per_port_counts_and_probe_vf_go_into_one_options_line() {
+    let tree = machine();
+    let r = vfnet(tree.root(), &["persist", CX3, "4,2,1", "--probe", "1,0,0"]);
+    r.code(0)
+        .out_has("options mlx4_core num_vfs=4,2,1 probe_vf=1,0,0");
+    let conf = read(&tree, "etc/vfnet/vfnet.conf");
+    assert!(
+        conf.contains("0000:03:00.0=4,2,1\n0000:03:00.0.probe_vf=1,0,0\n"),
+        "{conf}"
+    );
+    // The config's entry reads back as 7 VFs.
+    let r = vfnet(tree.root(), &["list", "--json"]);
+    assert!(r.stdout.contains("\"configured_vfs\":7"), "{}", r.stdout);
+    // Removing the PF's entries removes the file too.
+    vfnet(tree.root(), &["persist", CX3, "--remove"])
+        .code(0)
+        .out_has("removed /etc/modprobe.d/vfnet-mlx4.conf");
+    assert!(!tree.path(MODPROBE_FILE).exists());
+}
+
+#[test]
+fn the_drivers_limits_are_checked_before_anything_is_written() {
+    let tree = machine();
+    vfnet(tree.root(), &["persist", CX3, "64"])
+        .code(1)
+        .err_has("a ConnectX-3 port takes at most 63 VFs");
+    vfnet(tree.root(), &["persist", CX3, "10,0,10"])
+        .code(1)
+        .err_has("the firmware enables at most 16");
+    vfnet(tree.root(), &["persist", CX3, "4", "--probe", "5"])
+        .code(1)
+        .err_has("--probe 5 does not fit in 4 VFs");
+    assert!(!tree.path(MODPROBE_FILE).exists());
+    assert!(!read(&tree, "etc/vfnet/vfnet.conf").contains("0000:03:00.0"));
+}
+
+#[test]
+fn per_port_counts_are_refused_for_other_drivers() {
+    let tree = Tree::build(&x550t());
+    vfnet(tree.root(), &["persist", "enp1s0f0", "2,2,0"])
+        .code(1)
+        .err_has("X,Y,Z and --probe are for a ConnectX-3");
+    vfnet(tree.root(), &["set", "enp1s0f0", "2,2,0"])
+        .code(1)
+        .err_has("X,Y,Z and --reload are for a ConnectX-3");
+}
+
+#[test]
+fn other_modprobe_files_are_kept_and_their_conflicts_named() {
+    let tree = machine();
+    let mine = "# mine\noptions mlx4_core num_vfs=2 port_type_array=2,2\n";
+    fs::create_dir_all(tree.path("etc/modprobe.d")).unwrap();
+    fs::write(tree.path("etc/modprobe.d/mlx4.conf"), mine).unwrap();
+    vfnet(tree.root(), &["persist", CX3, "5"]).code(0).out_has(
+        "warning: /etc/modprobe.d/mlx4.conf:2: sets num_vfs for mlx4_core too; modprobe passes both and the later wins",
+    );
+    assert_eq!(read(&tree, "etc/modprobe.d/mlx4.conf"), mine);
+}
+
+#[test]
+fn an_initramfs_generator_present_is_named_with_its_command() {
+    let tree = machine();
+    fs::create_dir_all(tree.path("usr/sbin")).unwrap();
+    fs::write(tree.path("usr/sbin/update-initramfs"), "#!/bin/sh\n").unwrap();
+    vfnet(tree.root(), &["persist", CX3, "3"])
+        .code(0)
+        .out_has("the initramfs (initramfs-tools) carries a copy of modprobe.d and may load mlx4_core: rebuild it (update-initramfs -u");
+}
+
+#[test]
+fn set_explains_the_reload_and_changes_nothing_without_reload() {
+    let tree = machine();
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    let log = tree.path("modprobe.log");
+    let mut c = support::run::command(tree.root(), &["set", "enp3s0", "2"]);
+    c.env("VFNET_MODPROBE", stand_in(&tree));
+    let r = support::run::output(c);
+    r.code(1)
+        .err_has("its driver mlx4_core takes the VF count only when it loads; changing it to 2 means reloading mlx4_core")
+        .err_has("every ConnectX-3 port of the host (enp3s0, enp3s0d1) down")
+        .err_has("vfnet set 0000:03:00.0 2 --reload");
+    assert!(!log.exists(), "modprobe ran");
+    assert!(!tree.path(MODPROBE_FILE).exists());
+    assert_eq!(tree.numvfs(CX3), Some(4));
+    assert_eq!(k.violations(), []);
+}
+
+/// A modprobe stand-in: records each call in ROOT/modprobe.log; unloading
+/// mlx4_core drops /sys/module/mlx4_core and marks `unloaded`; loading it
+/// marks `loaded` and waits until the test has probed the card again.
+fn stand_in(tree: &Tree) -> PathBuf {
+    let root = tree.root().display().to_string();
+    let script = format!(
+        "#!/bin/sh\n\
+         echo \"$*\" >> '{root}/modprobe.log'\n\
+         case \"$*\" in\n\
+         '-r mlx4_core') rm -rf '{root}/sys/module/mlx4_core'; touch '{root}/unloaded' ;;\n\
+         '-r mlx4_en') rm -rf '{root}/sys/module/mlx4_en' ;;\n\
+         'mlx4_core') touch '{root}/loaded'; i=0; while [ ! -e '{root}/probed' ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done ;;\n\
+         esac\n"
+    );
+    let path = tree.path("modprobe-stand-in");
+    fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn wait_for(p: &Path) {
+    let start = Instant::now();
+    while !p.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{} never appeared",
+            p.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn set_reload_records_then_reloads_the_driver_and_waits_for_the_vfs() {
+    let tree = machine();
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    let mut c = support::run::command(tree.root(), &["set", "enp3s0", "3,2,1", "--reload"]);
+    c.env("VFNET_MODPROBE", stand_in(&tree));
+    let child = std::thread::spawn(move || support::run::output(c));
+    // The kernel's part: the driver goes with its VFs, comes back, and
+    // creates the VFs its parameters ask for (none probed: probe_vf 0).
+    wait_for(&tree.path("unloaded"));
+    tree.unbind_pf(CX3);
+    wait_for(&tree.path("loaded"));
+    tree.bind_pf(CX3);
+    let sys = tree.sys();
+    let pf = tree.machine().pci_fn(CX3);
+    for n in 0..6 {
+        support::layout::add_vf(&sys, pf, n, Some(40 + n));
+    }
+    sys.replace(&format!("{}/sriov_numvfs", pf.dir()), "6\n", 0o644);
+    fs::write(tree.path("probed"), "").unwrap();
+    let r = child.join().unwrap();
+    r.code(0)
+        .out_has("enp3s0 (0000:03:00.0): 3,2,1 recorded in ")
+        .out_has("wrote /etc/modprobe.d/vfnet-mlx4.conf (options mlx4_core num_vfs=3,2,1)")
+        .out_has("reloaded mlx4_core (modprobe -r mlx4_en, modprobe -r mlx4_core, modprobe mlx4_core, modprobe mlx4_en)")
+        .out_has("enp3s0 (0000:03:00.0): 4 -> 6 VFs in ");
+    assert_eq!(
+        read(&tree, "modprobe.log"),
+        "-r mlx4_en\n-r mlx4_core\nmlx4_core\nmlx4_en\n",
+        "upper modules out first, back last; mlx4_ib was not loaded"
+    );
+    assert!(read(&tree, "etc/vfnet/vfnet.conf").contains("0000:03:00.0=3,2,1\n"));
+    assert_eq!(tree.vfs(CX3).len(), 6);
+    assert_eq!(k.violations(), [], "sriov_numvfs was never written");
+}
+
+#[test]
+fn set_reload_without_a_modprobe_under_root_says_so() {
+    let tree = machine();
+    let r = vfnet(tree.root(), &["set", CX3, "2", "--reload"]);
+    r.code(1)
+        .err_has("modprobe -r mlx4_en is not run under --root");
+}
+
+#[test]
+fn doctor_shows_the_parameters_in_force_and_the_drift_from_the_config() {
+    let tree = machine();
+    fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:03:00.0=6\n").unwrap();
+    let r = vfnet(tree.root(), &["doctor", CX3]);
+    assert!(
+        r.stdout
+            .contains("mlx4_core loaded with num_vfs=4 probe_vf=0: this card gets 4"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("the config asks for 6, but mlx4_core was loaded with 4 for it"),
+        "{}",
+        r.stdout
+    );
+}
