@@ -59,6 +59,9 @@ pub enum Line {
         setting: Setting,
         raw: Vec<u8>,
     },
+    /// `KEY.unmanaged_vfs=yes|no`: whether NetworkManager and
+    /// systemd-networkd leave the PF's VFs alone (written by `vfnet install`).
+    Unmanaged { key: DevKey, on: bool, raw: Vec<u8> },
     /// A comment or a blank line.
     Other(Vec<u8>),
     /// A line that does not parse, kept as it is and reported.
@@ -70,6 +73,7 @@ impl Line {
         match self {
             Line::Count { raw, .. }
             | Line::Probe { raw, .. }
+            | Line::Unmanaged { raw, .. }
             | Line::Vf { raw, .. }
             | Line::Other(raw)
             | Line::Bad { raw, .. } => raw,
@@ -302,9 +306,10 @@ impl Config {
             return changed;
         }
         let last_of_pf = self.lines.iter().rposition(|l| match l {
-            Line::Count { key, .. } | Line::Vf { key, .. } | Line::Probe { key, .. } => {
-                matches(key, addr, names)
-            }
+            Line::Count { key, .. }
+            | Line::Vf { key, .. }
+            | Line::Probe { key, .. }
+            | Line::Unmanaged { key, .. } => matches(key, addr, names),
             _ => false,
         });
         let at = match last_of_pf {
@@ -365,8 +370,10 @@ impl Config {
             .collect();
         let mut i = 0;
         while i < self.lines.len() {
-            let (Line::Count { key, .. } | Line::Vf { key, .. } | Line::Probe { key, .. }) =
-                &self.lines[i]
+            let (Line::Count { key, .. }
+            | Line::Vf { key, .. }
+            | Line::Probe { key, .. }
+            | Line::Unmanaged { key, .. }) = &self.lines[i]
             else {
                 i += 1;
                 continue;
@@ -388,6 +395,21 @@ impl Config {
             }
         }
         self.lines.len() != before
+    }
+
+    /// The keys of the PFs whose VFs host networking is to leave alone
+    /// (`KEY.unmanaged_vfs=yes`; a later line for the same key wins).
+    pub fn unmanaged(&self) -> Vec<&DevKey> {
+        let mut out: Vec<&DevKey> = Vec::new();
+        for l in &self.lines {
+            if let Line::Unmanaged { key, on, .. } = l {
+                out.retain(|k| *k != key);
+                if *on {
+                    out.push(key);
+                }
+            }
+        }
+        out
     }
 
     /// The `probe_vf` recorded for the PF with this address or names.
@@ -563,6 +585,24 @@ fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
                 raw,
             },
             Err(why) => bad(why),
+        };
+    }
+    if let Some(dev) = key.strip_suffix(".unmanaged_vfs") {
+        let key = match DevKey::parse(dev) {
+            Ok(k) => k,
+            Err(why) => return bad(why),
+        };
+        return match value {
+            "yes" => Line::Unmanaged { key, on: true, raw },
+            "no" => Line::Unmanaged {
+                key,
+                on: false,
+                raw,
+            },
+            _ => bad(format!(
+                "unmanaged_vfs takes yes or no, not '{}'",
+                crate::text::quote(value)
+            )),
         };
     }
     if let Some(dev) = key.strip_suffix(".probe_vf") {
@@ -870,6 +910,20 @@ mod tests {
     }
 
     const SAMPLE: &str = "# VFs for the VM host\n\n# enp1s0f0\n0000:01:00.0=4\n  enp3s0 = 2   # for containers\nfuture.key=x\n";
+
+    #[test]
+    fn unmanaged_vfs_is_a_pf_key_and_the_last_line_wins() {
+        let c = Config::parse(
+            "/c".into(),
+            "0000:01:00.0.unmanaged_vfs=yes\neth1.unmanaged_vfs=yes\n0000:01:00.0.unmanaged_vfs=no\n",
+        );
+        let keys: Vec<String> = c.unmanaged().iter().map(|k| k.to_string()).collect();
+        assert_eq!(keys, ["eth1"]);
+        assert!(matches!(
+            parse_line("eth0.unmanaged_vfs=1\n"),
+            Line::Bad { error, .. } if error.contains("yes or no")
+        ));
+    }
 
     #[test]
     fn remove_takes_every_entry_of_a_pf_and_its_name_comment() {

@@ -348,5 +348,26 @@ fn unmanaged_vfs_leave_the_vfs_to_vms_and_uninstall_takes_it_away() {
         &["install", "--init", "systemd", "--unmanaged-vfs"],
     )
     .code(1)
-    .one_error("--unmanaged-vfs: no VF driver of a configured PF is known");
+    .one_error("--unmanaged-vfs (or unmanaged_vfs=yes): no VF driver of a configured PF is known");
+}
+
+#[test]
+fn the_config_key_unmanaged_vfs_asks_the_same_for_its_pf_only() {
+    let tree = Tree::build(&workstation());
+    let nd = "etc/systemd/network/05-vfnet-unmanaged-vfs.network";
+    let conf = |text: &str| std::fs::write(tree.path("etc/vfnet/vfnet.conf"), text).unwrap();
+    // `no`, or no key: install writes no such file.
+    conf("0000:01:00.0=4\n0000:01:00.0.unmanaged_vfs=no\n");
+    vfnet(tree.root(), &["install", "--init", "systemd"]).code(0);
+    assert!(!tree.path(nd).exists());
+    // `yes` for the X550T's first port: its VF driver, ixgbevf.
+    conf("0000:01:00.0=4\n0000:01:00.0.unmanaged_vfs=yes\n0000:02:00.0=2\n");
+    vfnet(tree.root(), &["install", "--init", "systemd"]).code(0);
+    let text = std::fs::read_to_string(tree.path(nd)).unwrap();
+    assert!(text.contains("[Match]\nDriver=ixgbevf\n"), "{text}");
+    // A bad value is a bad line, reported by apply like any other.
+    conf("0000:01:00.0.unmanaged_vfs=maybe\n");
+    vfnet(tree.root(), &["apply", "--dry-run"])
+        .code(1)
+        .err_has("unmanaged_vfs takes yes or no, not 'maybe'");
 }

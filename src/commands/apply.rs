@@ -123,7 +123,10 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
             }
             // VF settings are applied once the counts are right; probe_vf
             // goes to modprobe.d (persist), read when mlx4_core loads.
-            Line::Other(_) | Line::Vf { .. } | Line::Probe { .. } => continue,
+            // unmanaged_vfs is install's.
+            Line::Other(_) | Line::Vf { .. } | Line::Probe { .. } | Line::Unmanaged { .. } => {
+                continue;
+            }
         };
         let found = inv.pf_by_key(key);
         let Some(p) = found else {

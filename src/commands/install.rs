@@ -48,7 +48,8 @@ Options:
   --unmanaged-vfs  make NetworkManager and systemd-networkd leave the VFs of
                    the configured PFs alone (matched by their VF driver, or
                    the VF drivers named with --driver): no DHCP on VFs meant
-                   for VMs; uninstall removes it
+                   for VMs; uninstall removes it. Without it, the same for
+                   the PFs whose config has KEY.unmanaged_vfs=yes
   -n, --dry-run    print what would be done and do nothing
 ";
 
@@ -327,11 +328,12 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 init: None,
             });
         }
-    } else if args.unmanaged_vfs {
-        let vf_drivers = configured_vf_drivers(&root, &config_host, &args.drivers);
+    } else if let Some(vf_drivers) =
+        configured_vf_drivers(&root, &config_host, &args.drivers, args.unmanaged_vfs)
+    {
         if vf_drivers.is_empty() {
             return Err(Error::fail(
-                "--unmanaged-vfs: no VF driver of a configured PF is known (none visible now, or their VFs share \
+                "--unmanaged-vfs (or unmanaged_vfs=yes): no VF driver of a configured PF is known (none visible now, or their VFs share \
                  their PF's driver, which cannot be told apart by driver): nothing was written",
             ));
         }
@@ -368,21 +370,30 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
 /// their VFs now, the one each PF driver is known to pair with, and (for a
 /// root where no NIC is visible) the known VF drivers among `named`
 /// (`--driver`).
-fn configured_vf_drivers(root: &Root, config_host: &Path, named: &[String]) -> Vec<String> {
+fn configured_vf_drivers(
+    root: &Root,
+    config_host: &Path,
+    named: &[String],
+    all: bool,
+) -> Option<Vec<String>> {
     let mut out: Vec<String> = named
         .iter()
         .filter(|d| glue::is_vf_driver(d))
         .cloned()
         .collect();
-    let Ok(cfg) = crate::config::load_for(root, config_host, true) else {
-        return out;
-    };
-    let Ok(sys) = crate::pci::open_sys(root) else {
-        return out;
+    let cfg = crate::config::load_for(root, config_host, true).ok();
+    // Without --unmanaged-vfs, the PFs with `KEY.unmanaged_vfs=yes`.
+    let keys = cfg.as_ref().map(|c| c.unmanaged()).unwrap_or_default();
+    if !all && keys.is_empty() {
+        return None;
+    }
+    let (Some(cfg), Ok(sys)) = (&cfg, crate::pci::open_sys(root)) else {
+        return Some(out);
     };
     let inv = crate::pci::scan(&sys, true);
+    let wanted = |i: usize| all || keys.iter().any(|k| inv.pf_by_key(k) == Some(i));
     for e in cfg.entries() {
-        let found = inv.pf_by_key(e.key);
+        let found = inv.pf_by_key(e.key).filter(|&i| wanted(i));
         let Some(pf) = found.map(|i| &inv.pfs[i]) else {
             continue;
         };
@@ -398,7 +409,7 @@ fn configured_vf_drivers(root: &Root, config_host: &Path, named: &[String]) -> V
             }
         }
     }
-    out
+    Some(out)
 }
 
 /// The kernel modules of the configured PFs and of their VFs, as far as the
