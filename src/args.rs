@@ -18,6 +18,7 @@ pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// What a command's parser found: its arguments, or a request for its help.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed<T> {
+    /// The command's arguments: run it.
     Run(T),
     /// `-h`/`--help`: print this usage text.
     Help(&'static str),
@@ -42,14 +43,18 @@ macro_rules! prologue {
 /// Options every command accepts.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Globals {
+    /// `--root DIR`.
     pub root: Option<PathBuf>,
+    /// `--config FILE`.
     pub config: Option<PathBuf>,
 }
 
 /// A global option's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GlobalOpt {
+    /// `--root`.
     Root,
+    /// `--config`.
     Config,
 }
 
@@ -72,10 +77,12 @@ impl Globals {
         Ok(())
     }
 
+    /// The root the options name: `--root`, else `$VFNET_ROOT`, else `/`.
     pub fn root(&self) -> Root {
         Root::new(self.root.clone())
     }
 
+    /// The config file the options name under `root`.
     pub fn config(&self, root: &Root) -> PathBuf {
         crate::config::path(root, self.config.clone())
     }

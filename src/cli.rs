@@ -10,6 +10,7 @@ use lexopt::Parser;
 use lexopt::prelude::*;
 use std::ffi::OsString;
 
+/// The top-level help (`vfnet -h`).
 pub const USAGE: &str = "\
 Usage: vfnet [OPTIONS] [COMMAND] [ARGS]
 
@@ -43,18 +44,27 @@ Exit status: 0 success, 1 failure, 2 usage error.
 ";
 
 #[derive(Debug, PartialEq)]
+/// A command line, parsed: the command and its arguments.
 pub enum Command {
+    /// `vfnet list`.
     List(list::Args),
+    /// `vfnet set`.
     Set(set::Args),
+    /// `vfnet persist`.
     Persist(persist::Args),
+    /// `vfnet apply`.
     Apply(apply::Args),
+    /// `vfnet vf`.
     Vf(vf::Args),
+    /// `vfnet doctor`.
     Doctor(doctor::Args),
+    /// `vfnet capture`.
     Capture(capture::Args),
     /// `install` and `uninstall`.
     Install(install::Args),
     /// Print this usage text.
     Help(&'static str),
+    /// `vfnet --version`.
     Version,
 }
 

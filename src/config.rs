@@ -27,7 +27,9 @@ use crate::vf::Setting;
 use nix::errno::Errno;
 use std::path::{Path, PathBuf};
 
+/// Where the config file is, under the root.
 pub const DEFAULT_PATH: &str = "/etc/vfnet/vfnet.conf";
+/// The original vfnet's file.
 pub const LEGACY_PATH: &str = "/etc/vfnet/vf.config";
 
 /// The largest VF count a config line may ask for (`sriov_totalvfs` is 16-bit).
@@ -40,35 +42,59 @@ pub enum Line {
     /// `KEY=N`: a PF and its VF count. `KEY=X,Y,Z` (a ConnectX-3's VFs
     /// on port 1, on port 2, on both; `ports`) counts X+Y+Z.
     Count {
+        /// The PF.
         key: DevKey,
+        /// Its VF count.
         count: u32,
+        /// The count per port, for `X,Y,Z`.
         ports: Option<[u32; 3]>,
+        /// The line's bytes, as read.
         raw: Vec<u8>,
     },
     /// `KEY.probe_vf=N` (or `X,Y,Z`): how many of a ConnectX-3's VFs the
     /// host's own driver probes (mlx4_core's `probe_vf`).
     Probe {
+        /// The PF.
         key: DevKey,
+        /// The value.
         probe: crate::mlx4::Vfs,
+        /// The line's bytes, as read.
         raw: Vec<u8>,
     },
     /// `KEY.vfN.SETTING=VALUE` or `KEY.vfs.SETTING=VALUE`: a VF setting.
     Vf {
+        /// The PF.
         key: DevKey,
+        /// Which of its VFs.
         vf: VfSel,
+        /// The setting.
         setting: Setting,
+        /// The line's bytes, as read.
         raw: Vec<u8>,
     },
     /// `KEY.unmanaged_vfs=yes|no`: whether NetworkManager and
     /// systemd-networkd leave the PF's VFs alone (written by `vfnet install`).
-    Unmanaged { key: DevKey, on: bool, raw: Vec<u8> },
+    Unmanaged {
+        /// The PF.
+        key: DevKey,
+        /// `yes`.
+        on: bool,
+        /// The line's bytes, as read.
+        raw: Vec<u8>,
+    },
     /// A comment or a blank line.
     Other(Vec<u8>),
     /// A line that does not parse, kept as it is and reported.
-    Bad { raw: Vec<u8>, error: String },
+    Bad {
+        /// The line's bytes, as read.
+        raw: Vec<u8>,
+        /// What is wrong with it.
+        error: String,
+    },
 }
 
 impl Line {
+    /// The line's bytes, as read (or as vfnet wrote it).
     pub fn raw(&self) -> &[u8] {
         match self {
             Line::Count { raw, .. }
@@ -138,9 +164,13 @@ pub fn parse_vf_sel(s: &str) -> Option<VfSel> {
 /// A VF setting line, with its 1-based line number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VfEntry<'a> {
+    /// The line number.
     pub line: usize,
+    /// The PF.
     pub key: &'a DevKey,
+    /// Which of its VFs.
     pub vf: VfSel,
+    /// The setting.
     pub setting: Setting,
 }
 
@@ -149,7 +179,12 @@ pub struct VfEntry<'a> {
 pub enum Source {
     /// The config file, with its owner and mode as `fstat` saw them on the
     /// descriptor it was read from (for [`check_trusted`]).
-    Read { uid: u32, mode: u32 },
+    Read {
+        /// The file's owner.
+        uid: u32,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// Parsed from text, not read from a file (tests, tools).
     File,
     /// The original vfnet's file, read because the new one does not exist,
@@ -160,18 +195,24 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// A config file: its path, where it was read from, and its lines.
 pub struct Config {
     /// The file this config is saved to.
     pub path: PathBuf,
+    /// Where the lines came from.
     pub source: Source,
+    /// Every line, in file order.
     pub lines: Vec<Line>,
 }
 
 /// A `Count` line, with its 1-based line number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry<'a> {
+    /// The line number.
     pub line: usize,
+    /// The PF.
     pub key: &'a DevKey,
+    /// The VF count.
     pub count: u32,
     /// `X,Y,Z`: a ConnectX-3's count per port (see [`Line::Count`]).
     pub ports: Option<[u32; 3]>,
@@ -256,6 +297,7 @@ impl Config {
         String::from_utf8_lossy(&self.render()).into_owned()
     }
 
+    /// The count lines, in file order.
     pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
         self.lines.iter().enumerate().filter_map(|(i, l)| match l {
             Line::Count {

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 /// The kernel access `configure` needs, opened once per command.
 pub struct Session {
+    /// `/sys/bus/pci`, opened once.
     pub bus: Dir,
     /// rtnetlink, on the live system only (none under --root).
     pub route: Option<std::result::Result<Route, nix::errno::Errno>>,
@@ -24,6 +25,7 @@ pub struct Session {
 }
 
 impl Session {
+    /// Opens what configuring needs on `system`, with the command's deadline.
     pub fn new(system: &crate::system::System, deadline: Deadline) -> Result<Session> {
         let sys = system.sys()?;
         let bus = sys.open_dir("bus/pci").map_err(|e| {
@@ -73,7 +75,9 @@ impl Session {
 /// What configuring one VF did: one line of changes, and the errors.
 #[derive(Debug, Default)]
 pub struct Done {
+    /// What changed, one phrase each.
     pub changes: Vec<String>,
+    /// What failed; the other settings were still tried.
     pub errors: Vec<Error>,
     /// Something changed that the errors describe (an undo that did not
     /// fully succeed): "nothing changed" would be false.

@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// What can go wrong, by exit status.
 pub enum Error {
     /// The command line is wrong: exit status 2.
     Usage(String),
@@ -16,13 +17,16 @@ pub enum Error {
     Fail(String),
 }
 
+/// vfnet's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// A usage error (exit status 2).
     pub fn usage(msg: impl Into<String>) -> Error {
         Error::Usage(msg.into())
     }
 
+    /// A failure (exit status 1).
     pub fn fail(msg: impl Into<String>) -> Error {
         Error::Fail(msg.into())
     }
@@ -37,6 +41,7 @@ impl Error {
         Error::Fail(msg)
     }
 
+    /// The exit status: 2 for usage errors, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,

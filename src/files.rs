@@ -98,7 +98,9 @@ pub enum ReadError {
 /// Owner and mode of a file, from `fstat` on the descriptor read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owner {
+    /// The owner's uid.
     pub uid: u32,
+    /// The permission bits.
     pub mode: u32,
 }
 
@@ -189,7 +191,9 @@ pub fn kind_name(kind: u32) -> &'static str {
 /// exists), and whether a symlink was followed on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
+    /// The path with its symlinks followed.
     pub path: PathBuf,
+    /// Whether a symlink led there.
     pub via_link: bool,
 }
 

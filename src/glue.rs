@@ -112,13 +112,19 @@ pub fn read_drivers(path: &std::path::Path) -> Vec<String> {
 /// The init systems and initramfs generators vfnet can hook into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Init {
+    /// A systemd unit.
     Systemd,
+    /// An OpenRC service.
     Openrc,
+    /// An initramfs-tools hook and init-premount script.
     InitramfsTools,
+    /// A dracut module.
     Dracut,
+    /// A TrueNAS pre-init command.
     Truenas,
 }
 
+/// Every kind of glue, in `--init` order.
 pub const ALL: [Init; 5] = [
     Init::Systemd,
     Init::Openrc,
@@ -128,10 +134,12 @@ pub const ALL: [Init; 5] = [
 ];
 
 impl Init {
+    /// An `--init` value.
     pub fn parse(s: &str) -> Option<Init> {
         ALL.into_iter().find(|i| i.name() == s)
     }
 
+    /// Its `--init` name.
     pub fn name(self) -> &'static str {
         match self {
             Init::Systemd => "systemd",
@@ -192,7 +200,9 @@ impl Init {
 pub struct File {
     /// Where it goes (under the root).
     pub path: &'static str,
+    /// Its content.
     pub text: &'static str,
+    /// Its mode.
     pub mode: u32,
     /// It runs on the host and names the config file.
     pub host: bool,
@@ -201,7 +211,9 @@ pub struct File {
 /// A symlink that enables a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnableLink {
+    /// The link.
     pub path: &'static str,
+    /// What it points to.
     pub target: &'static str,
 }
 
@@ -313,9 +325,13 @@ pub const EXAMPLE_CONFIG: &str = "\
 pub struct Found {
     /// `/run/systemd/system`: booted with systemd.
     pub systemd_running: bool,
+    /// systemd is installed.
     pub systemd: bool,
+    /// OpenRC is installed.
     pub openrc: bool,
+    /// initramfs-tools is installed.
     pub initramfs_tools: bool,
+    /// dracut is installed.
     pub dracut: bool,
     /// TrueNAS's middleware client.
     pub midclt: bool,
@@ -325,6 +341,7 @@ pub struct Found {
 /// Sets one fact of a [`Found`].
 pub type Mark = fn(&mut Found);
 
+/// The markers, one path per fact.
 pub const MARKERS: [(&str, Mark); 9] = [
     ("/run/systemd/system", |f| f.systemd_running = true),
     ("/lib/systemd/systemd", |f| f.systemd = true),

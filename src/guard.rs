@@ -11,8 +11,11 @@ use crate::usage::UsedBy;
 /// A VF someone uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InUse {
+    /// The VF's index.
     pub index: Option<u32>,
+    /// The VF's address.
     pub addr: PciAddr,
+    /// Who uses it.
     pub by: UsedBy,
 }
 

@@ -11,6 +11,7 @@ use std::fmt;
 pub const IFNAME_MAX: usize = 15;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A valid interface name (1-15 bytes, no `/`, white space or control characters).
 pub struct IfName(heapless::String<IFNAME_MAX>);
 
 impl IfName {
@@ -37,6 +38,7 @@ impl IfName {
         Ok(IfName(name))
     }
 
+    /// The name as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -41,6 +41,7 @@ pub struct Obj<'a> {
 }
 
 impl<'a> Obj<'a> {
+    /// Starts an object at the end of `out`.
     pub fn new(out: &'a mut String) -> Obj<'a> {
         out.push('{');
         Obj { out, first: true }
@@ -56,6 +57,7 @@ impl<'a> Obj<'a> {
         self.out
     }
 
+    /// A string member.
     pub fn str(&mut self, k: &str, v: &str) -> &mut Self {
         string(self.key(k), v);
         self
@@ -81,6 +83,7 @@ impl<'a> Obj<'a> {
         self
     }
 
+    /// A boolean member.
     pub fn bool(&mut self, k: &str, v: bool) -> &mut Self {
         self.key(k).push_str(if v { "true" } else { "false" });
         self
@@ -117,6 +120,7 @@ impl<'a> Obj<'a> {
         self
     }
 
+    /// Closes the object.
     pub fn end(self) {
         self.out.push('}');
     }

@@ -14,6 +14,7 @@ use crate::sysfs::Root;
 pub struct Record {
     /// The syslog level (0 emergency .. 7 debug); 6 when there is no prefix.
     pub level: u8,
+    /// The message text.
     pub message: String,
     /// The dictionary lines, without their leading space, joined by `\n`.
     pub dict: String,

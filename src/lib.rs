@@ -9,6 +9,8 @@
 //! `commands::install::plan`) and then executed; per-VF settings go through
 //! the VF `engine`. Commands never import each other.
 
+#![deny(missing_docs)]
+
 pub mod args;
 pub mod cli;
 pub mod commands;

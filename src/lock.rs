@@ -22,6 +22,7 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// A held lock; dropping it releases it.
 pub type Lock = Flock<OwnedFd>;
 
 /// How long a waiter is quiet before it says whom it waits for.

@@ -3,6 +3,7 @@
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A MAC address.
 pub struct Mac(pub [u8; 6]);
 
 impl Mac {

@@ -123,7 +123,9 @@ impl fmt::Display for Vfs {
 /// What one ConnectX-3 of the host is to get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Want {
+    /// The ConnectX-3.
     pub addr: PciAddr,
+    /// Its VFs.
     pub vfs: Vfs,
     /// `probe_vf`: how many the host's driver probes (default none).
     pub probe: Vfs,
@@ -242,7 +244,9 @@ pub fn modprobe_file(line: &str) -> String {
 /// writes: modprobe passes every file's options, and the last value wins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
+    /// The line number.
     pub line: usize,
+    /// The parameter (`num_vfs`, `probe_vf`).
     pub param: String,
 }
 

@@ -62,11 +62,14 @@ const NLA_TYPE_MASK: u16 = 0x3fff;
 pub enum LinkState {
     /// Follows the PF's link.
     Auto = 0,
+    /// Always up.
     Enable = 1,
+    /// Always down.
     Disable = 2,
 }
 
 impl LinkState {
+    /// Its name (`auto`, `enable`, `disable`).
     pub fn name(self) -> &'static str {
         match self {
             LinkState::Auto => "auto",
@@ -75,6 +78,7 @@ impl LinkState {
         }
     }
 
+    /// Parses a name.
     pub fn parse(s: &str) -> Option<LinkState> {
         [LinkState::Auto, LinkState::Enable, LinkState::Disable]
             .into_iter()
@@ -86,16 +90,23 @@ impl LinkState {
 /// (or reported as "not supported", which the kernel encodes as -1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VfInfo {
+    /// The VF's index.
     pub vf: u32,
     /// The administrative MAC; all zeros when none is set.
     pub mac: Option<Mac>,
+    /// VLAN id (0: none).
     pub vlan: Option<u32>,
+    /// 802.1p priority.
     pub qos: Option<u32>,
+    /// Spoof checking.
     pub spoofchk: Option<bool>,
+    /// Trusted.
     pub trust: Option<bool>,
+    /// Link state.
     pub link_state: Option<LinkState>,
     /// Mbit/s; 0 is no limit.
     pub min_tx_rate: Option<u32>,
+    /// Maximum TX rate, Mbit/s (0: no limit).
     pub max_tx_rate: Option<u32>,
     /// The VLAN's protocol (`IFLA_VF_VLAN_LIST`): [`ETH_P_8021Q`] or
     /// [`ETH_P_8021AD`].
@@ -110,13 +121,21 @@ pub struct VfInfo {
 /// A VF's traffic counters, as the PF's driver counts them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VfStats {
+    /// Packets received.
     pub rx_packets: u64,
+    /// Packets sent.
     pub tx_packets: u64,
+    /// Bytes received.
     pub rx_bytes: u64,
+    /// Bytes sent.
     pub tx_bytes: u64,
+    /// Broadcast packets received.
     pub broadcast: u64,
+    /// Multicast packets received.
     pub multicast: u64,
+    /// Received packets dropped.
     pub rx_dropped: u64,
+    /// Sent packets dropped.
     pub tx_dropped: u64,
 }
 
@@ -155,16 +174,22 @@ impl VfStats {
 /// What `RTM_GETLINK` says about a PF.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
+    /// The interface index.
     pub ifindex: i32,
+    /// `IFF_*` flags.
     pub flags: u32,
+    /// Its MAC.
     pub address: Option<Mac>,
     /// The factory MAC (`IFLA_PERM_ADDRESS`, Linux 5.6 and later).
     pub perm_address: Option<Mac>,
+    /// How many VFs the PF reports.
     pub num_vf: Option<u32>,
+    /// Each VF's settings.
     pub vfs: Vec<VfInfo>,
 }
 
 impl Link {
+    /// Whether it is administratively up.
     pub fn is_up(&self) -> bool {
         self.flags & IFF_UP != 0
     }
@@ -173,26 +198,38 @@ impl Link {
 /// One change to one VF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VfSet {
+    /// The admin MAC.
     Mac(Mac),
     /// VLAN id (0: none) and 802.1p priority.
     Vlan {
+        /// VLAN id (0: none).
         vlan: u32,
+        /// 802.1p priority.
         qos: u32,
     },
+    /// Spoof checking.
     SpoofChk(bool),
+    /// Trusted.
     Trust(bool),
+    /// Link state.
     LinkState(LinkState),
     /// Mbit/s, 0: no limit.
     Rate {
+        /// Minimum TX rate.
         min: u32,
+        /// Maximum TX rate.
         max: u32,
     },
     /// VLAN id, priority and protocol, as `IFLA_VF_VLAN_LIST` sets them.
     VlanProto {
+        /// VLAN id (0: none).
         vlan: u32,
+        /// 802.1p priority.
         qos: u32,
+        /// `ETH_P_8021Q` or `ETH_P_8021AD`.
         proto: u16,
     },
+    /// Whether the VF may query the PF's RSS configuration.
     QueryRss(bool),
 }
 
@@ -470,7 +507,9 @@ pub enum Reply<'a> {
     Ack(Result<(), Errno>),
     /// An `RTM_NEWLINK` body.
     Link(&'a [u8]),
+    /// The end of a dump.
     Done,
+    /// Anything else.
     Other,
 }
 
@@ -514,6 +553,7 @@ pub struct Route {
 }
 
 impl Route {
+    /// Opens an rtnetlink socket.
     pub fn open() -> Result<Route, Errno> {
         use nix::sys::socket::{
             AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType, bind, socket,

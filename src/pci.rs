@@ -29,9 +29,13 @@ use std::fmt;
 /// A PCI function address, `domain:bus:device.function`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PciAddr {
+    /// PCI domain (segment).
     pub domain: u32,
+    /// Bus number.
     pub bus: u8,
+    /// Device number (0-31).
     pub dev: u8,
+    /// Function number (0-7).
     pub func: u8,
 }
 
@@ -212,6 +216,7 @@ pub struct Vf {
 }
 
 impl Vf {
+    /// The sysfs path the listing shows for it.
     pub fn path(&self) -> String {
         device_path(self.addr, self.interface.as_ref())
     }
@@ -234,6 +239,7 @@ fn device_path(addr: PciAddr, iface: Option<&IfName>) -> String {
 /// What a scan found: PFs sorted by address, each with its VFs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inventory {
+    /// The PFs, sorted by address.
     pub pfs: Vec<Pf>,
     /// Whether `Vf::used_by` was looked for (live, a tree with /proc, a
     /// capture that recorded it): then `None` there means free.
@@ -248,10 +254,12 @@ impl Inventory {
             .flat_map(|p| p.vfs.iter().map(move |v| (p, v)))
     }
 
+    /// The index of the PF at `addr`.
     pub fn pf_by_addr(&self, addr: PciAddr) -> Option<usize> {
         self.pfs.iter().position(|p| p.addr == addr)
     }
 
+    /// The index of the PF with interface `name`.
     pub fn pf_by_name(&self, name: &IfName) -> Option<usize> {
         self.pfs.iter().position(|p| p.interfaces.contains(name))
     }
@@ -621,7 +629,9 @@ fn read_mac(dir: &Dir, path: &str) -> Option<Mac> {
 /// A device named on the command line or in the config file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DevKey {
+    /// A PCI address.
     Pci(PciAddr),
+    /// An interface name.
     Name(IfName),
 }
 
@@ -663,12 +673,16 @@ pub fn ready(sys: &Dir, key: &DevKey) -> bool {
 /// An SR-IOV capable PF opened for changes: its PCI directory and names.
 #[derive(Debug)]
 pub struct PfDev {
+    /// Its address.
     pub addr: PciAddr,
+    /// Its interfaces.
     pub interfaces: Vec<IfName>,
+    /// Its PCI directory.
     pub dir: Dir,
 }
 
 impl PfDev {
+    /// How messages name it.
     pub fn label(&self) -> String {
         label(self.addr, self.interfaces.first())
     }

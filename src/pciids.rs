@@ -80,7 +80,9 @@ pub fn describe(root: &Root, ids: &[(u16, u16)]) -> Vec<String> {
 /// The names found for one `(vendor, device)` pair.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Names {
+    /// The vendor's name.
     pub vendor: Option<String>,
+    /// The device's name.
     pub device: Option<String>,
 }
 

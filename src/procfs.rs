@@ -64,8 +64,11 @@ pub fn holders(proc_dir: &Dir, targets: &[String]) -> (Vec<(String, u32)>, bool)
 /// A process: its name (`comm`) and command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Process {
+    /// Its pid.
     pub pid: u32,
+    /// Its name.
     pub comm: String,
+    /// Its arguments.
     pub cmdline: Vec<String>,
 }
 

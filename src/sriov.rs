@@ -34,7 +34,12 @@ pub enum Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlanError {
     /// More VFs than `sriov_totalvfs` allows.
-    OverTotal { want: u32, total: u32 },
+    OverTotal {
+        /// The count asked for.
+        want: u32,
+        /// `sriov_totalvfs`.
+        total: u32,
+    },
     /// `sriov_totalvfs` is 0: SR-IOV is off in the device's firmware.
     Disabled,
 }
@@ -88,8 +93,11 @@ pub const DRIVER_GRACE: Duration = Duration::from_secs(2);
 /// What a change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
+    /// The count before.
     pub from: u32,
+    /// The count after.
     pub to: u32,
+    /// How long it took.
     pub took: Duration,
     /// VFs left without a driver although autoprobe is on.
     pub unbound: u32,
@@ -387,11 +395,13 @@ pub fn wait_ready(pf: &PfDev, n: u32, deadline: &Deadline) -> Result<u32> {
 pub struct Refused<'a> {
     /// How messages name the PF.
     pub label: &'a str,
+    /// Its address.
     pub addr: PciAddr,
     /// How to name the PF on a command line.
     pub dev: &'a str,
     /// Its bound driver, if any.
     pub driver: Option<&'a str>,
+    /// Its `sriov_totalvfs`.
     pub total: u32,
 }
 

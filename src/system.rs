@@ -14,6 +14,7 @@ use std::path::PathBuf;
 /// What a command reads and changes.
 #[derive(Debug)]
 pub struct System {
+    /// The root (`/`, or the tree under `--root`).
     pub root: Root,
     /// The config file (`--config`, `VFNET_CONFIG`, or the default under the root).
     pub config: PathBuf,

@@ -9,6 +9,7 @@
 /// How one column is titled and how it gives way on a narrow terminal.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
+    /// The header when there is room.
     pub header: &'static str,
     /// The header when space is short.
     pub short: &'static str,

@@ -17,6 +17,7 @@ pub struct Tar {
 const BLOCK: usize = 512;
 
 impl Tar {
+    /// An empty archive.
     pub fn new() -> Tar {
         Tar::default()
     }

@@ -21,6 +21,7 @@ pub struct Uevents {
 }
 
 impl Uevents {
+    /// Subscribes to the kernel's uevents (without a socket, waits poll instead).
     pub fn open() -> Uevents {
         let fd = socket(
             AddressFamily::Netlink,

@@ -27,6 +27,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Its name (`vm`, `netns`, `host`, `dpdk`).
     pub fn name(self) -> &'static str {
         match self {
             Kind::Vm => "vm",
@@ -40,10 +41,12 @@ impl Kind {
 /// Who uses a VF.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsedBy {
+    /// What kind of user.
     pub kind: Kind,
     /// The VM's name, the program, the bridge or interface; `None` when
     /// unknown (a namespace whose owner could not be told).
     pub name: Option<String>,
+    /// The process, when one was found.
     pub pid: Option<u32>,
 }
 

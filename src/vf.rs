@@ -44,6 +44,7 @@ pub fn auto_mac(pf: Mac, index: u32) -> Mac {
 pub enum MacSpec {
     /// The stable MAC [`auto_mac`] derives.
     Auto,
+    /// This MAC.
     Addr(Mac),
 }
 
@@ -59,14 +60,21 @@ pub enum Driver {
 /// One setting, as it is named on the command line and in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
+    /// `mac`.
     Mac(MacSpec),
+    /// `vlan`.
     Vlan(u32),
+    /// `qos`.
     Qos(u32),
+    /// `trust`.
     Trust(bool),
+    /// `spoofchk`.
     SpoofChk(bool),
+    /// `state`.
     State(LinkState),
     /// Min and max TX rate in Mbit/s.
     Rate(u32, u32),
+    /// `driver`.
     Driver(Driver),
     /// The VLAN's protocol: `ETH_P_8021Q` or `ETH_P_8021AD`.
     Proto(u16),
@@ -188,6 +196,7 @@ impl Setting {
         })
     }
 
+    /// Its config key name (`mac`, `vlan`, ...).
     pub fn name(&self) -> &'static str {
         match self {
             Setting::Mac(_) => "mac",
@@ -228,20 +237,32 @@ impl fmt::Display for Setting {
 /// Everything asked of one VF; later settings of the same name win.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Wanted {
+    /// `mac`, when asked for.
     pub mac: Option<MacSpec>,
+    /// `vlan`, when asked for.
     pub vlan: Option<u32>,
+    /// `qos`, when asked for.
     pub qos: Option<u32>,
+    /// `trust`, when asked for.
     pub trust: Option<bool>,
+    /// `spoofchk`, when asked for.
     pub spoofchk: Option<bool>,
+    /// `state`, when asked for.
     pub state: Option<LinkState>,
+    /// `rate`, when asked for.
     pub rate: Option<(u32, u32)>,
+    /// `driver`, when asked for.
     pub driver: Option<Driver>,
+    /// `proto`, when asked for.
     pub proto: Option<u16>,
+    /// `query_rss`, when asked for.
     pub query_rss: Option<bool>,
+    /// `mtu`, when asked for.
     pub mtu: Option<u32>,
 }
 
 impl Wanted {
+    /// Adds a setting; a later one of the same name replaces it.
     pub fn add(&mut self, s: Setting) {
         match s {
             Setting::Mac(m) => self.mac = Some(m),
@@ -595,7 +616,9 @@ fn restore(
 /// (the undo did not fully succeed).
 #[derive(Debug)]
 pub struct BindError {
+    /// Why.
     pub error: Error,
+    /// The VF was left changed.
     pub changed: bool,
 }
 

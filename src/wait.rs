@@ -8,12 +8,14 @@
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
+/// A point in time a command must be done by.
 pub struct Deadline {
     start: Instant,
     end: Instant,
 }
 
 impl Deadline {
+    /// The deadline `timeout` from now.
     pub fn after(timeout: Duration) -> Deadline {
         let start = Instant::now();
         Deadline {
@@ -22,6 +24,7 @@ impl Deadline {
         }
     }
 
+    /// The time left (zero once past).
     pub fn remaining(&self) -> Duration {
         self.end.saturating_duration_since(Instant::now())
     }

@@ -17,6 +17,7 @@ use crate::{lock, out, sriov};
 use lexopt::prelude::*;
 use std::time::Duration;
 
+/// `vfnet apply -h`.
 pub const USAGE: &str = "\
 Usage: vfnet apply [--dry-run] [--wait SECS] [--timeout SECS] [--quiet] [--json]
 
@@ -55,15 +56,21 @@ boot nothing is in use.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// `vfnet apply`'s arguments.
 pub struct Args {
+    /// `--dry-run`: say what would change, change nothing.
     pub dry_run: bool,
+    /// `--timeout SECS`: the budget for the changes, after `--wait`.
     pub timeout: Duration,
     /// How long to wait for configured PFs to appear; `None`: not at all.
     pub wait: Option<Duration>,
+    /// `--quiet`: print only errors.
     pub quiet: bool,
+    /// `--json`: one document of records on stdout.
     pub json: bool,
 }
 
+/// Parses `vfnet apply`'s arguments (or returns its help).
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dry_run: false,
@@ -93,19 +100,31 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
 pub enum Action {
     /// The PF already has the count.
     Keep {
+        /// Its config line (1-based).
         line: usize,
+        /// The PF.
         pf: PciAddr,
+        /// The count it has and keeps.
         count: u32,
     },
     /// The PF needs to go from one count to another.
     Set {
+        /// Its config line (1-based).
         line: usize,
+        /// The PF.
         pf: PciAddr,
+        /// The count it has.
         from: u32,
+        /// The count the entry asks for.
         to: u32,
     },
     /// The line cannot be applied, and why.
-    Fail { line: usize, error: String },
+    Fail {
+        /// Its config line (1-based).
+        line: usize,
+        /// Why.
+        error: String,
+    },
 }
 
 /// One action per entry or bad line of `cfg`, in file order.
@@ -203,7 +222,9 @@ fn drift(pf: &crate::pci::Pf, num: u32, line: &Line) -> String {
 pub struct VfPlan {
     /// Its PF.
     pub pf: PciAddr,
+    /// The VF's index.
     pub vf: u32,
+    /// The settings its lines ask for.
     pub want: Wanted,
     /// The config lines that asked for it (a failure counts against them).
     pub lines: Vec<usize>,
@@ -356,6 +377,7 @@ pub enum Status {
     Changed,
     /// Already as configured.
     Unchanged,
+    /// Tried and failed (the record's `error` says why).
     Failed,
     /// Not tried: the time budget ran out first.
     Skipped,
@@ -364,6 +386,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// Its name in `apply --json`.
     pub fn name(self) -> &'static str {
         match self {
             Status::Changed => "changed",
@@ -388,8 +411,11 @@ impl Status {
 pub enum Values {
     /// `KEY=N`: the count before, wanted, and after (or would be after).
     Count {
+        /// The count before apply.
         before: Option<u32>,
+        /// The count the entry asks for.
         wanted: Option<u32>,
+        /// The count after apply (with `--dry-run`: would be).
         after: Option<u32>,
     },
     /// The settings a VF's lines ask for, and those that changed (or
@@ -398,9 +424,13 @@ pub enum Values {
     /// `--dry-run`, `after` is what they would be); `None` when the PF's
     /// view could not be read.
     Vf {
+        /// The settings asked for (`mac auto`, `vlan 7`).
         wanted: Vec<String>,
+        /// What changed (or would change).
         changes: Vec<String>,
+        /// The settings as the kernel reported them before.
         before: Option<Vec<String>>,
+        /// The settings after (with `--dry-run`: would be).
         after: Option<Vec<String>>,
     },
     /// A line that names no device apply could act on.
@@ -412,23 +442,32 @@ pub enum Values {
 pub struct Record {
     /// The config lines it stems from (1-based).
     pub lines: Vec<usize>,
+    /// The PF it acts on, when one was found.
     pub device: Option<PciAddr>,
+    /// The VF index, for a VF's settings.
     pub vf: Option<u32>,
+    /// The values before, wanted and after.
     pub values: Values,
+    /// What became of it.
     pub status: Status,
+    /// Why it failed or was not done.
     pub error: Option<String>,
 }
 
 /// The whole `apply --json` document. `error` is what stopped apply as a
 /// whole (no document without it is ever partial).
 pub struct Report<'a> {
+    /// The config file's path, as shown.
     pub config: &'a str,
     /// `read`, `missing` or `not_read` (apply stopped first).
     pub config_state: &'a str,
     /// The config file's lines, to quote each record's entries.
     pub entries: &'a [Line],
+    /// Whether this was a `--dry-run`.
     pub dry_run: bool,
+    /// One record per entry (or per VF), in file order.
     pub records: &'a [Record],
+    /// What stopped apply as a whole, if anything.
     pub error: Option<&'a str>,
     /// vfnet's exit status: 0, or 1 when an entry failed (a dry run: would
     /// fail), was skipped or is in use (not a dry run), or apply could not run.
@@ -436,6 +475,7 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
+    /// The document as one line of JSON.
     pub fn to_json(&self) -> String {
         use crate::json::Obj;
         let mut out = String::new();
@@ -543,6 +583,7 @@ impl Report<'_> {
     }
 }
 
+/// Runs `vfnet apply` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let mut done = Outcome {
         state: "not_read",

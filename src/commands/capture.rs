@@ -34,6 +34,7 @@ use nix::errno::Errno;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+/// `vfnet capture -h`.
 pub const USAGE: &str = "\
 Usage: vfnet capture [--anonymize] [FILE]
 
@@ -51,11 +52,15 @@ Options:
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// `vfnet capture`'s arguments.
 pub struct Args {
+    /// `FILE`: where the archive goes (none: stdout).
     pub file: Option<PathBuf>,
+    /// `--anonymize`: replace MACs and host names.
     pub anonymize: bool,
 }
 
+/// Parses `vfnet capture`'s arguments (or returns its help).
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         file: None,
@@ -89,6 +94,7 @@ const ATTRS: [&str; 9] = [
 /// The links of a PCI function that vfnet reads.
 const LINKS: [&str; 4] = ["subsystem", "driver", "iommu_group", "physfn"];
 
+/// Runs `vfnet capture` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = &s.root;
     let sys = s.sys()?;

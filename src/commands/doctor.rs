@@ -17,6 +17,7 @@ use crate::sysfs::{Dir, Root};
 use crate::system::System;
 use lexopt::prelude::*;
 
+/// `vfnet doctor -h`.
 pub const USAGE: &str = "\
 Usage: vfnet doctor [DEV] [--json]
 
@@ -33,11 +34,15 @@ Options:
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// `vfnet doctor`'s arguments.
 pub struct Args {
+    /// `DEV`: check this device only.
     pub dev: Option<DevKey>,
+    /// `--json`: the findings as JSON.
     pub json: bool,
 }
 
+/// Parses `vfnet doctor`'s arguments (or returns its help).
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dev: None,
@@ -67,11 +72,13 @@ pub struct Facts {
     pub vfio_loaded: bool,
     /// vfio-pci is a module of the running kernel, or built in.
     pub vfio_available: bool,
+    /// The devices, as the listing sees them.
     pub inv: Inventory,
     /// For each VF (by address): the other devices in its IOMMU group.
     pub group_peers: Vec<(PciAddr, Vec<String>)>,
     /// Kernel log lines about PCI resources and SR-IOV (`None`: unreadable).
     pub kmsg: Option<Vec<String>>,
+    /// The config file, when there is one.
     pub config: Option<Config>,
     /// The init systems found, and whether each one's glue is installed.
     pub boot: Vec<(Init, bool)>,
@@ -84,17 +91,24 @@ pub struct Facts {
 pub struct Mlx4Params {
     /// `num_vfs` (`None`: mlx4_core is not loaded).
     pub num_vfs: Option<String>,
+    /// `probe_vf`.
     pub probe_vf: Option<String>,
+    /// `port_type_array`.
     pub port_type_array: Option<String>,
 }
 
 /// One result: a check that passed, or a problem with its fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// Which check (`iommu`, `firmware`, `mlx4-params`, ...).
     pub check: &'static str,
+    /// The device it is about, if any.
     pub device: Option<String>,
+    /// Passed.
     pub ok: bool,
+    /// What was found.
     pub message: String,
+    /// What to do about it (problems only).
     pub fix: Option<String>,
 }
 
@@ -478,6 +492,7 @@ fn boot(f: &Facts, cfg: &Config) -> Option<Finding> {
     })
 }
 
+/// Runs `vfnet doctor` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = &s.root;
     let sys = s.sys()?;

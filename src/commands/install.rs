@@ -17,6 +17,7 @@ use crate::{files, json, out};
 use lexopt::prelude::*;
 use std::path::{Path, PathBuf};
 
+/// `vfnet install -h` (and `vfnet uninstall -h`).
 pub const USAGE: &str = "\
 Usage: vfnet install [--init INIT[,INIT...]] [--dry-run]
        vfnet uninstall [--init INIT[,INIT...]] [--dry-run]
@@ -54,10 +55,13 @@ Options:
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// `vfnet install`'s (and `uninstall`'s) arguments.
 pub struct Args {
+    /// Uninstall: remove what install put in place.
     pub remove: bool,
     /// Empty: auto.
     pub inits: Vec<Init>,
+    /// `--dry-run`: say what would be done.
     pub dry_run: bool,
     /// `--driver NAME`: kernel modules an initramfs must hold, added by hand.
     pub drivers: Vec<String>,
@@ -66,6 +70,7 @@ pub struct Args {
     pub unmanaged_vfs: bool,
 }
 
+/// Parses `vfnet install`'s or (`remove`) `vfnet uninstall`'s arguments.
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Parsed<Args>> {
     let cmd = if remove { "uninstall" } else { "install" };
     let mut args = Args {
@@ -130,19 +135,31 @@ pub enum Task {
     Binary(String),
     /// Create the config file with an example when it is missing.
     Config,
+    /// Write a glue file.
     Write {
+        /// Where (a system path).
         path: String,
+        /// Its content.
         text: String,
+        /// Its mode.
         mode: u32,
+        /// The init system it belongs to.
         init: Init,
     },
+    /// Make a symlink (a service's enablement).
     Link {
+        /// Where the link goes.
         path: String,
+        /// What it points to.
         target: String,
+        /// The init system it belongs to.
         init: Init,
     },
+    /// Remove a file or link.
     Remove {
+        /// Which (a system path).
         path: String,
+        /// The init system it belonged to, if any.
         init: Option<Init>,
     },
     /// Remove a directory of vfnet's own once it is empty.
@@ -152,7 +169,9 @@ pub enum Task {
     /// Register (or, removing, unregister) the TrueNAS pre-init command
     /// (already quoted for the shell TrueNAS runs it with).
     Truenas {
+        /// The command, quoted for sh.
         command: String,
+        /// Unregister instead.
         remove: bool,
     },
     /// Record the kernel modules an initramfs needs for the configured PFs
@@ -160,7 +179,9 @@ pub enum Task {
     Drivers(Vec<String>),
     /// A file that belongs to no init system (`--unmanaged-vfs`).
     File {
+        /// Where (a system path).
         path: String,
+        /// Its content.
         text: String,
     },
 }
@@ -261,6 +282,7 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Task>> {
     Ok(steps)
 }
 
+/// Runs `vfnet install` (or uninstall) on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
     out::set_changing();
     let root = s.root.clone();

@@ -8,6 +8,7 @@ use crate::system::System;
 use crate::{config, out, render};
 use lexopt::prelude::*;
 
+/// `vfnet list -h`.
 pub const USAGE: &str = "\
 Usage: vfnet list [--all] [--json] [--stats]
 
@@ -24,12 +25,17 @@ Options:
 ";
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// `vfnet list`'s arguments.
 pub struct Args {
+    /// `--all`: SR-IOV devices that are not network functions too.
     pub all: bool,
+    /// `--json`: one JSON document.
     pub json: bool,
+    /// `--stats`: each VF's traffic counters.
     pub stats: bool,
 }
 
+/// Parses `vfnet list`'s arguments into `args` (or returns its help).
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<Parsed<Args>> {
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
@@ -43,6 +49,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<
     Ok(Parsed::Run(args))
 }
 
+/// Runs `vfnet list` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = &s.root;
     let sys = s.sys()?;

@@ -13,6 +13,7 @@ use crate::vf::{MacSpec, Setting};
 use crate::{out, sriov};
 use lexopt::prelude::*;
 
+/// `vfnet persist -h`.
 pub const USAGE: &str = "\
 Usage: vfnet persist [--timeout SECS] [--dry-run] [DEV [N] [--vf SPEC]...]
        vfnet persist [--dry-run] DEV --remove
@@ -63,8 +64,11 @@ Options:
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// `vfnet persist`'s arguments.
 pub struct Args {
+    /// `DEV` (none: every PF with VFs).
     pub dev: Option<DevKey>,
+    /// `N` (for `X,Y,Z`: X+Y+Z).
     pub count: Option<u32>,
     /// `X,Y,Z` given for N: a ConnectX-3's count per port.
     pub ports: Option<[u32; 3]>,
@@ -72,13 +76,17 @@ pub struct Args {
     pub probe: Option<crate::mlx4::Vfs>,
     /// `--refresh-initramfs`.
     pub refresh_initramfs: bool,
+    /// `--timeout SECS`: for another vfnet's edit.
     pub timeout: std::time::Duration,
+    /// `--dry-run`: print the file as it would be.
     pub dry_run: bool,
     /// `--vf`: (selection, setting), checked.
     pub vf: Vec<(VfSel, Setting)>,
+    /// `--remove`: remove DEV's entries.
     pub remove: bool,
 }
 
+/// Parses `vfnet persist`'s arguments (or returns its help).
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dev: None,
@@ -158,6 +166,7 @@ struct Recorded {
     changed: bool,
 }
 
+/// Runs `vfnet persist` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
     out::set_changing();
     let root = &s.root;

@@ -9,6 +9,7 @@ use crate::{lock, out, render, sriov};
 use lexopt::prelude::*;
 use std::time::Duration;
 
+/// `vfnet set -h`.
 pub const USAGE: &str = "\
 Usage: vfnet set [--autoprobe on|off] [--timeout SECS] [--dry-run] [--force] DEV N
 
@@ -45,12 +46,17 @@ Options:
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// `vfnet set`'s arguments.
 pub struct Args {
+    /// `DEV`: the PF.
     pub dev: DevKey,
+    /// `N` (for `X,Y,Z`: X+Y+Z).
     pub count: u32,
+    /// `--timeout SECS`: one budget for every wait.
     pub timeout: Duration,
     /// Set `sriov_drivers_autoprobe` first.
     pub autoprobe: Option<bool>,
+    /// `--dry-run`: say what would change.
     pub dry_run: bool,
     /// Destroy VFs in use.
     pub force: bool,
@@ -60,6 +66,7 @@ pub struct Args {
     pub reload: bool,
 }
 
+/// Parses `vfnet set`'s arguments (or returns its help).
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut count, mut timeout, mut autoprobe) =
         (None, None, args::DEFAULT_TIMEOUT, None);
@@ -122,6 +129,7 @@ fn refuse_in_use(label: &str, users: &[crate::guard::InUse], force: bool) -> Res
     ))
 }
 
+/// Runs `vfnet set` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
     // One deadline for the whole command, the lock included.
     let deadline = Deadline::after(args.timeout);

@@ -14,6 +14,7 @@ use crate::{lock, out};
 use lexopt::prelude::*;
 use std::time::Duration;
 
+/// `vfnet vf -h`.
 pub const USAGE: &str = "\
 Usage: vfnet vf [--persist] [--force] DEV INDEX|A-B [SETTING VALUE]...
        vfnet vf DEV free [--driver vfio-pci] [--json]
@@ -54,13 +55,19 @@ Options:
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// `vfnet vf`'s arguments.
 pub struct Args {
+    /// `DEV`: the PF.
     pub dev: DevKey,
     /// INDEX: one VF (`3`) or a range (`0-3`).
     pub sel: VfSel,
+    /// The settings to make, in command-line order.
     pub settings: Vec<Setting>,
+    /// `--persist`: record them in the config file too.
     pub persist: bool,
+    /// `--timeout SECS`: one budget for every wait.
     pub timeout: Duration,
+    /// `--force`: take a VF from its user.
     pub force: bool,
     /// `vfnet vf DEV free`: find the lowest free VF instead.
     pub free: Option<Free>,
@@ -69,10 +76,13 @@ pub struct Args {
 /// `vfnet vf DEV free [--driver vfio-pci] [--json]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Free {
+    /// `driver vfio-pci|default`.
     pub driver: Option<crate::vf::Driver>,
+    /// `--json`: show as JSON.
     pub json: bool,
 }
 
+/// Parses `vfnet vf`'s arguments (or returns its help).
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut index, mut persist, mut timeout) = (None, None, false, args::DEFAULT_TIMEOUT);
     let mut settings = Vec::new();
@@ -154,6 +164,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     }))
 }
 
+/// Runs `vfnet vf` on the system `system`.
 pub fn run(system: &System, args: &Args) -> Result<()> {
     let deadline = Deadline::after(args.timeout);
     if let Some(free) = &args.free {
