@@ -12,6 +12,28 @@ pub fn run(argv: &[&str]) -> Result<(), String> {
     spawn(argv, None).and_then(wait)
 }
 
+/// [`run`], waiting no later than `deadline`: a program still running
+/// then is left to finish (a module half loaded is worse than one loading
+/// late), and the error says so with its pid.
+pub fn run_until(argv: &[&str], deadline: &crate::wait::Deadline) -> Result<(), String> {
+    use nix::sys::wait::WaitPidFlag;
+    let pid = spawn(argv, None)?;
+    let status = crate::wait::until(deadline, || {
+        match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => None,
+            other => Some(other),
+        }
+    });
+    match status {
+        None => Err(format!(
+            "still running after {} (pid {pid}), left to finish",
+            crate::wait::secs(deadline.elapsed())
+        )),
+        Some(Ok(s)) => judge(s),
+        Some(Err(e)) => Err(e.to_string()),
+    }
+}
+
 /// Runs `argv` and returns what it printed on stdout.
 pub fn output(argv: &[&str]) -> Result<String, String> {
     let (r, w) = pipe().map_err(|e| e.to_string())?;
@@ -46,7 +68,12 @@ fn spawn(argv: &[&str], stdout: Option<OwnedFd>) -> Result<nix::unistd::Pid, Str
 }
 
 fn wait(pid: nix::unistd::Pid) -> Result<(), String> {
-    match waitpid(pid, None).map_err(|e| e.to_string())? {
+    judge(waitpid(pid, None).map_err(|e| e.to_string())?)
+}
+
+/// What an exit status means for the caller.
+fn judge(status: WaitStatus) -> Result<(), String> {
+    match status {
         WaitStatus::Exited(_, 0) => Ok(()),
         WaitStatus::Exited(_, 127) => Err("not found, or could not run".into()),
         WaitStatus::Exited(_, n) => Err(format!("exited with status {n}")),

@@ -20,6 +20,10 @@ pub const MODPROBE_DIRS: [&str; 4] = [
     "/lib/modprobe.d",
 ];
 
+/// How long a module unloaded by [`reload`] gets to load again when the
+/// command's deadline has passed: once out, it goes back in.
+pub const LOAD_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The largest modprobe.d file read.
 const MAX_FILE: usize = 256 << 10;
 
@@ -101,8 +105,9 @@ pub fn program(root: &Root) -> Option<String> {
     }
 }
 
-/// Runs `modprobe ARGS...`; the error names the command.
-pub fn modprobe(root: &Root, args: &[&str]) -> Result<()> {
+/// Runs `modprobe ARGS...`, waiting no later than `deadline`; the error
+/// names the command.
+pub fn modprobe(root: &Root, args: &[&str], deadline: &crate::wait::Deadline) -> Result<()> {
     let Some(prog) = program(root) else {
         return Err(Error::fail(format!(
             "modprobe {} is not run under --root (set VFNET_MODPROBE to a stand-in)",
@@ -111,31 +116,44 @@ pub fn modprobe(root: &Root, args: &[&str]) -> Result<()> {
     };
     let mut argv = vec![prog.as_str()];
     argv.extend_from_slice(args);
-    crate::exec::run(&argv).map_err(|e| Error::fail(format!("modprobe {}: {e}", args.join(" "))))
+    crate::exec::run_until(&argv, deadline)
+        .map_err(|e| Error::fail(format!("modprobe {}: {e}", args.join(" "))))
 }
 
 /// Reloads `module` so that it reads its parameters again: the loaded
 /// modules of `upper` (which use it) are unloaded first, in order, then
 /// `module`, which is loaded again, then the upper ones it had. The stop
 /// signals are held from the first unload to the last load: once a
-/// module is out, it goes back in. Returns the commands run.
-pub fn reload(root: &Root, module: &str, upper: &[&str]) -> Result<Vec<String>> {
+/// module is out, it goes back in. Each modprobe waits no later than
+/// `deadline`; the loads back are tried even after it. Returns the
+/// commands run.
+pub fn reload(
+    root: &Root,
+    module: &str,
+    upper: &[&str],
+    deadline: &crate::wait::Deadline,
+) -> Result<Vec<String>> {
     let had: Vec<&str> = upper.iter().copied().filter(|m| loaded(root, m)).collect();
     let mut ran = Vec::new();
     let held = crate::signals::hold();
     let mut result = Ok(());
     for m in had.iter().chain(std::iter::once(&module)) {
-        result = modprobe(root, &["-r", m]);
+        result = modprobe(root, &["-r", m], deadline);
         ran.push(format!("modprobe -r {m}"));
         if result.is_err() {
             break;
         }
     }
-    // Whatever was unloaded goes back, even after a failed unload.
-    let load = modprobe(root, &[module]);
+    // Whatever was unloaded goes back, even after a failed unload or the
+    // deadline: each load then gets a short grace of its own.
+    let grace = || match deadline.remaining() {
+        left if left.is_zero() => crate::wait::Deadline::after(LOAD_GRACE),
+        left => crate::wait::Deadline::after(left),
+    };
+    let load = modprobe(root, &[module], &grace());
     ran.push(format!("modprobe {module}"));
     for m in had.iter().rev() {
-        let _ = modprobe(root, &[m]);
+        let _ = modprobe(root, &[m], &grace());
         ran.push(format!("modprobe {m}"));
     }
     if let Some(sig) = held.release() {

@@ -239,3 +239,51 @@ fn doctor_shows_the_parameters_in_force_and_the_drift_from_the_config() {
         r.stdout
     );
 }
+
+#[test]
+fn a_modprobe_that_hangs_meets_the_deadline_and_the_modules_are_loaded_back() {
+    let tree = machine();
+    let root = tree.root().display().to_string();
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> '{root}/modprobe.log'\n[ \"$*\" = '-r mlx4_en' ] && sleep 3\nexit 0\n"
+    );
+    let prog = tree.path("slow-modprobe");
+    fs::write(&prog, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&prog, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = support::run::command(
+        tree.root(),
+        &["set", CX3, "2", "--reload", "--timeout", "1"],
+    );
+    c.env("VFNET_MODPROBE", &prog);
+    let start = Instant::now();
+    let r = support::run::output(c);
+    r.code(1)
+        .err_has("modprobe -r mlx4_en: still running after 1.")
+        .err_has("left to finish");
+    // mlx4_core was never unloaded; what was tried goes back in at once.
+    assert_eq!(
+        read(&tree, "modprobe.log"),
+        "-r mlx4_en\nmlx4_core\nmlx4_en\n"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn set_to_the_count_mlx4_core_was_loaded_with_is_nothing_to_do() {
+    let tree = machine();
+    let mut c = support::run::command(tree.root(), &["set", "enp3s0", "4"]);
+    c.env("VFNET_MODPROBE", stand_in(&tree));
+    support::run::output(c)
+        .code(0)
+        .out_has("enp3s0 (0000:03:00.0) already has 4 VFs: nothing to do.");
+    assert!(!tree.path("modprobe.log").exists());
+    // The same total in another form is a change: it needs the reload.
+    vfnet(tree.root(), &["set", "enp3s0", "2,2,0"])
+        .code(1)
+        .err_has("changing it to 2,2,0 means reloading mlx4_core");
+}

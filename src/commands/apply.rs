@@ -337,7 +337,8 @@ fn missing(key: &DevKey, inv: &Inventory) -> String {
 /// failures that belong to no line.
 #[derive(Debug, Default)]
 pub struct Failures {
-    lines: std::collections::BTreeSet<usize>,
+    /// The failed lines, sorted, each once.
+    lines: Vec<usize>,
     other: usize,
 }
 
@@ -761,7 +762,11 @@ impl<'a> Run<'a> {
             out::error(error);
             return;
         };
-        self.failures.lines.extend(lines.iter().copied());
+        for l in lines {
+            if let Err(at) = self.failures.lines.binary_search(l) {
+                self.failures.lines.insert(at, *l);
+            }
+        }
         let waited = match (&self.cfg.lines[line - 1], self.args.wait) {
             (Line::Count { key, .. } | Line::Vf { key, .. }, Some(w))
                 if self.missing.contains(key) =>

@@ -291,6 +291,18 @@ fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Resu
     } else {
         format!("every ConnectX-3 port of the host ({})", ports.join(", "))
     };
+    let current = sriov::read(pf, "sriov_numvfs")?;
+    let param = crate::modules::param(&s.root, mlx4::MODULE, "num_vfs");
+    let loaded_with = param.and_then(|p| mlx4::in_force(&p, pf.addr));
+    if current == vfs.total()
+        && loaded_with.is_none_or(|v| v == vfs || v.total() == 0 && current == 0)
+    {
+        out::print(&format!(
+            "{label} already has {}: nothing to do.\n",
+            out::vfs(current)
+        ));
+        return Ok(());
+    }
     if !args.reload {
         return Err(Error::fail(format!(
             "{label}: its driver mlx4_core takes the VF count only when it loads; changing it to {vfs} means \
@@ -299,7 +311,6 @@ fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Resu
             pf.addr, pf.addr
         )));
     }
-    let current = sriov::read(pf, "sriov_numvfs")?;
     let users = if current > 0 {
         crate::guard::users(s, pf.addr)?
     } else {
@@ -334,7 +345,7 @@ fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Resu
     }
     out::print(&text);
     let start = std::time::Instant::now();
-    let ran = crate::modules::reload(&s.root, mlx4::MODULE, &mlx4::UPPER)?;
+    let ran = crate::modules::reload(&s.root, mlx4::MODULE, &mlx4::UPPER, deadline)?;
     out::print(&format!(
         "{label}: reloaded mlx4_core ({})\n",
         ran.join(", ")
