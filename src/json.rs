@@ -114,6 +114,14 @@ impl<'a> Obj<'a> {
         self
     }
 
+    /// A list of strings, or `null`.
+    pub fn opt_strs(&mut self, k: &str, v: Option<&[String]>) -> &mut Self {
+        match v {
+            Some(v) => self.strs(k, v.iter().map(String::as_str)),
+            None => self.raw(k, |out| out.push_str("null")),
+        }
+    }
+
     /// A member whose value `f` writes.
     pub fn raw(&mut self, k: &str, f: impl FnOnce(&mut String)) -> &mut Self {
         f(self.key(k));

@@ -527,7 +527,7 @@ impl Report<'_> {
             // Quoted as every echo of input is: controls escaped, cut at 80 bytes.
             .map(|l| crate::text::quote_bytes(crate::sysfs::trim(l.raw())))
             .collect();
-        o.strs("entries", texts.iter().map(|t| t.as_str()));
+        o.strs("entries", texts.iter().map(String::as_str));
         // Each line's key: what stands before its '='.
         let keys: Vec<&str> = texts
             .iter()
@@ -558,23 +558,10 @@ impl Report<'_> {
                 before,
                 after,
             } => {
-                let list = |out: &mut String, v: &Option<Vec<String>>| match v {
-                    Some(v) => {
-                        out.push('[');
-                        for (i, s) in v.iter().enumerate() {
-                            if i > 0 {
-                                out.push(',');
-                            }
-                            crate::json::string(out, s);
-                        }
-                        out.push(']');
-                    }
-                    None => out.push_str("null"),
-                };
-                o.raw("before", |out| list(out, before))
-                    .strs("wanted", wanted.iter().map(|s| s.as_str()))
-                    .raw("after", |out| list(out, after))
-                    .strs("changes", changes.iter().map(|s| s.as_str()));
+                o.opt_strs("before", before.as_deref())
+                    .strs("wanted", wanted.iter().map(String::as_str))
+                    .opt_strs("after", after.as_deref())
+                    .strs("changes", changes.iter().map(String::as_str));
             }
             Values::None => {}
         }

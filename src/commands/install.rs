@@ -9,8 +9,10 @@
 //! system's files changed; under `--root` they are printed, not run.
 
 use crate::args::{self, Globals, Parsed};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::glue::{self, BINARY, Init};
+use crate::pci::{Inventory, Pf};
 use crate::sysfs::Root;
 use crate::system::System;
 use crate::{files, json, out};
@@ -316,6 +318,10 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         )));
     }
     let mut steps = plan(&inits, &config, args.remove)?;
+    // The config and the PFs it names, for the driver lists: loaded once.
+    let found = (!args.remove)
+        .then(|| configured(&root, &config_host))
+        .flatten();
     let initramfs = inits
         .iter()
         .any(|i| matches!(i, Init::InitramfsTools | Init::Dracut));
@@ -334,7 +340,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 },
             );
         } else {
-            let mut drivers = configured_drivers(&root, &config_host);
+            let mut drivers = configured_drivers(found.as_ref());
             for d in &args.drivers {
                 if !drivers.contains(d) {
                     drivers.push(d.clone());
@@ -351,7 +357,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             });
         }
     } else if let Some(vf_drivers) =
-        configured_vf_drivers(&root, &config_host, &args.drivers, args.unmanaged_vfs)
+        configured_vf_drivers(found.as_ref(), &args.drivers, args.unmanaged_vfs)
     {
         if vf_drivers.is_empty() {
             return Err(Error::fail(
@@ -387,38 +393,53 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The config and what the system shows of its PFs, loaded once for the
+/// driver lists below (`None`: no config, or no /sys to scan).
+fn configured(root: &Root, config_host: &Path) -> Option<(Config, Inventory)> {
+    let cfg = crate::config::load_for(root, config_host, true).ok()?;
+    let sys = crate::pci::open_sys(root).ok()?;
+    Some((cfg, crate::pci::scan(&sys, true)))
+}
+
+/// The configured PFs, found in the inventory, each once.
+fn configured_pfs<'i>(cfg: &Config, inv: &'i Inventory) -> impl Iterator<Item = &'i Pf> {
+    let mut seen = Vec::new();
+    cfg.entries().filter_map(move |e| {
+        let i = inv.pf_by_key(e.key).filter(|i| !seen.contains(i))?;
+        seen.push(i);
+        Some(&inv.pfs[i])
+    })
+}
+
 /// The VF drivers of the configured PFs that differ from their PF's (a
 /// driver that serves both cannot single out the VFs): those bound to
-/// their VFs now, the one each PF driver is known to pair with, and (for a
-/// root where no NIC is visible) the known VF drivers among `named`
-/// (`--driver`).
+/// their VFs now and the one each PF driver is known to pair with, for
+/// every configured PF (`all`, `--unmanaged-vfs`) or those with
+/// `KEY.unmanaged_vfs=yes`; and (for a root where no NIC is visible) the
+/// known VF drivers among `named` (`--driver`). `None`: neither asked.
 fn configured_vf_drivers(
-    root: &Root,
-    config_host: &Path,
+    found: Option<&(Config, Inventory)>,
     named: &[String],
     all: bool,
 ) -> Option<Vec<String>> {
+    let keys = found.map(|(c, _)| c.unmanaged()).unwrap_or_default();
+    if !all && keys.is_empty() {
+        return None;
+    }
     let mut out: Vec<String> = named
         .iter()
         .filter(|d| glue::is_vf_driver(d))
         .cloned()
         .collect();
-    let cfg = crate::config::load_for(root, config_host, true).ok();
-    // Without --unmanaged-vfs, the PFs with `KEY.unmanaged_vfs=yes`.
-    let keys = cfg.as_ref().map(|c| c.unmanaged()).unwrap_or_default();
-    if !all && keys.is_empty() {
-        return None;
-    }
-    let (Some(cfg), Ok(sys)) = (&cfg, crate::pci::open_sys(root)) else {
+    let Some((cfg, inv)) = found else {
         return Some(out);
     };
-    let inv = crate::pci::scan(&sys, true);
-    let wanted = |i: usize| all || keys.iter().any(|k| inv.pf_by_key(k) == Some(i));
-    for e in cfg.entries() {
-        let found = inv.pf_by_key(e.key).filter(|&i| wanted(i));
-        let Some(pf) = found.map(|i| &inv.pfs[i]) else {
-            continue;
-        };
+    let wanted = |pf: &Pf| {
+        all || keys
+            .iter()
+            .any(|k| inv.pf_by_key(k).is_some_and(|i| inv.pfs[i].addr == pf.addr))
+    };
+    for pf in configured_pfs(cfg, inv).filter(|pf| wanted(pf)) {
         let pf_driver = pf.driver.as_deref().unwrap_or("");
         let known = glue::vf_driver_of(pf_driver).map(str::to_string);
         let bound = pf
@@ -437,25 +458,17 @@ fn configured_vf_drivers(
 /// The kernel modules of the configured PFs and of their VFs, as far as the
 /// running system shows them: each PF's bound driver, its VFs' drivers, or
 /// the VF driver its PF driver is known to pair with.
-fn configured_drivers(root: &Root, config_host: &Path) -> Vec<String> {
-    let Ok(cfg) = crate::config::load_for(root, config_host, true) else {
-        return Vec::new();
-    };
-    let Ok(sys) = crate::pci::open_sys(root) else {
-        return Vec::new();
-    };
-    let inv = crate::pci::scan(&sys, true);
+fn configured_drivers(found: Option<&(Config, Inventory)>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let Some((cfg, inv)) = found else {
+        return out;
+    };
     let mut add = |d: &str| {
         if glue::valid_module(d) && !out.iter().any(|o| o == d) {
             out.push(d.to_string());
         }
     };
-    for e in cfg.entries() {
-        let found = inv.pf_by_key(e.key);
-        let Some(pf) = found.map(|i| &inv.pfs[i]) else {
-            continue;
-        };
+    for pf in configured_pfs(cfg, inv) {
         if let Some(d) = &pf.driver {
             add(d);
             if let Some(vf) = glue::vf_driver_of(d) {
@@ -728,6 +741,84 @@ mod tests {
                 Task::File { path, .. } => format!("file {path}"),
             })
             .collect()
+    }
+
+    /// A PF with `driver` at `addr` (interface `name`) and VFs bound to `vf_drivers`.
+    fn pf(addr: &str, name: &str, driver: &str, vf_drivers: &[&str]) -> Pf {
+        let a = |s: &str| crate::pci::PciAddr::parse(s).unwrap();
+        Pf {
+            addr: a(addr),
+            interfaces: vec![crate::ifname::IfName::parse(name).unwrap()],
+            subsystem: None,
+            vendor: None,
+            device: None,
+            description: None,
+            driver: crate::pci::Name::try_from(driver).ok(),
+            sriov: true,
+            total_vfs: Some(8),
+            num_vfs: Some(vf_drivers.len() as u32),
+            iommu_group: None,
+            configured: None,
+            vfs: vf_drivers
+                .iter()
+                .enumerate()
+                .map(|(i, d)| crate::pci::Vf {
+                    addr: a(&format!("{}.{}", &addr[..10], i + 1)),
+                    index: Some(i as u32),
+                    interface: None,
+                    mac: None,
+                    driver: crate::pci::Name::try_from(*d).ok(),
+                    iommu_group: None,
+                    settings: None,
+                    used_by: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn found(conf: &str) -> (Config, Inventory) {
+        let inv = Inventory {
+            pfs: vec![
+                pf("0000:01:00.0", "eth0", "igb", &["igbvf", "vfio-pci"]),
+                pf("0000:02:00.0", "eth1", "ixgbe", &[]),
+                pf("0000:03:00.0", "eth2", "mlx5_core", &["mlx5_core"]),
+            ],
+            usage_known: false,
+        };
+        (Config::parse("/c".into(), conf), inv)
+    }
+
+    #[test]
+    fn the_initramfs_gets_each_configured_pfs_driver_and_its_vfs_once() {
+        let f = found("0000:01:00.0=2\neth1=4\neth0.vf0.trust=on\n0000:03:00.0=1\n");
+        assert_eq!(
+            configured_drivers(Some(&f)),
+            ["igb", "igbvf", "ixgbe", "ixgbevf", "mlx5_core"]
+        );
+        assert!(configured_drivers(None).is_empty());
+    }
+
+    #[test]
+    fn unmanaged_vfs_are_matched_by_vf_drivers_that_are_not_the_pfs() {
+        let f = found("0000:01:00.0=2\n0000:02:00.0=4\n0000:03:00.0=1\n");
+        // --unmanaged-vfs: every configured PF; mlx5_core serves PFs too.
+        assert_eq!(
+            configured_vf_drivers(Some(&f), &[], true).unwrap(),
+            ["igbvf", "ixgbevf"]
+        );
+        // Neither the flag nor a key: nothing asked.
+        assert_eq!(configured_vf_drivers(Some(&f), &[], false), None);
+        // The key, for one PF by name.
+        let f = found("0000:01:00.0=2\n0000:02:00.0=4\neth1.unmanaged_vfs=yes\n");
+        assert_eq!(
+            configured_vf_drivers(Some(&f), &["iavf".into(), "igb".into()], false).unwrap(),
+            ["iavf", "ixgbevf"]
+        );
+        // No tree to look at: the named VF drivers only.
+        assert_eq!(
+            configured_vf_drivers(None, &["iavf".into()], true).unwrap(),
+            ["iavf"]
+        );
     }
 
     #[test]
