@@ -169,6 +169,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.vfnet.vfnet.plugins.module_utils.vfnet import base_command
 
 SETTINGS = ('mac', 'vlan', 'qos', 'proto', 'trust', 'spoofchk', 'query_rss',
             'state', 'rate', 'mtu', 'driver')
@@ -189,15 +190,6 @@ def vf_specs(items):
                 value = 'on' if value else 'off'
             specs.append('%s.%s=%s' % (sel, key, value))
     return specs
-
-
-def base_command(params):
-    cmd = [params['binary']]
-    if params['root']:
-        cmd += ['--root', params['root']]
-    if params['config']:
-        cmd += ['--config', params['config']]
-    return cmd
 
 
 def config_path(params):

@@ -71,6 +71,7 @@ ansible_facts:
 import json
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.vfnet.vfnet.plugins.module_utils.vfnet import base_command
 
 
 def main():
@@ -84,12 +85,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    cmd = [p['binary']]
-    if p['root']:
-        cmd += ['--root', p['root']]
-    if p['config']:
-        cmd += ['--config', p['config']]
-    cmd += ['list', '--json']
+    cmd = base_command(p) + ['list', '--json']
     if p['all']:
         cmd.append('--all')
     rc, out, err = module.run_command(cmd)
