@@ -1005,9 +1005,15 @@ impl<'a> Run<'a> {
                     after,
                 };
                 if dry_run {
-                    let changes = would(link.as_ref(), p);
+                    // The changes from what the kernel reports (once), else
+                    // everything asked for.
                     let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
-                    let after = have.map(|h| planned(h, pf_mac, p));
+                    let sets = have.map(|h| (h, p.want.changes(h, pf_mac)));
+                    let changes = match &sets {
+                        Some((_, s)) => crate::engine::summary(s, &p.want),
+                        None => wanted(p),
+                    };
+                    let after = sets.as_ref().map(|(h, s)| planned(h, s, &p.want));
                     let what = match changes.is_empty() {
                         true => "nothing".to_string(),
                         false => changes.join("; "),
@@ -1108,27 +1114,16 @@ fn find(inv: &Inventory, key: &DevKey) -> Option<PciAddr> {
     Some(inv.pfs[i].addr)
 }
 
-/// What a dry run would set on one VF: the changes from what the kernel
-/// reports when it was asked, else all of it.
-fn would(link: Option<&crate::netlink::Link>, p: &VfPlan) -> Vec<String> {
-    let have = link.and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
-    let pf_mac = link.and_then(|l| l.perm_address.or(l.address));
-    match have {
-        Some(h) => crate::engine::summary(&p.want.changes(h, pf_mac), &p.want),
-        None => wanted(p),
-    }
-}
-
-/// What `have` would be once `p`'s changes are made, as
-/// [`Wanted::current`](crate::vf::Wanted::current) says it.
+/// What `have` would be once `changes` (what `want` asks of it) are made,
+/// as [`Wanted::current`](crate::vf::Wanted::current) says it.
 fn planned(
     have: &crate::netlink::VfInfo,
-    pf_mac: Option<crate::mac::Mac>,
-    p: &VfPlan,
+    changes: &[crate::netlink::VfSet],
+    want: &crate::vf::Wanted,
 ) -> Vec<String> {
     use crate::netlink::VfSet;
     let mut h = have.clone();
-    for c in p.want.changes(have, pf_mac) {
+    for &c in changes {
         match c {
             VfSet::Mac(m) => h.mac = Some(m),
             VfSet::Vlan { vlan, qos } => (h.vlan, h.qos) = (Some(vlan), Some(qos)),
@@ -1142,7 +1137,7 @@ fn planned(
             VfSet::Rate { min, max } => (h.min_tx_rate, h.max_tx_rate) = (Some(min), Some(max)),
         }
     }
-    p.want.current(&h)
+    want.current(&h)
 }
 
 /// Every setting `p` asks for, as `NAME VALUE`.
@@ -1455,7 +1450,7 @@ mod tests {
         );
         let pf_mac = crate::mac::Mac::parse(b"02:00:00:00:00:10");
         assert_eq!(
-            planned(&have, pf_mac, &p),
+            planned(&have, &p.want.changes(&have, pf_mac), &p.want),
             [
                 format!("mac {}", crate::vf::auto_mac(pf_mac.unwrap(), 1)),
                 "vlan 7".to_string(),
