@@ -287,3 +287,14 @@ fn set_to_the_count_mlx4_core_was_loaded_with_is_nothing_to_do() {
         .code(1)
         .err_has("changing it to 2,2,0 means reloading mlx4_core");
 }
+
+#[test]
+fn apply_refuses_per_port_counts_for_other_drivers_and_writes_nothing() {
+    let tree = Tree::build(&x550t());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:01:00.1=2,1,0\n").unwrap();
+    vfnet(tree.root(), &["apply"])
+        .code(1)
+        .err_has("X,Y,Z counts are for a ConnectX-3 (mlx4_core), whose ports share one function; its driver is ixgbe");
+    assert_eq!(k.writes(), []);
+}

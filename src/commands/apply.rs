@@ -171,7 +171,13 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
             )));
             continue;
         };
-        if num == count {
+        if !pf.count_at_load() && matches!(l, Line::Count { ports: Some(_), .. }) {
+            actions.push(fail(format!(
+                "{label}: X,Y,Z counts are for a ConnectX-3 (mlx4_core), whose ports share one function; \
+                 its driver is {}: write one number",
+                pf.driver.as_deref().unwrap_or("none")
+            )));
+        } else if num == count {
             actions.push(Action::Keep {
                 line,
                 pf: pf.addr,
