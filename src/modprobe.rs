@@ -88,8 +88,10 @@ pub fn sync(root: &Root, line: Option<&str>, refresh: bool) -> Result<Vec<String
         for (path, text) in modules::modprobe_files(root, mlx4::MODPROBE_FILE) {
             for c in mlx4::conflicts(&text) {
                 notes.push(format!(
-                    "warning: {path}:{}: sets {} for mlx4_core too; modprobe passes both and the later wins: remove it",
-                    c.line, c.param
+                    "warning: {}:{}: sets {} for mlx4_core too; modprobe passes both and the later wins: remove it",
+                    crate::text::quote(&path),
+                    c.line,
+                    c.param
                 ));
             }
         }

@@ -60,18 +60,32 @@ pub fn modprobe_files(root: &Root, except: &str) -> Vec<(String, String)> {
             if shown == except {
                 continue;
             }
-            let path = root.real(&shown);
-            if let Ok((bytes, _)) = files::read_regular(&path, MAX_FILE) {
-                out.push((shown, String::from_utf8_lossy(&bytes).into_owned()));
+            // A file linked elsewhere counts (a link to /dev/null masks
+            // one: not a regular file, so nothing is read from it).
+            if let Some(text) = read(root, &shown) {
+                out.push((shown, text));
             }
         }
     }
     out
 }
 
-/// What `path` (a system path such as vfnet's modprobe.d file) holds now.
+/// Where the system path `path` really is: its symlinks followed, on the
+/// live system too (a file the user linked elsewhere is read and written
+/// there, the link stays), and under a root, inside it.
+fn target(root: &Root, path: &str) -> PathBuf {
+    if !root.is_live() {
+        return root.real(path);
+    }
+    files::resolve(&root.join(path), None)
+        .map(|r| r.path)
+        .unwrap_or_else(|_| root.join(path))
+}
+
+/// What `path` (a system path such as vfnet's modprobe.d file) holds now:
+/// a regular file of at most 256 KiB, read through its symlinks.
 pub fn read(root: &Root, path: &str) -> Option<String> {
-    let (bytes, _) = files::read_regular(&root.real(path), MAX_FILE).ok()?;
+    let (bytes, _) = files::read_regular(&target(root, path), MAX_FILE).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -79,7 +93,7 @@ pub fn read(root: &Root, path: &str) -> Option<String> {
 /// the root), or removes the file when `text` is `None`. Returns whether
 /// anything changed.
 pub fn write(root: &Root, path: &str, text: Option<&str>) -> Result<bool> {
-    let target: PathBuf = root.real(path);
+    let target = target(root, path);
     let old = read(root, path);
     match text {
         Some(t) if old.as_deref() == Some(t) => Ok(false),

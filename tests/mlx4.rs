@@ -298,3 +298,29 @@ fn apply_refuses_per_port_counts_for_other_drivers_and_writes_nothing() {
         .err_has("X,Y,Z counts are for a ConnectX-3 (mlx4_core), whose ports share one function; its driver is ixgbe");
     assert_eq!(k.writes(), []);
 }
+
+#[test]
+fn a_symlinked_modprobe_file_is_followed_and_a_linked_conflict_is_read() {
+    let tree = machine();
+    fs::create_dir_all(tree.path("etc/modprobe.d")).unwrap();
+    fs::create_dir_all(tree.path("mnt/conf")).unwrap();
+    // vfnet's own file linked to another place: written there, the link stays.
+    std::os::unix::fs::symlink("/mnt/conf/vfnet-mlx4.conf", tree.path(MODPROBE_FILE)).unwrap();
+    // The user's file, linked too: its conflict is found.
+    fs::write(
+        tree.path("mnt/conf/old.conf"),
+        "options mlx4_core probe_vf=1\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/mnt/conf/old.conf", tree.path("etc/modprobe.d/old.conf")).unwrap();
+    vfnet(tree.root(), &["persist", CX3, "5"])
+        .code(0)
+        .out_has("warning: /etc/modprobe.d/old.conf:1: sets probe_vf for mlx4_core too");
+    assert!(
+        fs::symlink_metadata(tree.path(MODPROBE_FILE))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(read(&tree, "mnt/conf/vfnet-mlx4.conf").ends_with("options mlx4_core num_vfs=5\n"));
+}

@@ -203,8 +203,9 @@ fn mlx4(f: &Facts, pf: &crate::pci::Pf) -> Vec<Finding> {
         "mlx4-params",
         dev.clone(),
         format!(
-            "mlx4_core loaded with num_vfs={} probe_vf={probe}: this card gets {}",
-            num.trim(),
+            "mlx4_core loaded with num_vfs={} probe_vf={}: this card gets {}",
+            crate::text::quote(num.trim()),
+            crate::text::quote(&probe),
             in_force.map_or("no VFs (it is not named)".to_string(), |v| v.to_string())
         ),
     ));
