@@ -82,6 +82,16 @@ pub enum Line {
         /// The line's bytes, as read.
         raw: Vec<u8>,
     },
+    /// `KEY.eswitch=legacy|switchdev`: the PF's eswitch mode, set over
+    /// devlink while it has no VFs, before they are created.
+    Eswitch {
+        /// The PF.
+        key: DevKey,
+        /// The mode.
+        mode: crate::devlink::Mode,
+        /// The line's bytes, as read.
+        raw: Vec<u8>,
+    },
     /// A comment or a blank line.
     Other(Vec<u8>),
     /// A line that does not parse, kept as it is and reported.
@@ -100,6 +110,7 @@ impl Line {
             Line::Count { raw, .. }
             | Line::Probe { raw, .. }
             | Line::Unmanaged { raw, .. }
+            | Line::Eswitch { raw, .. }
             | Line::Vf { raw, .. }
             | Line::Other(raw)
             | Line::Bad { raw, .. } => raw,
@@ -351,6 +362,7 @@ impl Config {
             Line::Count { key, .. }
             | Line::Vf { key, .. }
             | Line::Probe { key, .. }
+            | Line::Eswitch { key, .. }
             | Line::Unmanaged { key, .. } => matches(key, addr, names),
             _ => false,
         });
@@ -415,6 +427,7 @@ impl Config {
             let (Line::Count { key, .. }
             | Line::Vf { key, .. }
             | Line::Probe { key, .. }
+            | Line::Eswitch { key, .. }
             | Line::Unmanaged { key, .. }) = &self.lines[i]
             else {
                 i += 1;
@@ -476,6 +489,49 @@ impl Config {
             probe,
             raw: format!("{addr}.probe_vf={probe}\n").into_bytes(),
         });
+        self.set_pf_line(addr, names, same, line)
+    }
+
+    /// The eswitch mode recorded for the PF with this address or names,
+    /// with its line (1-based; a later line wins).
+    pub fn eswitch(
+        &self,
+        addr: PciAddr,
+        names: &[IfName],
+    ) -> Option<(usize, crate::devlink::Mode)> {
+        let mut lines = self.lines.iter().enumerate().rev();
+        lines.find_map(|(i, l)| match l {
+            Line::Eswitch { key, mode, .. } if matches(key, addr, names) => Some((i + 1, *mode)),
+            _ => None,
+        })
+    }
+
+    /// Records (or, with `None`, removes) a PF's eswitch mode, after its
+    /// count. Returns false when nothing changed.
+    pub fn set_eswitch(
+        &mut self,
+        addr: PciAddr,
+        names: &[IfName],
+        mode: Option<crate::devlink::Mode>,
+    ) -> bool {
+        let same = |l: &Line| matches!(l, Line::Eswitch { key, .. } if matches(key, addr, names));
+        let line = mode.map(|mode| Line::Eswitch {
+            key: DevKey::Pci(addr),
+            mode,
+            raw: format!("{addr}.eswitch={}\n", mode.name()).into_bytes(),
+        });
+        self.set_pf_line(addr, names, same, line)
+    }
+
+    /// Puts `line` where the first line that is `same` is (none: removes
+    /// it), else after the PF's count, else at the end.
+    fn set_pf_line(
+        &mut self,
+        addr: PciAddr,
+        names: &[IfName],
+        same: impl Fn(&Line) -> bool,
+        line: Option<Line>,
+    ) -> bool {
         match (self.lines.iter().position(same), line) {
             (Some(i), Some(line)) => {
                 let changed = self.lines[i] != line;
@@ -643,6 +699,19 @@ fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
             },
             _ => bad(format!(
                 "unmanaged_vfs takes yes or no, not '{}'",
+                crate::text::quote(value)
+            )),
+        };
+    }
+    if let Some(dev) = key.strip_suffix(".eswitch") {
+        let key = match DevKey::parse(dev) {
+            Ok(k) => k,
+            Err(why) => return bad(why),
+        };
+        return match crate::devlink::Mode::parse(value) {
+            Some(mode) => Line::Eswitch { key, mode, raw },
+            None => bad(format!(
+                "eswitch takes legacy or switchdev, not '{}'",
                 crate::text::quote(value)
             )),
         };
@@ -965,6 +1034,35 @@ mod tests {
             parse_line("eth0.unmanaged_vfs=1\n"),
             Line::Bad { error, .. } if error.contains("yes or no")
         ));
+    }
+
+    #[test]
+    fn eswitch_is_a_pf_key_recorded_after_its_count_and_the_last_line_wins() {
+        use crate::devlink::Mode;
+        let mut c = cfg("# enp1s0f0\n0000:01:00.0=4\n0000:01:00.1=2\n");
+        assert_eq!(c.eswitch(addr("0000:01:00.0"), &[name("enp1s0f0")]), None);
+        assert!(c.set_eswitch(addr("0000:01:00.0"), &[], Some(Mode::Switchdev)));
+        assert!(!c.set_eswitch(addr("0000:01:00.0"), &[], Some(Mode::Switchdev)));
+        assert_eq!(
+            c.text(),
+            "# enp1s0f0\n0000:01:00.0=4\n0000:01:00.0.eswitch=switchdev\n0000:01:00.1=2\n"
+        );
+        // Found by name too, with its line; a later line wins.
+        let c2 = cfg("enp1s0f0.eswitch=legacy\n0000:01:00.0.eswitch=switchdev\n");
+        assert_eq!(
+            c2.eswitch(addr("0000:01:00.0"), &[name("enp1s0f0")]),
+            Some((2, Mode::Switchdev))
+        );
+        assert!(c.set_eswitch(addr("0000:01:00.0"), &[], None));
+        assert_eq!(c.text(), "# enp1s0f0\n0000:01:00.0=4\n0000:01:00.1=2\n");
+        assert!(matches!(
+            parse_line("eth0.eswitch=Switchdev\n"),
+            Line::Bad { error, .. } if error.contains("legacy or switchdev, not 'Switchdev'")
+        ));
+        // remove takes it with the PF's other lines.
+        assert!(c.set_eswitch(addr("0000:01:00.1"), &[], Some(Mode::Legacy)));
+        assert!(c.remove(Some(addr("0000:01:00.1")), &[]));
+        assert_eq!(c.text(), "# enp1s0f0\n0000:01:00.0=4\n");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::mac::Mac;
-use crate::netlink::{Link, Route, VfSet};
+use crate::netlink::{Link, Socket, VfSet};
 use crate::pci::{self, PfDev};
 use crate::sysfs::Dir;
 use crate::vf::{self, Driver, MacSpec, Setting, Wanted};
@@ -19,7 +19,7 @@ pub struct Session {
     /// `/sys/bus/pci`, opened once.
     pub bus: Dir,
     /// rtnetlink, on the live system only (none under --root).
-    pub route: Option<std::result::Result<Route, nix::errno::Errno>>,
+    pub route: Option<std::result::Result<Socket, nix::errno::Errno>>,
     /// The command's one deadline: every wait for a driver draws from it.
     pub deadline: Deadline,
 }

@@ -72,6 +72,15 @@ impl<'a> Obj<'a> {
         self
     }
 
+    /// A string member only when there is one (a member that older
+    /// documents never had, so that they stay as they were).
+    pub fn some_str(&mut self, k: &str, v: Option<&str>) -> &mut Self {
+        if let Some(v) = v {
+            self.str(k, v);
+        }
+        self
+    }
+
     /// A number, or `null`.
     pub fn num(&mut self, k: &str, v: Option<u32>) -> &mut Self {
         match v {

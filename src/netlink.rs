@@ -20,8 +20,10 @@ use std::os::fd::{AsRawFd, OwnedFd};
 const NLMSG_HDR: usize = 16;
 const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_ACK: u16 = 4;
+/// A request (`NLM_F_REQUEST`).
+pub const NLM_F_REQUEST: u16 = 1;
+/// Asks for an ACK (`NLM_F_ACK`).
+pub const NLM_F_ACK: u16 = 4;
 const RTM_NEWLINK: u16 = 16;
 const RTM_GETLINK: u16 = 18;
 const RTM_SETLINK: u16 = 19;
@@ -278,7 +280,7 @@ pub fn proto_name(p: u16) -> String {
 }
 
 /// Appends a netlink attribute, padded to 4 bytes.
-fn attr(buf: &mut Vec<u8>, kind: u16, payload: &[u8]) {
+pub fn attr(buf: &mut Vec<u8>, kind: u16, payload: &[u8]) {
     let len = 4 + payload.len();
     buf.extend_from_slice(&(len as u16).to_ne_bytes());
     buf.extend_from_slice(&kind.to_ne_bytes());
@@ -505,8 +507,9 @@ pub fn parse_link(body: &[u8]) -> Option<Link> {
 pub enum Reply<'a> {
     /// An ACK (`error` 0) or a refusal with its errno.
     Ack(Result<(), Errno>),
-    /// An `RTM_NEWLINK` body.
-    Link(&'a [u8]),
+    /// Any other message: its type and body (an `RTM_NEWLINK`, a
+    /// generic netlink family's answer).
+    Msg(u16, &'a [u8]),
     /// The end of a dump.
     Done,
     /// Anything else.
@@ -538,38 +541,57 @@ pub fn replies(mut buf: &[u8]) -> impl Iterator<Item = (u32, Reply<'_>)> {
                 })
             }
             NLMSG_DONE => Reply::Done,
-            RTM_NEWLINK => Reply::Link(body),
+            kind if kind >= 0x10 => Reply::Msg(kind, body),
             _ => Reply::Other,
         };
         Some((seq, reply))
     })
 }
 
-/// A NETLINK_ROUTE socket.
-pub struct Route {
+/// A netlink socket: rtnetlink ([`Socket::route`]) or generic netlink
+/// ([`Socket::generic`], for devlink).
+pub struct Socket {
     fd: OwnedFd,
     seq: u32,
     buf: Vec<u8>,
 }
 
-impl Route {
+impl Socket {
     /// Opens an rtnetlink socket.
-    pub fn open() -> Result<Route, Errno> {
-        use nix::sys::socket::{
-            AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType, bind, socket,
-        };
+    pub fn route() -> Result<Socket, Errno> {
+        Socket::open(nix::sys::socket::SockProtocol::NetlinkRoute, 256 * 1024)
+    }
+
+    /// Opens a generic netlink socket (its answers here are small).
+    pub fn generic() -> Result<Socket, Errno> {
+        Socket::open(nix::sys::socket::SockProtocol::NetlinkGeneric, 16 * 1024)
+    }
+
+    fn open(protocol: nix::sys::socket::SockProtocol, buf: usize) -> Result<Socket, Errno> {
+        use nix::sys::socket::{AddressFamily, NetlinkAddr, SockFlag, SockType, bind, socket};
         let fd = socket(
             AddressFamily::Netlink,
             SockType::Raw,
             SockFlag::SOCK_CLOEXEC,
-            SockProtocol::NetlinkRoute,
+            protocol,
         )?;
         bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0))?;
-        Ok(Route {
+        Ok(Socket {
             fd,
             seq: 0,
-            buf: vec![0; 256 * 1024],
+            buf: vec![0; buf],
         })
+    }
+
+    /// Sends the message `msg(seq)` makes and returns what `pick` makes
+    /// of the answer with that sequence number.
+    pub fn request<T>(
+        &mut self,
+        msg: impl FnOnce(u32) -> Vec<u8>,
+        pick: impl FnMut(Reply) -> Option<Result<T, Errno>>,
+    ) -> Result<T, Errno> {
+        let seq = self.send(msg)?;
+        self.reply(seq, pick)
     }
 
     fn send(&mut self, msg: impl FnOnce(u32) -> Vec<u8>) -> Result<u32, Errno> {
@@ -606,11 +628,11 @@ impl Route {
         self.link_with(name, false)
     }
 
-    /// [`Route::link`], with the VFs' traffic counters when `stats`.
+    /// [`Socket::link`], with the VFs' traffic counters when `stats`.
     pub fn link_with(&mut self, name: &str, stats: bool) -> Result<Link, Errno> {
         let seq = self.send(|s| get_link_with(s, name, stats))?;
         self.reply(seq, |r| match r {
-            Reply::Link(body) => Some(parse_link(body).ok_or(Errno::EBADMSG)),
+            Reply::Msg(RTM_NEWLINK, body) => Some(parse_link(body).ok_or(Errno::EBADMSG)),
             Reply::Ack(Err(e)) => Some(Err(e)),
             Reply::Done => Some(Err(Errno::ENODEV)),
             _ => None,

@@ -163,6 +163,9 @@ pub struct Pf {
     /// The count the config file asks for. Filled in by `list`, not by the
     /// scan: it is not a property of the device.
     pub configured: Option<u32>,
+    /// Its eswitch mode, as devlink reports it (`crate::eswitch::attach`,
+    /// live only); `None` for a driver without a devlink eswitch.
+    pub eswitch: Option<crate::devlink::Mode>,
     /// Its VFs, from its `virtfnN` links, sorted by N.
     pub vfs: Vec<Vf>,
 }
@@ -213,6 +216,9 @@ pub struct Vf {
     pub settings: Option<crate::netlink::VfInfo>,
     /// Who uses it (`crate::usage`); `None` when free. Filled in by `list`.
     pub used_by: Option<crate::usage::UsedBy>,
+    /// Its representor netdev on the host, when its PF is in switchdev
+    /// mode (`crate::eswitch::attach`).
+    pub representor: Option<IfName>,
 }
 
 impl Vf {
@@ -505,6 +511,7 @@ fn read_function(dir: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Fun
         num_vfs,
         iommu_group: iommu_group(dir, "iommu_group", &mut buf),
         configured: None,
+        eswitch: None,
         vfs: Vec::new(),
     }))
 }
@@ -618,6 +625,7 @@ fn read_vf(dir: &Dir, at: &str, addr: PciAddr, ctx: &Ctx) -> Option<Vf> {
         iommu_group,
         settings: None,
         used_by: None,
+        representor: None,
     })
 }
 

@@ -51,7 +51,39 @@ pub fn text(inv: &Inventory, width: Option<usize>) -> String {
         out.push_str("\nVF devices:\n");
         vf_rows(&mut out, &vfs, width, inv.usage_known);
     }
+    eswitch_lines(&mut out, inv);
     out
+}
+
+/// Each PF's eswitch mode (where devlink reports one) and its VFs'
+/// representor netdevs (in switchdev mode).
+fn eswitch_lines(out: &mut String, inv: &Inventory) {
+    let mut first = true;
+    for p in &inv.pfs {
+        let reps: Vec<String> = p
+            .vfs
+            .iter()
+            .filter_map(|v| {
+                Some(format!(
+                    "{} (VF {})",
+                    v.representor.as_ref()?,
+                    or(v.index, "?")
+                ))
+            })
+            .collect();
+        if p.eswitch.is_none() && reps.is_empty() {
+            continue;
+        }
+        if std::mem::take(&mut first) {
+            out.push_str("\nEswitch (devlink):\n");
+        }
+        let mode = p.eswitch.map_or("mode not reported", |m| m.name());
+        out.push_str(&format!("{}: {mode}", p.label()));
+        if !reps.is_empty() {
+            out.push_str(&format!("; VF representors: {}", reps.join(", ")));
+        }
+        out.push('\n');
+    }
 }
 
 /// The VF table of one PF (after `vfnet set`).
@@ -312,6 +344,7 @@ fn pf_json(out: &mut String, p: &Pf) {
         .num("num_vfs", p.num_vfs)
         .num("configured_vfs", p.configured)
         .num("iommu_group", p.iommu_group)
+        .some_str("eswitch", p.eswitch.map(|m| m.name()))
         .str("path", &p.path());
     o.end();
 }
@@ -333,6 +366,7 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
         .num("index", v.index)
         .opt_str("driver", v.driver.as_ref())
         .num("iommu_group", v.iommu_group)
+        .some_str("representor", v.representor.as_ref().map(|r| r.as_str()))
         .str("path", &v.path())
         .raw("used_by", |out| match &v.used_by {
             None => out.push_str("null"),

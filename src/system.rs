@@ -5,7 +5,7 @@
 
 use crate::args::Globals;
 use crate::error::{Error, Result};
-use crate::netlink::Route;
+use crate::netlink::Socket;
 use crate::sysfs::{Dir, Root};
 use nix::errno::Errno;
 use std::cell::OnceCell;
@@ -53,7 +53,7 @@ impl System {
 
     /// A new rtnetlink socket: on the live system only (`None` under
     /// `--root`, where there is no kernel to ask).
-    pub fn route(&self) -> Option<std::result::Result<Route, Errno>> {
-        self.live().then(Route::open)
+    pub fn route(&self) -> Option<std::result::Result<Socket, Errno>> {
+        self.live().then(Socket::route)
     }
 }

@@ -443,3 +443,66 @@ fn json_has_the_same_shape_when_apply_cannot_run() {
         "{doc}"
     );
 }
+
+/// `ADDR.eswitch=MODE` is recorded by persist after the PF's count. Where
+/// devlink cannot be asked (here: a fake tree; on igb: no devlink eswitch)
+/// the line fails alone, in one line, and the count still applies.
+#[test]
+fn an_eswitch_line_that_cannot_be_applied_fails_alone() {
+    let tree = Tree::build(&x550t());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    vfnet(
+        tree.root(),
+        &["persist", "enp1s0f1", "2", "--eswitch", "switchdev"],
+    )
+    .code(0);
+    let conf = std::fs::read_to_string(tree.path("etc/vfnet/vfnet.conf")).unwrap();
+    assert!(
+        conf.ends_with("0000:01:00.1=2\n0000:01:00.1.eswitch=switchdev\n"),
+        "{conf}"
+    );
+    vfnet(tree.root(), &["persist", "enp1s0f1", "--eswitch", "legacy"]).code(0);
+    let conf = std::fs::read_to_string(tree.path("etc/vfnet/vfnet.conf")).unwrap();
+    assert_eq!(conf.matches("eswitch").count(), 1, "{conf}");
+    assert!(conf.contains("0000:01:00.1.eswitch=legacy\n"), "{conf}");
+    vfnet(tree.root(), &["persist", "--eswitch", "legacy"])
+        .code(2)
+        .one_error("--eswitch need");
+
+    let r = vfnet(tree.root(), &["apply", "--json"]);
+    r.code(1);
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("1 of 3 config entries failed (line 5); the others were applied"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(":5: enp1s0f1 (0000:01:00.1): eswitch legacy: eswitch modes go through the kernel's devlink"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        tree.vfs("0000:01:00.1").len(),
+        2,
+        "the count applied: {}",
+        r.stdout
+    );
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rec = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "eswitch")
+        .unwrap();
+    assert_eq!(rec["wanted"], "legacy");
+    assert_eq!(rec["status"], "failed");
+    assert_eq!(rec["keys"], json!(["0000:01:00.1.eswitch"]));
+    // A bad mode is a bad line, reported as such.
+    write_conf(&tree, "0000:01:00.1.eswitch=offload\n");
+    vfnet(tree.root(), &["apply"])
+        .code(1)
+        .err_has("vfnet.conf:1: eswitch takes legacy or switchdev, not 'offload'");
+    assert_eq!(k.violations(), []);
+}

@@ -384,3 +384,72 @@ fn root_can_come_from_the_environment() {
     let r = support::run::output(c);
     r.code(0).out_has("\"pci\":\"0000:01:00.0\"");
 }
+
+/// A PF in switchdev mode (mlx5, ice): each VF's representor is a netdev of
+/// the PF's PCI device named by `phys_port_name` `pfMvfN`; the uplink is `p0`.
+#[test]
+fn switchdev_representors_are_shown_on_their_vfs_not_as_pf_interfaces() {
+    let machine = x550t();
+    let tree = Tree::build(&machine);
+    let sys = tree.sys();
+    let pf = machine.pci_fn("0000:01:00.0");
+    let parent = pf.dir();
+    sys.remove("class/net/enp1s0f0/phys_port_name");
+    sys.file("class/net/enp1s0f0/phys_port_name", "p0\n", 0o444);
+    for (i, (name, port)) in [
+        ("eth10", "pf0vf0"),
+        ("eth11", "pf0vf2"),
+        ("eth12", "pf0sf1"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dev = NetDev::ether(name, [0x02, 0, 0, 0, 0x10, i as u8]);
+        layout::add_netdev(&sys, &parent, &dev, 100 + i as u32, 100 + i as u32);
+        sys.remove(&format!("class/net/{name}/phys_port_name"));
+        sys.file(
+            &format!("class/net/{name}/phys_port_name"),
+            &format!("{port}\n"),
+            0o444,
+        );
+    }
+    let v = json(&tree, &[]);
+    let pf = &v["pfs"][0];
+    // The uplink and the subfunction stay the PF's; the VF representors move.
+    assert_eq!(pf["interfaces"], serde_json::json!(["enp1s0f0", "eth12"]));
+    assert_eq!(pf["interface"], "enp1s0f0");
+    assert!(
+        pf.get("eswitch").is_none(),
+        "devlink is not asked under --root"
+    );
+    let reps: Vec<Value> = v["vfs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["representor"].clone())
+        .collect();
+    assert_eq!(
+        reps,
+        [
+            Value::from("eth10"),
+            Value::Null,
+            Value::from("eth11"),
+            Value::Null
+        ]
+    );
+    assert!(
+        v["vfs"][1].get("representor").is_none(),
+        "absent, not null, without one"
+    );
+
+    let r = vfnet(tree.root(), &["list"]);
+    r.code(0);
+    let text = r.stdout;
+    assert!(
+        text.contains("Eswitch (devlink):\nenp1s0f0 (0000:01:00.0): mode not reported; VF representors: eth10 (VF 0), eth11 (VF 2)\n"),
+        "{text}"
+    );
+    // A machine without representors has no such section.
+    let plain = Tree::build(&x550t());
+    assert!(!vfnet(plain.root(), &["list"]).stdout.contains("Eswitch"));
+}

@@ -355,3 +355,28 @@ fn vfs_no_driver_takes_are_explained_by_the_kernel_log_when_it_says_why() {
     );
     assert!(!r.stdout.contains("module"), "{}", r.stdout);
 }
+
+/// `--eswitch` goes through devlink, which a fake tree has not: one line,
+/// nothing written, no lock file. A bad mode is a usage error.
+#[test]
+fn eswitch_modes_need_devlink_and_bad_ones_are_usage_errors() {
+    let tree = Tree::build(&x550t());
+    let k = FakeKernel::start(&tree, KernelOpts::default());
+    let before = snapshot(tree.root());
+    vfnet(tree.root(), &["set", "enp1s0f0", "2", "--eswitch", "switchdev"])
+        .code(1)
+        .one_error(
+            "enp1s0f0 (0000:01:00.0): eswitch switchdev: eswitch modes go through the kernel's devlink: not available under --root",
+        );
+    vfnet(
+        tree.root(),
+        &["set", "enp1s0f0", "2", "--eswitch", "offload"],
+    )
+    .code(2)
+    .one_error("--eswitch takes legacy or switchdev, not 'offload'");
+    vfnet(tree.root(), &["set", "enp1s0f0", "2", "--eswitch"])
+        .code(2)
+        .one_error("--eswitch");
+    assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
+    assert_eq!(writes(&k), Vec::<String>::new());
+}

@@ -143,7 +143,12 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
             // VF settings are applied once the counts are right; probe_vf
             // goes to modprobe.d (persist), read when mlx4_core loads.
             // unmanaged_vfs is install's.
-            Line::Other(_) | Line::Vf { .. } | Line::Probe { .. } | Line::Unmanaged { .. } => {
+            // eswitch goes with its PF's count (Run::counts).
+            Line::Other(_)
+            | Line::Vf { .. }
+            | Line::Probe { .. }
+            | Line::Unmanaged { .. }
+            | Line::Eswitch { .. } => {
                 continue;
             }
         };
@@ -440,6 +445,16 @@ pub enum Values {
         /// The settings after (with `--dry-run`: would be).
         after: Option<Vec<String>>,
     },
+    /// `KEY.eswitch=MODE`: the PF's eswitch mode before, wanted, after
+    /// (`None`: not reported, or not known).
+    Eswitch {
+        /// As devlink reported it before.
+        before: Option<crate::devlink::Mode>,
+        /// The mode the line asks for.
+        wanted: crate::devlink::Mode,
+        /// After apply (with `--dry-run`: would be).
+        after: Option<crate::devlink::Mode>,
+    },
     /// A line that names no device apply could act on.
     None,
 }
@@ -543,6 +558,7 @@ impl Report<'_> {
         let kind = match r.values {
             Values::Count { .. } => "count",
             Values::Vf { .. } => "vf",
+            Values::Eswitch { .. } => "eswitch",
             Values::None => "unknown",
         };
         o.str("kind", kind)
@@ -568,6 +584,15 @@ impl Report<'_> {
                     .strs("wanted", wanted.iter().map(String::as_str))
                     .opt_strs("after", after.as_deref())
                     .strs("changes", changes.iter().map(String::as_str));
+            }
+            Values::Eswitch {
+                before,
+                wanted,
+                after,
+            } => {
+                o.opt_str("before", before.map(|m| m.name()))
+                    .str("wanted", wanted.name())
+                    .opt_str("after", after.map(|m| m.name()));
             }
             Values::None => {}
         }
@@ -810,7 +835,11 @@ impl<'a> Run<'a> {
     /// use), and a dry run names their users.
     fn counts(&mut self, s: &System, inv: &Inventory, actions: &[Action]) -> Result<()> {
         let sys = s.sys()?;
+        let mut devlink = None;
         for action in actions {
+            if self.eswitch(s, inv, action, &mut devlink) {
+                continue;
+            }
             let users = match action {
                 Action::Set { pf, from, .. } if *from > 0 => crate::guard::users(s, *pf)?,
                 _ => Vec::new(),
@@ -934,6 +963,141 @@ impl<'a> Run<'a> {
             }
         }
         Ok(())
+    }
+
+    /// A PF's `eswitch` line, before its count: the mode set over devlink
+    /// with no VFs (drivers refuse it with VFs). A PF that has VFs goes
+    /// through 0 for it, unless they are in use; then `true`: the count
+    /// was made too. A refusal is one failed line; the count goes ahead.
+    fn eswitch(
+        &mut self,
+        s: &System,
+        inv: &Inventory,
+        action: &Action,
+        devlink: &mut Option<std::result::Result<crate::devlink::Devlink, nix::errno::Errno>>,
+    ) -> bool {
+        use crate::devlink::{Devlink, refusal};
+        let (line, pf, from, to) = match *action {
+            Action::Keep { line, pf, count } => (line, pf, count, count),
+            Action::Set { line, pf, from, to } => (line, pf, from, to),
+            Action::Fail { .. } => return false,
+        };
+        let Some(p) = inv.pf_by_addr(pf).map(|i| &inv.pfs[i]) else {
+            return false;
+        };
+        let Some((at, want)) = self.cfg.eswitch(pf, &p.interfaces) else {
+            return false;
+        };
+        let label = p.label();
+        let record = |run: &mut Run, before, after, status, error: Option<String>| {
+            let v = Values::Eswitch {
+                before,
+                wanted: want,
+                after,
+            };
+            if let Some(e) = &error {
+                run.fail(&[at], e);
+            }
+            run.record(&[at], Some(pf), None, v, status, error);
+        };
+        if !s.live() {
+            let e = format!(
+                "{label}: eswitch {}: eswitch modes go through the kernel's devlink: not available under --root",
+                want.name()
+            );
+            record(self, None, None, Status::Failed, Some(e));
+            return false;
+        }
+        let why = |e| {
+            format!(
+                "{label}: eswitch {}: {}",
+                want.name(),
+                refusal(e, p.driver.as_deref())
+            )
+        };
+        let dl = match devlink.get_or_insert_with(Devlink::open) {
+            Ok(dl) => dl,
+            Err(e) => {
+                record(self, None, None, Status::Failed, Some(why(*e)));
+                return false;
+            }
+        };
+        let mode = match dl.mode(pf) {
+            Ok(m) => m,
+            Err(e) => {
+                record(self, None, None, Status::Failed, Some(why(e)));
+                return false;
+            }
+        };
+        let name = |m: Option<crate::devlink::Mode>| m.map_or("an unknown mode", |m| m.name());
+        if mode == Some(want) {
+            record(self, mode, mode, Status::Unchanged, None);
+            return false;
+        }
+        if self.args.dry_run {
+            self.say(format!(
+                "{label}: would change eswitch {} -> {} with 0 VFs.\n",
+                name(mode),
+                want.name()
+            ));
+            record(self, mode, Some(want), Status::Changed, None);
+            return false;
+        }
+        if from == 0 {
+            match dl.set_mode(pf, want) {
+                Ok(()) => {
+                    self.say(format!(
+                        "{label}: eswitch {} -> {}.\n",
+                        name(mode),
+                        want.name()
+                    ));
+                    record(self, mode, Some(want), Status::Changed, None);
+                }
+                Err(e) => record(self, mode, mode, Status::Failed, Some(why(e))),
+            }
+            return false;
+        }
+        let users = crate::guard::users(s, pf).unwrap_or_default();
+        if !users.is_empty() {
+            let e = format!(
+                "{label}: eswitch {}: skipped: {} in use, and changing the mode destroys every VF",
+                want.name(),
+                out::vfs(users.len() as u32)
+            );
+            record(self, mode, mode, Status::InUse, Some(e));
+            return false;
+        }
+        let Ok(sys) = s.sys() else { return false };
+        let changed = pci::resolve(sys, &DevKey::Pci(pf))
+            .and_then(|dev| crate::eswitch::change(&dev, dl, mode, to, want, &self.budget));
+        match changed {
+            Ok(c) => {
+                self.say(format!(
+                    "{label}: eswitch {} -> {}, {from} -> {to} VFs in {}.\n",
+                    name(mode),
+                    want.name(),
+                    secs(c.took)
+                ));
+                record(self, mode, Some(want), Status::Changed, None);
+                let v = Values::Count {
+                    before: Some(from),
+                    wanted: Some(to),
+                    after: Some(c.to),
+                };
+                let status = if from == to {
+                    Status::Unchanged
+                } else {
+                    Status::Changed
+                };
+                self.record(&[line], Some(pf), None, v, status, None);
+                true
+            }
+            // The VFs it had were put back; the count goes ahead.
+            Err(e) => {
+                record(self, mode, mode, Status::Failed, Some(e.to_string()));
+                false
+            }
+        }
     }
 
     /// The VF-settings phase, once the counts are right: each VF brought
@@ -1218,6 +1382,7 @@ mod tests {
             num_vfs: sriov.then_some(num),
             iommu_group: None,
             configured: None,
+            eswitch: None,
             vfs: Vec::new(),
         }
     }
@@ -1233,6 +1398,7 @@ mod tests {
             iommu_group: None,
             settings: None,
             used_by: None,
+            representor: None,
         });
         Inventory {
             pfs: vec![

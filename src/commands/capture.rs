@@ -23,7 +23,7 @@ use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Line};
 use crate::error::Result;
 use crate::mac::Mac;
-use crate::netlink::Route;
+use crate::netlink::Socket;
 use crate::pci::{self, Inventory, PciAddr};
 use crate::sysfs::{Dir, LINK_MAX, Root};
 use crate::system::System;
@@ -423,7 +423,7 @@ impl Capture {
     }
 
     /// What rtnetlink reports of each PF's VFs: `vfnet-capture/vfinfo/PF`.
-    fn vf_settings(&mut self, mut route: Route, inv: &Inventory) {
+    fn vf_settings(&mut self, mut route: Socket, inv: &Inventory) {
         for pf in inv.pfs.iter().filter(|p| !p.vfs.is_empty()) {
             let Some(iface) = pf.interface() else {
                 continue;

@@ -688,6 +688,7 @@ mod tests {
             num_vfs: Some(num),
             iommu_group: Some(1),
             configured: None,
+            eswitch: None,
             vfs: (0..num)
                 .map(|i| crate::pci::Vf {
                     addr: a(&format!("0000:01:10.{i}")),
@@ -698,6 +699,7 @@ mod tests {
                     iommu_group: Some(10 + i),
                     settings: None,
                     used_by: None,
+                    representor: None,
                 })
                 .collect(),
         }

@@ -759,6 +759,7 @@ mod tests {
             num_vfs: Some(vf_drivers.len() as u32),
             iommu_group: None,
             configured: None,
+            eswitch: None,
             vfs: vf_drivers
                 .iter()
                 .enumerate()
@@ -771,6 +772,7 @@ mod tests {
                     iommu_group: None,
                     settings: None,
                     used_by: None,
+                    representor: None,
                 })
                 .collect(),
         }

@@ -2,7 +2,7 @@
 
 use crate::args::{self, Globals, Parsed};
 use crate::error::Result;
-use crate::netlink::Route;
+use crate::netlink::Socket;
 use crate::pci::Inventory;
 use crate::system::System;
 use crate::{config, out, render};
@@ -75,6 +75,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     } else {
         crate::replay::captured_settings(root, &mut inv)
     };
+    if s.live() {
+        crate::eswitch::modes(&mut inv);
+    }
     crate::usage::attach(s, &mut inv)?;
     if args.json {
         render::json_to(&inv, &mut |chunk| out::print(chunk));
@@ -94,7 +97,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
 /// Reads each PF's VF settings over rtnetlink: one request per PF with VFs
 /// and a netdev. A PF whose driver does not answer keeps `None`s.
 pub fn attach_settings(
-    route: std::result::Result<Route, nix::errno::Errno>,
+    route: std::result::Result<Socket, nix::errno::Errno>,
     inv: &mut Inventory,
     stats: bool,
 ) {

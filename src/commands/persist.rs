@@ -18,6 +18,7 @@ pub const USAGE: &str = "\
 Usage: vfnet persist [--timeout SECS] [--dry-run] [DEV [N] [--vf SPEC]...]
        vfnet persist [--dry-run] DEV --remove
        vfnet persist DEV N|X,Y,Z [--probe N|X,Y,Z] [--refresh-initramfs]
+       vfnet persist DEV N --eswitch legacy|switchdev
 
 Record VF counts in the config file, for vfnet apply at boot. The VFs that
 exist now are not changed (vfnet set does that).
@@ -61,6 +62,8 @@ Options:
                        left free for VMs)
   --refresh-initramfs  ConnectX-3: rebuild the initramfs after writing the
                        modprobe.d file (update-initramfs -u or dracut -f)
+  --eswitch MODE       record DEV's eswitch mode (DEV.eswitch=MODE): apply sets
+                       it over devlink before it creates DEV's VFs
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +87,8 @@ pub struct Args {
     pub vf: Vec<(VfSel, Setting)>,
     /// `--remove`: remove DEV's entries.
     pub remove: bool,
+    /// `--eswitch MODE`: DEV's eswitch mode.
+    pub eswitch: Option<crate::devlink::Mode>,
 }
 
 /// Parses `vfnet persist`'s arguments (or returns its help).
@@ -98,6 +103,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         dry_run: false,
         vf: Vec::new(),
         remove: false,
+        eswitch: None,
     };
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
@@ -107,6 +113,16 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             Long("remove") => args.remove = true,
             Long("probe") => args.probe = Some(args::vfs("persist", "--probe", p.value()?)?),
             Long("refresh-initramfs") => args.refresh_initramfs = true,
+            Long("eswitch") => {
+                let v = args::text("persist", "--eswitch", p.value()?)?;
+                args.eswitch = Some(crate::devlink::Mode::parse(&v).ok_or_else(|| {
+                    let v = crate::text::quote(&v);
+                    args::usage(
+                        "persist",
+                        format!("--eswitch takes legacy or switchdev, not '{v}'"),
+                    )
+                })?);
+            }
             Long("vf") => {
                 let spec = p.value()?;
                 let spec = spec.to_string_lossy();
@@ -128,14 +144,19 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             "persist: --vf and --remove need a DEV (vfnet persist DEV --remove)".into(),
         ));
     }
-    if args.probe.is_some() && args.dev.is_none() {
+    if (args.probe.is_some() || args.eswitch.is_some()) && args.dev.is_none() {
         return Err(crate::error::Error::Usage(
-            "persist: --probe needs a DEV (vfnet persist DEV N --probe P)".into(),
+            "persist: --probe and --eswitch need a DEV (vfnet persist DEV N --eswitch MODE)".into(),
         ));
     }
-    if args.remove && (args.count.is_some() || !args.vf.is_empty() || args.probe.is_some()) {
+    if args.remove
+        && (args.count.is_some()
+            || !args.vf.is_empty()
+            || args.probe.is_some()
+            || args.eswitch.is_some())
+    {
         return Err(crate::error::Error::Usage(
-            "persist: --remove takes no N and no --vf".into(),
+            "persist: --remove takes no N, --vf, --probe or --eswitch".into(),
         ));
     }
     Ok(Parsed::Run(args))
@@ -270,8 +291,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                     pf.driver().as_deref().unwrap_or("none")
                 )));
             }
-            // With --vf alone, the count is left as recorded.
-            let vfs = match (args.count, args.ports, args.vf.is_empty()) {
+            // With --vf or --eswitch alone, the count is left as recorded.
+            let alone = args.vf.is_empty() && args.eswitch.is_none();
+            let vfs = match (args.count, args.ports, alone) {
                 (Some(_), Some([x, y, z]), _) => Some(Vfs::Ports(x, y, z)),
                 (Some(n), None, _) => Some(Vfs::Dual(n)),
                 (None, _, true) => Some(current_vfs(
@@ -314,6 +336,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 }
                 if let Some(p) = args.probe {
                     changed |= cfg.set_probe(pf.addr, &pf.interfaces, Some(p));
+                }
+                if let Some(m) = args.eswitch {
+                    changed |= cfg.set_eswitch(pf.addr, &pf.interfaces, Some(m));
                 }
                 changed |= record_macs(cfg, pf.addr, &pf.interfaces, mac_lines);
                 for (sel, setting) in &args.vf {

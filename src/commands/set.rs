@@ -11,7 +11,8 @@ use std::time::Duration;
 
 /// `vfnet set -h`.
 pub const USAGE: &str = "\
-Usage: vfnet set [--autoprobe on|off] [--timeout SECS] [--dry-run] [--force] DEV N
+Usage: vfnet set [--autoprobe on|off] [--eswitch legacy|switchdev] [--timeout SECS]
+                 [--dry-run] [--force] DEV N
 
 Make DEV have N VFs now (0 removes them). DEV is a PF's interface name
 (enp1s0f0) or PCI address (0000:01:00.0), network device or not.
@@ -39,6 +40,10 @@ Options:
   --force              change the count even when VFs are in use
   --autoprobe on|off   whether new VFs get a host driver (sriov_drivers_autoprobe);
                        off: VFs without a driver, ready for vfio-pci or a VM
+  --eswitch MODE       the PF's eswitch mode over devlink: switchdev (a representor
+                       netdev per VF, for OVS or tc) or legacy. Drivers change it
+                       only without VFs: a change goes through 0 VFs, as a count
+                       change does, and a refusal puts the VFs back
   -t, --timeout SECS   give up waiting (for another vfnet, for the kernel)
                        after SECS (default 30). It bounds waiting, never
                        finishing: once 0 is written on the way to N, N is
@@ -64,6 +69,8 @@ pub struct Args {
     pub ports: Option<[u32; 3]>,
     /// `--reload`: a ConnectX-3's count, by reloading mlx4_core.
     pub reload: bool,
+    /// `--eswitch MODE`: the PF's eswitch mode, over devlink.
+    pub eswitch: Option<crate::devlink::Mode>,
 }
 
 /// Parses `vfnet set`'s arguments (or returns its help).
@@ -71,6 +78,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut count, mut timeout, mut autoprobe) =
         (None, None, args::DEFAULT_TIMEOUT, None);
     let (mut dry_run, mut force, mut reload, mut ports) = (false, false, false, None);
+    let mut eswitch = None;
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
@@ -78,6 +86,16 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             Short('n') | Long("dry-run") => dry_run = true,
             Long("force") => force = true,
             Long("reload") => reload = true,
+            Long("eswitch") => {
+                let v = args::text("set", "--eswitch", p.value()?)?;
+                eswitch = Some(crate::devlink::Mode::parse(&v).ok_or_else(|| {
+                    let v = crate::text::quote(&v);
+                    args::usage(
+                        "set",
+                        format!("--eswitch takes legacy or switchdev, not '{v}'"),
+                    )
+                })?);
+            }
             Long("autoprobe") => {
                 autoprobe = match args::text("set", "--autoprobe", p.value()?)?.as_str() {
                     "on" => Some(true),
@@ -114,6 +132,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         force,
         ports,
         reload,
+        eswitch,
     }))
 }
 
@@ -150,13 +169,22 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     // its file): bad input changes nothing.
     sriov::check_pf(&pf, args.count)?;
     let label = pf.label();
+    // --eswitch: devlink's view first, so that a driver without an eswitch
+    // is one line and no change.
+    let mut eswitch = match args.eswitch {
+        Some(want) => Some(eswitch_of(s, &pf, want)?),
+        None => None,
+    };
+    let mode_change = eswitch
+        .as_ref()
+        .and_then(|(_, mode, want)| (*mode != Some(*want)).then_some((*mode, *want)));
     // The guard: a change of a nonzero count destroys every VF. It looks
     // once before the lock (a refusal then leaves no trace, not even the
     // lock file) and again under it: no other vfnet changes the count
     // between that look and the change.
     let survey = || -> Result<(u32, bool, Vec<crate::guard::InUse>)> {
         let current = sriov::read(&pf, "sriov_numvfs")?;
-        let destroys = current > 0 && current != args.count;
+        let destroys = current > 0 && (current != args.count || mode_change.is_some());
         let users = if destroys {
             crate::guard::users(s, pf.addr)?
         } else {
@@ -166,7 +194,19 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     };
     if args.dry_run {
         let (current, destroys, users) = survey()?;
-        let mut text = if current == args.count {
+        let mut text = if let Some((from, want)) = mode_change {
+            format!(
+                "{label}: would change eswitch {} -> {} with 0 VFs, then {current} -> {} VFs{}.\n",
+                mode_name(from),
+                want.name(),
+                args.count,
+                if current > 0 {
+                    format!(": VFs 0-{} are destroyed", current - 1)
+                } else {
+                    String::new()
+                }
+            )
+        } else if current == args.count {
             format!("{label} has {}: nothing would change.\n", out::vfs(current))
         } else if destroys {
             format!(
@@ -206,8 +246,23 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             ));
         }
     }
-    let done = sriov::set(&pf, args.count, &deadline)?;
-    if done.from == done.to {
+    let (done, switched) = match (&mut eswitch, mode_change) {
+        (Some((dl, _, want)), Some((from, _))) => {
+            let c = crate::eswitch::change(&pf, dl, from, args.count, *want, &deadline)?;
+            let done = sriov::Outcome {
+                from: c.from,
+                to: c.to,
+                took: c.took,
+                unbound: c.unbound,
+            };
+            (
+                done,
+                Some(format!("eswitch {} -> {}, ", mode_name(from), want.name())),
+            )
+        }
+        _ => (sriov::set(&pf, args.count, &deadline)?, None),
+    };
+    if done.from == done.to && switched.is_none() {
         out::print(&format!(
             "{label} already has {}: nothing to do.\n",
             out::vfs(done.to)
@@ -215,7 +270,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         return Ok(());
     }
     let mut text = format!(
-        "{label}: {} -> {} VFs in {}.\n",
+        "{label}: {}{} -> {} VFs in {}.\n",
+        switched.unwrap_or_default(),
         done.from,
         done.to,
         secs(done.took)
@@ -239,6 +295,44 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     }
     out::print(&text);
     Ok(())
+}
+
+/// A mode's name; "an unknown mode" when devlink reported one vfnet does
+/// not know.
+fn mode_name(m: Option<crate::devlink::Mode>) -> &'static str {
+    m.map_or("an unknown mode", |m| m.name())
+}
+
+/// `--eswitch`: a devlink socket and the PF's mode, or one line saying why
+/// not (no devlink under --root, a driver without an eswitch).
+fn eswitch_of(
+    s: &System,
+    pf: &pci::PfDev,
+    want: crate::devlink::Mode,
+) -> Result<(
+    crate::devlink::Devlink,
+    Option<crate::devlink::Mode>,
+    crate::devlink::Mode,
+)> {
+    let label = pf.label();
+    if !s.live() {
+        return Err(crate::error::Error::fail(format!(
+            "{label}: eswitch {}: eswitch modes go through the kernel's devlink: not available under --root",
+            want.name()
+        )));
+    }
+    let refused = |e| {
+        let mut buf = [0u8; crate::sysfs::LINK_MAX];
+        let driver = pf.dir.link_name("driver", &mut buf).ok();
+        crate::error::Error::fail(format!(
+            "{label}: eswitch {}: {}",
+            want.name(),
+            crate::devlink::refusal(e, driver)
+        ))
+    };
+    let mut dl = crate::devlink::Devlink::open().map_err(refused)?;
+    let mode = dl.mode(pf.addr).map_err(refused)?;
+    Ok((dl, mode, want))
 }
 
 /// What to say about VFs no driver took: what the kernel log says about

@@ -187,13 +187,15 @@ realroot_tree() {
 # suite's kernel and INITRD.
 realroot_boot() {
   local img=$BUILD/$1.ext4 t0
-  t0=$(now)
-  ext4_image "$REALROOT" "$img"
-  log "image $1: $(du -m --apparent-size "$img" | cut -f1) MB ext4 root made in $(secs_since "$t0")s"
   cmp -s "$KERNEL_DIR/vmlinuz" "$REALROOT/boot/vmlinuz-$KVER" || die "the root's kernel is not the suite's ($KVER)"
   IMAGE_KERNEL=$KERNEL_DIR/vmlinuz
   IMAGE_INITRD=$BUILD/$1.initrd
   cp "$2" "$IMAGE_INITRD"
+  t0=$(now)
+  ext4_image "$REALROOT" "$img"
+  log "image $1: $(du -m --apparent-size "$img" | cut -f1) MB ext4 root made in $(secs_since "$t0")s"
+  # the image holds the tree now; about 400 MB each, four boots (CI's disk is shared)
+  rm -rf "$REALROOT"
   IMAGE_APPEND="root=/dev/vda rw ${3:-}"
   IMAGE_CMDLINE_PLAN=1
   # shellcheck disable=SC2054  # the commas belong to QEMU options

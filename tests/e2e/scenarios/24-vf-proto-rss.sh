@@ -1,4 +1,4 @@
-# e2e-scenario: VLAN protocol and query_rss on igb: 802.1Q through IFLA_VF_VLAN_LIST (read back by ip), 802.1ad and query_rss refused in one clear line each without blocking the other settings; VF ranges
+# e2e-scenario: VLAN protocol and query_rss on igb: 802.1Q through IFLA_VF_VLAN_LIST (read back by ip), 802.1ad, query_rss and the devlink eswitch refused in one clear line each without blocking the other settings; VF ranges
 # e2e-image: iproute2
 
 PFIF=$(pf_if)
@@ -71,3 +71,30 @@ expect_json_re vfs.0.settings.stats.rx_packets '^[0-9]+$'
 expect_json_re vfs.0.settings.stats.tx_dropped '^[0-9]+$'
 run vfnet list --json
 expect_no_out '"stats":'
+
+step "eswitch: igb has no devlink eswitch; set --eswitch switchdev is refused in one line and changes nothing"
+run vfnet set "$PFIF" 2 --eswitch switchdev
+expect_rc 1
+expect_err "eswitch switchdev: its driver igb has no devlink eswitch"
+expect_err_lines 1
+expect_eq "sriov_numvfs after the refusal" "$(numvfs)" 2
+run vfnet list --json
+expect_rc 0
+expect_no_out '"eswitch"'
+expect_no_out '"representor"'
+
+step "eswitch: an ADDR.eswitch line igb cannot take fails alone at apply; the count and the VF settings still apply"
+run vfnet set "$PFIF" 0
+CONF=/tmp/eswitch.conf
+printf '%s=2\n%s.eswitch=switchdev\n%s.vf1.vlan=9\n' "$PF_PCI" "$PF_PCI" "$PF_PCI" > "$CONF"
+run vfnet --config "$CONF" apply --json
+expect_rc 1
+expect_err "$CONF:2: $PFIF ($PF_PCI): eswitch switchdev: its driver igb has no devlink eswitch"
+expect_eq "sriov_numvfs after apply" "$(numvfs)" 2
+# The mode is tried first (drivers take it with no VFs), then the count.
+expect_json entries.0.kind '"eswitch"'
+expect_json entries.0.status '"failed"'
+expect_json entries.1.kind '"count"'
+expect_json entries.1.status '"changed"'
+run vfnet list --json
+expect_json vfs.1.settings.vlan 9

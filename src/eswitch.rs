@@ -1,0 +1,243 @@
+//! A PF's eswitch mode next to its VF count, and the VF representors a
+//! PF in switchdev mode has.
+//!
+//! Drivers change the mode only while the PF has no VFs (mlx5, ice), so a
+//! change is planned ([`plan`], pure) as: VFs to 0, the mode, VFs back to
+//! N. [`change`] carries the plan out with [`crate::sriov`] and
+//! [`crate::devlink`]: from the write of 0 to the write of N the stop
+//! signals are held, and when the driver refuses the mode the VFs the PF
+//! had are put back, so a PF is never left at 0 VFs half-way.
+//!
+//! In switchdev mode each VF has a representor netdev on the host, a
+//! child of the PF's PCI device whose `phys_port_name` is `pfMvfN`
+//! (`cNpfMvfN` on a multi-host card). [`attach`] moves those out of the
+//! PF's interfaces onto their VFs, and on the live system asks devlink for
+//! each SR-IOV PF's mode.
+
+use crate::devlink::{Devlink, Mode};
+use crate::error::{Error, Result};
+use crate::pci::{Inventory, PfDev};
+use crate::sriov;
+use crate::sysfs::Dir;
+use crate::wait::Deadline;
+use std::time::{Duration, Instant};
+
+/// One step of a change of mode and count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Make the PF have this many VFs ([`sriov::set`]).
+    Count(u32),
+    /// Set the eswitch mode.
+    Mode(Mode),
+}
+
+/// The steps from `current` VFs in mode `mode` (`None`: unknown) to
+/// `target` VFs in mode `want`. Empty when nothing changes.
+pub fn plan(current: u32, target: u32, mode: Option<Mode>, want: Mode) -> Vec<Step> {
+    let mut steps = Vec::new();
+    if mode == Some(want) {
+        if current != target {
+            steps.push(Step::Count(target));
+        }
+        return steps;
+    }
+    if current > 0 {
+        steps.push(Step::Count(0));
+    }
+    steps.push(Step::Mode(want));
+    if target > 0 {
+        steps.push(Step::Count(target));
+    }
+    steps
+}
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Changed {
+    /// The mode before (`None`: one vfnet does not know).
+    pub mode_from: Option<Mode>,
+    /// The count before.
+    pub from: u32,
+    /// The count after.
+    pub to: u32,
+    /// How long it took.
+    pub took: Duration,
+    /// VFs left without a driver although autoprobe is on.
+    pub unbound: u32,
+}
+
+/// Makes the PF have `target` VFs in mode `want`, `mode` being what
+/// devlink said it has. The caller holds the state lock.
+pub fn change(
+    pf: &PfDev,
+    dl: &mut Devlink,
+    mode: Option<Mode>,
+    target: u32,
+    want: Mode,
+    deadline: &Deadline,
+) -> Result<Changed> {
+    let start = Instant::now();
+    let current = sriov::read(pf, "sriov_numvfs")?;
+    let steps = plan(current, target, mode, want);
+    // From the write of 0 to the write of N: held signals, and the
+    // kernel's grace for removing VFs whatever the deadline says.
+    let window = current > 0 && steps.len() > 1;
+    let held = window.then(crate::signals::hold);
+    let grace = Deadline::after(sriov::GONE_GRACE);
+    let mut unbound = 0;
+    let mut failed = None;
+    for step in &steps {
+        let result = match *step {
+            Step::Count(0) if window => sriov::set(pf, 0, &grace).map(|_| ()),
+            Step::Count(n) => sriov::set(pf, n, deadline).map(|o| unbound = o.unbound),
+            Step::Mode(m) => dl.set_mode(pf.addr, m).map_err(|e| {
+                let mut buf = [0u8; crate::sysfs::LINK_MAX];
+                let driver = pf.dir.link_name("driver", &mut buf).ok();
+                let mut text = format!(
+                    "{}: eswitch {}: {}",
+                    pf.label(),
+                    m.name(),
+                    crate::devlink::refusal(e, driver)
+                );
+                if current > 0 {
+                    // Back to the VFs it had, in the mode it had.
+                    text.push_str(&match sriov::set(pf, current, deadline) {
+                        Ok(_) => format!("; its {} were put back", crate::out::vfs(current)),
+                        Err(e) => format!("; putting its {current} VFs back failed too: {e}"),
+                    });
+                }
+                Error::fail(text)
+            }),
+        };
+        if let Err(e) = result {
+            failed = Some(e);
+            break;
+        }
+    }
+    if let Some(sig) = held.and_then(|h| h.release()) {
+        let now = sriov::read(pf, "sriov_numvfs")
+            .map_or("an unreadable count of VFs".to_string(), crate::out::vfs);
+        let what = failed.map_or("the change was finished first".to_string(), |e| {
+            e.to_string()
+        });
+        crate::out::error(format_args!(
+            "{}: stopped by {}: {what}; it has {now} now",
+            pf.label(),
+            sig.as_str()
+        ));
+        std::process::exit(crate::signals::exit_status(sig));
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(Changed {
+        mode_from: mode,
+        from: current,
+        to: target,
+        took: start.elapsed(),
+        unbound,
+    })
+}
+
+/// The PF and VF numbers a representor's `phys_port_name` names:
+/// `pf0vf3` and `c1pf0vf3` (a multi-host card's controller) give (0, 3).
+/// The uplink (`p0`) and anything else give `None`.
+pub fn representor_of(phys_port_name: &str) -> Option<(u32, u32)> {
+    let s = phys_port_name.trim();
+    let s = match s.strip_prefix('c') {
+        Some(rest) => rest.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => s,
+    };
+    let (pf, vf) = s.strip_prefix("pf")?.split_once("vf")?;
+    let num = |t: &str| {
+        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok())?
+    };
+    Some((num(pf)?, num(vf)?))
+}
+
+/// Moves each VF representor from its PF's interfaces onto its VF (only
+/// PFs with more than one netdev can have any: one `phys_port_name` read
+/// per netdev of those).
+pub fn representors(sys: &Dir, inv: &mut Inventory) {
+    let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
+    for pf in inv
+        .pfs
+        .iter_mut()
+        .filter(|p| p.sriov && p.interfaces.len() > 1)
+    {
+        let mut keep = Vec::with_capacity(pf.interfaces.len());
+        for name in std::mem::take(&mut pf.interfaces) {
+            let path = format!("class/net/{name}/phys_port_name");
+            let vf = sys
+                .read(&path, &mut buf)
+                .ok()
+                .and_then(|v| representor_of(std::str::from_utf8(v).ok()?))
+                .and_then(|(_, n)| pf.vfs.iter_mut().find(|v| v.index == Some(n)));
+            match vf {
+                Some(vf) => vf.representor = Some(name),
+                None => keep.push(name),
+            }
+        }
+        pf.interfaces = keep;
+    }
+}
+
+/// Asks devlink for each SR-IOV PF's eswitch mode (one request per PF;
+/// none on a kernel without devlink). Live systems only.
+pub fn modes(inv: &mut Inventory) {
+    if !inv.pfs.iter().any(|p| p.sriov) {
+        return;
+    }
+    let Ok(mut dl) = Devlink::open() else { return };
+    for pf in inv.pfs.iter_mut().filter(|p| p.sriov) {
+        pf.eswitch = dl.mode(pf.addr).ok().flatten();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Mode::{Legacy, Switchdev};
+    use Step::{Count, Mode as M};
+
+    #[test]
+    fn a_mode_change_happens_with_no_vfs_then_the_vfs_are_made() {
+        assert_eq!(
+            plan(0, 4, Some(Legacy), Switchdev),
+            [M(Switchdev), Count(4)]
+        );
+        assert_eq!(
+            plan(4, 4, Some(Legacy), Switchdev),
+            [Count(0), M(Switchdev), Count(4)]
+        );
+        assert_eq!(
+            plan(2, 8, Some(Switchdev), Legacy),
+            [Count(0), M(Legacy), Count(8)]
+        );
+        assert_eq!(
+            plan(3, 0, Some(Legacy), Switchdev),
+            [Count(0), M(Switchdev)]
+        );
+        // An unknown mode is set, never assumed.
+        assert_eq!(plan(0, 2, None, Legacy), [M(Legacy), Count(2)]);
+    }
+
+    #[test]
+    fn the_right_mode_leaves_only_the_count_to_change() {
+        assert_eq!(plan(4, 4, Some(Switchdev), Switchdev), []);
+        assert_eq!(plan(2, 6, Some(Switchdev), Switchdev), [Count(6)]);
+        assert_eq!(plan(0, 3, Some(Legacy), Legacy), [Count(3)]);
+    }
+
+    #[test]
+    fn representors_are_named_pf_m_vf_n() {
+        assert_eq!(representor_of("pf0vf3\n"), Some((0, 3)));
+        assert_eq!(representor_of("pf1vf12"), Some((1, 12)));
+        assert_eq!(representor_of("c1pf0vf7"), Some((0, 7)));
+        for other in [
+            "p0", "p1s0", "pf0", "pf0sf1", "pfvf1", "pf0vf", "pf0vf1x", "", "vf0",
+        ] {
+            assert_eq!(representor_of(other), None, "{other}");
+        }
+    }
+}
