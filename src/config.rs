@@ -685,48 +685,33 @@ fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
             Err(why) => bad(why),
         };
     }
-    if let Some(dev) = key.strip_suffix(".unmanaged_vfs") {
+    // PF keys: `KEY.NAME=VALUE`, VALUE parsed by NAME's parser.
+    for name in ["unmanaged_vfs", "eswitch", "probe_vf"] {
+        let Some(dev) = key.strip_suffix(name).and_then(|k| k.strip_suffix('.')) else {
+            continue;
+        };
         let key = match DevKey::parse(dev) {
             Ok(k) => k,
             Err(why) => return bad(why),
         };
-        return match value {
-            "yes" => Line::Unmanaged { key, on: true, raw },
-            "no" => Line::Unmanaged {
+        let q = crate::text::quote(value);
+        return match (name, value) {
+            ("unmanaged_vfs", "yes" | "no") => Line::Unmanaged {
                 key,
-                on: false,
+                on: value == "yes",
                 raw,
             },
-            _ => bad(format!(
-                "unmanaged_vfs takes yes or no, not '{}'",
-                crate::text::quote(value)
-            )),
-        };
-    }
-    if let Some(dev) = key.strip_suffix(".eswitch") {
-        let key = match DevKey::parse(dev) {
-            Ok(k) => k,
-            Err(why) => return bad(why),
-        };
-        return match crate::devlink::Mode::parse(value) {
-            Some(mode) => Line::Eswitch { key, mode, raw },
-            None => bad(format!(
-                "eswitch takes legacy or switchdev, not '{}'",
-                crate::text::quote(value)
-            )),
-        };
-    }
-    if let Some(dev) = key.strip_suffix(".probe_vf") {
-        let key = match DevKey::parse(dev) {
-            Ok(k) => k,
-            Err(why) => return bad(why),
-        };
-        return match crate::mlx4::Vfs::parse(value) {
-            Some(probe) => Line::Probe { key, probe, raw },
-            None => bad(format!(
-                "'{}' is not a probe_vf value (a number, or X,Y,Z for ports 1, 2 and both)",
-                crate::text::quote(value)
-            )),
+            ("unmanaged_vfs", _) => bad(format!("unmanaged_vfs takes yes or no, not '{q}'")),
+            ("eswitch", _) => match crate::devlink::Mode::parse(value) {
+                Some(mode) => Line::Eswitch { key, mode, raw },
+                None => bad(format!("eswitch takes legacy or switchdev, not '{q}'")),
+            },
+            _ => match crate::mlx4::Vfs::parse(value) {
+                Some(probe) => Line::Probe { key, probe, raw },
+                None => bad(format!(
+                    "'{q}' is not a probe_vf value (a number, or X,Y,Z for ports 1, 2 and both)"
+                )),
+            },
         };
     }
     let key = match DevKey::parse(key) {

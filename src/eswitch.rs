@@ -67,10 +67,11 @@ pub struct Changed {
 }
 
 /// Makes the PF have `target` VFs in mode `want`, `mode` being what
-/// devlink said it has. The caller holds the state lock.
+/// devlink said it has; `set_mode` sets it (`Devlink::set_mode` for the
+/// PF). The caller holds the state lock.
 pub fn change(
     pf: &PfDev,
-    dl: &mut Devlink,
+    set_mode: &mut dyn FnMut(Mode) -> std::result::Result<(), nix::errno::Errno>,
     mode: Option<Mode>,
     target: u32,
     want: Mode,
@@ -90,7 +91,7 @@ pub fn change(
         let result = match *step {
             Step::Count(0) if window => sriov::set(pf, 0, &grace).map(|_| ()),
             Step::Count(n) => sriov::set(pf, n, deadline).map(|o| unbound = o.unbound),
-            Step::Mode(m) => dl.set_mode(pf.addr, m).map_err(|e| {
+            Step::Mode(m) => set_mode(m).map_err(|e| {
                 let mut buf = [0u8; crate::sysfs::LINK_MAX];
                 let driver = pf.dir.link_name("driver", &mut buf).ok();
                 let mut text = format!(
@@ -100,8 +101,15 @@ pub fn change(
                     crate::devlink::refusal(e, driver)
                 );
                 if current > 0 {
-                    // Back to the VFs it had, in the mode it had.
-                    text.push_str(&match sriov::set(pf, current, deadline) {
+                    // Back to the VFs it had, in the mode it had: written
+                    // whatever the deadline, and their drivers given at
+                    // least the grace.
+                    let back = if deadline.remaining() > sriov::GONE_GRACE {
+                        *deadline
+                    } else {
+                        Deadline::after(sriov::GONE_GRACE)
+                    };
+                    text.push_str(&match sriov::set(pf, current, &back) {
                         Ok(_) => format!("; its {} were put back", crate::out::vfs(current)),
                         Err(e) => format!("; putting its {current} VFs back failed too: {e}"),
                     });
@@ -137,6 +145,27 @@ pub fn change(
         took: start.elapsed(),
         unbound,
     })
+}
+
+/// What `persist` records of the mode devlink reports (`reported`) when
+/// the config has `recorded`: switchdev always (a `set --eswitch` to keep);
+/// legacy only over a line that says otherwise (legacy is every driver's
+/// default: no line is needed for it).
+pub fn to_record(reported: Option<Mode>, recorded: Option<Mode>) -> Option<Mode> {
+    match (reported, recorded) {
+        (Some(Mode::Switchdev), _) => Some(Mode::Switchdev),
+        (Some(Mode::Legacy), Some(_)) => Some(Mode::Legacy),
+        _ => None,
+    }
+}
+
+/// The mode devlink reports for one PF; `None` without one (or under
+/// `--root`).
+pub fn reported(live: bool, addr: crate::pci::PciAddr) -> Option<Mode> {
+    if !live {
+        return None;
+    }
+    Devlink::open().ok()?.mode(addr).ok().flatten()
 }
 
 /// The PF and VF numbers a representor's `phys_port_name` names:
@@ -227,6 +256,15 @@ mod tests {
         assert_eq!(plan(4, 4, Some(Switchdev), Switchdev), []);
         assert_eq!(plan(2, 6, Some(Switchdev), Switchdev), [Count(6)]);
         assert_eq!(plan(0, 3, Some(Legacy), Legacy), [Count(3)]);
+    }
+
+    #[test]
+    fn persist_records_switchdev_and_legacy_only_over_another_line() {
+        assert_eq!(to_record(Some(Switchdev), None), Some(Switchdev));
+        assert_eq!(to_record(Some(Switchdev), Some(Legacy)), Some(Switchdev));
+        assert_eq!(to_record(Some(Legacy), Some(Switchdev)), Some(Legacy));
+        assert_eq!(to_record(Some(Legacy), None), None);
+        assert_eq!(to_record(None, Some(Switchdev)), None, "kept as it is");
     }
 
     #[test]

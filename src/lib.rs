@@ -7,7 +7,8 @@
 //! `Inventory` of plain data, and `render` prints it. Changes are planned
 //! by pure functions (`sriov::plan`, `commands::apply::plan`,
 //! `commands::install::plan`) and then executed; per-VF settings go through
-//! the VF `engine`. Commands never import each other.
+//! the VF `engine` (rtnetlink, `netlink`), a PF's eswitch mode through
+//! `eswitch` (devlink, `devlink`). Commands never import each other.
 
 #![deny(missing_docs)]
 

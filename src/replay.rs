@@ -1,6 +1,7 @@
 //! What a capture (`vfnet capture`) stores for a replay beyond sysfs: the
 //! VF settings rtnetlink reported on the live system, one file per PF
-//! (`vfnet-capture/vfinfo/PF`), and reading them back, so that `vfnet
+//! (`vfnet-capture/vfinfo/PF`), who used each VF, each PF's eswitch mode
+//! (devlink), and reading them back, so that `vfnet
 //! --root DIR` on an unpacked capture lists what the live system listed.
 
 use crate::files;
@@ -73,6 +74,44 @@ pub fn captured_usage(root: &Root, inv: &mut Inventory) -> bool {
     inv.set_used_by(&found);
     inv.usage_known = true;
     true
+}
+
+/// Where a capture keeps each PF's eswitch mode as devlink reported it
+/// (relative to the root): one line per PF that reported one, `ADDR MODE`.
+pub const ESWITCH: &str = "vfnet-capture/eswitch";
+
+/// The eswitch file's text for `inv`; `None` when no PF reported a mode.
+pub fn eswitch_text(inv: &Inventory) -> Option<String> {
+    let lines: String = inv
+        .pfs
+        .iter()
+        .filter_map(|p| Some(format!("{} {}\n", p.addr, p.eswitch?.name())))
+        .collect();
+    (!lines.is_empty()).then_some(lines)
+}
+
+/// Each PF's eswitch mode, as a capture under `root` recorded it.
+pub fn captured_eswitch(root: &Root, inv: &mut Inventory) {
+    if root.is_live() {
+        return;
+    }
+    let Ok((bytes, _)) = files::read_regular(&root.real(&format!("/{ESWITCH}")), 1 << 16) else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&bytes).lines() {
+        let Some((addr, mode)) = line.split_once(' ') else {
+            continue;
+        };
+        let (Some(addr), Some(mode)) = (
+            crate::pci::PciAddr::parse(addr),
+            crate::devlink::Mode::parse(mode.trim()),
+        ) else {
+            continue;
+        };
+        if let Some(i) = inv.pf_by_addr(addr) {
+            inv.pfs[i].eswitch = Some(mode);
+        }
+    }
 }
 
 /// The VF settings as a capture stores them: one line per VF,

@@ -584,3 +584,35 @@ fn state_absent_removes_a_pfs_entries_once_and_check_mode_predicts_it() {
     let again = play_book(&venv, work.path(), &trees, ABSENT_PLAYBOOK, &[]);
     assert_eq!(recap(&again, 1, "changed"), 0, "{}", again.stdout);
 }
+
+/// `eswitch:` records `PF.eswitch=MODE` after the PF's count (the count
+/// left as recorded when only the mode is given), and a rerun changes
+/// nothing.
+#[test]
+fn the_config_module_records_an_eswitch_mode() {
+    let venv = venv();
+    let work = tempfile::tempdir().unwrap();
+    let trees = vec![Tree::build(&x550t())];
+    let book = r#"
+- hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: switchdev for enp1s0f1
+      vfnet.vfnet.vfnet_config:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+        pf: enp1s0f1
+        eswitch: switchdev
+"#;
+    vfnet(trees[0].root(), &["persist", "enp1s0f1", "2"]).code(0);
+    let first = play_book(&venv, work.path(), &trees, book, &[]);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert_eq!(recap(&first, 1, "changed"), 1, "{}", first.stdout);
+    let conf = std::fs::read_to_string(trees[0].path("etc/vfnet/vfnet.conf")).unwrap();
+    assert!(
+        conf.ends_with("0000:01:00.1=2\n0000:01:00.1.eswitch=switchdev\n"),
+        "{conf}"
+    );
+    let again = play_book(&venv, work.path(), &trees, book, &[]);
+    assert_eq!(recap(&again, 1, "changed"), 0, "{}", again.stdout);
+}

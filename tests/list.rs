@@ -452,4 +452,35 @@ fn switchdev_representors_are_shown_on_their_vfs_not_as_pf_interfaces() {
     // A machine without representors has no such section.
     let plain = Tree::build(&x550t());
     assert!(!vfnet(plain.root(), &["list"]).stdout.contains("Eswitch"));
+
+    // A capture carries the mode devlink reported; its replay shows it,
+    // and a capture of the replay carries it on.
+    let dir = tree.root().join("vfnet-capture");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("eswitch"),
+        "0000:01:00.0 switchdev\n0000:01:00.1 bogus\n",
+    )
+    .unwrap();
+    let v = json(&tree, &[]);
+    assert_eq!(v["pfs"][0]["eswitch"], "switchdev");
+    assert!(v["pfs"][1].get("eswitch").is_none());
+    vfnet(tree.root(), &["list"]).code(0).out_has(
+        "enp1s0f0 (0000:01:00.0): switchdev; VF representors: eth10 (VF 0), eth11 (VF 2)\n",
+    );
+    let tar = tree.root().join("again.tar");
+    vfnet(tree.root(), &["capture", tar.to_str().unwrap()]).code(0);
+    let unpacked = tempfile::tempdir().unwrap();
+    let st = std::process::Command::new("tar")
+        .args([
+            "-xf",
+            tar.to_str().unwrap(),
+            "-C",
+            unpacked.path().to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let again = std::fs::read_to_string(unpacked.path().join("vfnet-capture/eswitch")).unwrap();
+    assert_eq!(again, "0000:01:00.0 switchdev\n");
 }

@@ -1,8 +1,9 @@
-//! The rtnetlink decoders: truncated, misaligned or unknown attributes in
-//! any bytes never panic or read past the buffer.
+//! The netlink decoders (rtnetlink, and devlink's over generic netlink):
+//! truncated, misaligned or unknown attributes in any bytes never panic or
+//! read past the buffer.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use vfnet::netlink;
+use vfnet::{devlink, netlink};
 
 fuzz_target!(|data: &[u8]| {
     for (_, payload) in netlink::attrs(data) {
@@ -10,9 +11,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = netlink::parse_link(data);
     let _ = netlink::parse_vf_info(data);
+    let _ = devlink::parse_family(data);
+    let _ = devlink::parse_eswitch(data);
     for (_, reply) in netlink::replies(data) {
-        if let netlink::Reply::Link(body) = reply {
+        if let netlink::Reply::Msg(_, body) = reply {
             let _ = netlink::parse_link(body);
+            let _ = devlink::parse_eswitch(body);
         }
     }
 });

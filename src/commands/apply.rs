@@ -1068,8 +1068,10 @@ impl<'a> Run<'a> {
             return false;
         }
         let Ok(sys) = s.sys() else { return false };
-        let changed = pci::resolve(sys, &DevKey::Pci(pf))
-            .and_then(|dev| crate::eswitch::change(&dev, dl, mode, to, want, &self.budget));
+        let mut set_mode = |m| dl.set_mode(pf, m);
+        let changed = pci::resolve(sys, &DevKey::Pci(pf)).and_then(|dev| {
+            crate::eswitch::change(&dev, &mut set_mode, mode, to, want, &self.budget)
+        });
         match changed {
             Ok(c) => {
                 self.say(format!(

@@ -106,8 +106,18 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let config_path = s.config.clone();
     c.config(root, &config_path);
     c.glue(root);
+    // As list shows them: representors on their VFs, each PF's eswitch mode.
+    crate::eswitch::representors(sys, &mut inv);
     if let Some(Ok(route)) = s.route() {
         c.vf_settings(route, &inv);
+    }
+    if s.live() {
+        crate::eswitch::modes(&mut inv);
+    } else {
+        crate::replay::captured_eswitch(root, &mut inv);
+    }
+    if let Some(text) = crate::replay::eswitch_text(&inv) {
+        c.file(crate::replay::ESWITCH, text.as_bytes());
     }
     // Who used each VF, as `list` shows it (looked for live or in a tree
     // with a /proc; a capture's own record carried over).

@@ -77,6 +77,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     };
     if s.live() {
         crate::eswitch::modes(&mut inv);
+    } else {
+        crate::replay::captured_eswitch(root, &mut inv);
     }
     crate::usage::attach(s, &mut inv)?;
     if args.json {

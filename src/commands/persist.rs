@@ -25,7 +25,8 @@ exist now are not changed (vfnet set does that).
 
   vfnet persist          record the current count of every PF that has VFs
                          (and update entries of PFs that have none now)
-  vfnet persist DEV      record DEV's current count
+  vfnet persist DEV      record DEV's current count (both forms also record
+                         switchdev, when devlink reports it: DEV.eswitch)
   vfnet persist DEV N    record N for DEV, checked against its sriov_totalvfs
   vfnet persist DEV [N] --vf vfs.mac=auto --vf vf0-3.driver=vfio-pci
                          also (or only, without N) record VF settings, in
@@ -239,7 +240,10 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             return Ok(());
         }
         None => {
-            let inv = pci::scan(sys, true);
+            let mut inv = pci::scan(sys, true);
+            if s.live() {
+                crate::eswitch::modes(&mut inv);
+            }
             let line = &mut mlx4_sync;
             config::edit_or_plan(root, &path, &deadline, write, |cfg| {
                 let migrated = migrate(cfg, sys);
@@ -266,6 +270,10 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                     if n > 0 || cfg.find(pf.addr, &pf.interfaces).is_some() {
                         let vfs = current_vfs(root, pf.addr, pf.count_at_load(), n);
                         let mut changed = cfg.set_vfs(pf.addr, &pf.interfaces, vfs);
+                        let recorded = cfg.eswitch(pf.addr, &pf.interfaces).map(|e| e.1);
+                        if let Some(m) = crate::eswitch::to_record(pf.eswitch, recorded) {
+                            changed |= cfg.set_eswitch(pf.addr, &pf.interfaces, Some(m));
+                        }
                         changed |=
                             record_macs(cfg, pf.addr, &pf.interfaces, macs(&pf.interfaces, n));
                         rec.push(Recorded {
@@ -321,6 +329,11 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 (None, _) => {}
             }
             let line = &mut mlx4_sync;
+            // `persist DEV`: the mode devlink reports, as the count.
+            let reported = match (args.eswitch, args.count, alone) {
+                (None, None, true) => crate::eswitch::reported(s.live(), pf.addr),
+                _ => None,
+            };
             // Settings asked for are the only ones written.
             let mac_lines = match (count, args.vf.is_empty()) {
                 (Some(n), true) => macs(&pf.interfaces, n),
@@ -337,7 +350,11 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 if let Some(p) = args.probe {
                     changed |= cfg.set_probe(pf.addr, &pf.interfaces, Some(p));
                 }
-                if let Some(m) = args.eswitch {
+                let recorded = cfg.eswitch(pf.addr, &pf.interfaces).map(|e| e.1);
+                if let Some(m) = args
+                    .eswitch
+                    .or(crate::eswitch::to_record(reported, recorded))
+                {
                     changed |= cfg.set_eswitch(pf.addr, &pf.interfaces, Some(m));
                 }
                 changed |= record_macs(cfg, pf.addr, &pf.interfaces, mac_lines);

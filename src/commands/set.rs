@@ -248,7 +248,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     }
     let (done, switched) = match (&mut eswitch, mode_change) {
         (Some((dl, _, want)), Some((from, _))) => {
-            let c = crate::eswitch::change(&pf, dl, from, args.count, *want, &deadline)?;
+            let mut set_mode = |m| dl.set_mode(pf.addr, m);
+            let c = crate::eswitch::change(&pf, &mut set_mode, from, args.count, *want, &deadline)?;
             let done = sriov::Outcome {
                 from: c.from,
                 to: c.to,

@@ -32,8 +32,16 @@ options:
   count:
     description:
       - The number of VFs to record for the PF. Checked against its C(sriov_totalvfs).
-      - Without it, with I(vfs), the recorded count is left as it is.
+      - Without it, with I(vfs) or I(eswitch), the recorded count is left as it is.
     type: int
+  eswitch:
+    description:
+      - The PF's eswitch mode (C(PF.eswitch=MODE)), set over devlink by C(vfnet apply)
+        before the PF's VFs are created. C(switchdev) gives each VF a representor netdev
+        (for OVS or tc); a driver without a devlink eswitch (igb, ixgbe, i40e) fails that
+        entry alone at apply.
+    type: str
+    choices: [legacy, switchdev]
   vfs:
     description:
       - VF settings to record, one item per VF selection. Each item has C(vf) (C(all),
@@ -84,7 +92,7 @@ options:
         choices: [vfio-pci, default]
   state:
     description:
-      - C(present) records I(count) and I(vfs); C(absent) removes every entry of the PF.
+      - C(present) records I(count), I(vfs) and I(eswitch); C(absent) removes every entry of the PF.
     type: str
     choices: [present, absent]
     default: present
@@ -278,6 +286,7 @@ def main():
         argument_spec=dict(
             pf=dict(type='str', required=True),
             count=dict(type='int'),
+            eswitch=dict(type='str', choices=['legacy', 'switchdev']),
             vfs=dict(type='list', elements='dict', options=vf_options),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             apply=dict(type='bool', default=False),
@@ -288,10 +297,10 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if p['state'] == 'absent' and (p['count'] is not None or p['vfs']):
-        module.fail_json(msg='state=absent removes every entry of the PF: give no count or vfs')
-    if p['state'] == 'present' and p['count'] is None and not p['vfs']:
-        module.fail_json(msg='state=present needs count, vfs, or both')
+    if p['state'] == 'absent' and (p['count'] is not None or p['vfs'] or p['eswitch']):
+        module.fail_json(msg='state=absent removes every entry of the PF: give no count, vfs or eswitch')
+    if p['state'] == 'present' and p['count'] is None and not p['vfs'] and not p['eswitch']:
+        module.fail_json(msg='state=present needs count, vfs or eswitch')
     try:
         specs = vf_specs(p['vfs'])
     except ValueError as e:
@@ -303,6 +312,8 @@ def main():
     else:
         if p['count'] is not None:
             persist.append(str(p['count']))
+        if p['eswitch']:
+            persist += ['--eswitch', p['eswitch']]
         for spec in specs:
             persist += ['--vf', spec]
 
