@@ -248,6 +248,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     }
     let (done, switched) = match (&mut eswitch, mode_change) {
         (Some((dl, _, want)), Some((from, _))) => {
+            // Under the lock, as it is now (another vfnet may have set it).
+            let from = dl.mode(pf.addr).unwrap_or(from);
             let mut set_mode = |m| dl.set_mode(pf.addr, m);
             let c = crate::eswitch::change(&pf, &mut set_mode, from, args.count, *want, &deadline)?;
             let done = sriov::Outcome {
@@ -256,10 +258,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 took: c.took,
                 unbound: c.unbound,
             };
-            (
-                done,
-                Some(format!("eswitch {} -> {}, ", mode_name(from), want.name())),
-            )
+            let switched = (from != Some(*want))
+                .then(|| format!("eswitch {} -> {}, ", mode_name(from), want.name()));
+            (done, switched)
         }
         _ => (sriov::set(&pf, args.count, &deadline)?, None),
     };
