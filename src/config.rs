@@ -524,7 +524,9 @@ impl Config {
     }
 
     /// Puts `line` where the first line that is `same` is (none: removes
-    /// it), else after the PF's count, else at the end.
+    /// it), else after the PF's count, else at the end. Later lines that
+    /// are `same` are removed: one line per PF and key, whichever way a
+    /// reader picks among duplicates.
     fn set_pf_line(
         &mut self,
         addr: PciAddr,
@@ -532,7 +534,18 @@ impl Config {
         same: impl Fn(&Line) -> bool,
         line: Option<Line>,
     ) -> bool {
-        match (self.lines.iter().position(same), line) {
+        let first = self.lines.iter().position(&same);
+        let before = self.lines.len();
+        let mut j = first.map_or(self.lines.len(), |i| i + 1);
+        while j < self.lines.len() {
+            if same(&self.lines[j]) {
+                self.lines.remove(j);
+            } else {
+                j += 1;
+            }
+        }
+        let dropped = self.lines.len() != before;
+        let changed = match (first, line) {
             (Some(i), Some(line)) => {
                 let changed = self.lines[i] != line;
                 self.lines[i] = line;
@@ -558,7 +571,8 @@ impl Config {
                 }
                 true
             }
-        }
+        };
+        dropped || changed
     }
 
     /// The first entry for the PF with this address or any of these names.
@@ -1033,10 +1047,19 @@ mod tests {
             "# enp1s0f0\n0000:01:00.0=4\n0000:01:00.0.eswitch=switchdev\n0000:01:00.1=2\n"
         );
         // Found by name too, with its line; a later line wins.
-        let c2 = cfg("enp1s0f0.eswitch=legacy\n0000:01:00.0.eswitch=switchdev\n");
+        let mut c2 = cfg("enp1s0f0.eswitch=legacy\n0000:01:00.0.eswitch=switchdev\n");
+        let names = [name("enp1s0f0")];
         assert_eq!(
-            c2.eswitch(addr("0000:01:00.0"), &[name("enp1s0f0")]),
+            c2.eswitch(addr("0000:01:00.0"), &names),
             Some((2, Mode::Switchdev))
+        );
+        // Recording replaces the first and drops the later one, which would
+        // otherwise still win.
+        assert!(c2.set_eswitch(addr("0000:01:00.0"), &names, Some(Mode::Legacy)));
+        assert_eq!(c2.text(), "0000:01:00.0.eswitch=legacy\n");
+        assert_eq!(
+            c2.eswitch(addr("0000:01:00.0"), &names),
+            Some((1, Mode::Legacy))
         );
         assert!(c.set_eswitch(addr("0000:01:00.0"), &[], None));
         assert_eq!(c.text(), "# enp1s0f0\n0000:01:00.0=4\n0000:01:00.1=2\n");

@@ -94,12 +94,7 @@ pub fn change(
             Step::Mode(m) => set_mode(m).map_err(|e| {
                 let mut buf = [0u8; crate::sysfs::LINK_MAX];
                 let driver = pf.dir.link_name("driver", &mut buf).ok();
-                let mut text = format!(
-                    "{}: eswitch {}: {}",
-                    pf.label(),
-                    m.name(),
-                    crate::devlink::refusal(e, driver)
-                );
+                let mut text = refused(&pf.label(), m, Some(e), driver);
                 if current > 0 {
                     // Back to the VFs it had, in the mode it had: written
                     // whatever the deadline, and their drivers given at
@@ -145,6 +140,28 @@ pub fn change(
         took: start.elapsed(),
         unbound,
     })
+}
+
+/// A mode's name; "an unknown mode" for one devlink reported that vfnet
+/// does not know.
+pub fn mode_name(m: Option<Mode>) -> &'static str {
+    m.map_or("an unknown mode", |m| m.name())
+}
+
+/// The one line that says why the PF `label` cannot be put in mode
+/// `want`: the kernel's refusal `e` in words, or (`None`) that there is
+/// no devlink under `--root`.
+pub fn refused(
+    label: &str,
+    want: Mode,
+    e: Option<nix::errno::Errno>,
+    driver: Option<&str>,
+) -> String {
+    let why = match e {
+        Some(e) => crate::devlink::refusal(e, driver),
+        None => "eswitch modes go through the kernel's devlink: not available under --root".into(),
+    };
+    format!("{label}: eswitch {}: {why}", want.name())
 }
 
 /// What `persist` records of the mode devlink reports (`reported`) when
@@ -211,14 +228,16 @@ pub fn representors(sys: &Dir, inv: &mut Inventory) {
     }
 }
 
-/// Asks devlink for each SR-IOV PF's eswitch mode (one request per PF;
-/// none on a kernel without devlink). Live systems only.
+/// Asks devlink for the eswitch mode of each SR-IOV PF with a driver
+/// (only a driver registers a devlink instance): one request per such PF,
+/// and no socket at all when there is none. Live systems only.
 pub fn modes(inv: &mut Inventory) {
-    if !inv.pfs.iter().any(|p| p.sriov) {
+    let asked = |p: &&mut crate::pci::Pf| p.sriov && p.driver.is_some();
+    if !inv.pfs.iter_mut().any(|p| asked(&p)) {
         return;
     }
     let Ok(mut dl) = Devlink::open() else { return };
-    for pf in inv.pfs.iter_mut().filter(|p| p.sriov) {
+    for pf in inv.pfs.iter_mut().filter(asked) {
         pf.eswitch = dl.mode(pf.addr).ok().flatten();
     }
 }

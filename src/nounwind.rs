@@ -61,10 +61,13 @@ zero!(
     _Unwind_GetDataRelBase
 );
 
+/// # Safety
+/// `before` is null or points to a writable `int`, as the unwinder's ABI
+/// requires of its callers.
 #[unsafe(no_mangle)]
-pub extern "C" fn _Unwind_GetIPInfo(_ctx: Context, before: *mut c_int) -> usize {
+pub unsafe extern "C" fn _Unwind_GetIPInfo(_ctx: Context, before: *mut c_int) -> usize {
     if !before.is_null() {
-        // SAFETY: the caller passes a valid pointer or null.
+        // SAFETY: the caller passes a valid pointer or null (above).
         unsafe { *before = 0 };
     }
     0

@@ -976,7 +976,8 @@ impl<'a> Run<'a> {
         action: &Action,
         devlink: &mut Option<std::result::Result<crate::devlink::Devlink, nix::errno::Errno>>,
     ) -> bool {
-        use crate::devlink::{Devlink, refusal};
+        use crate::devlink::Devlink;
+        use crate::eswitch::{mode_name as name, refused};
         let (line, pf, from, to) = match *action {
             Action::Keep { line, pf, count } => (line, pf, count, count),
             Action::Set { line, pf, from, to } => (line, pf, from, to),
@@ -1000,21 +1001,12 @@ impl<'a> Run<'a> {
             }
             run.record(&[at], Some(pf), None, v, status, error);
         };
+        let why = |e| refused(&label, want, e, p.driver.as_deref());
         if !s.live() {
-            let e = format!(
-                "{label}: eswitch {}: eswitch modes go through the kernel's devlink: not available under --root",
-                want.name()
-            );
-            record(self, None, None, Status::Failed, Some(e));
+            record(self, None, None, Status::Failed, Some(why(None)));
             return false;
         }
-        let why = |e| {
-            format!(
-                "{label}: eswitch {}: {}",
-                want.name(),
-                refusal(e, p.driver.as_deref())
-            )
-        };
+        let why = |e| why(Some(e));
         let dl = match devlink.get_or_insert_with(Devlink::open) {
             Ok(dl) => dl,
             Err(e) => {
@@ -1029,7 +1021,6 @@ impl<'a> Run<'a> {
                 return false;
             }
         };
-        let name = |m: Option<crate::devlink::Mode>| m.map_or("an unknown mode", |m| m.name());
         if mode == Some(want) {
             record(self, mode, mode, Status::Unchanged, None);
             return false;
@@ -1057,7 +1048,15 @@ impl<'a> Run<'a> {
             }
             return false;
         }
-        let users = crate::guard::users(s, pf).unwrap_or_default();
+        // Users that cannot be looked for are not taken for none.
+        let users = match crate::guard::users(s, pf) {
+            Ok(users) => users,
+            Err(e) => {
+                let e = format!("{label}: eswitch {}: skipped: {e}", want.name());
+                record(self, mode, mode, Status::Failed, Some(e));
+                return false;
+            }
+        };
         if !users.is_empty() {
             let e = format!(
                 "{label}: eswitch {}: skipped: {} in use, and changing the mode destroys every VF",

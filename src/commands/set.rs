@@ -197,7 +197,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         let mut text = if let Some((from, want)) = mode_change {
             format!(
                 "{label}: would change eswitch {} -> {} with 0 VFs, then {current} -> {} VFs{}.\n",
-                mode_name(from),
+                crate::eswitch::mode_name(from),
                 want.name(),
                 args.count,
                 if current > 0 {
@@ -258,8 +258,13 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 took: c.took,
                 unbound: c.unbound,
             };
-            let switched = (from != Some(*want))
-                .then(|| format!("eswitch {} -> {}, ", mode_name(from), want.name()));
+            let switched = (from != Some(*want)).then(|| {
+                format!(
+                    "eswitch {} -> {}, ",
+                    crate::eswitch::mode_name(from),
+                    want.name()
+                )
+            });
             (done, switched)
         }
         _ => (sriov::set(&pf, args.count, &deadline)?, None),
@@ -299,12 +304,6 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// A mode's name; "an unknown mode" when devlink reported one vfnet does
-/// not know.
-fn mode_name(m: Option<crate::devlink::Mode>) -> &'static str {
-    m.map_or("an unknown mode", |m| m.name())
-}
-
 /// `--eswitch`: a devlink socket and the PF's mode, or one line saying why
 /// not (no devlink under --root, a driver without an eswitch).
 fn eswitch_of(
@@ -317,21 +316,13 @@ fn eswitch_of(
     crate::devlink::Mode,
 )> {
     let label = pf.label();
+    let mut buf = [0u8; crate::sysfs::LINK_MAX];
+    let driver = pf.dir.link_name("driver", &mut buf).ok();
+    let refused = |e| crate::error::Error::fail(crate::eswitch::refused(&label, want, e, driver));
     if !s.live() {
-        return Err(crate::error::Error::fail(format!(
-            "{label}: eswitch {}: eswitch modes go through the kernel's devlink: not available under --root",
-            want.name()
-        )));
+        return Err(refused(None));
     }
-    let refused = |e| {
-        let mut buf = [0u8; crate::sysfs::LINK_MAX];
-        let driver = pf.dir.link_name("driver", &mut buf).ok();
-        crate::error::Error::fail(format!(
-            "{label}: eswitch {}: {}",
-            want.name(),
-            crate::devlink::refusal(e, driver)
-        ))
-    };
+    let refused = |e| refused(Some(e));
     let mut dl = crate::devlink::Devlink::open().map_err(refused)?;
     let mode = dl.mode(pf.addr).map_err(refused)?;
     Ok((dl, mode, want))
