@@ -5,10 +5,10 @@
 //! its netdev takes the MAC; then the driver binding, which completes or is
 //! undone (`vf::bind`).
 
+use crate::device::PfDev;
 use crate::error::{Error, Result};
 use crate::mac::Mac;
 use crate::netlink::{Link, Socket, VfSet};
-use crate::pci::{self, PfDev};
 use crate::sysfs::Dir;
 use crate::vf::{self, Driver, MacSpec, Setting, Wanted};
 use crate::wait::{Deadline, until};
@@ -95,7 +95,7 @@ pub fn configure(
 ) -> Done {
     let mut done = Done::default();
     let label = format!("{} VF {index}", pf.label());
-    let (vf_dir, vf_addr) = match pci::open_vf(pf, index) {
+    let (vf_dir, vf_addr) = match crate::device::open_vf(pf, index) {
         Ok(v) => v,
         Err(e) => {
             done.errors.push(e);
@@ -182,7 +182,7 @@ fn into_netdev(
     s: &mut Session,
     link: &Link,
     vf_dir: &Dir,
-    vf_addr: pci::PciAddr,
+    vf_addr: crate::pci::PciAddr,
     mac: Mac,
     changed: bool,
     label: &str,

@@ -14,9 +14,10 @@
 //! PF's interfaces onto their VFs, and on the live system asks devlink for
 //! each SR-IOV PF's mode.
 
+use crate::device::PfDev;
 use crate::devlink::{Devlink, Mode};
 use crate::error::{Error, Result};
-use crate::pci::{Inventory, PfDev};
+use crate::inventory::Inventory;
 use crate::sriov;
 use crate::sysfs::Dir;
 use crate::wait::Deadline;
@@ -232,7 +233,7 @@ pub fn representors(sys: &Dir, inv: &mut Inventory) {
 /// (only a driver registers a devlink instance): one request per such PF,
 /// and no socket at all when there is none. Live systems only.
 pub fn modes(inv: &mut Inventory) {
-    let asked = |p: &&mut crate::pci::Pf| p.sriov && p.driver.is_some();
+    let asked = |p: &&mut crate::inventory::Pf| p.sriov && p.driver.is_some();
     if !inv.pfs.iter_mut().any(|p| asked(&p)) {
         return;
     }

@@ -153,27 +153,6 @@ pub fn read_regular(path: &Path, cap: usize) -> std::result::Result<(Vec<u8>, Ow
     ))
 }
 
-/// Reads `name` below `dir` (a /proc file: a regular file whose size the
-/// kernel reports as 0), at most `cap` bytes; `None` when it cannot be read.
-pub fn read_regular_at(dir: &crate::sysfs::Dir, name: &str, cap: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let fd = dir.open_file(name)?;
-    loop {
-        match nix::unistd::read(&fd, &mut chunk) {
-            Ok(0) => return Some(out),
-            Ok(n) => {
-                if out.len() + n > cap {
-                    return None;
-                }
-                out.extend_from_slice(&chunk[..n]);
-            }
-            Err(Errno::EINTR) => {}
-            Err(_) => return None,
-        }
-    }
-}
-
 /// What a file type is, for messages.
 pub fn kind_name(kind: u32) -> &'static str {
     match kind {

@@ -4,9 +4,9 @@
 //! unless forced. At boot nothing is in use, so nothing is refused.
 
 use crate::error::{Error, Result};
-use crate::pci::{self, PciAddr};
+use crate::inventory::UsedBy;
+use crate::pci::PciAddr;
 use crate::system::System;
-use crate::usage::UsedBy;
 
 /// A VF someone uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,9 +21,7 @@ pub struct InUse {
 
 /// The VFs of the PF at `pf` that someone uses, by VF #.
 pub fn users(s: &System, pf: PciAddr) -> Result<Vec<InUse>> {
-    let mut inv = pci::scan(s.sys()?, true);
-    inv.pfs.retain(|p| p.addr == pf);
-    crate::usage::attach(s, &mut inv)?;
+    let inv = crate::survey::survey(s, &crate::survey::Want::users_of(pf))?;
     Ok(inv
         .vfs()
         .filter_map(|(_, v)| {
@@ -69,7 +67,7 @@ pub fn refuse(label: &str, users: &[InUse], what: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::usage::Kind;
+    use crate::inventory::Kind;
 
     #[test]
     fn each_vf_in_use_is_one_line_naming_its_user() {

@@ -3,7 +3,7 @@
 //! Data flows one way: `cli` parses the command line into a command of
 //! `commands/` (each parses its own arguments with `args`); the command
 //! runs on one `system::System` and reads it through `sysfs` (every path
-//! under the root override, sandboxed there), `pci::scan` turns it into an
+//! under the root override, sandboxed there), `crate::pci::scan` turns it into an
 //! `Inventory` of plain data, and `render` prints it. Changes are planned
 //! by pure functions (`sriov::plan`, `commands::apply::plan`,
 //! `commands::install::plan`) and then executed; per-VF settings go through
@@ -16,6 +16,7 @@ pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod device;
 pub mod devlink;
 pub mod engine;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod files;
 pub mod glue;
 pub mod guard;
 pub mod ifname;
+pub mod inventory;
 pub mod json;
 pub mod kmsg;
 pub mod lock;
@@ -41,8 +43,10 @@ pub mod pciids;
 pub mod procfs;
 pub mod render;
 pub mod replay;
+pub mod scan;
 pub mod signals;
 pub mod sriov;
+pub mod survey;
 pub mod sysfs;
 pub mod system;
 pub mod table;

@@ -29,7 +29,8 @@ pub type Lock = Flock<OwnedFd>;
 pub const QUIET: Duration = Duration::from_secs(1);
 
 /// Where the state lock lives: under the root's /run (its symlinks
-/// resolved inside the root), else next to the config.
+/// resolved inside the root), else next to the config file, whose path
+/// `config` is with its symlinks already followed (`System::state_lock`).
 pub fn state_path(root: &Root, config: &Path) -> PathBuf {
     let jail = (!root.is_live()).then(|| root.join("/"));
     // A /run that cannot be resolved (a link loop in a tree) counts as none.
@@ -43,14 +44,12 @@ pub fn state_path(root: &Root, config: &Path) -> PathBuf {
             .unwrap_or(dir);
         dir.join("lock")
     } else {
-        let real = crate::config::resolve(root, config)
-            .map(|r| r.path)
-            .unwrap_or_else(|_| config.to_path_buf());
-        crate::files::sibling(&real, ".state.lock")
+        crate::files::sibling(config, ".state.lock")
     }
 }
 
 /// Takes the state lock, waiting for another vfnet until the deadline.
+/// `config` is the config file's real path (see [`state_path`]).
 pub fn state(root: &Root, config: &Path, deadline: &Deadline) -> Result<Lock> {
     let path = state_path(root, config);
     if let Some(dir) = path.parent() {

@@ -10,9 +10,9 @@
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::glue::{self, Init};
+use crate::inventory::Inventory;
 use crate::mlx4::{self, Want};
 use crate::modules;
-use crate::pci::Inventory;
 use crate::sysfs::Root;
 
 /// The options line the config asks for (`None`: no ConnectX-3 wants
@@ -57,7 +57,7 @@ pub fn line_if_any(
     sys: &crate::sysfs::Dir,
     cfg: &Config,
 ) -> Result<Option<Option<String>>> {
-    let inv = crate::pci::scan(sys, false);
+    let inv = crate::scan::scan(sys, false);
     let any = inv.pfs.iter().any(|p| p.count_at_load())
         || cfg
             .lines

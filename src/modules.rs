@@ -36,7 +36,7 @@ pub fn loaded(root: &Root, name: &str) -> bool {
 /// such parameter).
 pub fn param(root: &Root, module: &str, name: &str) -> Option<String> {
     let dir = root.open(&format!("sys/module/{module}/parameters")).ok()?;
-    let bytes = files::read_regular_at(&dir, name, 4096)?;
+    let bytes = dir.read_to_end(name, 4096)?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 

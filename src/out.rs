@@ -67,6 +67,12 @@ pub fn error(msg: impl std::fmt::Display) {
     let _ = write_all(std::io::stderr(), line.as_bytes());
 }
 
+/// Writes `vfnet: warning: MSG` as one line on stderr: something is off,
+/// and the command goes on.
+pub fn warn(msg: impl std::fmt::Display) {
+    error(format_args!("warning: {msg}"));
+}
+
 /// Writes all of `rest`, retrying short writes and EINTR.
 pub fn write_all(fd: impl std::os::fd::AsFd, mut rest: &[u8]) -> Result<(), Errno> {
     while !rest.is_empty() {

@@ -6,7 +6,7 @@
 //! in ascending order). No database, or no entry, means the description
 //! falls back to `vendor:device` in hex.
 
-use crate::pci::Pf;
+use crate::inventory::Pf;
 use crate::sysfs::Root;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;

@@ -74,7 +74,7 @@ pub struct Process {
 
 /// The process `pid`, if it is still there.
 pub fn process(proc_dir: &Dir, pid: u32) -> Option<Process> {
-    let bytes = crate::files::read_regular_at(proc_dir, &format!("{pid}/cmdline"), 64 * 1024)?;
+    let bytes = proc_dir.read_to_end(&format!("{pid}/cmdline"), 64 * 1024)?;
     let cmdline = bytes
         .split(|&b| b == 0)
         .filter(|a| !a.is_empty())

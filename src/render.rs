@@ -4,10 +4,10 @@
 //! fields' docs name the sysfs file behind them. No I/O: the result is a
 //! string the caller prints.
 
+use crate::inventory::{Inventory, Pf, Vf};
 use crate::json::Obj;
 use crate::mac::Mac;
 use crate::netlink::{LinkState, VfInfo};
-use crate::pci::{Inventory, Pf, Vf};
 use crate::table::{self, Column, col};
 use std::fmt::Display;
 

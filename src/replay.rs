@@ -5,9 +5,9 @@
 //! --root DIR` on an unpacked capture lists what the live system listed.
 
 use crate::files;
+use crate::inventory::Inventory;
 use crate::mac::Mac;
 use crate::netlink::{LinkState, VfInfo};
-use crate::pci::Inventory;
 use crate::sysfs::Root;
 
 /// Where a capture keeps what rtnetlink reported (relative to the root).
@@ -38,7 +38,7 @@ pub fn used_by_text(inv: &Inventory) -> String {
 /// Who used each VF, as a capture under `root` recorded it; false when the
 /// root is no capture that recorded it.
 pub fn captured_usage(root: &Root, inv: &mut Inventory) -> bool {
-    use crate::usage::{Kind, UsedBy};
+    use crate::inventory::{Kind, UsedBy};
     if root.is_live() {
         return false;
     }

@@ -13,8 +13,10 @@
 //! taken as one no driver will claim (no VF driver module available), and
 //! reported rather than waited for until the deadline.
 
+use crate::device::PfDev;
 use crate::error::{Error, Result, strerror};
-use crate::pci::{PciAddr, PfDev, virtfn_path, virtfns};
+use crate::pci::{PciAddr, virtfn_path};
+use crate::scan::virtfns;
 use crate::wait::{Deadline, secs, until_noted};
 use nix::errno::Errno;
 use std::time::{Duration, Instant};

@@ -224,6 +224,28 @@ impl Dir {
         (st.st_mode & libc::S_IFMT == libc::S_IFREG).then_some(fd)
     }
 
+    /// Reads the whole regular file `name` (a /proc file, whose size the
+    /// kernel reports as 0), at most `cap` bytes; `None` when it cannot be
+    /// read or is longer.
+    pub fn read_to_end(&self, name: &str, cap: usize) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let fd = self.open_file(name)?;
+        loop {
+            match nix::unistd::read(&fd, &mut chunk) {
+                Ok(0) => return Some(out),
+                Ok(n) => {
+                    if out.len() + n > cap {
+                        return None;
+                    }
+                    out.extend_from_slice(&chunk[..n]);
+                }
+                Err(Errno::EINTR) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
     /// Reads the first bytes of `name` into `buf`: how many (0 for an empty
     /// file), or `None` when it cannot be read.
     pub fn read_first(&self, name: &str, buf: &mut [u8]) -> Option<usize> {

@@ -51,6 +51,15 @@ impl System {
         self.root.is_live()
     }
 
+    /// Takes the state lock that serializes changes to VFs (`crate::lock`),
+    /// waiting for another vfnet until `deadline`.
+    pub fn state_lock(&self, deadline: &crate::wait::Deadline) -> Result<crate::lock::Lock> {
+        let real = crate::config::resolve(&self.root, &self.config)
+            .map(|r| r.path)
+            .unwrap_or_else(|_| self.config.clone());
+        crate::lock::state(&self.root, &real, deadline)
+    }
+
     /// A new rtnetlink socket: on the live system only (`None` under
     /// `--root`, where there is no kernel to ask).
     pub fn route(&self) -> Option<std::result::Result<Socket, Errno>> {

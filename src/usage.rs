@@ -6,63 +6,10 @@
 //! the rest. What a VF's users mean for a change is the guard's business
 //! (`set`, `vf`, `apply`): this module only finds them.
 
-use crate::pci::{Inventory, PciAddr, Vf};
+use crate::inventory::{Inventory, Kind, UsedBy, Vf};
+use crate::pci::PciAddr;
 use crate::procfs::{self, Process};
 use crate::sysfs::{Dir, LINK_MAX, Root};
-use std::fmt;
-
-/// What kind of user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A virtual machine (QEMU, as libvirt or Proxmox runs it) holding the
-    /// VF through vfio.
-    Vm,
-    /// The VF's netdev is in another network namespace (a container).
-    Netns,
-    /// The host: the netdev is in a bridge, bond or OVS, or up with an
-    /// address.
-    Host,
-    /// A userspace driver (DPDK and the like) through vfio or uio.
-    Dpdk,
-}
-
-impl Kind {
-    /// Its name (`vm`, `netns`, `host`, `dpdk`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Vm => "vm",
-            Kind::Netns => "netns",
-            Kind::Host => "host",
-            Kind::Dpdk => "dpdk",
-        }
-    }
-}
-
-/// Who uses a VF.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsedBy {
-    /// What kind of user.
-    pub kind: Kind,
-    /// The VM's name, the program, the bridge or interface; `None` when
-    /// unknown (a namespace whose owner could not be told).
-    pub name: Option<String>,
-    /// The process, when one was found.
-    pub pid: Option<u32>,
-}
-
-/// `vm:win11 (pid 2211)`, `vm:101 (pid 900)`, `netns:pid 3310`, `netns`,
-/// `host:br0`, `dpdk:testpmd (pid 900)`.
-impl fmt::Display for UsedBy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.name())?;
-        match (&self.name, self.pid) {
-            (Some(n), Some(p)) => write!(f, ":{n} (pid {p})"),
-            (Some(n), None) => write!(f, ":{n}"),
-            (None, Some(p)) => write!(f, ":pid {p}"),
-            (None, None) => Ok(()),
-        }
-    }
-}
 
 /// The name a VMM's command line gives its VM: Proxmox's `-id VMID`, else
 /// QEMU's `-name guest=NAME,...` (libvirt) or `-name NAME`.
@@ -116,23 +63,6 @@ pub fn holder(p: &Process) -> UsedBy {
             pid: Some(p.pid),
         }
     }
-}
-
-/// Who uses each VF: looked for live and in a tree with a /proc; a capture
-/// replayed under --root says what it recorded.
-pub fn attach(s: &crate::system::System, inv: &mut Inventory) -> crate::error::Result<()> {
-    if crate::replay::captured_usage(&s.root, inv) {
-        return Ok(());
-    }
-    if !s.live() && !s.root.join("/proc").is_dir() {
-        return Ok(());
-    }
-    let (found, complete) = find(&s.root, s.sys()?, inv);
-    inv.set_used_by(&found);
-    // Not complete (an unprivileged user): the users found are in JSON,
-    // but no VF is called free (no Used by column).
-    inv.usage_known = complete;
-    Ok(())
 }
 
 /// Drivers that hand a device to userspace.

@@ -9,16 +9,16 @@ use nix::errno::Errno;
 use std::cell::RefCell;
 use support::*;
 use vfnet::devlink::Mode;
-use vfnet::pci::{self, DevKey, PciAddr};
+use vfnet::pci::{DevKey, PciAddr};
 use vfnet::wait::Deadline;
 
 const PF: &str = "0000:01:00.0";
 
-fn pf(tree: &Tree) -> pci::PfDev {
+fn pf(tree: &Tree) -> vfnet::device::PfDev {
     let root = vfnet::sysfs::Root::new(Some(tree.root().to_path_buf()));
     let sys = root.sys().unwrap();
     let key = DevKey::Pci(PciAddr::parse(PF).unwrap());
-    pci::resolve(&sys, &key).unwrap()
+    vfnet::device::resolve(&sys, &key).unwrap()
 }
 
 fn writes(k: &FakeKernel) -> Vec<String> {

@@ -7,13 +7,14 @@
 use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config, Line, Source, VfSel};
 use crate::error::{Error, Result};
-use crate::pci::{self, DevKey, Inventory, PciAddr};
+use crate::inventory::Inventory;
+use crate::pci::{DevKey, PciAddr};
 use crate::sysfs::Dir;
 use crate::system::System;
 use crate::uevent::Uevents;
 use crate::vf::Wanted;
 use crate::wait::{Deadline, secs, until_woken};
-use crate::{lock, out, sriov};
+use crate::{out, sriov};
 use lexopt::prelude::*;
 use std::time::Duration;
 
@@ -206,7 +207,7 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
 
 /// A ConnectX-3 whose count is not the entry's: mlx4_core takes it only
 /// when it loads, so apply says so and how to fix it, and writes nothing.
-fn drift(pf: &crate::pci::Pf, num: u32, line: &Line) -> String {
+fn drift(pf: &crate::inventory::Pf, num: u32, line: &Line) -> String {
     let wanted = match line {
         Line::Count {
             count, ports: None, ..
@@ -704,9 +705,9 @@ impl Run<'_> {
         let _lock = if args.dry_run {
             None
         } else {
-            Some(lock::state(&s.root, &s.config, &budget)?)
+            Some(s.state_lock(&budget)?)
         };
-        let inv = pci::scan(sys, true);
+        let inv = crate::survey::survey(s, &crate::survey::Want::scan())?;
         let actions = plan(cfg, &inv);
         self.counts(s, &inv, &actions)?;
         if cfg.vf_entries().next().is_some() {
@@ -714,7 +715,7 @@ impl Run<'_> {
             let inv = if args.dry_run {
                 inv
             } else {
-                pci::scan(sys, true)
+                crate::survey::survey(s, &crate::survey::Want::scan())?
             };
             self.vf_settings(s, &inv, &actions)?;
         }
@@ -913,7 +914,7 @@ impl<'a> Run<'a> {
                     self.record(&[*line], Some(*pf), None, v, Status::Skipped, Some(spent));
                 }
                 Action::Set { line, pf, from, to } => {
-                    let dev = pci::resolve(sys, &DevKey::Pci(*pf));
+                    let dev = crate::device::resolve(sys, &DevKey::Pci(*pf));
                     let result = dev
                         .as_ref()
                         .map_err(Clone::clone)
@@ -1068,7 +1069,7 @@ impl<'a> Run<'a> {
         }
         let Ok(sys) = s.sys() else { return false };
         let mut set_mode = |m| dl.set_mode(pf, m);
-        let changed = pci::resolve(sys, &DevKey::Pci(pf)).and_then(|dev| {
+        let changed = crate::device::resolve(sys, &DevKey::Pci(pf)).and_then(|dev| {
             crate::eswitch::change(&dev, &mut set_mode, mode, to, want, &self.budget)
         });
         match changed {
@@ -1141,7 +1142,7 @@ impl<'a> Run<'a> {
                 group.iter().flat_map(|p| p.lines.iter().copied()).collect();
             lines.sort_unstable();
             lines.dedup();
-            let dev = match pci::resolve(sys, &DevKey::Pci(pf)) {
+            let dev = match crate::device::resolve(sys, &DevKey::Pci(pf)) {
                 Ok(d) => d,
                 Err(e) => {
                     self.fail(&lines, &e);
@@ -1321,7 +1322,7 @@ fn wanted(p: &VfPlan) -> Vec<String> {
 }
 
 /// Waits up to `wait` for each key's device to be there with its driver
-/// (see [`pci::ready`]), woken by kernel uevents, polling as a fallback.
+/// (see [`crate::device::ready`]), woken by kernel uevents, polling as a fallback.
 /// Returns each key that was not there at first, with how long it took to
 /// appear, or `None` if it never did.
 fn wait_for<'k>(
@@ -1332,7 +1333,7 @@ fn wait_for<'k>(
     let deadline = Deadline::after(wait);
     let mut late: Vec<(&DevKey, Option<Duration>)> = keys
         .iter()
-        .filter(|k| !pci::ready(sys, k))
+        .filter(|k| !crate::device::ready(sys, k))
         .map(|k| (*k, None))
         .collect();
     if late.is_empty() {
@@ -1348,7 +1349,7 @@ fn wait_for<'k>(
         |d| events.sleep(d),
         || {
             for (key, took) in late.iter_mut().filter(|(_, t)| t.is_none()) {
-                if pci::ready(sys, key) {
+                if crate::device::ready(sys, key) {
                     *took = Some(deadline.elapsed());
                 }
             }
@@ -1362,7 +1363,8 @@ fn wait_for<'k>(
 mod tests {
     use super::*;
     use crate::ifname::IfName;
-    use crate::pci::{PciAddr, Pf, Vf};
+    use crate::inventory::{Pf, Vf};
+    use crate::pci::PciAddr;
     use std::path::PathBuf;
 
     fn a(s: &str) -> PciAddr {
@@ -1408,6 +1410,7 @@ mod tests {
                 pf("0000:05:00.0", "eth5", false, 0, 0),
             ],
             usage_known: false,
+            settings_known: false,
         }
     }
 

@@ -22,9 +22,11 @@
 use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Line};
 use crate::error::Result;
+use crate::inventory::Inventory;
 use crate::mac::Mac;
 use crate::netlink::Socket;
-use crate::pci::{self, Inventory, PciAddr};
+use crate::pci::PciAddr;
+use crate::survey::{Want, survey};
 use crate::sysfs::{Dir, LINK_MAX, Root};
 use crate::system::System;
 use crate::tar::Tar;
@@ -98,33 +100,29 @@ const LINKS: [&str; 4] = ["subsystem", "driver", "iommu_group", "physfn"];
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = &s.root;
     let sys = s.sys()?;
-    let mut inv = pci::scan(sys, true);
-    crate::pciids::fill(root, &mut inv.pfs);
+    // As list shows them: names, representors on their VFs, each PF's
+    // eswitch mode, who used each VF (a capture's own record carried over).
+    let want = Want {
+        names: true,
+        eswitch: true,
+        users: true,
+        ..Want::scan()
+    };
+    let inv = survey(s, &want)?;
     let mut c = Capture::new(args.anonymize);
     c.functions(sys, &inv);
     c.system(root, sys, &inv);
     let config_path = s.config.clone();
     c.config(root, &config_path);
     c.glue(root);
-    // As list shows them: representors on their VFs, each PF's eswitch mode.
-    crate::eswitch::representors(sys, &mut inv);
     if let Some(Ok(route)) = s.route() {
         c.vf_settings(route, &inv);
-    }
-    if s.live() {
-        crate::eswitch::modes(&mut inv);
-    } else {
-        crate::replay::captured_eswitch(root, &mut inv);
     }
     if let Some(text) = crate::replay::eswitch_text(&inv) {
         c.file(crate::replay::ESWITCH, text.as_bytes());
     }
-    // Who used each VF, as `list` shows it (looked for live or in a tree
-    // with a /proc; a capture's own record carried over).
-    let mut used = inv.clone();
-    crate::usage::attach(s, &mut used)?;
-    if used.usage_known {
-        c.used_by(&used);
+    if inv.usage_known {
+        c.used_by(&inv);
     }
     let archive = c.finish();
     match args.file.as_deref() {
@@ -273,7 +271,7 @@ impl Capture {
             }
             let mut virtfns = Vec::new();
             let _ = dir.for_each_entry(|e| {
-                if pci::virtfn_index(e).is_some() {
+                if crate::pci::virtfn_index(e).is_some() {
                     virtfns.push(e.to_string());
                 }
             });

@@ -10,9 +10,10 @@ use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::glue::{self, Init};
+use crate::inventory::Inventory;
 use crate::json::{self, Obj};
 use crate::out;
-use crate::pci::{self, DevKey, Inventory, PciAddr};
+use crate::pci::{DevKey, PciAddr};
 use crate::sysfs::{Dir, Root};
 use crate::system::System;
 use lexopt::prelude::*;
@@ -189,7 +190,7 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
 
 /// A ConnectX-3: the parameters mlx4_core was loaded with against the
 /// config's entry, the firmware's limit, and the port types.
-fn mlx4(f: &Facts, pf: &crate::pci::Pf) -> Vec<Finding> {
+fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
     use crate::mlx4::{self as m, Vfs};
     let mut out = Vec::new();
     let dev = Some(pf.label());
@@ -328,7 +329,7 @@ fn vfio(f: &Facts) -> Finding {
 /// One PF: SR-IOV in firmware, its driver, resources in the kernel log,
 /// its VFs' IOMMU groups. `asked`: the user named it (a PF without SR-IOV
 /// is then a finding).
-fn pf(f: &Facts, pf: &crate::pci::Pf, asked: bool) -> Vec<Finding> {
+fn pf(f: &Facts, pf: &crate::inventory::Pf, asked: bool) -> Vec<Finding> {
     let mut out = Vec::new();
     let dev = Some(pf.label());
     if !pf.sriov {
@@ -498,10 +499,11 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = &s.root;
     let sys = s.sys()?;
     let only = match &args.dev {
-        Some(k) => Some(pci::addr_of(sys, k)?),
+        Some(k) => Some(crate::device::addr_of(sys, k)?),
         None => None,
     };
-    let facts = gather(root, sys, &s.config);
+    let inv = crate::survey::survey(s, &crate::survey::Want::scan())?;
+    let facts = gather(root, sys, &s.config, inv);
     let findings = check(&facts, only);
     let problems = findings.iter().filter(|f| !f.ok).count();
     out::print(&if args.json {
@@ -557,7 +559,7 @@ fn to_json(findings: &[Finding]) -> String {
 
 /// Reads everything [`check`] looks at. Nothing here fails: what cannot be
 /// read is absent, and the checks say so.
-pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
+pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Inventory) -> Facts {
     let count = |rel: &str| {
         let mut n = 0;
         if let Ok(d) = sys.open_dir(rel) {
@@ -565,7 +567,6 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path) -> Facts {
         }
         n
     };
-    let inv = pci::scan(sys, true);
     let mut group_peers = Vec::new();
     for vf in inv.vfs().map(|(_, v)| v) {
         let Some(g) = vf.iommu_group else { continue };
@@ -674,8 +675,13 @@ mod tests {
     }
 
     /// A PF with SR-IOV, `total` allowed, `num` now, and its VFs' groups.
-    fn sriov_pf(addr: &str, total: Option<u32>, num: u32, driver: Option<&str>) -> crate::pci::Pf {
-        crate::pci::Pf {
+    fn sriov_pf(
+        addr: &str,
+        total: Option<u32>,
+        num: u32,
+        driver: Option<&str>,
+    ) -> crate::inventory::Pf {
+        crate::inventory::Pf {
             addr: a(addr),
             interfaces: vec![crate::ifname::IfName::parse("eth0").unwrap()],
             subsystem: None,
@@ -690,7 +696,7 @@ mod tests {
             configured: None,
             eswitch: None,
             vfs: (0..num)
-                .map(|i| crate::pci::Vf {
+                .map(|i| crate::inventory::Vf {
                     addr: a(&format!("0000:01:10.{i}")),
                     index: Some(i),
                     interface: None,
@@ -705,7 +711,7 @@ mod tests {
         }
     }
 
-    fn facts(pfs: Vec<crate::pci::Pf>) -> Facts {
+    fn facts(pfs: Vec<crate::inventory::Pf>) -> Facts {
         Facts {
             cmdline: "quiet intel_iommu=on iommu=pt".into(),
             iommus: 1,
@@ -715,6 +721,7 @@ mod tests {
             inv: Inventory {
                 pfs,
                 usage_known: false,
+                settings_known: false,
             },
             ..Facts::default()
         }

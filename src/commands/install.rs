@@ -12,7 +12,7 @@ use crate::args::{self, Globals, Parsed};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::glue::{self, BINARY, Init};
-use crate::pci::{Inventory, Pf};
+use crate::inventory::{Inventory, Pf};
 use crate::sysfs::Root;
 use crate::system::System;
 use crate::{files, json, out};
@@ -397,8 +397,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
 /// driver lists below (`None`: no config, or no /sys to scan).
 fn configured(root: &Root, config_host: &Path) -> Option<(Config, Inventory)> {
     let cfg = crate::config::load_for(root, config_host, true).ok()?;
-    let sys = crate::pci::open_sys(root).ok()?;
-    Some((cfg, crate::pci::scan(&sys, true)))
+    let sys = crate::scan::open_sys(root).ok()?;
+    Some((cfg, crate::scan::scan(&sys, true)))
 }
 
 /// The configured PFs, found in the inventory, each once.
@@ -763,7 +763,7 @@ mod tests {
             vfs: vf_drivers
                 .iter()
                 .enumerate()
-                .map(|(i, d)| crate::pci::Vf {
+                .map(|(i, d)| crate::inventory::Vf {
                     addr: a(&format!("{}.{}", &addr[..10], i + 1)),
                     index: Some(i as u32),
                     interface: None,
@@ -786,6 +786,7 @@ mod tests {
                 pf("0000:03:00.0", "eth2", "mlx5_core", &["mlx5_core"]),
             ],
             usage_known: false,
+            settings_known: false,
         };
         (Config::parse("/c".into(), conf), inv)
     }

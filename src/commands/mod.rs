@@ -9,15 +9,3 @@ pub mod list;
 pub mod persist;
 pub mod set;
 pub mod vf;
-
-use crate::pci::{self, Inventory};
-use crate::sysfs::{Dir, Root};
-
-/// The inventory with descriptions from pci.ids, and VF representors on
-/// their VFs rather than among their PF's interfaces.
-pub fn inventory(root: &Root, sys: &Dir, all: bool) -> Inventory {
-    let mut inv = pci::scan(sys, all);
-    crate::pciids::fill(root, &mut inv.pfs);
-    crate::eswitch::representors(sys, &mut inv);
-    inv
-}

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::ifname::IfName;
 use crate::mlx4::Vfs;
 use crate::netlink::Link;
-use crate::pci::{self, DevKey};
+use crate::pci::DevKey;
 use crate::sysfs::Dir;
 use crate::system::System;
 use crate::vf::{MacSpec, Setting};
@@ -213,7 +213,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let mut mlx4_sync: Option<Option<String>> = None;
     let (recorded, after) = match &args.dev {
         Some(dev) if args.remove => {
-            let (addr, names, label) = match pci::resolve_for(sys, dev, "persist") {
+            let (addr, names, label) = match crate::device::resolve_for(sys, dev, "persist") {
                 Ok(pf) => (Some(pf.addr), pf.interfaces.clone(), pf.label()),
                 Err(_) => match dev {
                     DevKey::Pci(a) => (Some(*a), Vec::new(), a.to_string()),
@@ -240,10 +240,11 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             return Ok(());
         }
         None => {
-            let mut inv = pci::scan(sys, true);
-            if s.live() {
-                crate::eswitch::modes(&mut inv);
-            }
+            let want = crate::survey::Want {
+                eswitch: true,
+                ..crate::survey::Want::scan()
+            };
+            let inv = crate::survey::survey(s, &want)?;
             let line = &mut mlx4_sync;
             config::edit_or_plan(root, &path, &deadline, write, |cfg| {
                 let migrated = migrate(cfg, sys);
@@ -288,7 +289,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             })?
         }
         Some(dev) => {
-            let pf = pci::resolve_for(sys, dev, "persist")?;
+            let pf = crate::device::resolve_for(sys, dev, "persist")?;
             let label = pf.label();
             let total = sriov::read(&pf, "sriov_totalvfs")?;
             let at_load = pf.count_at_load();
@@ -422,7 +423,7 @@ fn sync(s: &System, line: Option<Option<String>>, refresh: bool) -> Result<()> {
 
 /// A PF's current count as it would be recorded: for a ConnectX-3 whose
 /// mlx4_core was loaded with per-port counts, in that form.
-fn current_vfs(root: &crate::sysfs::Root, addr: pci::PciAddr, at_load: bool, n: u32) -> Vfs {
+fn current_vfs(root: &crate::sysfs::Root, addr: crate::pci::PciAddr, at_load: bool, n: u32) -> Vfs {
     if at_load {
         let param = crate::modules::param(root, crate::mlx4::MODULE, "num_vfs");
         if let Some(v) = param.and_then(|p| crate::mlx4::in_force(&p, addr)) {
@@ -466,7 +467,7 @@ pub fn mac_records(link: &Link) -> Vec<(VfSel, Setting)> {
 /// Writes MAC lines, leaving a `vfs.mac` line the user wrote alone.
 fn record_macs(
     cfg: &mut Config,
-    addr: pci::PciAddr,
+    addr: crate::pci::PciAddr,
     names: &[IfName],
     lines: Vec<(VfSel, Setting)>,
 ) -> bool {
@@ -491,12 +492,12 @@ fn record_macs(
 /// Moves the original vfnet's `iface:count` entries into the new file: by
 /// PCI address when the interface exists now, else as they were. Returns
 /// the note to print and the PFs it recorded, with their counts.
-fn migrate(cfg: &mut Config, sys: &Dir) -> Option<(String, Vec<(pci::PciAddr, u32)>)> {
+fn migrate(cfg: &mut Config, sys: &Dir) -> Option<(String, Vec<(crate::pci::PciAddr, u32)>)> {
     let Source::Legacy(old, ..) = cfg.source.clone() else {
         return None;
     };
-    let inv = pci::scan(sys, true);
-    let named: Vec<(pci::PciAddr, Vec<_>, u32)> = cfg
+    let inv = crate::scan::scan(sys, true);
+    let named: Vec<(crate::pci::PciAddr, Vec<_>, u32)> = cfg
         .entries()
         .filter_map(|e| match e.key {
             DevKey::Name(n) => inv

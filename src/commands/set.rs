@@ -2,10 +2,10 @@
 
 use crate::args::{self, Globals, Parsed};
 use crate::error::Result;
-use crate::pci::{self, DevKey};
+use crate::pci::DevKey;
 use crate::system::System;
 use crate::wait::{Deadline, secs};
-use crate::{lock, out, render, sriov};
+use crate::{out, render, sriov};
 use lexopt::prelude::*;
 use std::time::Duration;
 
@@ -155,7 +155,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     out::set_changing();
     let root = &s.root;
     let sys = s.sys()?;
-    let pf = pci::resolve(sys, &args.dev)?;
+    let pf = crate::device::resolve(sys, &args.dev)?;
     if pf.count_at_load() {
         return reload(s, &pf, args, &deadline);
     }
@@ -232,7 +232,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     if let Ok((_, _, users)) = survey() {
         refuse_in_use(&label, &users, args.force)?;
     }
-    let _lock = lock::state(root, &s.config, &deadline)?;
+    let _lock = s.state_lock(&deadline)?;
     let (_, _, users) = survey()?;
     refuse_in_use(&label, &users, args.force)?;
     for l in crate::guard::lines(&label, &users) {
@@ -285,7 +285,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     );
     let mut unbound = Vec::new();
     if done.to > 0 {
-        let inv = super::inventory(root, sys, true);
+        let inv = crate::survey::survey(s, &shown(pf.addr))?;
         if let Some(i) = inv.pf_by_addr(pf.addr) {
             text.push('\n');
             text.push_str(&render::vf_table(&inv.pfs[i], out::width()));
@@ -308,7 +308,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
 /// not (no devlink under --root, a driver without an eswitch).
 fn eswitch_of(
     s: &System,
-    pf: &pci::PfDev,
+    pf: &crate::device::PfDev,
     want: crate::devlink::Mode,
 ) -> Result<(
     crate::devlink::Devlink,
@@ -355,7 +355,7 @@ fn unbound_note(root: &crate::sysfs::Root, n: u32, addrs: &[String]) -> String {
 /// Without `--reload`, what it would take; with it: record the count (the
 /// config and vfnet's modprobe.d file), reload mlx4_core, wait for the VFs.
 #[inline(never)]
-fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Result<()> {
+fn reload(s: &System, pf: &crate::device::PfDev, args: &Args, deadline: &Deadline) -> Result<()> {
     use crate::error::Error;
     use crate::mlx4::{self, Vfs};
     let label = pf.label();
@@ -367,7 +367,7 @@ fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Resu
     vfs.check(Some(total))
         .map_err(|e| Error::fail(format!("{label}: {e}")))?;
     let sys = s.sys()?;
-    let ports: Vec<String> = pci::scan(sys, false)
+    let ports: Vec<String> = crate::survey::survey(s, &crate::survey::Want::default())?
         .pfs
         .iter()
         .filter(|p| p.count_at_load())
@@ -418,7 +418,7 @@ fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Resu
         return Ok(());
     }
     refuse_in_use(&label, &users, args.force)?;
-    let _lock = lock::state(&s.root, &s.config, deadline)?;
+    let _lock = s.state_lock(deadline)?;
     let mut line = None;
     crate::config::edit_or_plan(&s.root, &s.config, deadline, true, |cfg| {
         cfg.set_vfs(pf.addr, &pf.interfaces, vfs);
@@ -440,7 +440,7 @@ fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Resu
     // The PF comes back when mlx4_core has probed it again.
     let key = DevKey::Pci(pf.addr);
     let again = crate::wait::until(deadline, || {
-        pci::resolve(sys, &key)
+        crate::device::resolve(sys, &key)
             .ok()
             .filter(|p| p.driver().is_some())
     })
@@ -457,7 +457,7 @@ fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Resu
         secs(start.elapsed())
     );
     if vfs.total() > 0 {
-        let inv = super::inventory(&s.root, sys, true);
+        let inv = crate::survey::survey(s, &shown(pf.addr))?;
         if let Some(i) = inv.pf_by_addr(pf.addr) {
             text.push('\n');
             text.push_str(&render::vf_table(&inv.pfs[i], out::width()));
@@ -471,4 +471,13 @@ fn reload(s: &System, pf: &pci::PfDev, args: &Args, deadline: &Deadline) -> Resu
     }
     out::print(&text);
     Ok(())
+}
+
+/// What the table after a change shows: the PF's VFs, with names.
+fn shown(pf: crate::pci::PciAddr) -> crate::survey::Want {
+    crate::survey::Want {
+        only: Some(pf),
+        names: true,
+        ..crate::survey::Want::scan()
+    }
 }

@@ -4,13 +4,15 @@
 
 use crate::args::{self, Globals, Parsed};
 use crate::config::{self, VfSel};
+use crate::device::PfDev;
 use crate::engine::{Session, configure, report, vf_netdev};
 use crate::error::{Error, Result};
-use crate::pci::{self, DevKey, PfDev, virtfn_path};
+use crate::out;
+use crate::pci::{DevKey, virtfn_path};
+use crate::survey::{Want, survey};
 use crate::system::System;
 use crate::vf::{Setting, Wanted};
 use crate::wait::Deadline;
-use crate::{lock, out};
 use lexopt::prelude::*;
 use std::time::Duration;
 
@@ -172,8 +174,8 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     }
     let root = &system.root;
     let sys = system.sys()?;
-    let pf = pci::resolve_for(sys, &args.dev, "vf")?;
-    let present = pci::virtfns(&pf.dir).unwrap_or_default();
+    let pf = crate::device::resolve_for(sys, &args.dev, "vf")?;
+    let present = crate::scan::virtfns(&pf.dir).unwrap_or_default();
     let indices: Vec<u32> = present
         .iter()
         .copied()
@@ -191,7 +193,7 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     // lock file included) is written.
     let mut vfs = Vec::new();
     for &i in &indices {
-        vfs.push((i, pci::open_vf(&pf, i)?));
+        vfs.push((i, crate::device::open_vf(&pf, i)?));
     }
     let mut s = Session::new(system, deadline)?;
     if args.settings.is_empty() {
@@ -246,7 +248,7 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     } else {
         None
     };
-    let _lock = lock::state(root, &system.config, &deadline)?;
+    let _lock = system.state_lock(&deadline)?;
     let mut failed = 0;
     for &i in &indices {
         let done = configure(&mut s, &pf, link.as_ref(), i, &want);
@@ -291,7 +293,7 @@ fn show(s: &mut Session, pf: &PfDev, index: u32) -> Result<()> {
         .dir
         .link(virtfn_path(&mut path, index, ""), &mut buf)
         .ok()
-        .and_then(pci::link_addr);
+        .and_then(crate::pci::link_addr);
     let mut text = format!("{} VF {index}\n", pf.label());
     let or = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     text.push_str(&format!(
@@ -337,11 +339,9 @@ fn show(s: &mut Session, pf: &PfDev, index: u32) -> Result<()> {
 /// vfio-pci first when asked.
 fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> Result<()> {
     let sys = system.sys()?;
-    let pf = pci::resolve_for(sys, &args.dev, "vf")?;
-    let pick = |system: &System| -> Result<Option<(crate::pci::Pf, crate::pci::Vf)>> {
-        let mut inv = pci::scan(system.sys()?, true);
-        inv.pfs.retain(|p| p.addr == pf.addr);
-        crate::usage::attach(system, &mut inv)?;
+    let pf = crate::device::resolve_for(sys, &args.dev, "vf")?;
+    let pick = |system: &System| -> Result<Option<(crate::inventory::Pf, crate::inventory::Vf)>> {
+        let mut inv = survey(system, &Want::users_of(pf.addr))?;
         if !inv.usage_known {
             return Err(Error::fail(
                 "cannot tell which VFs are free: the processes' open files cannot be read (run vfnet as root), \
@@ -351,7 +351,7 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
         let Some(p) = inv.pfs.pop() else {
             return Ok(None);
         };
-        let mut vfs: Vec<&crate::pci::Vf> = p
+        let mut vfs: Vec<&crate::inventory::Vf> = p
             .vfs
             .iter()
             .filter(|v| v.index.is_some() && v.used_by.is_none())
@@ -361,7 +361,7 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
         Ok(vf.map(|v| (p, v)))
     };
     let Some((_, vf)) = pick(system)? else {
-        let n = pci::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
+        let n = crate::scan::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
         return Err(Error::fail(format!(
             "{}: no free VF: all {} in use (vfnet list shows who uses each)",
             pf.label(),
@@ -375,7 +375,7 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
             driver: Some(d),
             ..Wanted::default()
         };
-        let _lock = lock::state(&system.root, &system.config, deadline)?;
+        let _lock = system.state_lock(deadline)?;
         let mut s = Session::new(system, *deadline)?;
         let done = configure(&mut s, &pf, None, index, &want);
         if let Some(e) = done.errors.into_iter().next() {
@@ -383,9 +383,7 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
         }
     }
     // Its row as it is now.
-    let mut inv = pci::scan(sys, true);
-    inv.pfs.retain(|p| p.addr == pf.addr);
-    crate::usage::attach(system, &mut inv)?;
+    let inv = survey(system, &Want::users_of(pf.addr))?;
     let row = inv
         .vfs()
         .find(|(_, v)| v.addr == vf.addr)

@@ -1,0 +1,215 @@
+//! The model every command reads, as plain data: [`Pf`], [`Vf`], the
+//! [`Inventory`] of them and its lookups, and who uses a VF ([`UsedBy`]).
+//! It does no I/O and imports no feature module: `crate::scan` fills it
+//! from sysfs, `crate::survey` completes it (names, settings, eswitch modes,
+//! users), commands and `crate::render` read it.
+//!
+//! Every field says which sysfs file (or which reader) it comes from, so a
+//! column of `vfnet list` leads here in one jump.
+
+use crate::devlink::Mode;
+use crate::ifname::IfName;
+use crate::mac::Mac;
+use crate::netlink::VfInfo;
+use crate::pci::{DevKey, Name, PciAddr, device_path, label};
+use std::fmt;
+
+/// A physical function: a PCI function with a netdev or with SR-IOV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pf {
+    /// The function's address (its directory name in `/sys/bus/pci/devices`).
+    pub addr: PciAddr,
+    /// Netdevs whose `/sys/class/net` link points into this function, sorted
+    /// by name. Two for a ConnectX-3 whose ports share one function.
+    pub interfaces: Vec<IfName>,
+    /// Last component of the `subsystem` link (`pci`).
+    pub subsystem: Option<Name>,
+    /// `vendor` (`0x8086`).
+    pub vendor: Option<u16>,
+    /// `device` (`0x10c9`).
+    pub device: Option<u16>,
+    /// Vendor and device names from pci.ids, when a database was found.
+    pub description: Option<String>,
+    /// Last component of the `driver` link; `None` when no driver is bound.
+    pub driver: Option<Name>,
+    /// The function has a `sriov_totalvfs` attribute.
+    pub sriov: bool,
+    /// `sriov_totalvfs`: the most VFs the kernel allows now.
+    pub total_vfs: Option<u32>,
+    /// `sriov_numvfs`: the VFs that exist now.
+    pub num_vfs: Option<u32>,
+    /// Last component of the `iommu_group` link.
+    pub iommu_group: Option<u32>,
+    /// The count the config file asks for. Filled in by `list`, not by the
+    /// scan: it is not a property of the device.
+    pub configured: Option<u32>,
+    /// Its eswitch mode, as devlink reports it (`crate::eswitch::attach`,
+    /// live only); `None` for a driver without a devlink eswitch.
+    pub eswitch: Option<Mode>,
+    /// Its VFs, from its `virtfnN` links, sorted by N.
+    pub vfs: Vec<Vf>,
+}
+
+impl Pf {
+    /// Whether its driver takes the VF count only as a module parameter
+    /// when it loads (mlx4_core, the ConnectX-3's): `sriov_numvfs` is
+    /// never written for it.
+    pub fn count_at_load(&self) -> bool {
+        self.driver.as_deref() == Some(crate::mlx4::MODULE)
+    }
+
+    /// The first interface name, if any.
+    pub fn interface(&self) -> Option<&IfName> {
+        self.interfaces.first()
+    }
+
+    /// How messages name it: `enp1s0f0 (0000:01:00.0)`, or the address.
+    pub fn label(&self) -> String {
+        label(self.addr, self.interface())
+    }
+
+    /// `/sys/class/net/IF` when it has a netdev, else its PCI directory.
+    pub fn path(&self) -> String {
+        device_path(self.addr, self.interface())
+    }
+}
+
+/// A virtual function, found through its PF's `virtfnN` link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vf {
+    /// Target of `virtfnN` (`../0000:01:10.0`).
+    pub addr: PciAddr,
+    /// The N of `virtfnN`; `None` when its PF no longer lists it (the kernel
+    /// is tearing it down) but its `physfn` still leads there.
+    pub index: Option<u32>,
+    /// The netdev whose `/sys/class/net` link points into this VF; `None`
+    /// when the VF is bound to vfio-pci, to another non-net driver, or to none.
+    pub interface: Option<IfName>,
+    /// `/sys/class/net/IF/address`.
+    pub mac: Option<Mac>,
+    /// Last component of `virtfnN/driver`.
+    pub driver: Option<Name>,
+    /// Last component of `virtfnN/iommu_group`.
+    pub iommu_group: Option<u32>,
+    /// Its settings as the PF's driver reports them over rtnetlink. Filled
+    /// in by `list` on a live system, not by the scan.
+    pub settings: Option<VfInfo>,
+    /// Who uses it (`crate::usage`); `None` when free. Filled in by `list`.
+    pub used_by: Option<UsedBy>,
+    /// Its representor netdev on the host, when its PF is in switchdev
+    /// mode (`crate::eswitch::attach`).
+    pub representor: Option<IfName>,
+}
+
+impl Vf {
+    /// The sysfs path the listing shows for it.
+    pub fn path(&self) -> String {
+        device_path(self.addr, self.interface.as_ref())
+    }
+}
+
+/// What a scan found: PFs sorted by address, each with its VFs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    /// The PFs, sorted by address.
+    pub pfs: Vec<Pf>,
+    /// Whether `Vf::used_by` was looked for (live, a tree with /proc, a
+    /// capture that recorded it): then `None` there means free.
+    pub usage_known: bool,
+    /// Whether `Vf::settings` were asked for and could be (rtnetlink live,
+    /// a capture's record under --root): then `None` there means the
+    /// driver reported none.
+    pub settings_known: bool,
+}
+
+impl Inventory {
+    /// Every VF with its PF, in PF order.
+    pub fn vfs(&self) -> impl Iterator<Item = (&Pf, &Vf)> {
+        self.pfs
+            .iter()
+            .flat_map(|p| p.vfs.iter().map(move |v| (p, v)))
+    }
+
+    /// The index of the PF at `addr`.
+    pub fn pf_by_addr(&self, addr: PciAddr) -> Option<usize> {
+        self.pfs.iter().position(|p| p.addr == addr)
+    }
+
+    /// The index of the PF with interface `name`.
+    pub fn pf_by_name(&self, name: &IfName) -> Option<usize> {
+        self.pfs.iter().position(|p| p.interfaces.contains(name))
+    }
+
+    /// The PF a config key names: by address or by interface name.
+    pub fn pf_by_key(&self, key: &DevKey) -> Option<usize> {
+        match key {
+            DevKey::Pci(a) => self.pf_by_addr(*a),
+            DevKey::Name(n) => self.pf_by_name(n),
+        }
+    }
+
+    /// Sets each VF's `used_by` from `found` (VF address, its user).
+    pub fn set_used_by(&mut self, found: &[(PciAddr, UsedBy)]) {
+        for pf in &mut self.pfs {
+            for vf in &mut pf.vfs {
+                vf.used_by = found
+                    .iter()
+                    .find(|(a, _)| *a == vf.addr)
+                    .map(|(_, u)| u.clone());
+            }
+        }
+    }
+}
+
+/// What kind of user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A virtual machine (QEMU, as libvirt or Proxmox runs it) holding the
+    /// VF through vfio.
+    Vm,
+    /// The VF's netdev is in another network namespace (a container).
+    Netns,
+    /// The host: the netdev is in a bridge, bond or OVS, or up with an
+    /// address.
+    Host,
+    /// A userspace driver (DPDK and the like) through vfio or uio.
+    Dpdk,
+}
+
+impl Kind {
+    /// Its name (`vm`, `netns`, `host`, `dpdk`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Vm => "vm",
+            Kind::Netns => "netns",
+            Kind::Host => "host",
+            Kind::Dpdk => "dpdk",
+        }
+    }
+}
+
+/// Who uses a VF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedBy {
+    /// What kind of user.
+    pub kind: Kind,
+    /// The VM's name, the program, the bridge or interface; `None` when
+    /// unknown (a namespace whose owner could not be told).
+    pub name: Option<String>,
+    /// The process, when one was found.
+    pub pid: Option<u32>,
+}
+
+/// `vm:win11 (pid 2211)`, `vm:101 (pid 900)`, `netns:pid 3310`, `netns`,
+/// `host:br0`, `dpdk:testpmd (pid 900)`.
+impl fmt::Display for UsedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.name())?;
+        match (&self.name, self.pid) {
+            (Some(n), Some(p)) => write!(f, ":{n} (pid {p})"),
+            (Some(n), None) => write!(f, ":{n}"),
+            (None, Some(p)) => write!(f, ":pid {p}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
