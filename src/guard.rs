@@ -3,7 +3,7 @@
 //! either, the VFs in use are named (`usage`), and the change is refused
 //! unless forced. At boot nothing is in use, so nothing is refused.
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::inventory::UsedBy;
 use crate::pci::PciAddr;
 use crate::system::System;
@@ -19,19 +19,39 @@ pub struct InUse {
     pub by: UsedBy,
 }
 
-/// The VFs of the PF at `pf` that someone uses, by VF #.
-pub fn users(s: &System, pf: PciAddr) -> Result<Vec<InUse>> {
-    let inv = crate::survey::survey(s, &crate::survey::Want::users_of(pf))?;
-    Ok(inv
-        .vfs()
-        .filter_map(|(_, v)| {
-            Some(InUse {
-                index: v.index,
-                addr: v.addr,
-                by: v.used_by.clone()?,
+/// Who uses the VFs a change would destroy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Users {
+    /// Looked for: these (none, when empty).
+    Found(Vec<InUse>),
+    /// Could not be looked for, and why: not taken for none.
+    Unknown(String),
+}
+
+/// Who uses the VFs of the PF at `pf`, by VF #. A search that could not
+/// run, or could not read every process, is [`Users::Unknown`]: "could not
+/// tell" is never "free".
+pub fn users(s: &System, pf: PciAddr) -> Users {
+    let inv = match crate::survey::survey(s, &crate::survey::Want::users_of(pf)) {
+        Ok(inv) => inv,
+        Err(e) => return Users::Unknown(e.to_string()),
+    };
+    if inv.usage_incomplete {
+        return Users::Unknown(
+            "the processes' open files cannot all be read (run vfnet as root)".to_string(),
+        );
+    }
+    Users::Found(
+        inv.vfs()
+            .filter_map(|(_, v)| {
+                Some(InUse {
+                    index: v.index,
+                    addr: v.addr,
+                    by: v.used_by.clone()?,
+                })
             })
-        })
-        .collect())
+            .collect(),
+    )
 }
 
 /// One line per VF in use: `eth0 (0000:01:00.0) VF 1 (0000:01:10.2): used

@@ -116,6 +116,10 @@ pub struct Inventory {
     /// Whether `Vf::used_by` was looked for (live, a tree with /proc, a
     /// capture that recorded it): then `None` there means free.
     pub usage_known: bool,
+    /// Whether users were looked for and the search could not read
+    /// everything it needed (an unprivileged user): a VF with no user
+    /// found may be in use all the same, so no change calls it free.
+    pub usage_incomplete: bool,
     /// Whether `Vf::settings` were asked for and could be (rtnetlink live,
     /// a capture's record under --root): then `None` there means the
     /// driver reported none.

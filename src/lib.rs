@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod args;
+pub mod change;
 pub mod cli;
 pub mod commands;
 pub mod config;

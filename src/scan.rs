@@ -127,6 +127,7 @@ pub fn scan(sys: &Dir, all: bool) -> Inventory {
     Inventory {
         pfs,
         usage_known: false,
+        usage_incomplete: false,
         settings_known: false,
     }
 }

@@ -167,5 +167,6 @@ fn users(s: &System, inv: &mut Inventory) -> Result<()> {
     // Not complete (an unprivileged user): the users found are in JSON,
     // but no VF is called free (no Used by column).
     inv.usage_known = complete;
+    inv.usage_incomplete = !complete;
     Ok(())
 }

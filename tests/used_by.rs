@@ -145,9 +145,11 @@ fn set_refuses_to_destroy_vfs_in_use_and_changes_nothing() {
         .err_has("enp1s0f0 (0000:01:00.0): 3 VFs in use: changing the VF count destroys every VF");
     assert_eq!(r.stderr.lines().count(), 4, "{}", r.stderr);
     assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
-    // --dry-run says what would be destroyed and who uses it.
+    // --dry-run says what would be destroyed and who uses it, and exits as
+    // the run does.
     let r = vfnet(tree.root(), &["set", "enp1s0f0", "2", "--dry-run"]);
-    r.code(0)
+    r.code(1)
+        .err_has("enp1s0f0 (0000:01:00.0): 3 VFs in use: changing the VF count destroys every VF")
         .out_has(
             "enp1s0f0 (0000:01:00.0): would change 4 -> 2 VFs, through 0: VFs 0-3 are destroyed.",
         )
@@ -229,11 +231,17 @@ fn apply_on_a_running_host_skips_entries_that_would_destroy_vfs_in_use() {
         "0000:01:00.0=2\n0000:01:00.1=3\n",
     )
     .unwrap();
+    // A dry run names the users, says apply skips the entry, and exits 1
+    // as the run will.
     let r = vfnet(tree.root(), &["apply", "--dry-run"]);
-    r.code(0).out_has("VF 1 (0000:02:10.2): used by vm:win11 (pid 2211) (the change would destroy it: apply skips it)");
+    r.code(1)
+        .out_has("enp1s0f0 (0000:01:00.0) VF 1 (0000:02:10.2): used by vm:win11 (pid 2211)\n")
+        .out_has("enp1s0f0 (0000:01:00.0): apply would skip it: VFs in use.")
+        .out_has("enp1s0f1 (0000:01:00.1): would change 0 -> 3 VFs.")
+        .err_has(":1: skipped: 3 VFs in use");
     // --json says the same: the busy entry in_use, the other one changes.
     let r = vfnet(tree.root(), &["apply", "--dry-run", "--json"]);
-    r.code(0);
+    r.code(1);
     let doc: Value = serde_json::from_str(&r.stdout).unwrap();
     let e = &doc["entries"];
     assert_eq!(

@@ -721,6 +721,7 @@ mod tests {
             inv: Inventory {
                 pfs,
                 usage_known: false,
+                usage_incomplete: false,
                 settings_known: false,
             },
             ..Facts::default()

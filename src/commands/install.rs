@@ -786,6 +786,7 @@ mod tests {
                 pf("0000:03:00.0", "eth2", "mlx5_core", &["mlx5_core"]),
             ],
             usage_known: false,
+            usage_incomplete: false,
             settings_known: false,
         };
         (Config::parse("/c".into(), conf), inv)

@@ -1,6 +1,9 @@
 //! `vfnet set DEV N`: change the number of VFs now, safely.
 
 use crate::args::{self, Globals, Parsed};
+use crate::change::{self, Ask, Change, Now, Plan};
+use crate::device::PfDev;
+use crate::devlink::Mode;
 use crate::error::Result;
 use crate::pci::DevKey;
 use crate::system::System;
@@ -35,7 +38,8 @@ does, with /etc/modprobe.d/vfnet-mlx4.conf, then unloads mlx4_ib, mlx4_en
 and mlx4_core, loads them again and waits for the VFs.
 
 Options:
-  -n, --dry-run        say what would change and who uses the VFs it destroys
+  -n, --dry-run        say what would change and who uses the VFs it destroys;
+                       exit as the run would (1 when it would refuse)
   --reload             ConnectX-3: record the count and reload mlx4_core
   --force              change the count even when VFs are in use
   --autoprobe on|off   whether new VFs get a host driver (sriov_drivers_autoprobe);
@@ -136,16 +140,57 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     }))
 }
 
-/// The guard's refusal: VFs in use and no `--force`.
-fn refuse_in_use(label: &str, users: &[crate::guard::InUse], force: bool) -> Result<()> {
-    if users.is_empty() || force {
-        return Ok(());
+/// The error that ends a refused plan (VFs in use, a bad count): each VF
+/// in use one line on stderr, then the refusal. `None` when it goes ahead.
+fn refused(label: &str, plan: &Plan) -> Option<crate::error::Error> {
+    match plan {
+        Plan::Invalid(e) => Some(sriov::plan_error(label, *e)),
+        Plan::InUse { users, .. } => {
+            for l in crate::guard::lines(label, users) {
+                out::error(l);
+            }
+            let why = plan.refusal().unwrap_or_default();
+            Some(crate::error::Error::fail(format!(
+                "{label}: {why}; nothing was changed (stop what uses them, or use --force)"
+            )))
+        }
+        Plan::Keep | Plan::Change(_) => None,
     }
-    Err(crate::guard::refuse(
-        label,
-        users,
-        "changing the VF count destroys every VF (the kernel goes through 0)",
-    ))
+}
+
+/// What `set --dry-run` says of `plan`: the change, who uses the VFs it
+/// destroys, and that set refuses when they are in use.
+fn dry_run_lines(label: &str, now: &Now, plan: &Plan) -> Vec<String> {
+    let mut lines = plan.dry_run(label, now);
+    if matches!(plan, Plan::InUse { .. }) {
+        lines.push("set would refuse: VFs in use (--force destroys them anyway).".to_string());
+    }
+    lines
+}
+
+/// The PF as it is now and what to do with it: the one decision a dry run
+/// prints and a run carries out (`crate::change`).
+fn decide(
+    s: &System,
+    pf: &PfDev,
+    args: &Args,
+    total: u32,
+    mode: Option<Mode>,
+) -> Result<(Now, Plan)> {
+    let now = Now {
+        count: sriov::read(pf, "sriov_numvfs")?,
+        total,
+        mode,
+    };
+    let ask = Ask {
+        count: args.count,
+        mode: args.eswitch,
+        force: args.force,
+        reload: false,
+    };
+    let users = change::destroys(&now, &ask).then(|| crate::guard::users(s, pf.addr));
+    let plan = change::plan(&now, &ask, users.as_ref());
+    Ok((now, plan))
 }
 
 /// Runs `vfnet set` on the system `s`.
@@ -153,7 +198,6 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     // One deadline for the whole command, the lock included.
     let deadline = Deadline::after(args.timeout);
     out::set_changing();
-    let root = &s.root;
     let sys = s.sys()?;
     let pf = crate::device::resolve(sys, &args.dev)?;
     if pf.count_at_load() {
@@ -167,76 +211,44 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     }
     // Refuse what cannot be done before taking the lock (which may create
     // its file): bad input changes nothing.
-    sriov::check_pf(&pf, args.count)?;
+    let total = sriov::check_pf(&pf, args.count)?;
     let label = pf.label();
     // --eswitch: devlink's view first, so that a driver without an eswitch
     // is one line and no change.
-    let mut eswitch = match args.eswitch {
+    let mut devlink = match args.eswitch {
         Some(want) => Some(eswitch_of(s, &pf, want)?),
         None => None,
     };
-    let mode_change = eswitch
-        .as_ref()
-        .and_then(|(_, mode, want)| (*mode != Some(*want)).then_some((*mode, *want)));
-    // The guard: a change of a nonzero count destroys every VF. It looks
-    // once before the lock (a refusal then leaves no trace, not even the
-    // lock file) and again under it: no other vfnet changes the count
-    // between that look and the change.
-    let survey = || -> Result<(u32, bool, Vec<crate::guard::InUse>)> {
-        let current = sriov::read(&pf, "sriov_numvfs")?;
-        let destroys = current > 0 && (current != args.count || mode_change.is_some());
-        let users = if destroys {
-            crate::guard::users(s, pf.addr)?
-        } else {
-            Vec::new()
-        };
-        Ok((current, destroys, users))
-    };
+    let mode = devlink.as_ref().and_then(|(_, m)| *m);
     if args.dry_run {
-        let (current, destroys, users) = survey()?;
-        let mut text = if let Some((from, want)) = mode_change {
-            format!(
-                "{label}: would change eswitch {} -> {} with 0 VFs, then {current} -> {} VFs{}.\n",
-                crate::eswitch::mode_name(from),
-                want.name(),
-                args.count,
-                if current > 0 {
-                    format!(": VFs 0-{} are destroyed", current - 1)
-                } else {
-                    String::new()
-                }
-            )
-        } else if current == args.count {
-            format!("{label} has {}: nothing would change.\n", out::vfs(current))
-        } else if destroys {
-            format!(
-                "{label}: would change {current} -> {} VFs, through 0: VFs 0-{} are destroyed.\n",
-                args.count,
-                current - 1
-            )
-        } else {
-            format!("{label}: would change {current} -> {} VFs.\n", args.count)
-        };
-        for l in crate::guard::lines(&label, &users) {
+        let (now, plan) = decide(s, &pf, args, total, mode)?;
+        let mut text = String::new();
+        for l in dry_run_lines(&label, &now, &plan) {
             text.push_str(&l);
             text.push('\n');
         }
-        if !users.is_empty() && !args.force {
-            text.push_str("set would refuse: VFs in use (--force destroys them anyway).\n");
-        }
         out::print(&text);
-        return Ok(());
+        // A dry run exits as the run would.
+        return refused(&label, &plan).map_or(Ok(()), Err);
     }
-    // A first look that fails (another vfnet mid-change) is left to the
-    // second.
-    if let Ok((_, _, users)) = survey() {
-        refuse_in_use(&label, &users, args.force)?;
+    // The guard looks once before the lock (a refusal then leaves no
+    // trace, not even the lock file) and again under it: no other vfnet
+    // changes the count between that look and the change. A first look
+    // that fails (another vfnet mid-change) is left to the second.
+    if let Ok((_, plan)) = decide(s, &pf, args, total, mode) {
+        if let Some(e) = refused(&label, &plan) {
+            return Err(e);
+        }
     }
     let _lock = s.state_lock(&deadline)?;
-    let (_, _, users) = survey()?;
-    refuse_in_use(&label, &users, args.force)?;
-    for l in crate::guard::lines(&label, &users) {
-        out::error(format_args!("--force: destroying {l}"));
+    // The mode as it is now, under the lock (another vfnet may have set it).
+    let mode = match &mut devlink {
+        Some((dl, m)) => dl.mode(pf.addr).unwrap_or(*m),
+        None => None,
+    };
+    let (_, plan) = decide(s, &pf, args, total, mode)?;
+    if let Some(e) = refused(&label, &plan) {
+        return Err(e);
     }
     if let Some(on) = args.autoprobe {
         if sriov::set_autoprobe(&pf, on)? {
@@ -246,38 +258,45 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             ));
         }
     }
-    let (done, switched) = match (&mut eswitch, mode_change) {
-        (Some((dl, _, want)), Some((from, _))) => {
-            // Under the lock, as it is now (another vfnet may have set it).
-            let from = dl.mode(pf.addr).unwrap_or(from);
-            let mut set_mode = |m| dl.set_mode(pf.addr, m);
-            let c = crate::eswitch::change(&pf, &mut set_mode, from, args.count, *want, &deadline)?;
-            let done = sriov::Outcome {
-                from: c.from,
-                to: c.to,
-                took: c.took,
-                unbound: c.unbound,
-            };
-            let switched = (from != Some(*want)).then(|| {
-                format!(
-                    "eswitch {} -> {}, ",
-                    crate::eswitch::mode_name(from),
-                    want.name()
-                )
-            });
-            (done, switched)
-        }
-        _ => (sriov::set(&pf, args.count, &deadline)?, None),
-    };
-    if done.from == done.to && switched.is_none() {
+    let Plan::Change(c) = plan else {
         out::print(&format!(
             "{label} already has {}: nothing to do.\n",
-            out::vfs(done.to)
+            out::vfs(args.count)
         ));
         return Ok(());
+    };
+    for l in crate::guard::lines(&label, &c.forced) {
+        out::error(format_args!("--force: destroying {l}"));
     }
+    let done = match (&mut devlink, c.mode) {
+        (Some((dl, _)), Some((from, want))) => {
+            let mut set_mode = |m| dl.set_mode(pf.addr, m);
+            let e = crate::eswitch::change(&pf, &mut set_mode, from, c.to, want, &deadline)?;
+            sriov::Outcome {
+                from: e.from,
+                to: e.to,
+                took: e.took,
+                unbound: e.unbound,
+            }
+        }
+        _ => sriov::set(&pf, c.to, &deadline)?,
+    };
+    report(s, &pf, &c, &done)
+}
+
+/// What `set` says once the change is made: the change, the PF's VFs now,
+/// and why VFs have no driver when some have none.
+fn report(s: &System, pf: &PfDev, c: &Change, done: &sriov::Outcome) -> Result<()> {
+    let switched = c.mode.map(|(from, want)| {
+        format!(
+            "eswitch {} -> {}, ",
+            crate::eswitch::mode_name(from),
+            want.name()
+        )
+    });
     let mut text = format!(
-        "{label}: {}{} -> {} VFs in {}.\n",
+        "{}: {}{} -> {} VFs in {}.\n",
+        pf.label(),
         switched.unwrap_or_default(),
         done.from,
         done.to,
@@ -298,7 +317,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         }
     }
     if done.unbound > 0 {
-        text.push_str(&unbound_note(root, done.unbound, &unbound));
+        text.push_str(&unbound_note(&s.root, done.unbound, &unbound));
     }
     out::print(&text);
     Ok(())
@@ -308,13 +327,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
 /// not (no devlink under --root, a driver without an eswitch).
 fn eswitch_of(
     s: &System,
-    pf: &crate::device::PfDev,
-    want: crate::devlink::Mode,
-) -> Result<(
-    crate::devlink::Devlink,
-    Option<crate::devlink::Mode>,
-    crate::devlink::Mode,
-)> {
+    pf: &PfDev,
+    want: Mode,
+) -> Result<(crate::devlink::Devlink, Option<Mode>)> {
     let label = pf.label();
     let mut buf = [0u8; crate::sysfs::LINK_MAX];
     let driver = pf.dir.link_name("driver", &mut buf).ok();
@@ -325,7 +340,7 @@ fn eswitch_of(
     let refused = |e| refused(Some(e));
     let mut dl = crate::devlink::Devlink::open().map_err(refused)?;
     let mode = dl.mode(pf.addr).map_err(refused)?;
-    Ok((dl, mode, want))
+    Ok((dl, mode))
 }
 
 /// What to say about VFs no driver took: what the kernel log says about
@@ -355,7 +370,7 @@ fn unbound_note(root: &crate::sysfs::Root, n: u32, addrs: &[String]) -> String {
 /// Without `--reload`, what it would take; with it: record the count (the
 /// config and vfnet's modprobe.d file), reload mlx4_core, wait for the VFs.
 #[inline(never)]
-fn reload(s: &System, pf: &crate::device::PfDev, args: &Args, deadline: &Deadline) -> Result<()> {
+fn reload(s: &System, pf: &PfDev, args: &Args, deadline: &Deadline) -> Result<()> {
     use crate::error::Error;
     use crate::mlx4::{self, Vfs};
     let label = pf.label();
@@ -366,18 +381,6 @@ fn reload(s: &System, pf: &crate::device::PfDev, args: &Args, deadline: &Deadlin
     };
     vfs.check(Some(total))
         .map_err(|e| Error::fail(format!("{label}: {e}")))?;
-    let sys = s.sys()?;
-    let ports: Vec<String> = crate::survey::survey(s, &crate::survey::Want::default())?
-        .pfs
-        .iter()
-        .filter(|p| p.count_at_load())
-        .flat_map(|p| p.interfaces.iter().map(|i| i.to_string()))
-        .collect();
-    let down = if ports.is_empty() {
-        "every ConnectX-3 port of the host".to_string()
-    } else {
-        format!("every ConnectX-3 port of the host ({})", ports.join(", "))
-    };
     let current = sriov::read(pf, "sriov_numvfs")?;
     let param = crate::modules::param(&s.root, mlx4::MODULE, "num_vfs");
     let loaded_with = param.and_then(|p| mlx4::in_force(&p, pf.addr));
@@ -390,6 +393,7 @@ fn reload(s: &System, pf: &crate::device::PfDev, args: &Args, deadline: &Deadlin
         ));
         return Ok(());
     }
+    let down = ports_down(s)?;
     if !args.reload {
         return Err(Error::fail(format!(
             "{label}: its driver mlx4_core takes the VF count only when it loads; changing it to {vfs} means \
@@ -398,59 +402,48 @@ fn reload(s: &System, pf: &crate::device::PfDev, args: &Args, deadline: &Deadlin
             pf.addr, pf.addr
         )));
     }
-    let users = if current > 0 {
-        crate::guard::users(s, pf.addr)?
-    } else {
-        Vec::new()
+    // A reload recreates every VF: the guard as for any change through 0.
+    let now = Now {
+        count: current,
+        total,
+        mode: None,
     };
+    let ask = Ask {
+        count: vfs.total(),
+        mode: None,
+        force: args.force,
+        reload: true,
+    };
+    let users = change::destroys(&now, &ask).then(|| crate::guard::users(s, pf.addr));
+    let plan = change::plan(&now, &ask, users.as_ref());
     if args.dry_run {
-        let mut text = format!(
-            "{label}: would record {vfs} in {} and {}, then reload mlx4_core ({down} go down), {current} -> {} VFs.\n",
-            s.config.display(),
-            mlx4::MODPROBE_FILE,
-            vfs.total()
-        );
-        for l in crate::guard::lines(&label, &users) {
-            text.push_str(&l);
-            text.push('\n');
+        let mut lines = dry_run_lines(&label, &now, &plan);
+        if let Some(first) = lines
+            .first_mut()
+            .filter(|_| !matches!(plan, Plan::Invalid(_)))
+        {
+            *first = format!(
+                "{label}: would record {vfs} in {} and {}, then reload mlx4_core ({down} go down), {current} -> {} VFs.",
+                s.config.display(),
+                mlx4::MODPROBE_FILE,
+                vfs.total()
+            );
         }
-        out::print(&text);
-        return Ok(());
+        out::print(&(lines.join("\n") + "\n"));
+        return refused(&label, &plan).map_or(Ok(()), Err);
     }
-    refuse_in_use(&label, &users, args.force)?;
+    if let Some(e) = refused(&label, &plan) {
+        return Err(e);
+    }
     let _lock = s.state_lock(deadline)?;
-    let mut line = None;
-    crate::config::edit_or_plan(&s.root, &s.config, deadline, true, |cfg| {
-        cfg.set_vfs(pf.addr, &pf.interfaces, vfs);
-        line = crate::modprobe::line_if_any(&s.root, sys, cfg)?;
-        Ok(())
-    })?;
-    let mut text = format!("{label}: {vfs} recorded in {}\n", s.config.display());
-    for note in crate::modprobe::sync(&s.root, line.flatten().as_deref(), false)? {
-        text.push_str(&note);
-        text.push('\n');
-    }
-    out::print(&text);
+    record_mlx4(s, pf, vfs, deadline)?;
     let start = std::time::Instant::now();
     let ran = crate::modules::reload(&s.root, mlx4::MODULE, &mlx4::UPPER, deadline)?;
     out::print(&format!(
         "{label}: reloaded mlx4_core ({})\n",
         ran.join(", ")
     ));
-    // The PF comes back when mlx4_core has probed it again.
-    let key = DevKey::Pci(pf.addr);
-    let again = crate::wait::until(deadline, || {
-        crate::device::resolve(sys, &key)
-            .ok()
-            .filter(|p| p.driver().is_some())
-    })
-    .ok_or_else(|| {
-        Error::fail(format!(
-            "{label}: mlx4_core was reloaded, but the PF has no driver after {}: dmesg says why",
-            secs(deadline.elapsed())
-        ))
-    })?;
-    let unbound = sriov::wait_ready(&again, vfs.total(), deadline)?;
+    let unbound = wait_reloaded(s, pf, vfs.total(), deadline)?;
     let mut text = format!(
         "{label}: {current} -> {} VFs in {}.\n",
         vfs.total(),
@@ -471,6 +464,61 @@ fn reload(s: &System, pf: &crate::device::PfDev, args: &Args, deadline: &Deadlin
     }
     out::print(&text);
     Ok(())
+}
+
+/// What a reload of mlx4_core takes down: every ConnectX-3 port of the
+/// host, named.
+fn ports_down(s: &System) -> Result<String> {
+    let ports: Vec<String> = crate::survey::survey(s, &crate::survey::Want::default())?
+        .pfs
+        .iter()
+        .filter(|p| p.count_at_load())
+        .flat_map(|p| p.interfaces.iter().map(|i| i.to_string()))
+        .collect();
+    Ok(if ports.is_empty() {
+        "every ConnectX-3 port of the host".to_string()
+    } else {
+        format!("every ConnectX-3 port of the host ({})", ports.join(", "))
+    })
+}
+
+/// Records a ConnectX-3's count as `persist` does: the config entry and
+/// vfnet's modprobe.d file, with what else the change needs said.
+fn record_mlx4(s: &System, pf: &PfDev, vfs: crate::mlx4::Vfs, deadline: &Deadline) -> Result<()> {
+    let sys = s.sys()?;
+    let mut line = None;
+    crate::config::edit_or_plan(&s.root, &s.config, deadline, true, |cfg| {
+        cfg.set_vfs(pf.addr, &pf.interfaces, vfs);
+        line = crate::modprobe::line_if_any(&s.root, sys, cfg)?;
+        Ok(())
+    })?;
+    let mut text = format!("{}: {vfs} recorded in {}\n", pf.label(), s.config.display());
+    for note in crate::modprobe::sync(&s.root, line.flatten().as_deref(), false)? {
+        text.push_str(&note);
+        text.push('\n');
+    }
+    out::print(&text);
+    Ok(())
+}
+
+/// After the reload: the PF back with its driver (mlx4_core probed it
+/// again), then its `n` VFs; how many the host did not probe.
+fn wait_reloaded(s: &System, pf: &PfDev, n: u32, deadline: &Deadline) -> Result<u32> {
+    let sys = s.sys()?;
+    let key = DevKey::Pci(pf.addr);
+    let again = crate::wait::until(deadline, || {
+        crate::device::resolve(sys, &key)
+            .ok()
+            .filter(|p| p.driver().is_some())
+    })
+    .ok_or_else(|| {
+        crate::error::Error::fail(format!(
+            "{}: mlx4_core was reloaded, but the PF has no driver after {}: dmesg says why",
+            pf.label(),
+            secs(deadline.elapsed())
+        ))
+    })?;
+    sriov::wait_ready(&again, n, deadline)
 }
 
 /// What the table after a change shows: the PF's VFs, with names.

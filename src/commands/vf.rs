@@ -212,8 +212,9 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     }
     // The guard: a driver change takes a VF from whoever uses it.
     if let Some(target) = want.driver {
-        let users = crate::guard::users(system, pf.addr)?;
+        let users = crate::guard::users(system, pf.addr);
         let mut taken = Vec::new();
+        let mut unknown = None;
         for (_, (vf_dir, vf_addr)) in &vfs {
             let mut buf = [0u8; crate::sysfs::LINK_MAX];
             let now = vf_dir
@@ -225,9 +226,20 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
                 crate::vf::Driver::VfioPci => !on_vfio,
                 crate::vf::Driver::Default => on_vfio || now.is_none(),
             };
-            if changes {
-                taken.extend(users.iter().filter(|u| u.addr == *vf_addr).cloned());
+            match (&users, changes) {
+                (crate::guard::Users::Found(u), true) => {
+                    taken.extend(u.iter().filter(|u| u.addr == *vf_addr).cloned())
+                }
+                (crate::guard::Users::Unknown(why), true) => unknown = Some(why.clone()),
+                _ => {}
             }
+        }
+        if let (Some(why), false) = (unknown, args.force) {
+            return Err(Error::fail(format!(
+                "{}: cannot tell whether its VFs are in use ({why}): changing the driver could take a VF \
+                 from its user; nothing was changed (use --force)",
+                pf.label()
+            )));
         }
         if !taken.is_empty() {
             if !args.force {

@@ -1,0 +1,768 @@
+//! apply's executor: runs the plan ([`super::plan`]) entry by entry, one
+//! record each ([`super::report`]). A PF's count and its eswitch line are
+//! decided by `crate::change`, the same planner `set` uses, so a dry run
+//! says exactly what the run does, and both exit alike. A failed entry does
+//! not stop the others.
+
+use super::plan::{self, Action, VfPlan};
+use super::report::{Failures, Record, Status, Values};
+use crate::change::{self, Ask, Change, Now, Plan};
+use crate::config::{Config, Line};
+use crate::device::PfDev;
+use crate::devlink::{Devlink, Mode};
+use crate::error::{Error, Result};
+use crate::inventory::{Inventory, Pf};
+use crate::pci::{DevKey, PciAddr};
+use crate::sysfs::Dir;
+use crate::system::System;
+use crate::uevent::Uevents;
+use crate::wait::{Deadline, secs, until_woken};
+use crate::{out, sriov};
+use std::time::Duration;
+
+/// What apply's options ask of the executor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Opts {
+    /// Say what would change, change nothing.
+    pub dry_run: bool,
+    /// Print only errors.
+    pub quiet: bool,
+    /// Records only: no lines on stdout.
+    pub json: bool,
+    /// How long to wait for configured PFs first.
+    pub wait: Option<Duration>,
+}
+
+/// A devlink socket, opened when a PF's eswitch line first needs one.
+type DevlinkCell = Option<std::result::Result<Devlink, nix::errno::Errno>>;
+
+/// One count entry: its line, its PF, the count it has and the one wanted.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    line: usize,
+    pf: PciAddr,
+    from: u32,
+    to: u32,
+}
+
+/// A PF's `eswitch` line: where it stands and the mode it asks for.
+type EswitchLine = Option<(usize, Mode)>;
+
+/// One run of apply: what it says, what failed, its budget.
+pub struct Run<'a> {
+    opts: Opts,
+    cfg: &'a Config,
+    budget: Deadline,
+    /// What failed, per config line.
+    pub failures: Failures,
+    /// Keys that `--wait` waited for in vain.
+    missing: Vec<DevKey>,
+    /// What became of each entry, for `--json`.
+    pub records: Vec<Record>,
+}
+
+impl<'a> Run<'a> {
+    /// A run of `cfg` within `budget`.
+    pub fn new(opts: Opts, cfg: &'a Config, budget: Deadline) -> Run<'a> {
+        Run {
+            opts,
+            cfg,
+            budget,
+            failures: Failures::default(),
+            missing: Vec::new(),
+            records: Vec::new(),
+        }
+    }
+
+    /// Both phases: the counts, then the VF settings.
+    pub fn entries(&mut self, s: &System, sys: &Dir) -> Result<()> {
+        if let Some(wait) = self.opts.wait {
+            self.wait_for_pfs(sys, wait);
+        }
+        // The plan comes from a scan taken under the lock: another vfnet's
+        // change is seen, never reported as this one's.
+        let _lock = match self.opts.dry_run {
+            true => None,
+            false => Some(s.state_lock(&self.budget)?),
+        };
+        let inv = crate::survey::survey(s, &crate::survey::Want::scan())?;
+        let actions = plan::plan(self.cfg, &inv);
+        self.counts(s, &inv, &actions);
+        if self.cfg.vf_entries().next().is_some() {
+            // A dry run changed no count: it plans for the VFs the counts will give.
+            let inv = match self.opts.dry_run {
+                true => inv,
+                false => crate::survey::survey(s, &crate::survey::Want::scan())?,
+            };
+            self.vf_settings(s, &inv, &actions)?;
+        }
+        Ok(())
+    }
+
+    /// One line of what apply does (not with `--quiet` or `--json`).
+    pub fn say(&self, line: String) {
+        if !self.opts.quiet && !self.opts.json {
+            out::print(&line);
+        }
+    }
+
+    /// Adds a record of `lines`.
+    fn record(
+        &mut self,
+        lines: &[usize],
+        device: Option<PciAddr>,
+        vf: Option<u32>,
+        values: Values,
+        status: Status,
+        error: Option<String>,
+    ) {
+        self.records.push(Record {
+            lines: lines.to_vec(),
+            device,
+            vf,
+            values,
+            status,
+            error,
+        });
+    }
+
+    /// A failure of the config lines `lines` (none: of no line).
+    fn fail(&mut self, lines: &[usize], error: &dyn std::fmt::Display) {
+        let Some(&line) = lines.first() else {
+            self.failures.other += 1;
+            out::error(error);
+            return;
+        };
+        for l in lines {
+            self.failures.add(*l);
+        }
+        let waited = match (&self.cfg.lines[line - 1], self.opts.wait) {
+            (Line::Count { key, .. } | Line::Vf { key, .. }, Some(w))
+                if self.missing.contains(key) =>
+            {
+                format!(" (waited {} for it)", secs(w))
+            }
+            _ => String::new(),
+        };
+        let at: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        out::error(format_args!(
+            "{}:{}: {error}{waited}",
+            self.cfg.read_from(),
+            at.join(",")
+        ));
+    }
+
+    /// What is said of work the budget left no time for.
+    fn spent(&self) -> String {
+        format!(
+            "not applied: apply's time budget ({}: --wait plus --timeout) ran out before this entry",
+            secs(self.budget.timeout())
+        )
+    }
+
+    /// `--wait`: every configured PF there with its driver, or reported.
+    fn wait_for_pfs(&mut self, sys: &Dir, wait: Duration) {
+        let mut keys: Vec<&DevKey> = self.cfg.entries().map(|e| e.key).collect();
+        let more: Vec<&DevKey> = self
+            .cfg
+            .vf_entries()
+            .map(|e| e.key)
+            .filter(|k| !keys.contains(k))
+            .collect();
+        keys.extend(more);
+        for (key, took) in wait_for(sys, &keys, wait.min(self.budget.remaining())) {
+            match took {
+                Some(t) => self.say(format!("{key}: appeared after {}.\n", secs(t))),
+                None => self.missing.push(key.clone()),
+            }
+        }
+    }
+
+    /// The count phase: each PF's entry, with its eswitch line, decided by
+    /// `change::plan` and carried out (or, dry, said); a bad entry reported.
+    fn counts(&mut self, s: &System, inv: &Inventory, actions: &[Action]) {
+        let mut devlink = None;
+        for action in actions {
+            let e = match *action {
+                Action::Fail { line, ref error } => {
+                    self.bad_entry(inv, line, error);
+                    continue;
+                }
+                Action::Keep { line, pf, count } => Entry {
+                    line,
+                    pf,
+                    from: count,
+                    to: count,
+                },
+                Action::Set { line, pf, from, to } => Entry { line, pf, from, to },
+            };
+            if let Some(i) = inv.pf_by_addr(e.pf) {
+                self.pf(s, &inv.pfs[i], e, &mut devlink);
+            }
+        }
+    }
+
+    /// A line the plan could not apply: failed, with what it knew.
+    fn bad_entry(&mut self, inv: &Inventory, line: usize, error: &str) {
+        self.fail(&[line], &error);
+        let (device, values) = match &self.cfg.lines[line - 1] {
+            Line::Count { key, count, .. } => {
+                let device = plan::find(inv, key);
+                let before = device
+                    .and_then(|d| inv.pf_by_addr(d))
+                    .and_then(|i| inv.pfs[i].num_vfs);
+                let v = Values::Count {
+                    before,
+                    wanted: Some(*count),
+                    after: before,
+                };
+                (device, v)
+            }
+            _ => (None, Values::None),
+        };
+        self.record(
+            &[line],
+            device,
+            None,
+            values,
+            Status::Failed,
+            Some(error.to_string()),
+        );
+    }
+
+    /// One PF: the plan for its count and eswitch line, then its outcome.
+    fn pf(&mut self, s: &System, p: &Pf, e: Entry, devlink: &mut DevlinkCell) {
+        let line = self.cfg.eswitch(e.pf, &p.interfaces);
+        // A mode devlink cannot tell is a failed eswitch line; the count
+        // goes ahead alone.
+        let known =
+            line.and_then(|(at, want)| Some((at, want, self.mode_now(s, p, at, want, devlink)?)));
+        let esw = known.map(|(at, want, _)| (at, want));
+        let now = Now {
+            count: e.from,
+            total: p.total_vfs.unwrap_or(e.to),
+            mode: known.and_then(|k| k.2),
+        };
+        let ask = Ask {
+            count: e.to,
+            mode: esw.map(|(_, want)| want),
+            force: false,
+            reload: false,
+        };
+        let users = change::destroys(&now, &ask).then(|| crate::guard::users(s, e.pf));
+        let plan = change::plan(&now, &ask, users.as_ref());
+        match &plan {
+            Plan::Keep => self.kept(p, e, esw, &now),
+            Plan::Invalid(err) => {
+                let msg = sriov::plan_error(&p.label(), *err).to_string();
+                self.fail(&[e.line], &msg);
+                self.count_record(e, Some(e.from), Status::Failed, Some(msg));
+            }
+            Plan::InUse { .. } => self.in_use(p, e, esw, &now, &plan),
+            Plan::Change(c) if self.opts.dry_run => self.would(p, e, esw, &now, &plan, c),
+            Plan::Change(_) if self.budget.remaining().is_zero() => {
+                let spent = self.spent();
+                self.fail(&[e.line], &spent);
+                self.count_record(e, Some(e.from), Status::Skipped, Some(spent));
+            }
+            Plan::Change(c) => self.change(s, p, e, esw, &now, c, devlink),
+        }
+    }
+
+    /// The PF's eswitch mode now, for its line at `at`: `None` (the line
+    /// recorded as failed) when devlink cannot tell (under --root, no
+    /// devlink, a driver without an eswitch).
+    fn mode_now(
+        &mut self,
+        s: &System,
+        p: &Pf,
+        at: usize,
+        want: Mode,
+        devlink: &mut DevlinkCell,
+    ) -> Option<Option<Mode>> {
+        let label = p.label();
+        let why = |e| crate::eswitch::refused(&label, want, e, p.driver.as_deref());
+        let error = if !s.live() {
+            why(None)
+        } else {
+            match devlink.get_or_insert_with(Devlink::open) {
+                Err(e) => why(Some(*e)),
+                Ok(dl) => match dl.mode(p.addr) {
+                    Ok(m) => return Some(m),
+                    Err(e) => why(Some(e)),
+                },
+            }
+        };
+        self.eswitch_record(at, p.addr, (None, want, None), Status::Failed, Some(error));
+        None
+    }
+
+    /// A record of an eswitch line: (before, wanted, after).
+    fn eswitch_record(
+        &mut self,
+        at: usize,
+        pf: PciAddr,
+        modes: (Option<Mode>, Mode, Option<Mode>),
+        status: Status,
+        error: Option<String>,
+    ) {
+        if let Some(e) = &error {
+            self.fail(&[at], e);
+        }
+        let (before, wanted, after) = modes;
+        let v = Values::Eswitch {
+            before,
+            wanted,
+            after,
+        };
+        self.record(&[at], Some(pf), None, v, status, error);
+    }
+
+    /// A record of a count entry, `after` being what it has (or would have).
+    fn count_record(
+        &mut self,
+        e: Entry,
+        after: Option<u32>,
+        status: Status,
+        error: Option<String>,
+    ) {
+        let v = Values::Count {
+            before: Some(e.from),
+            wanted: Some(e.to),
+            after,
+        };
+        self.record(&[e.line], Some(e.pf), None, v, status, error);
+    }
+
+    /// Already as configured.
+    fn kept(&mut self, p: &Pf, e: Entry, esw: EswitchLine, now: &Now) {
+        if let Some((at, want)) = esw {
+            self.eswitch_record(
+                at,
+                e.pf,
+                (now.mode, want, now.mode),
+                Status::Unchanged,
+                None,
+            );
+        }
+        self.count_record(e, Some(e.from), Status::Unchanged, None);
+        self.say(format!(
+            "{}: {}, as configured.\n",
+            p.label(),
+            out::vfs(e.from)
+        ));
+    }
+
+    /// The change would destroy VFs in use (or VFs whose users could not
+    /// be looked for): skipped, a failure of its lines, dry run or not.
+    fn in_use(&mut self, p: &Pf, e: Entry, esw: EswitchLine, now: &Now, plan: &Plan) {
+        let label = p.label();
+        let Plan::InUse { change, users, .. } = plan else {
+            return;
+        };
+        let msg = format!(
+            "skipped: {} (stop what uses them, or vfnet set --force)",
+            plan.refusal().unwrap_or_default()
+        );
+        if self.opts.dry_run {
+            for l in plan.dry_run(&label, now) {
+                self.say(l + "\n");
+            }
+            self.say(format!("{label}: apply would skip it: VFs in use.\n"));
+        } else {
+            for l in crate::guard::lines(&label, users) {
+                out::error(l);
+            }
+        }
+        if let Some((at, want)) = esw {
+            let (status, error) = match change.mode {
+                Some(_) => (
+                    Status::InUse,
+                    Some(format!("{label}: eswitch {}: {msg}", want.name())),
+                ),
+                None => (Status::Unchanged, None),
+            };
+            self.eswitch_record(at, e.pf, (now.mode, want, now.mode), status, error);
+        }
+        if e.from == e.to {
+            self.count_record(e, Some(e.from), Status::Unchanged, None);
+        } else {
+            self.fail(&[e.line], &msg);
+            self.count_record(e, Some(e.from), Status::InUse, Some(msg));
+        }
+    }
+
+    /// A dry run's change: said, and recorded as it would be after.
+    fn would(&mut self, p: &Pf, e: Entry, esw: EswitchLine, now: &Now, plan: &Plan, c: &Change) {
+        for l in plan.dry_run(&p.label(), now) {
+            self.say(l + "\n");
+        }
+        if let Some((at, want)) = esw {
+            let status = if c.mode.is_some() {
+                Status::Changed
+            } else {
+                Status::Unchanged
+            };
+            self.eswitch_record(at, e.pf, (now.mode, want, Some(want)), status, None);
+        }
+        let status = if e.from == e.to {
+            Status::Unchanged
+        } else {
+            Status::Changed
+        };
+        self.count_record(e, Some(e.to), status, None);
+    }
+
+    /// Carries out a change: the eswitch mode (through 0 VFs) and the
+    /// count. A mode the driver refuses is one failed line; its VFs were
+    /// put back, and the count goes ahead.
+    #[allow(clippy::too_many_arguments)]
+    fn change(
+        &mut self,
+        s: &System,
+        p: &Pf,
+        e: Entry,
+        esw: EswitchLine,
+        now: &Now,
+        c: &Change,
+        devlink: &mut DevlinkCell,
+    ) {
+        let label = p.label();
+        let dev = s
+            .sys()
+            .and_then(|sys| crate::device::resolve(sys, &DevKey::Pci(e.pf)));
+        let dev = match dev {
+            Ok(d) => d,
+            Err(err) => {
+                self.fail(&[e.line], &err);
+                self.count_record(e, Some(e.from), Status::Failed, Some(err.to_string()));
+                return;
+            }
+        };
+        if let (Some((at, want)), Some((from, _))) = (esw, c.mode) {
+            let dl = devlink.as_mut().and_then(|d| d.as_mut().ok());
+            match self.switch(&dev, dl, from, e.to, want) {
+                Ok(ch) => {
+                    self.say(format!(
+                        "{label}: eswitch {} -> {}, {} -> {} VFs in {}.\n",
+                        crate::eswitch::mode_name(from),
+                        want.name(),
+                        e.from,
+                        e.to,
+                        secs(ch.took)
+                    ));
+                    self.eswitch_record(at, e.pf, (from, want, Some(want)), Status::Changed, None);
+                    let status = if e.from == e.to {
+                        Status::Unchanged
+                    } else {
+                        Status::Changed
+                    };
+                    self.count_record(e, Some(ch.to), status, None);
+                    return;
+                }
+                Err(err) => self.eswitch_record(
+                    at,
+                    e.pf,
+                    (from, want, from),
+                    Status::Failed,
+                    Some(err.to_string()),
+                ),
+            }
+        } else if let Some((at, want)) = esw {
+            self.eswitch_record(
+                at,
+                e.pf,
+                (now.mode, want, now.mode),
+                Status::Unchanged,
+                None,
+            );
+        }
+        self.count(&dev, e);
+    }
+
+    /// The eswitch mode change, through 0 VFs (`eswitch::change`).
+    fn switch(
+        &self,
+        dev: &PfDev,
+        dl: Option<&mut Devlink>,
+        from: Option<Mode>,
+        to: u32,
+        want: Mode,
+    ) -> Result<crate::eswitch::Changed> {
+        let dl = dl.ok_or_else(|| Error::fail(format!("{}: no devlink socket", dev.label())))?;
+        let mut set_mode = |m| dl.set_mode(dev.addr, m);
+        crate::eswitch::change(dev, &mut set_mode, from, to, want, &self.budget)
+    }
+
+    /// The count alone, as `set` makes it.
+    fn count(&mut self, dev: &PfDev, e: Entry) {
+        if e.from == e.to {
+            self.count_record(e, Some(e.from), Status::Unchanged, None);
+            self.say(format!(
+                "{}: {}, as configured.\n",
+                dev.label(),
+                out::vfs(e.from)
+            ));
+            return;
+        }
+        match sriov::set(dev, e.to, &self.budget) {
+            Ok(done) => {
+                self.say(format!(
+                    "{}: {} -> {} VFs in {}.\n",
+                    dev.label(),
+                    done.from,
+                    done.to,
+                    secs(done.took)
+                ));
+                let e = Entry {
+                    from: done.from,
+                    ..e
+                };
+                self.count_record(e, Some(done.to), Status::Changed, None);
+            }
+            Err(err) => {
+                self.fail(&[e.line], &err);
+                // Where it stopped, as the kernel says now.
+                let after = sriov::read(dev, "sriov_numvfs").ok();
+                self.count_record(e, after, Status::Failed, Some(err.to_string()));
+            }
+        }
+    }
+
+    /// The VF-settings phase, once the counts are right: each VF brought
+    /// to what its lines ask, or (dry run) what would change.
+    fn vf_settings(&mut self, s: &System, inv: &Inventory, actions: &[Action]) -> Result<()> {
+        let dry_run = self.opts.dry_run;
+        let will = |pf: PciAddr| -> Vec<u32> {
+            let set = actions.iter().find_map(|a| match a {
+                Action::Set { pf: p, to, .. } if dry_run && *p == pf => Some(*to),
+                _ => None,
+            });
+            match set {
+                Some(to) => (0..to).collect(),
+                None => inv
+                    .pf_by_addr(pf)
+                    .map(|i| inv.pfs[i].vfs.iter().filter_map(|v| v.index).collect())
+                    .unwrap_or_default(),
+            }
+        };
+        let (plans, errors) = plan::plan_vfs(self.cfg, inv, &will);
+        for (line, error) in &errors {
+            self.fail(&[*line], error);
+            let device = match &self.cfg.lines[line - 1] {
+                Line::Vf { key, .. } => plan::find(inv, key),
+                _ => None,
+            };
+            self.record(
+                &[*line],
+                device,
+                None,
+                Values::None,
+                Status::Failed,
+                Some(error.clone()),
+            );
+        }
+        let mut session = crate::engine::Session::new(s, self.budget)?;
+        for (pf, group) in plan::group_by_pf(&plans) {
+            self.vf_group(s, &mut session, pf, group);
+        }
+        Ok(())
+    }
+
+    /// The VFs of one PF: its view read once, each VF set (or said), and
+    /// each record's after read once more at the end.
+    fn vf_group(
+        &mut self,
+        s: &System,
+        session: &mut crate::engine::Session,
+        pf: PciAddr,
+        group: &[VfPlan],
+    ) {
+        let mut lines: Vec<usize> = group.iter().flat_map(|p| p.lines.iter().copied()).collect();
+        lines.sort_unstable();
+        lines.dedup();
+        let dev = s
+            .sys()
+            .and_then(|sys| crate::device::resolve(sys, &DevKey::Pci(pf)));
+        let dev = match dev {
+            Ok(d) => d,
+            Err(e) => return self.group_failed(&lines, group, &e),
+        };
+        let link = match group.iter().any(|p| p.want.needs_netlink()) {
+            false => None,
+            true => match session.link(&dev) {
+                Ok(l) => Some(l),
+                // A dry run says what it would set without the kernel's view.
+                Err(_) if self.opts.dry_run => None,
+                Err(e) => return self.group_failed(&lines, group, &e),
+            },
+        };
+        let first = self.records.len();
+        for p in group {
+            let have = link
+                .as_ref()
+                .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
+            let before = have.map(|h| p.want.current(h));
+            if self.opts.dry_run {
+                let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
+                self.vf_would(&dev, p, have, before, pf_mac);
+            } else if self.budget.remaining().is_zero() {
+                let msg = format!("{} VF {}: {}", dev.label(), p.vf, self.spent());
+                self.fail(&p.lines, &msg);
+                let v = vf_values(p, Vec::new(), before.clone(), before);
+                self.record(
+                    &p.lines,
+                    Some(pf),
+                    Some(p.vf),
+                    v,
+                    Status::Skipped,
+                    Some(msg),
+                );
+            } else {
+                let done = crate::engine::configure(session, &dev, link.as_ref(), p.vf, &p.want);
+                self.vf_done(&dev, p, before, done);
+            }
+        }
+        // What the kernel reports now, once per PF: each record's after.
+        if !self.opts.dry_run && link.is_some() && self.records.len() > first {
+            if let Ok(now) = session.link(&dev) {
+                fill_after(&mut self.records[first..], group, &now);
+            }
+        }
+    }
+
+    /// A dry run's VF: the changes from what the kernel reports (once),
+    /// else everything asked for.
+    fn vf_would(
+        &mut self,
+        dev: &PfDev,
+        p: &VfPlan,
+        have: Option<&crate::netlink::VfInfo>,
+        before: Option<Vec<String>>,
+        pf_mac: Option<crate::mac::Mac>,
+    ) {
+        let sets = have.map(|h| (h, p.want.changes(h, pf_mac)));
+        let changes = match &sets {
+            Some((_, s)) => crate::engine::summary(s, &p.want),
+            None => plan::wanted(p),
+        };
+        let after = sets.as_ref().map(|(h, s)| plan::planned(h, s, &p.want));
+        let what = match changes.is_empty() {
+            true => "nothing".to_string(),
+            false => changes.join("; "),
+        };
+        self.say(format!("{} VF {}: would set {what}.\n", dev.label(), p.vf));
+        let status = if changes.is_empty() {
+            Status::Unchanged
+        } else {
+            Status::Changed
+        };
+        let v = vf_values(p, changes, before, after);
+        self.record(&p.lines, Some(p.pf), Some(p.vf), v, status, None);
+    }
+
+    /// A VF configured: said, its errors failures of its lines, recorded.
+    fn vf_done(
+        &mut self,
+        dev: &PfDev,
+        p: &VfPlan,
+        before: Option<Vec<String>>,
+        done: crate::engine::Done,
+    ) {
+        self.say(crate::engine::report(dev, p.vf, &done));
+        for e in &done.errors {
+            self.fail(&p.lines, e);
+        }
+        let status = match (done.errors.is_empty(), done.changes.is_empty()) {
+            (false, _) => Status::Failed,
+            (true, true) => Status::Unchanged,
+            (true, false) => Status::Changed,
+        };
+        let errors: Vec<String> = done.errors.iter().map(|e| e.to_string()).collect();
+        let error = (!errors.is_empty()).then(|| errors.join("; "));
+        let v = vf_values(p, done.changes, before, None);
+        self.record(&p.lines, Some(p.pf), Some(p.vf), v, status, error);
+    }
+
+    /// Every VF of `group` failed with `e`.
+    fn group_failed(&mut self, lines: &[usize], group: &[VfPlan], e: &Error) {
+        self.fail(lines, e);
+        for p in group {
+            let v = vf_values(p, Vec::new(), None, None);
+            self.record(
+                &p.lines,
+                Some(p.pf),
+                Some(p.vf),
+                v,
+                Status::Failed,
+                Some(e.to_string()),
+            );
+        }
+    }
+}
+
+/// The values of a VF's record.
+fn vf_values(
+    p: &VfPlan,
+    changes: Vec<String>,
+    before: Option<Vec<String>>,
+    after: Option<Vec<String>>,
+) -> Values {
+    Values::Vf {
+        wanted: plan::wanted(p),
+        changes,
+        before,
+        after,
+    }
+}
+
+/// Each record's after, from what the kernel reports now.
+fn fill_after(records: &mut [Record], group: &[VfPlan], now: &crate::netlink::Link) {
+    for r in records {
+        let have = now.vfs.iter().find(|v| Some(v.vf) == r.vf);
+        let plan = group.iter().find(|p| Some(p.vf) == r.vf);
+        if let (Values::Vf { after, .. }, Some(h), Some(p)) = (&mut r.values, have, plan) {
+            if after.is_none() {
+                *after = Some(p.want.current(h));
+            }
+        }
+    }
+}
+
+/// Waits up to `wait` for each key's device to be there with its driver
+/// (see [`crate::device::ready`]), woken by kernel uevents, polling as a fallback.
+/// Returns each key that was not there at first, with how long it took to
+/// appear, or `None` if it never did.
+fn wait_for<'k>(
+    sys: &Dir,
+    keys: &[&'k DevKey],
+    wait: Duration,
+) -> Vec<(&'k DevKey, Option<Duration>)> {
+    let deadline = Deadline::after(wait);
+    let mut late: Vec<(&DevKey, Option<Duration>)> = keys
+        .iter()
+        .filter(|k| !crate::device::ready(sys, k))
+        .map(|k| (*k, None))
+        .collect();
+    if late.is_empty() {
+        return late;
+    }
+    let events = Uevents::open();
+    // With uevents, a change wakes the wait at once; the pauses only bound
+    // how long a change without an event (a fake tree) goes unseen.
+    let max_pause = Duration::from_millis(if events.active() { 250 } else { 100 });
+    until_woken(
+        &deadline,
+        max_pause,
+        |d| events.sleep(d),
+        || {
+            for (key, took) in late.iter_mut().filter(|(_, t)| t.is_none()) {
+                if crate::device::ready(sys, key) {
+                    *took = Some(deadline.elapsed());
+                }
+            }
+            late.iter().all(|(_, t)| t.is_some()).then_some(())
+        },
+    );
+    late
+}
