@@ -616,3 +616,39 @@ fn the_config_module_records_an_eswitch_mode() {
     let again = play_book(&venv, work.path(), &trees, book, &[]);
     assert_eq!(recap(&again, 1, "changed"), 0, "{}", again.stdout);
 }
+
+/// Check mode predicts the run on a host whose VF is held by a VM: the
+/// count change the config asks for would destroy it, so check mode fails
+/// the task as the real run then does, naming the VFs in use, and the busy
+/// PF keeps its VFs.
+#[test]
+fn check_mode_fails_where_the_run_fails_on_a_vf_in_use() {
+    let venv = venv();
+    let work = tempfile::tempdir().unwrap();
+    let trees = vec![busy_host()];
+    let _k = FakeKernel::start(&trees[0], KernelOpts::default());
+    let book = r#"
+- hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: 2 VFs on the busy PF
+      vfnet.vfnet.vfnet_config:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+        pf: enp1s0f0
+        count: 2
+        apply: true
+"#;
+    let check = play_book(&venv, work.path(), &trees, book, &["--check"]);
+    let run = play_book(&venv, work.path(), &trees, book, &[]);
+    for (what, r) in [("check mode", &check), ("run", &run)] {
+        assert_eq!(r.code, 2, "{what}:\n{}", r.stdout);
+        assert_eq!(recap(r, 1, "failed"), 1, "{what}:\n{}", r.stdout);
+        assert!(
+            r.stdout.contains("skipped: 3 VFs in use"),
+            "{what}:\n{}",
+            r.stdout
+        );
+    }
+    assert_eq!(trees[0].vfs(BUSY_PF).len(), 4);
+}

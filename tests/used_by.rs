@@ -6,89 +6,9 @@ mod support;
 
 use serde_json::Value;
 use std::os::unix::fs::symlink;
-use std::path::Path;
 use support::*;
 
 const PF: &str = "0000:01:00.0";
-
-/// A process of the fake /proc: its command line, name, open files and
-/// network namespace.
-fn process(root: &Path, pid: u32, argv: &[&str], comm: &str, fds: &[&str], netns: &str) {
-    let d = root.join(format!("proc/{pid}"));
-    std::fs::create_dir_all(d.join("fd")).unwrap();
-    std::fs::create_dir_all(d.join("ns")).unwrap();
-    let mut cmdline = argv.join("\0");
-    cmdline.push('\0');
-    std::fs::write(d.join("cmdline"), cmdline).unwrap();
-    std::fs::write(d.join("comm"), format!("{comm}\n")).unwrap();
-    for (i, f) in fds.iter().enumerate() {
-        symlink(f, d.join(format!("fd/{}", i + 3))).unwrap();
-    }
-    symlink(netns, d.join("ns/net")).unwrap();
-}
-
-/// The machine of the module doc.
-fn busy_host() -> Tree {
-    let tree = Tree::build(&x550t());
-    let root = tree.root();
-    // PID 1 and vfnet itself in the host's namespace.
-    process(
-        root,
-        1,
-        &["/sbin/init"],
-        "systemd",
-        &["/dev/null"],
-        "net:[4026531840]",
-    );
-    symlink("1", root.join("proc/self")).unwrap();
-    // VF 1 on vfio-pci, held by a libvirt VM.
-    tree.bind_vf_vfio(PF, 1);
-    let group = std::fs::read_link(tree.vf_dir(PF, 1).join("iommu_group")).unwrap();
-    let group = group.file_name().unwrap().to_string_lossy().into_owned();
-    process(
-        root,
-        2211,
-        &[
-            "/usr/bin/qemu-system-x86_64",
-            "-name",
-            "guest=win11,debug-threads=on",
-            "-m",
-            "4096",
-        ],
-        "qemu-system-x86",
-        &["/dev/null", "/dev/vfio/vfio", &format!("/dev/vfio/{group}")],
-        "net:[4026531840]",
-    );
-    // VF 2's netdev moved into a container's namespace: gone from ours.
-    let vf2 = tree.vf_dir(PF, 2);
-    for e in std::fs::read_dir(vf2.join("net")).unwrap() {
-        let name = e.unwrap().file_name();
-        std::fs::remove_dir_all(vf2.join("net").join(&name)).unwrap();
-        let _ = std::fs::remove_file(tree.path("sys/class/net").join(&name));
-    }
-    process(
-        root,
-        3310,
-        &["/bin/sleep", "infinity"],
-        "sleep",
-        &[],
-        "net:[4026532999]",
-    );
-    // VF 3 in the host's bridge.
-    let vf3 = tree.vf_dir(PF, 3);
-    let ifname = std::fs::read_dir(vf3.join("net"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name();
-    symlink(
-        "../../../../../virtual/net/br0",
-        vf3.join("net").join(ifname).join("master"),
-    )
-    .unwrap();
-    tree
-}
 
 fn vfs(doc: &Value) -> Vec<Value> {
     doc["vfs"].as_array().unwrap().clone()

@@ -17,6 +17,7 @@
 //! ```
 #![allow(dead_code, unused_imports)]
 
+pub mod busy;
 pub mod kernel;
 pub mod layout;
 pub mod machines;
@@ -26,6 +27,7 @@ pub mod run;
 pub mod spec;
 pub mod tree;
 
+pub use busy::{BUSY_PF, busy_host, process};
 pub use kernel::{FakeKernel, KernelOpts, Stuck, Violation};
 pub use machines::*;
 #[cfg(test)]

@@ -590,10 +590,10 @@ impl<'a> Run<'a> {
         };
         let link = match group.iter().any(|p| p.want.needs_netlink()) {
             false => None,
+            // Without the kernel's view (under --root, a PF without a
+            // netdev) the run cannot set them: a dry run says so too.
             true => match session.link(&dev) {
                 Ok(l) => Some(l),
-                // A dry run says what it would set without the kernel's view.
-                Err(_) if self.opts.dry_run => None,
                 Err(e) => return self.group_failed(&lines, group, &e),
             },
         };
