@@ -114,11 +114,26 @@ fn a_range_of_vfs_is_a_pool_and_recorded_as_one_key() {
         "0000:01:00.0=4\n0000:01:00.0.vf0-1.proto=802.1ad\n0000:01:00.0.vf2.query_rss=on\n",
     )
     .unwrap();
-    vfnet(tree.root(), &["apply", "--dry-run"])
-        .code(0)
-        .out_has("VF 0: would set proto 802.1ad.")
-        .out_has("VF 1: would set proto 802.1ad.")
-        .out_has("VF 2: would set query_rss on.");
+    // Each VF of the range gets its own record of what it wants (under
+    // --root they would fail alike: no rtnetlink).
+    let r = vfnet(tree.root(), &["apply", "--dry-run", "--json"]);
+    r.code(1);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let vfs: Vec<String> = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "vf")
+        .map(|e| format!("{} {} {}", e["vf"], e["lines"], e["wanted"]))
+        .collect();
+    assert_eq!(
+        vfs,
+        [
+            "0 [2] [\"proto 802.1ad\"]",
+            "1 [2] [\"proto 802.1ad\"]",
+            "2 [3] [\"query_rss on\"]"
+        ]
+    );
 }
 
 #[test]

@@ -67,10 +67,13 @@ run vfnet vf "$PFIF" free --json
 expect_rc 0
 expect_json index 0
 
-step "set --dry-run says what it would destroy; set --force proceeds (the holder let go first: the kernel waits for a held vfio device)"
+step "set --dry-run says what it would destroy and exits 1 as set would; set --force proceeds (the holder let go first: the kernel waits for a held vfio device)"
 run vfnet set "$PFIF" 2 --dry-run
-expect_rc 0
+# A dry run exits as the run would: refused, VFs in use.
+expect_rc 1
 expect_out "through 0: VFs 0-3 are destroyed"
+expect_out "set would refuse: VFs in use"
+expect_err "3 VFs in use: changing the VF count destroys every VF"
 kill "$HOLD" 2> /dev/null
 wait "$HOLD" 2> /dev/null
 run vfnet set "$PFIF" 2 --force
