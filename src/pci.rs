@@ -10,7 +10,7 @@ use crate::sysfs::display_path;
 use std::fmt;
 
 /// A PCI function address, `domain:bus:device.function`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PciAddr {
     /// PCI domain (segment).
     pub domain: u32,

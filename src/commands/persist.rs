@@ -2,12 +2,12 @@
 
 use crate::args::{self, Globals, Parsed};
 use crate::config::{self, Config, Line, Source, VfSel};
+use crate::devlink::Mode;
 use crate::error::{Error, Result};
 use crate::ifname::IfName;
 use crate::mlx4::Vfs;
 use crate::netlink::Link;
-use crate::pci::DevKey;
-use crate::sysfs::Dir;
+use crate::pci::{DevKey, PciAddr};
 use crate::system::System;
 use crate::vf::{MacSpec, Setting};
 use crate::{out, sriov};
@@ -181,207 +181,319 @@ fn vf_spec(spec: &str) -> Result<(VfSel, Setting)> {
 }
 
 /// One recorded count, for the report.
-struct Recorded {
-    label: String,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// How messages name the PF.
+    pub label: String,
     /// `None`: only VF settings were recorded.
-    count: Option<u32>,
-    changed: bool,
+    pub count: Option<u32>,
+    /// Whether the config changed for it.
+    pub changed: bool,
 }
 
-/// Runs `vfnet persist` on the system `s`.
-pub fn run(s: &System, args: &Args) -> Result<()> {
-    out::set_changing();
-    let root = &s.root;
-    let sys = s.sys()?;
-    let path = s.config.clone();
-    let deadline = crate::wait::Deadline::after(args.timeout);
-    // Stable MACs are recorded from what the kernel says: live systems only.
-    let mut route = s.route().and_then(|r| r.ok());
-    let mut macs = |names: &[IfName], count: u32| -> Vec<(VfSel, Setting)> {
-        match (&mut route, names.first()) {
+/// What persist records for one PF, read from the system first; [`record`]
+/// then writes it into the config, purely.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    /// The PF.
+    pub addr: PciAddr,
+    /// Its interfaces (config keys may name it by one).
+    pub interfaces: Vec<IfName>,
+    /// How messages name it.
+    pub label: String,
+    /// The count to record (`None`: left as recorded).
+    pub vfs: Option<Vfs>,
+    /// A ConnectX-3's `probe_vf` to record.
+    pub probe: Option<Vfs>,
+    /// The eswitch mode asked for (`--eswitch`).
+    pub eswitch: Option<Mode>,
+    /// The mode devlink reports, recorded as `eswitch::to_record` says.
+    pub reported: Option<Mode>,
+    /// The MAC lines read from the kernel (`mac_records`).
+    pub macs: Vec<(VfSel, Setting)>,
+    /// The `--vf` settings asked for.
+    pub settings: Vec<(VfSel, Setting)>,
+}
+
+/// Writes `r` into `cfg`; whether anything changed. Pure.
+pub fn record(cfg: &mut Config, r: &Record) -> bool {
+    let (addr, names) = (r.addr, &r.interfaces[..]);
+    let mut changed = false;
+    if let Some(v) = r.vfs {
+        changed |= cfg.set_vfs(addr, names, v);
+    }
+    if let Some(p) = r.probe {
+        changed |= cfg.set_probe(addr, names, Some(p));
+    }
+    let recorded = cfg.eswitch(addr, names).map(|e| e.1);
+    if let Some(m) = r
+        .eswitch
+        .or(crate::eswitch::to_record(r.reported, recorded))
+    {
+        changed |= cfg.set_eswitch(addr, names, Some(m));
+    }
+    changed |= record_macs(cfg, addr, names, r.macs.clone());
+    for (sel, setting) in &r.settings {
+        changed |= cfg.set_vf(addr, names, *sel, *setting);
+    }
+    changed
+}
+
+/// `vfnet persist` without DEV: each PF that has VFs, or an entry already,
+/// recorded with the count it has; `migrated` are PFs whose count came from
+/// the original vfnet's file (kept as it said). Pure.
+pub fn record_all(cfg: &mut Config, pfs: &[Record], migrated: &[Recorded]) -> Vec<Recorded> {
+    let mut rec = migrated.to_vec();
+    for r in pfs {
+        if rec.iter().any(|m| m.label == r.label) {
+            continue;
+        }
+        let n = r.vfs.map_or(0, |v| v.total());
+        if n > 0 || cfg.find(r.addr, &r.interfaces).is_some() {
+            let changed = record(cfg, r);
+            rec.push(Recorded {
+                label: r.label.clone(),
+                count: Some(n),
+                changed,
+            });
+        }
+    }
+    rec
+}
+
+/// What persist needs of the system: stable MACs from the kernel (live
+/// only), the config path, the deadline, whether to write.
+struct Ctx<'s> {
+    s: &'s System,
+    route: Option<crate::netlink::Socket>,
+    deadline: crate::wait::Deadline,
+    write: bool,
+}
+
+impl Ctx<'_> {
+    /// The MAC lines to record for a PF with `count` VFs (none under --root).
+    fn macs(&mut self, names: &[IfName], count: u32) -> Vec<(VfSel, Setting)> {
+        match (&mut self.route, names.first()) {
             (Some(r), Some(iface)) if count > 0 => r
                 .link(iface.as_str())
                 .map(|l| mac_records(&l))
                 .unwrap_or_default(),
             _ => Vec::new(),
         }
-    };
-    let mut notes = Vec::new();
-    let write = !args.dry_run;
-    // The ConnectX-3 options line the edited config asks for, if any
-    // ConnectX-3 is concerned (computed under the config's lock).
-    let mut mlx4_sync: Option<Option<String>> = None;
-    let (recorded, after) = match &args.dev {
-        Some(dev) if args.remove => {
-            let (addr, names, label) = match crate::device::resolve_for(sys, dev, "persist") {
-                Ok(pf) => (Some(pf.addr), pf.interfaces.clone(), pf.label()),
-                Err(_) => match dev {
-                    DevKey::Pci(a) => (Some(*a), Vec::new(), a.to_string()),
-                    DevKey::Name(n) => (None, vec![n.clone()], n.to_string()),
-                },
-            };
-            let mut line = None;
-            let (removed, after) = config::edit_or_plan(root, &path, &deadline, write, |cfg| {
-                let removed = cfg.remove(addr, &names);
+    }
+
+    /// Edits the config under its lock (a dry run: plans it), `f` returning
+    /// what it recorded; also the ConnectX-3 options line the edited config
+    /// asks for, when one is concerned.
+    fn edit<T>(
+        &self,
+        f: impl FnOnce(&mut Config) -> T,
+    ) -> Result<(T, Vec<u8>, Option<Option<String>>)> {
+        let s = self.s;
+        let mut line = None;
+        let (t, after) =
+            config::edit_or_plan(&s.root, &s.config, &self.deadline, self.write, |cfg| {
+                let t = f(cfg);
                 line = crate::modprobe::line_if_any(&s.root, s.sys()?, cfg)?;
-                Ok(removed)
+                Ok(t)
             })?;
-            if args.dry_run {
-                out::print(&String::from_utf8_lossy(&after));
-            } else if removed {
-                out::print(&format!(
-                    "{label}: entries removed from {}\n",
-                    path.display()
-                ));
-                sync(s, line, args.refresh_initramfs)?;
-            } else {
-                out::print(&format!("{label}: no entries in {}\n", path.display()));
-            }
-            return Ok(());
-        }
-        None => {
-            let want = crate::survey::Want {
-                eswitch: true,
-                ..crate::survey::Want::scan()
-            };
-            let inv = crate::survey::survey(s, &want)?;
-            let line = &mut mlx4_sync;
-            config::edit_or_plan(root, &path, &deadline, write, |cfg| {
-                let migrated = migrate(cfg, sys);
-                let mut rec = Vec::new();
-                if let Some((note, pfs)) = migrated {
-                    notes.push(note);
-                    // What the old file said is what gets recorded for its
-                    // PFs, not the live count read now.
-                    for (addr, count) in pfs {
-                        if let Some(pf) = inv.pfs.iter().find(|p| p.addr == addr) {
-                            rec.push(Recorded {
-                                label: pf.label(),
-                                count: Some(count),
-                                changed: true,
-                            });
-                        }
-                    }
-                }
-                for pf in inv.pfs.iter().filter(|p| p.sriov) {
-                    let Some(n) = pf.num_vfs else { continue };
-                    if rec.iter().any(|r| r.label == pf.label()) {
-                        continue;
-                    }
-                    if n > 0 || cfg.find(pf.addr, &pf.interfaces).is_some() {
-                        let vfs = current_vfs(root, pf.addr, pf.count_at_load(), n);
-                        let mut changed = cfg.set_vfs(pf.addr, &pf.interfaces, vfs);
-                        let recorded = cfg.eswitch(pf.addr, &pf.interfaces).map(|e| e.1);
-                        if let Some(m) = crate::eswitch::to_record(pf.eswitch, recorded) {
-                            changed |= cfg.set_eswitch(pf.addr, &pf.interfaces, Some(m));
-                        }
-                        changed |=
-                            record_macs(cfg, pf.addr, &pf.interfaces, macs(&pf.interfaces, n));
-                        rec.push(Recorded {
-                            label: pf.label(),
-                            count: Some(n),
-                            changed,
-                        });
-                    }
-                }
-                *line = crate::modprobe::line_if_any(&s.root, s.sys()?, cfg)?;
-                Ok(rec)
-            })?
-        }
-        Some(dev) => {
-            let pf = crate::device::resolve_for(sys, dev, "persist")?;
-            let label = pf.label();
-            let total = sriov::read(&pf, "sriov_totalvfs")?;
-            let at_load = pf.count_at_load();
-            if !at_load && (args.ports.is_some() || args.probe.is_some()) {
-                return Err(Error::fail(format!(
-                    "{label}: X,Y,Z and --probe are for a ConnectX-3, whose driver mlx4_core takes its count at \
-                     load; its driver is {}",
-                    pf.driver().as_deref().unwrap_or("none")
-                )));
-            }
-            // With --vf or --eswitch alone, the count is left as recorded.
-            let alone = args.vf.is_empty() && args.eswitch.is_none();
-            let vfs = match (args.count, args.ports, alone) {
-                (Some(_), Some([x, y, z]), _) => Some(Vfs::Ports(x, y, z)),
-                (Some(n), None, _) => Some(Vfs::Dual(n)),
-                (None, _, true) => Some(current_vfs(
-                    root,
-                    pf.addr,
-                    at_load,
-                    sriov::read(&pf, "sriov_numvfs")?,
-                )),
-                (None, _, false) => None,
-            };
-            let count = vfs.map(|v| v.total());
-            match (vfs, at_load) {
-                (Some(v), true) => {
-                    v.check(Some(total))
-                        .map_err(|e| Error::fail(format!("{label}: {e}")))?;
-                    if let Some(p) = args.probe.filter(|p| !v.holds(p)) {
-                        return Err(Error::fail(format!(
-                            "{label}: --probe {p} does not fit in {v} VFs (the same form, each part at most the count's)"
-                        )));
-                    }
-                }
-                (Some(v), false) => {
-                    sriov::check(v.total(), total).map_err(|e| sriov::plan_error(&label, e))?;
-                }
-                (None, _) => {}
-            }
-            let line = &mut mlx4_sync;
-            // `persist DEV`: the mode devlink reports, as the count.
-            let reported = match (args.eswitch, args.count, alone) {
-                (None, None, true) => crate::eswitch::reported(s.live(), pf.addr),
-                _ => None,
-            };
-            // Settings asked for are the only ones written.
-            let mac_lines = match (count, args.vf.is_empty()) {
-                (Some(n), true) => macs(&pf.interfaces, n),
-                _ => Vec::new(),
-            };
-            config::edit_or_plan(root, &path, &deadline, write, |cfg| {
-                if let Some((note, _)) = migrate(cfg, sys) {
-                    notes.push(note);
-                }
-                let mut changed = false;
-                if let Some(v) = vfs {
-                    changed |= cfg.set_vfs(pf.addr, &pf.interfaces, v);
-                }
-                if let Some(p) = args.probe {
-                    changed |= cfg.set_probe(pf.addr, &pf.interfaces, Some(p));
-                }
-                let recorded = cfg.eswitch(pf.addr, &pf.interfaces).map(|e| e.1);
-                if let Some(m) = args
-                    .eswitch
-                    .or(crate::eswitch::to_record(reported, recorded))
-                {
-                    changed |= cfg.set_eswitch(pf.addr, &pf.interfaces, Some(m));
-                }
-                changed |= record_macs(cfg, pf.addr, &pf.interfaces, mac_lines);
-                for (sel, setting) in &args.vf {
-                    changed |= cfg.set_vf(pf.addr, &pf.interfaces, *sel, *setting);
-                }
-                *line = crate::modprobe::line_if_any(&s.root, s.sys()?, cfg)?;
-                Ok(vec![Recorded {
-                    label: label.clone(),
-                    count,
-                    changed,
-                }])
-            })?
-        }
+        Ok((t, after, line))
+    }
+}
+
+/// Runs `vfnet persist` on the system `s`.
+pub fn run(s: &System, args: &Args) -> Result<()> {
+    out::set_changing();
+    let mut ctx = Ctx {
+        s,
+        route: s.route().and_then(|r| r.ok()),
+        deadline: crate::wait::Deadline::after(args.timeout),
+        write: !args.dry_run,
+    };
+    let (recorded, notes, after, line) = match &args.dev {
+        Some(dev) if args.remove => return remove(&ctx, args, dev),
+        None => all(&mut ctx)?,
+        Some(dev) => one(&mut ctx, args, dev)?,
     };
     if args.dry_run {
         out::print(&String::from_utf8_lossy(&after));
         return Ok(());
     }
-
     let mut text = String::new();
     for n in notes {
         text.push_str(&n);
         text.push('\n');
     }
-    let file = path.display();
+    text.push_str(&report(
+        &s.config.display().to_string(),
+        &recorded,
+        !args.vf.is_empty(),
+    ));
+    out::print(&text);
+    sync(s, line, args.refresh_initramfs)
+}
+
+/// What persist did, a record and config bytes, and the modprobe line.
+type Done = (Vec<Recorded>, Vec<String>, Vec<u8>, Option<Option<String>>);
+
+/// `vfnet persist DEV --remove`.
+fn remove(ctx: &Ctx, args: &Args, dev: &DevKey) -> Result<()> {
+    let (s, path) = (ctx.s, ctx.s.config.display());
+    let (addr, names, label) = match crate::device::resolve_for(s.sys()?, dev, "persist") {
+        Ok(pf) => (Some(pf.addr), pf.interfaces.clone(), pf.label()),
+        Err(_) => match dev {
+            DevKey::Pci(a) => (Some(*a), Vec::new(), a.to_string()),
+            DevKey::Name(n) => (None, vec![n.clone()], n.to_string()),
+        },
+    };
+    let (removed, after, line) = ctx.edit(|cfg| cfg.remove(addr, &names))?;
+    if args.dry_run {
+        out::print(&String::from_utf8_lossy(&after));
+    } else if removed {
+        out::print(&format!("{label}: entries removed from {path}\n"));
+        sync(s, line, args.refresh_initramfs)?;
+    } else {
+        out::print(&format!("{label}: no entries in {path}\n"));
+    }
+    Ok(())
+}
+
+/// `vfnet persist`: every PF's current count.
+fn all(ctx: &mut Ctx) -> Result<Done> {
+    let s = ctx.s;
+    let want = crate::survey::Want {
+        eswitch: true,
+        ..crate::survey::Want::scan()
+    };
+    let inv = crate::survey::survey(s, &want)?;
+    let mut pfs = Vec::new();
+    for pf in inv.pfs.iter().filter(|p| p.sriov) {
+        let Some(n) = pf.num_vfs else { continue };
+        pfs.push(Record {
+            addr: pf.addr,
+            interfaces: pf.interfaces.clone(),
+            label: pf.label(),
+            vfs: Some(current_vfs(&s.root, pf.addr, pf.count_at_load(), n)),
+            reported: pf.eswitch,
+            macs: ctx.macs(&pf.interfaces, n),
+            ..Record::default()
+        });
+    }
+    let mut notes = Vec::new();
+    let (rec, after, line) = ctx.edit(|cfg| {
+        // What the old file said is what gets recorded for its PFs, not
+        // the live count read now.
+        let mut migrated = Vec::new();
+        if let Some((note, counts)) = migrate(cfg, s) {
+            notes.push(note);
+            for (addr, count) in counts {
+                if let Some(pf) = inv.pfs.iter().find(|p| p.addr == addr) {
+                    migrated.push(Recorded {
+                        label: pf.label(),
+                        count: Some(count),
+                        changed: true,
+                    });
+                }
+            }
+        }
+        record_all(cfg, &pfs, &migrated)
+    })?;
+    Ok((rec, notes, after, line))
+}
+
+/// `vfnet persist DEV [N] [--vf ...] [--eswitch ...] [--probe ...]`.
+fn one(ctx: &mut Ctx, args: &Args, dev: &DevKey) -> Result<Done> {
+    let s = ctx.s;
+    let pf = crate::device::resolve_for(s.sys()?, dev, "persist")?;
+    // With --vf or --eswitch alone, the count is left as recorded.
+    let alone = args.vf.is_empty() && args.eswitch.is_none();
+    let vfs = checked_vfs(s, &pf, args, alone)?;
+    let count = vfs.map(|v| v.total());
+    let r = Record {
+        addr: pf.addr,
+        interfaces: pf.interfaces.clone(),
+        label: pf.label(),
+        vfs,
+        probe: args.probe,
+        eswitch: args.eswitch,
+        // `persist DEV`: the mode devlink reports, as the count.
+        reported: match (args.eswitch, args.count, alone) {
+            (None, None, true) => crate::eswitch::reported(s.live(), pf.addr),
+            _ => None,
+        },
+        // Settings asked for are the only ones written.
+        macs: match (count, args.vf.is_empty()) {
+            (Some(n), true) => ctx.macs(&pf.interfaces, n),
+            _ => Vec::new(),
+        },
+        settings: args.vf.clone(),
+    };
+    let mut notes = Vec::new();
+    let (changed, after, line) = ctx.edit(|cfg| {
+        if let Some((note, _)) = migrate(cfg, s) {
+            notes.push(note);
+        }
+        record(cfg, &r)
+    })?;
+    let rec = vec![Recorded {
+        label: r.label,
+        count,
+        changed,
+    }];
+    Ok((rec, notes, after, line))
+}
+
+/// The count `persist DEV` records, checked against the device: N as
+/// given, or (DEV alone) the count it has; `None` with --vf or --eswitch
+/// alone. X,Y,Z and --probe only for a ConnectX-3.
+fn checked_vfs(
+    s: &System,
+    pf: &crate::device::PfDev,
+    args: &Args,
+    alone: bool,
+) -> Result<Option<Vfs>> {
+    let label = pf.label();
+    let total = sriov::read(pf, "sriov_totalvfs")?;
+    let at_load = pf.count_at_load();
+    if !at_load && (args.ports.is_some() || args.probe.is_some()) {
+        return Err(Error::fail(format!(
+            "{label}: X,Y,Z and --probe are for a ConnectX-3, whose driver mlx4_core takes its count at \
+             load; its driver is {}",
+            pf.driver().as_deref().unwrap_or("none")
+        )));
+    }
+    let vfs = match (args.count, args.ports, alone) {
+        (Some(_), Some([x, y, z]), _) => Some(Vfs::Ports(x, y, z)),
+        (Some(n), None, _) => Some(Vfs::Dual(n)),
+        (None, _, true) => Some(current_vfs(
+            &s.root,
+            pf.addr,
+            at_load,
+            sriov::read(pf, "sriov_numvfs")?,
+        )),
+        (None, _, false) => None,
+    };
+    match (vfs, at_load) {
+        (Some(v), true) => {
+            v.check(Some(total))
+                .map_err(|e| Error::fail(format!("{label}: {e}")))?;
+            if let Some(p) = args.probe.filter(|p| !v.holds(p)) {
+                return Err(Error::fail(format!(
+                    "{label}: --probe {p} does not fit in {v} VFs (the same form, each part at most the count's)"
+                )));
+            }
+        }
+        (Some(v), false) => {
+            sriov::check(v.total(), total).map_err(|e| sriov::plan_error(&label, e))?;
+        }
+        (None, _) => {}
+    }
+    Ok(vfs)
+}
+
+/// One line per PF recorded: `eth0 (0000:01:00.0): 4 VFs recorded in FILE`.
+fn report(file: &str, recorded: &[Recorded], settings: bool) -> String {
+    let mut text = String::new();
     if recorded.is_empty() {
         text.push_str(&format!("No PF has VFs: nothing to record in {file}.\n"));
     }
@@ -395,7 +507,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             Some(n) => out::vfs(n),
             None => "VF settings".to_string(),
         };
-        if r.count.is_some() && !args.vf.is_empty() {
+        if r.count.is_some() && settings {
             text.push_str(&format!(
                 "{}: {what} and VF settings {verb} in {file}\n",
                 r.label
@@ -404,8 +516,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             text.push_str(&format!("{}: {what} {verb} in {file}\n", r.label));
         }
     }
-    out::print(&text);
-    sync(s, mlx4_sync, args.refresh_initramfs)
+    text
 }
 
 /// Writes vfnet's modprobe.d file when a ConnectX-3 is concerned, and
@@ -492,11 +603,11 @@ fn record_macs(
 /// Moves the original vfnet's `iface:count` entries into the new file: by
 /// PCI address when the interface exists now, else as they were. Returns
 /// the note to print and the PFs it recorded, with their counts.
-fn migrate(cfg: &mut Config, sys: &Dir) -> Option<(String, Vec<(crate::pci::PciAddr, u32)>)> {
+fn migrate(cfg: &mut Config, s: &System) -> Option<(String, Vec<(PciAddr, u32)>)> {
     let Source::Legacy(old, ..) = cfg.source.clone() else {
         return None;
     };
-    let inv = crate::scan::scan(sys, true);
+    let inv = crate::survey::survey(s, &crate::survey::Want::scan()).ok()?;
     let named: Vec<(crate::pci::PciAddr, Vec<_>, u32)> = cfg
         .entries()
         .filter_map(|e| match e.key {
@@ -530,6 +641,93 @@ mod tests {
     use super::*;
     use crate::mac::Mac;
     use crate::netlink::VfInfo;
+
+    fn pf(addr: &str, name: &str, n: u32) -> Record {
+        Record {
+            addr: PciAddr::parse(addr).unwrap(),
+            interfaces: vec![IfName::parse(name).unwrap()],
+            label: format!("{name} ({addr})"),
+            vfs: Some(Vfs::Dual(n)),
+            ..Record::default()
+        }
+    }
+
+    fn cfg(text: &str) -> Config {
+        Config::parse(std::path::PathBuf::from("/c"), text)
+    }
+
+    fn text(cfg: &Config) -> String {
+        String::from_utf8(cfg.render()).unwrap()
+    }
+
+    #[test]
+    fn persist_records_pfs_with_vfs_and_updates_entries_of_pfs_without() {
+        let mut c = cfg("# mine\neth1=2\n");
+        let pfs = [
+            pf("0000:01:00.0", "eth0", 4),
+            pf("0000:01:00.1", "eth1", 0),
+            pf("0000:02:00.0", "eth2", 0),
+        ];
+        let rec = record_all(&mut c, &pfs, &[]);
+        // eth2 has no VFs and no entry: nothing said of it.
+        let got: Vec<(String, Option<u32>, bool)> = rec
+            .into_iter()
+            .map(|r| (r.label, r.count, r.changed))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("eth0 (0000:01:00.0)".to_string(), Some(4), true),
+                ("eth1 (0000:01:00.1)".to_string(), Some(0), true),
+            ]
+        );
+        // Entries are recorded by address, the interface named above them.
+        assert_eq!(
+            text(&c),
+            "# mine\n# eth1\n0000:01:00.1=0\n# eth0\n0000:01:00.0=4\n"
+        );
+        // Again: nothing changes.
+        let rec = record_all(&mut c, &pfs, &[]);
+        assert!(rec.iter().all(|r| !r.changed), "{rec:?}");
+        // A migrated PF keeps the count the old file gave it.
+        let migrated = [Recorded {
+            label: "eth0 (0000:01:00.0)".into(),
+            count: Some(7),
+            changed: true,
+        }];
+        let rec = record_all(&mut c, &pfs, &migrated);
+        assert_eq!(rec[0].count, Some(7));
+        assert_eq!(rec.len(), 2);
+    }
+
+    #[test]
+    fn persist_dev_records_what_was_asked_and_switchdev_as_reported() {
+        let mut c = cfg("0000:01:00.0=2\n0000:01:00.0.vfs.mac=02:00:00:00:00:01\n");
+        let mut r = pf("0000:01:00.0", "eth0", 3);
+        r.reported = Some(Mode::Switchdev);
+        r.macs = vec![(VfSel::All, Setting::Mac(MacSpec::Auto))];
+        r.settings = vec![(VfSel::One(1), Setting::parse("vlan", "7").unwrap())];
+        assert!(record(&mut c, &r));
+        // The user's own vfs.mac line is left alone.
+        assert_eq!(
+            text(&c),
+            "# eth0\n0000:01:00.0=3\n0000:01:00.0.eswitch=switchdev\n0000:01:00.0.vfs.mac=02:00:00:00:00:01\n0000:01:00.0.vf1.vlan=7\n"
+        );
+        assert!(!record(&mut c, &r), "recording it again changes nothing");
+        // --eswitch legacy wins over what devlink reports; with no count
+        // the count stays as recorded.
+        let r = Record {
+            vfs: None,
+            eswitch: Some(Mode::Legacy),
+            ..r
+        };
+        assert!(record(&mut c, &r));
+        assert!(
+            text(&c).starts_with("# eth0\n0000:01:00.0=3\n0000:01:00.0.eswitch=legacy\n"),
+            "{}",
+            text(&c)
+        );
+    }
 
     #[test]
     fn stable_macs_are_recorded_and_hand_set_ones_kept() {
