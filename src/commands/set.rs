@@ -222,12 +222,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let mode = devlink.as_ref().and_then(|(_, m)| *m);
     if args.dry_run {
         let (now, plan) = decide(s, &pf, args, total, mode)?;
-        let mut text = String::new();
-        for l in dry_run_lines(&label, &now, &plan) {
-            text.push_str(&l);
-            text.push('\n');
-        }
-        out::print(&text);
+        out::print(&(dry_run_lines(&label, &now, &plan).join("\n") + "\n"));
         // A dry run exits as the run would.
         return refused(&label, &plan).map_or(Ok(()), Err);
     }
@@ -251,12 +246,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         return Err(e);
     }
     if let Some(on) = args.autoprobe {
-        if sriov::set_autoprobe(&pf, on)? {
-            out::print(&format!(
-                "{label}: autoprobe {}.\n",
-                if on { "on" } else { "off" }
-            ));
-        }
+        autoprobe(&pf, on)?;
     }
     let Plan::Change(c) = plan else {
         out::print(&format!(
@@ -268,20 +258,39 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     for l in crate::guard::lines(&label, &c.forced) {
         out::error(format_args!("--force: destroying {l}"));
     }
-    let done = match (&mut devlink, c.mode) {
-        (Some((dl, _)), Some((from, want))) => {
-            let mut set_mode = |m| dl.set_mode(pf.addr, m);
-            let e = crate::eswitch::change(&pf, &mut set_mode, from, c.to, want, &deadline)?;
-            sriov::Outcome {
-                from: e.from,
-                to: e.to,
-                took: e.took,
-                unbound: e.unbound,
-            }
-        }
-        _ => sriov::set(&pf, c.to, &deadline)?,
-    };
+    let dl = devlink.as_mut().map(|(dl, _)| dl);
+    let done = execute(&pf, dl, &c, &deadline)?;
     report(s, &pf, &c, &done)
+}
+
+/// `--autoprobe`: sets `sriov_drivers_autoprobe`, saying so when it changed.
+fn autoprobe(pf: &PfDev, on: bool) -> Result<()> {
+    if sriov::set_autoprobe(pf, on)? {
+        let state = if on { "on" } else { "off" };
+        out::print(&format!("{}: autoprobe {state}.\n", pf.label()));
+    }
+    Ok(())
+}
+
+/// Carries out the planned change: through `eswitch::change` when the
+/// mode changes, else `sriov::set`.
+fn execute(
+    pf: &PfDev,
+    devlink: Option<&mut crate::devlink::Devlink>,
+    c: &Change,
+    deadline: &Deadline,
+) -> Result<sriov::Outcome> {
+    let (Some(dl), Some((from, want))) = (devlink, c.mode) else {
+        return sriov::set(pf, c.to, deadline);
+    };
+    let mut set_mode = |m| dl.set_mode(pf.addr, m);
+    let e = crate::eswitch::change(pf, &mut set_mode, from, c.to, want, deadline)?;
+    Ok(sriov::Outcome {
+        from: e.from,
+        to: e.to,
+        took: e.took,
+        unbound: e.unbound,
+    })
 }
 
 /// What `set` says once the change is made: the change, the PF's VFs now,
@@ -435,10 +444,23 @@ fn reload(s: &System, pf: &PfDev, args: &Args, deadline: &Deadline) -> Result<()
     if let Some(e) = refused(&label, &plan) {
         return Err(e);
     }
+    reload_now(s, pf, vfs, current, deadline)
+}
+
+/// The reload itself, under the state lock: record the count, reload
+/// mlx4_core, wait for the PF and its VFs, show them.
+fn reload_now(
+    s: &System,
+    pf: &PfDev,
+    vfs: crate::mlx4::Vfs,
+    current: u32,
+    deadline: &Deadline,
+) -> Result<()> {
+    let label = pf.label();
     let _lock = s.state_lock(deadline)?;
     record_mlx4(s, pf, vfs, deadline)?;
     let start = std::time::Instant::now();
-    let ran = crate::modules::reload(&s.root, mlx4::MODULE, &mlx4::UPPER, deadline)?;
+    let ran = crate::modules::reload(&s.root, crate::mlx4::MODULE, &crate::mlx4::UPPER, deadline)?;
     out::print(&format!(
         "{label}: reloaded mlx4_core ({})\n",
         ran.join(", ")

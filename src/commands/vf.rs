@@ -175,26 +175,8 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     let root = &system.root;
     let sys = system.sys()?;
     let pf = crate::device::resolve_for(sys, &args.dev, "vf")?;
-    let present = crate::scan::virtfns(&pf.dir).unwrap_or_default();
-    let indices: Vec<u32> = present
-        .iter()
-        .copied()
-        .filter(|&i| args.sel.contains(i))
-        .collect();
-    if indices.is_empty() {
-        return Err(Error::fail(format!(
-            "{} has no VF {} (it has {})",
-            pf.label(),
-            args.sel.to_string().trim_start_matches("vf"),
-            out::vfs(present.len() as u32)
-        )));
-    }
-    // Each VF whose link leads anywhere odd is refused before anything (the
-    // lock file included) is written.
-    let mut vfs = Vec::new();
-    for &i in &indices {
-        vfs.push((i, crate::device::open_vf(&pf, i)?));
-    }
+    let vfs = open_vfs(&pf, args.sel)?;
+    let indices: Vec<u32> = vfs.iter().map(|(i, _)| *i).collect();
     let mut s = Session::new(system, deadline)?;
     if args.settings.is_empty() {
         if let [(i, _)] = vfs[..] {
@@ -212,47 +194,7 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     }
     // The guard: a driver change takes a VF from whoever uses it.
     if let Some(target) = want.driver {
-        let users = crate::guard::users(system, pf.addr);
-        let mut taken = Vec::new();
-        let mut unknown = None;
-        for (_, (vf_dir, vf_addr)) in &vfs {
-            let mut buf = [0u8; crate::sysfs::LINK_MAX];
-            let now = vf_dir
-                .link_name("driver", &mut buf)
-                .ok()
-                .map(str::to_string);
-            let on_vfio = now.as_deref() == Some("vfio-pci");
-            let changes = match target {
-                crate::vf::Driver::VfioPci => !on_vfio,
-                crate::vf::Driver::Default => on_vfio || now.is_none(),
-            };
-            match (&users, changes) {
-                (crate::guard::Users::Found(u), true) => {
-                    taken.extend(u.iter().filter(|u| u.addr == *vf_addr).cloned())
-                }
-                (crate::guard::Users::Unknown(why), true) => unknown = Some(why.clone()),
-                _ => {}
-            }
-        }
-        if let (Some(why), false) = (unknown, args.force) {
-            return Err(Error::fail(format!(
-                "{}: cannot tell whether its VFs are in use ({why}): changing the driver could take a VF \
-                 from its user; nothing was changed (use --force)",
-                pf.label()
-            )));
-        }
-        if !taken.is_empty() {
-            if !args.force {
-                return Err(crate::guard::refuse(
-                    &pf.label(),
-                    &taken,
-                    "changing the driver takes a VF from its user",
-                ));
-            }
-            for l in crate::guard::lines(&pf.label(), &taken) {
-                out::error(format_args!("--force: taking {l}"));
-            }
-        }
+        guard_driver(system, &pf, &vfs, target, args.force)?;
     }
     // Read before locking: a setting that cannot be made changes nothing.
     let link = if want.needs_netlink() {
@@ -289,6 +231,84 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
             Ok(())
         })?;
         out::print(&format!("recorded in {}\n", path.display()));
+    }
+    Ok(())
+}
+
+/// The VFs of `pf` that `sel` names, each opened and checked (a link that
+/// leads anywhere odd is refused before anything, the lock file included,
+/// is written); none there is an error naming how many it has.
+fn open_vfs(
+    pf: &PfDev,
+    sel: VfSel,
+) -> Result<Vec<(u32, (crate::sysfs::Dir, crate::pci::PciAddr))>> {
+    let present = crate::scan::virtfns(&pf.dir).unwrap_or_default();
+    let indices: Vec<u32> = present
+        .iter()
+        .copied()
+        .filter(|&i| sel.contains(i))
+        .collect();
+    if indices.is_empty() {
+        return Err(Error::fail(format!(
+            "{} has no VF {} (it has {})",
+            pf.label(),
+            sel.to_string().trim_start_matches("vf"),
+            out::vfs(present.len() as u32)
+        )));
+    }
+    indices
+        .into_iter()
+        .map(|i| Ok((i, crate::device::open_vf(pf, i)?)))
+        .collect()
+}
+
+/// The guard for a driver change: it takes each VF whose driver changes
+/// from whoever uses it, so VFs in use (or VFs whose users could not be
+/// looked for) refuse it unless `force`.
+fn guard_driver(
+    system: &System,
+    pf: &PfDev,
+    vfs: &[(u32, (crate::sysfs::Dir, crate::pci::PciAddr))],
+    target: crate::vf::Driver,
+    force: bool,
+) -> Result<()> {
+    let users = crate::guard::users(system, pf.addr);
+    let mut taken = Vec::new();
+    let mut unknown = None;
+    for (_, (vf_dir, vf_addr)) in vfs {
+        let mut buf = [0u8; crate::sysfs::LINK_MAX];
+        let now = vf_dir.link_name("driver", &mut buf).ok();
+        let on_vfio = now == Some("vfio-pci");
+        let changes = match target {
+            crate::vf::Driver::VfioPci => !on_vfio,
+            crate::vf::Driver::Default => on_vfio || now.is_none(),
+        };
+        match (&users, changes) {
+            (crate::guard::Users::Found(u), true) => {
+                taken.extend(u.iter().filter(|u| u.addr == *vf_addr).cloned())
+            }
+            (crate::guard::Users::Unknown(why), true) => unknown = Some(why.clone()),
+            _ => {}
+        }
+    }
+    if let (Some(why), false) = (unknown, force) {
+        return Err(Error::fail(format!(
+            "{}: cannot tell whether its VFs are in use ({why}): changing the driver could take a VF \
+             from its user; nothing was changed (use --force)",
+            pf.label()
+        )));
+    }
+    if !taken.is_empty() {
+        if !force {
+            return Err(crate::guard::refuse(
+                &pf.label(),
+                &taken,
+                "changing the driver takes a VF from its user",
+            ));
+        }
+        for l in crate::guard::lines(&pf.label(), &taken) {
+            out::error(format_args!("--force: taking {l}"));
+        }
     }
     Ok(())
 }
