@@ -188,6 +188,55 @@ pub enum Task {
     },
 }
 
+/// The glue files, links and registrations of one init system (their
+/// removal, with `remove`), or why a path cannot be written into them.
+fn init_tasks(
+    init: Init,
+    config: &str,
+    truenas_binary: &str,
+    remove: bool,
+) -> std::result::Result<Vec<Task>, String> {
+    let mut steps = Vec::new();
+    for f in init.files() {
+        steps.push(if remove {
+            Task::Remove {
+                path: f.path.into(),
+                init: Some(init),
+            }
+        } else {
+            let text = glue::text(f, config)?.into_owned();
+            Task::Write {
+                path: f.path.into(),
+                text,
+                mode: f.mode,
+                init,
+            }
+        });
+    }
+    for l in init.links() {
+        steps.push(if remove {
+            Task::Remove {
+                path: l.path.into(),
+                init: Some(init),
+            }
+        } else {
+            Task::Link {
+                path: l.path.into(),
+                target: l.target.into(),
+                init,
+            }
+        });
+    }
+    if remove {
+        steps.extend(init.own_dir().map(|d| Task::RemoveDir(d.into())));
+    }
+    if init == Init::Truenas {
+        let command = glue::truenas_command(&truenas_binary, config)?;
+        steps.push(Task::Truenas { command, remove });
+    }
+    Ok(steps)
+}
+
 /// What installing (or removing) the glue for `inits` takes, with the config
 /// file at the system path `config`; or, when a path cannot be written into
 /// some glue safely, why (nothing is done then).
@@ -209,46 +258,9 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Task>> {
     }
     let truenas_binary = format!("{}/vfnet", files::parent(Path::new(config)).display());
     for &init in inits {
-        for f in init.files() {
-            steps.push(if remove {
-                Task::Remove {
-                    path: f.path.into(),
-                    init: Some(init),
-                }
-            } else {
-                let text = glue::text(f, config)
-                    .map_err(|why| refuse(init, why))?
-                    .into_owned();
-                Task::Write {
-                    path: f.path.into(),
-                    text,
-                    mode: f.mode,
-                    init,
-                }
-            });
-        }
-        for l in init.links() {
-            steps.push(if remove {
-                Task::Remove {
-                    path: l.path.into(),
-                    init: Some(init),
-                }
-            } else {
-                Task::Link {
-                    path: l.path.into(),
-                    target: l.target.into(),
-                    init,
-                }
-            });
-        }
-        if remove {
-            steps.extend(init.own_dir().map(|d| Task::RemoveDir(d.into())));
-        }
-        if init == Init::Truenas {
-            let command =
-                glue::truenas_command(&truenas_binary, config).map_err(|why| refuse(init, why))?;
-            steps.push(Task::Truenas { command, remove });
-        }
+        steps.extend(
+            init_tasks(init, config, &truenas_binary, remove).map_err(|why| refuse(init, why))?,
+        );
     }
     let binaries = inits.iter().map(|&i| {
         if i == Init::Truenas {
@@ -290,8 +302,37 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = s.root.clone();
     let config = system_path(&root, &s.config)?;
     let config_host = host_path(&root, &config);
+    let inits = inits_of(&root, args, &config)?;
+    let mut steps = plan(&inits, &config, args.remove)?;
+    // The config and the PFs it names, for the driver lists: loaded once.
+    let found = (!args.remove)
+        .then(|| configured(&root, &config_host))
+        .flatten();
+    extra_tasks(&mut steps, &inits, args, found.as_ref())?;
+    let mut run = Runner {
+        root,
+        config_host,
+        dry_run: args.dry_run,
+        changed: Vec::new(),
+        failed: 0,
+    };
+    for step in &steps {
+        run.step(step)?;
+    }
+    if run.failed > 0 {
+        return Err(Error::fail(format!(
+            "{} command(s) failed; the files are in place",
+            run.failed
+        )));
+    }
+    Ok(())
+}
+
+/// The init systems to install (or remove) the glue of: those named, else
+/// those found (to remove: every glue an earlier install may have added).
+fn inits_of(root: &Root, args: &Args, config: &str) -> Result<Vec<Init>> {
     let inits = if args.inits.is_empty() {
-        let found = glue::found(&root);
+        let found = glue::found(root);
         let mut inits = glue::detect(&found);
         if args.remove {
             // Whatever an earlier install may have added, wherever it is.
@@ -314,14 +355,21 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         return Err(Error::fail(format!(
             "TrueNAS replaces its root file system on upgrade: keep the config and the binary on a pool, \
              e.g. vfnet --config /mnt/tank/vfnet/vfnet.conf install --init truenas (the config is {})",
-            crate::text::quote(&config)
+            crate::text::quote(config)
         )));
     }
-    let mut steps = plan(&inits, &config, args.remove)?;
-    // The config and the PFs it names, for the driver lists: loaded once.
-    let found = (!args.remove)
-        .then(|| configured(&root, &config_host))
-        .flatten();
+    Ok(inits)
+}
+
+/// The tasks beside the glue: the initramfs driver list before the
+/// refresh commands, and the NetworkManager and networkd files for
+/// `--unmanaged-vfs` (their removal, uninstalling).
+fn extra_tasks(
+    steps: &mut Vec<Task>,
+    inits: &[Init],
+    args: &Args,
+    found: Option<&(Config, Inventory)>,
+) -> Result<()> {
     let initramfs = inits
         .iter()
         .any(|i| matches!(i, Init::InitramfsTools | Init::Dracut));
@@ -340,7 +388,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 },
             );
         } else {
-            let mut drivers = configured_drivers(found.as_ref());
+            let mut drivers = configured_drivers(found);
             for d in &args.drivers {
                 if !drivers.contains(d) {
                     drivers.push(d.clone());
@@ -356,8 +404,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
                 init: None,
             });
         }
-    } else if let Some(vf_drivers) =
-        configured_vf_drivers(found.as_ref(), &args.drivers, args.unmanaged_vfs)
+    } else if let Some(vf_drivers) = configured_vf_drivers(found, &args.drivers, args.unmanaged_vfs)
     {
         if vf_drivers.is_empty() {
             return Err(Error::fail(
@@ -373,22 +420,6 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             path: glue::NETWORKD_UNMANAGED.into(),
             text: glue::networkd_unmanaged(&vf_drivers),
         });
-    }
-    let mut run = Runner {
-        root,
-        config_host,
-        dry_run: args.dry_run,
-        changed: Vec::new(),
-        failed: 0,
-    };
-    for step in &steps {
-        run.step(step)?;
-    }
-    if run.failed > 0 {
-        return Err(Error::fail(format!(
-            "{} command(s) failed; the files are in place",
-            run.failed
-        )));
     }
     Ok(())
 }
@@ -563,54 +594,17 @@ impl Runner {
                     .map_err(|e| Error::io("read", Path::new("/proc/self/exe"), e))?;
                 self.write(&host_path(&self.root, dest), &me, 0o755, None)?;
             }
-            Task::Config => {
-                // A config that is a symlink (to a pool) is followed: the
-                // example goes to its target, and the link stays.
-                let target = files::resolve(&self.config_host, None)
-                    .map_err(|e| Error::io("resolve", &self.config_host, e))?;
-                if target.path.exists() {
-                    out::print(&format!(
-                        "kept {} (the existing config)\n",
-                        self.config_host.display()
-                    ));
-                } else if target.via_link && !files::parent(&target.path).is_dir() {
-                    return Err(Error::fail(format!(
-                        "{} is a symlink to {}, whose directory does not exist: is the pool mounted?",
-                        self.config_host.display(),
-                        target.path.display()
-                    )));
-                } else {
-                    self.write(&target.path, glue::EXAMPLE_CONFIG.as_bytes(), 0o644, None)?;
-                }
-            }
+            Task::Config => self.config()?,
             Task::Write {
                 path,
                 text,
                 mode,
                 init,
             } => {
-                self.write(
-                    &host_path(&self.root, path),
-                    text.as_bytes(),
-                    *mode,
-                    Some(*init),
-                )?;
+                let at = host_path(&self.root, path);
+                self.write(&at, text.as_bytes(), *mode, Some(*init))?;
             }
-            Task::Link { path, target, init } => {
-                let at = self.at(path);
-                if std::fs::read_link(&at).is_ok_and(|t| t == Path::new(target)) {
-                    out::print(&format!("unchanged {} -> {target}\n", at.display()));
-                    return Ok(());
-                }
-                if !self.dry_run {
-                    files::mkdir_p(files::parent(&at))?;
-                    let _ = nix::unistd::unlink(&at);
-                    std::os::unix::fs::symlink(target, &at)
-                        .map_err(|e| Error::io("link", &at, files::errno(&e)))?;
-                }
-                self.say(("linked", "link"), &format!("{} -> {target}", at.display()));
-                self.changed(Some(*init));
-            }
+            Task::Link { path, target, init } => self.link(path, target, *init)?,
             Task::Remove { path, init } => {
                 let at = self.at(path);
                 if std::fs::symlink_metadata(&at).is_err() {
@@ -636,46 +630,92 @@ impl Runner {
             Task::File { path, text } => {
                 self.write(&host_path(&self.root, path), text.as_bytes(), 0o644, None)?;
             }
-            Task::Drivers(drivers) => {
-                let path = host_path(&self.root, glue::DRIVERS);
-                let mut all = glue::read_drivers(&path);
-                for d in drivers {
-                    if !all.contains(d) {
-                        all.push(d.clone());
-                    }
-                }
-                if all.is_empty() {
-                    out::error(format_args!(
-                        "warning: no driver is known for the PFs in the config (none is visible now): an initramfs \
-                         built here will lack them; name them with vfnet install --driver NAME (e.g. igb, ixgbe, i40e)"
-                    ));
-                    return Ok(());
-                }
-                self.write(&path, glue::drivers_file(&all).as_bytes(), 0o644, None)?;
-            }
-            Task::Truenas { command, remove } => {
-                let cmd = command.as_str();
-                if *remove {
-                    out::print(&format!(
-                        "remove the pre-init command \"{cmd}\" in System > Advanced > Init/Shutdown Scripts\n"
-                    ));
-                } else if self.registered(cmd) {
-                    out::print(&format!("unchanged TrueNAS pre-init command {cmd}\n"));
-                } else {
-                    let mut entry = String::new();
-                    let mut o = json::Obj::new(&mut entry);
-                    o.str("type", "COMMAND")
-                        .str("command", cmd)
-                        .str("when", "PREINIT");
-                    o.bool("enabled", true)
-                        .num("timeout", Some(300))
-                        .str("comment", "vfnet: SR-IOV VFs");
-                    o.end();
-                    self.command(&["midclt", "call", "initshutdownscript.create", &entry]);
-                }
-            }
+            Task::Drivers(drivers) => self.drivers(drivers)?,
+            Task::Truenas { command, remove } => self.truenas(command, *remove),
         }
         Ok(())
+    }
+
+    /// The example config, unless there is one. A config that is a
+    /// symlink (to a pool) is followed: the example goes to its target,
+    /// and the link stays.
+    fn config(&mut self) -> Result<()> {
+        let target = files::resolve(&self.config_host, None)
+            .map_err(|e| Error::io("resolve", &self.config_host, e))?;
+        if target.path.exists() {
+            out::print(&format!(
+                "kept {} (the existing config)\n",
+                self.config_host.display()
+            ));
+        } else if target.via_link && !files::parent(&target.path).is_dir() {
+            return Err(Error::fail(format!(
+                "{} is a symlink to {}, whose directory does not exist: is the pool mounted?",
+                self.config_host.display(),
+                target.path.display()
+            )));
+        } else {
+            self.write(&target.path, glue::EXAMPLE_CONFIG.as_bytes(), 0o644, None)?;
+        }
+        Ok(())
+    }
+
+    /// A glue symlink, made unless it already leads to `target`.
+    fn link(&mut self, path: &str, target: &str, init: Init) -> Result<()> {
+        let at = self.at(path);
+        if std::fs::read_link(&at).is_ok_and(|t| t == Path::new(target)) {
+            out::print(&format!("unchanged {} -> {target}\n", at.display()));
+            return Ok(());
+        }
+        if !self.dry_run {
+            files::mkdir_p(files::parent(&at))?;
+            let _ = nix::unistd::unlink(&at);
+            std::os::unix::fs::symlink(target, &at)
+                .map_err(|e| Error::io("link", &at, files::errno(&e)))?;
+        }
+        self.say(("linked", "link"), &format!("{} -> {target}", at.display()));
+        self.changed(Some(init));
+        Ok(())
+    }
+
+    /// The initramfs driver list: the drivers recorded before, and these.
+    fn drivers(&mut self, drivers: &[String]) -> Result<()> {
+        let path = host_path(&self.root, glue::DRIVERS);
+        let mut all = glue::read_drivers(&path);
+        for d in drivers {
+            if !all.contains(d) {
+                all.push(d.clone());
+            }
+        }
+        if all.is_empty() {
+            out::error(format_args!(
+                "warning: no driver is known for the PFs in the config (none is visible now): an initramfs \
+                 built here will lack them; name them with vfnet install --driver NAME (e.g. igb, ixgbe, i40e)"
+            ));
+            return Ok(());
+        }
+        self.write(&path, glue::drivers_file(&all).as_bytes(), 0o644, None)
+    }
+
+    /// TrueNAS's pre-init command, registered over midclt unless it is.
+    fn truenas(&mut self, cmd: &str, remove: bool) {
+        if remove {
+            out::print(&format!(
+                "remove the pre-init command \"{cmd}\" in System > Advanced > Init/Shutdown Scripts\n"
+            ));
+        } else if self.registered(cmd) {
+            out::print(&format!("unchanged TrueNAS pre-init command {cmd}\n"));
+        } else {
+            let mut entry = String::new();
+            let mut o = json::Obj::new(&mut entry);
+            o.str("type", "COMMAND")
+                .str("command", cmd)
+                .str("when", "PREINIT");
+            o.bool("enabled", true)
+                .num("timeout", Some(300))
+                .str("comment", "vfnet: SR-IOV VFs");
+            o.end();
+            self.command(&["midclt", "call", "initshutdownscript.create", &entry]);
+        }
     }
 
     /// Writes `bytes` at `path` unless it already holds them, then says so
