@@ -84,7 +84,7 @@ impl Globals {
 
     /// The config file the options name under `root`.
     pub fn config(&self, root: &Root) -> PathBuf {
-        crate::config::path(root, self.config.clone())
+        crate::conffile::path(root, self.config.clone())
     }
 }
 

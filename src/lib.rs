@@ -16,6 +16,7 @@ pub mod args;
 pub mod change;
 pub mod cli;
 pub mod commands;
+pub mod conffile;
 pub mod config;
 pub mod device;
 pub mod devlink;

@@ -116,7 +116,7 @@ pub fn survey(s: &System, want: &Want) -> Result<Inventory> {
 /// Each PF's configured count. The config only adds a column: a broken one
 /// is worth a warning, not a missing listing.
 fn configured(s: &System, inv: &mut Inventory) {
-    match crate::config::load(&s.root, &s.config) {
+    match crate::conffile::load(&s.root, &s.config) {
         Ok(cfg) => {
             for e in cfg.errors() {
                 crate::out::warn(&e);

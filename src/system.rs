@@ -54,7 +54,7 @@ impl System {
     /// Takes the state lock that serializes changes to VFs (`crate::lock`),
     /// waiting for another vfnet until `deadline`.
     pub fn state_lock(&self, deadline: &crate::wait::Deadline) -> Result<crate::lock::Lock> {
-        let real = crate::config::resolve(&self.root, &self.config)
+        let real = crate::conffile::resolve(&self.root, &self.config)
             .map(|r| r.path)
             .unwrap_or_else(|_| self.config.clone());
         crate::lock::state(&self.root, &real, deadline)

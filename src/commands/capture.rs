@@ -379,7 +379,7 @@ impl Capture {
     /// The config file's entry lines (comments and blank lines left out:
     /// they may say more than a bug report needs), at the default path.
     fn config(&mut self, root: &Root, path: &std::path::Path) {
-        let Ok(cfg) = config::load(root, path) else {
+        let Ok(cfg) = crate::conffile::load(root, path) else {
             return;
         };
         if cfg.source == config::Source::Missing {

@@ -605,7 +605,7 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
             )
         })
         .collect();
-    let config = config::load(root, config_path)
+    let config = crate::conffile::load(root, config_path)
         .ok()
         .filter(|c| c.source != config::Source::Missing);
     let param = |p: &str| crate::modules::param(root, crate::mlx4::MODULE, p);

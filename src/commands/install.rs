@@ -231,7 +231,7 @@ fn init_tasks(
         steps.extend(init.own_dir().map(|d| Task::RemoveDir(d.into())));
     }
     if init == Init::Truenas {
-        let command = glue::truenas_command(&truenas_binary, config)?;
+        let command = glue::truenas_command(truenas_binary, config)?;
         steps.push(Task::Truenas { command, remove });
     }
     Ok(steps)
@@ -427,7 +427,7 @@ fn extra_tasks(
 /// The config and what the system shows of its PFs, loaded once for the
 /// driver lists below (`None`: no config, or no /sys to scan).
 fn configured(root: &Root, config_host: &Path) -> Option<(Config, Inventory)> {
-    let cfg = crate::config::load_for(root, config_host, true).ok()?;
+    let cfg = crate::conffile::load_for(root, config_host, true).ok()?;
     let sys = crate::scan::open_sys(root).ok()?;
     Some((cfg, crate::scan::scan(&sys, true)))
 }

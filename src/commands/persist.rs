@@ -292,7 +292,7 @@ impl Ctx<'_> {
         let s = self.s;
         let mut line = None;
         let (t, after) =
-            config::edit_or_plan(&s.root, &s.config, &self.deadline, self.write, |cfg| {
+            crate::conffile::edit_or_plan(&s.root, &s.config, &self.deadline, self.write, |cfg| {
                 let t = f(cfg);
                 line = crate::modprobe::line_if_any(&s.root, s.sys()?, cfg)?;
                 Ok(t)

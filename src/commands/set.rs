@@ -509,7 +509,7 @@ fn ports_down(s: &System) -> Result<String> {
 fn record_mlx4(s: &System, pf: &PfDev, vfs: crate::mlx4::Vfs, deadline: &Deadline) -> Result<()> {
     let sys = s.sys()?;
     let mut line = None;
-    crate::config::edit_or_plan(&s.root, &s.config, deadline, true, |cfg| {
+    crate::conffile::edit_or_plan(&s.root, &s.config, deadline, true, |cfg| {
         cfg.set_vfs(pf.addr, &pf.interfaces, vfs);
         line = crate::modprobe::line_if_any(&s.root, sys, cfg)?;
         Ok(())

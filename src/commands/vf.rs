@@ -224,7 +224,7 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     }
     if args.persist {
         let path = system.config.clone();
-        config::edit(root, &path, &deadline, |cfg| {
+        crate::conffile::edit(root, &path, &deadline, |cfg| {
             for setting in &args.settings {
                 cfg.set_vf(pf.addr, &pf.interfaces, args.sel, *setting);
             }

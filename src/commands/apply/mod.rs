@@ -13,7 +13,7 @@ pub use plan::{Action, VfPlan, plan, plan_vfs};
 pub use report::{Failures, Record, Report, Status, Values};
 
 use crate::args::{self, Globals, Parsed};
-use crate::config::{self, Line, Source};
+use crate::config::{Line, Source};
 use crate::error::{Error, Result};
 use crate::out;
 use crate::system::System;
@@ -163,8 +163,8 @@ fn run_entries(s: &System, args: &Args, done: &mut Outcome) -> std::result::Resu
         out::set_quiet();
     }
     let sys = s.sys()?;
-    let cfg = config::load(&s.root, &s.config)?;
-    config::check_trusted(&cfg)?;
+    let cfg = crate::conffile::load(&s.root, &s.config)?;
+    crate::conffile::check_trusted(&cfg)?;
     let opts = Opts {
         dry_run: args.dry_run,
         quiet: args.quiet,
