@@ -99,6 +99,39 @@ pub const NAMES: [&str; 11] = [
     "driver",
 ];
 
+/// A MAC a VF may hold: unicast.
+fn unicast(value: &str) -> std::result::Result<Mac, String> {
+    match Mac::parse(value.as_bytes()) {
+        Some(m) if m.0[0] & 1 == 0 => Ok(m),
+        Some(_) => Err(format!(
+            "{} is a multicast address: a VF needs a unicast MAC",
+            quote(value)
+        )),
+        None => Err(format!(
+            "mac takes auto or an address like 02:00:00:00:00:01, not '{}'",
+            quote(value)
+        )),
+    }
+}
+
+/// `MIN,MAX` in Mbit/s (0: no limit, MIN <= MAX). The kernel's rates are
+/// u32 Mbit/s: 100 and 200 GbE need more than 65535.
+fn rate(value: &str) -> std::result::Result<(u32, u32), String> {
+    let rate = value.split_once(',').and_then(|(a, b)| {
+        let (min, max) = (
+            crate::text::parse_u32_max(a, u32::MAX)?,
+            crate::text::parse_u32_max(b, u32::MAX)?,
+        );
+        (max == 0 || min <= max).then_some((min, max))
+    });
+    rate.ok_or_else(|| {
+        format!(
+            "rate takes MIN,MAX in Mbit/s (0: no limit, MIN <= MAX), not '{}'",
+            quote(value)
+        )
+    })
+}
+
 impl Setting {
     /// Parses `name` and its value (`rate` takes `MIN,MAX`). The error says
     /// what values the setting takes.
@@ -114,21 +147,7 @@ impl Setting {
         };
         Ok(match name {
             "mac" if value == "auto" => Setting::Mac(MacSpec::Auto),
-            "mac" => match Mac::parse(value.as_bytes()) {
-                Some(m) if m.0[0] & 1 == 0 => Setting::Mac(MacSpec::Addr(m)),
-                Some(_) => {
-                    return Err(format!(
-                        "{} is a multicast address: a VF needs a unicast MAC",
-                        quote(value)
-                    ));
-                }
-                None => {
-                    return Err(format!(
-                        "mac takes auto or an address like 02:00:00:00:00:01, not '{}'",
-                        quote(value)
-                    ));
-                }
-            },
+            "mac" => Setting::Mac(MacSpec::Addr(unicast(value)?)),
             "vlan" => Setting::Vlan(number(4095, "a VLAN id from 0 (none) to 4095")?),
             "qos" => Setting::Qos(number(7, "a priority from 0 to 7")?),
             "trust" => Setting::Trust(on_off()?),
@@ -159,21 +178,7 @@ impl Setting {
                 )
             })?),
             "rate" => {
-                // The kernel's rates are u32 Mbit/s: 100 and 200 GbE need
-                // more than 65535.
-                let rate = value.split_once(',').and_then(|(a, b)| {
-                    let (min, max) = (
-                        crate::text::parse_u32_max(a, u32::MAX)?,
-                        crate::text::parse_u32_max(b, u32::MAX)?,
-                    );
-                    (max == 0 || min <= max).then_some((min, max))
-                });
-                let (min, max) = rate.ok_or_else(|| {
-                    format!(
-                        "rate takes MIN,MAX in Mbit/s (0: no limit, MIN <= MAX), not '{}'",
-                        quote(value)
-                    )
-                })?;
+                let (min, max) = rate(value)?;
                 Setting::Rate(min, max)
             }
             "driver" => match value {
@@ -451,6 +456,29 @@ pub fn set_error(vf: &str, set: &VfSet, e: nix::errno::Errno) -> Error {
     Error::fail(format!("{vf}: {set}: {why}"))
 }
 
+/// The VF's `driver_override`, when one is set.
+fn driver_override(vf: &Dir) -> Option<String> {
+    let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
+    vf.read("driver_override", &mut buf)
+        .ok()
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .filter(|v| v != "(null)" && !v.is_empty())
+}
+
+/// Waits until the VF is on vfio-pci (`want_vfio`) or on another driver:
+/// that driver, or `None` at the deadline.
+fn bound(vf: &Dir, want_vfio: bool, deadline: &Deadline) -> Option<Option<String>> {
+    until(deadline, || {
+        let d = current_driver(vf);
+        let ok = if want_vfio {
+            d.as_deref() == Some("vfio-pci")
+        } else {
+            d.as_deref() != Some("vfio-pci") && d.is_some()
+        };
+        ok.then_some(d)
+    })
+}
+
 /// Binds a VF to vfio-pci or back to its default driver, through
 /// `driver_override`, `unbind` and `drivers_probe`, and waits until the
 /// PCI core shows the result. `vf` is the VF's PCI directory, `bus` is
@@ -492,12 +520,7 @@ pub fn bind(
         }
         return Ok((current, false));
     }
-    let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
-    let old_override = vf
-        .read("driver_override", &mut buf)
-        .ok()
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .filter(|v| v != "(null)" && !v.is_empty());
+    let old_override = driver_override(vf);
     let override_ = if want_vfio { "vfio-pci" } else { "\n" };
     let undo = |what: String| -> BindError {
         let (back, whole) = restore(
@@ -529,16 +552,7 @@ pub fn bind(
     if let Err(e) = bus.write("drivers_probe", name.as_bytes()) {
         return Err(undo(fail("probe a driver", e)));
     }
-    let done = until(deadline, || {
-        let d = current_driver(vf);
-        let ok = if want_vfio {
-            d.as_deref() == Some("vfio-pci")
-        } else {
-            d.as_deref() != Some("vfio-pci") && d.is_some()
-        };
-        ok.then_some(d)
-    });
-    match done {
+    match bound(vf, want_vfio, deadline) {
         Some(d) => Ok((d, true)),
         None if want_vfio => Err(undo(
             "vfio-pci did not take the VF by the deadline (dmesg may say why)".to_string(),
