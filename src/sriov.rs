@@ -170,6 +170,38 @@ pub fn set(pf: &PfDev, target: u32, deadline: &Deadline) -> Result<Outcome> {
 /// written too, and this bounds the one wait in between.
 pub const GONE_GRACE: Duration = Duration::from_secs(5);
 
+/// Waits until the kernel shows no VF left, saying what it waits for
+/// after a while; the error says where it stopped (0 written, the new
+/// count not).
+fn wait_gone(pf: &PfDev, wait: &Deadline) -> Result<()> {
+    let label = pf.label();
+    let links = || virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
+    let gone = until_noted(
+        wait,
+        || {
+            crate::out::note(format_args!(
+                "{label}: waiting for the kernel to remove its VFs ({} still there){}",
+                links(),
+                tree_note(pf)
+            ))
+        },
+        || (links() == 0 && pf.dir.read_u32("sriov_numvfs").ok() == Some(0)).then_some(()),
+    );
+    if gone.is_some() {
+        return Ok(());
+    }
+    Err(Error::fail(format!(
+        "{label}: 0 was written, but after {} the kernel still shows {} (sriov_numvfs {}); \
+         the new count was not written: vfnet list shows the state, vfnet set {} N tries again",
+        secs(wait.elapsed()),
+        crate::out::vfs(links() as u32),
+        pf.dir
+            .read_u32("sriov_numvfs")
+            .map_or("unreadable".to_string(), |n| n.to_string()),
+        dev_arg(pf)
+    )))
+}
+
 /// Performs `steps`. The first failure stops it, with a message that says
 /// what state the PF was left in.
 ///
@@ -188,7 +220,6 @@ pub fn execute(
     deadline: &Deadline,
 ) -> Result<Outcome> {
     let start = Instant::now();
-    let label = pf.label();
     let mut unbound = 0;
     // The window between writing 0 and writing N (> 0).
     let two_writes = steps.first() == Some(&Step::Write(0))
@@ -218,33 +249,7 @@ pub fn execute(
                 } else {
                     *deadline
                 };
-                let gone = until_noted(
-                    &wait,
-                    || {
-                        let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
-                        crate::out::note(format_args!(
-                            "{label}: waiting for the kernel to remove its VFs ({links} still there){}",
-                            tree_note(pf)
-                        ))
-                    },
-                    || {
-                        let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
-                        (links == 0 && pf.dir.read_u32("sriov_numvfs").ok() == Some(0))
-                            .then_some(())
-                    },
-                );
-                if gone.is_none() {
-                    let links = virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
-                    let err = Error::fail(format!(
-                        "{label}: 0 was written, but after {} the kernel still shows {} (sriov_numvfs {}); \
-                         the new count was not written: vfnet list shows the state, vfnet set {} N tries again",
-                        secs(wait.elapsed()),
-                        crate::out::vfs(links as u32),
-                        pf.dir
-                            .read_u32("sriov_numvfs")
-                            .map_or("unreadable".to_string(), |n| n.to_string()),
-                        dev_arg(pf)
-                    ));
+                if let Err(err) = wait_gone(pf, &wait) {
                     if let Some(h) = held.take() {
                         stop_if_signalled(h, pf, &Err(err.clone()));
                     }
