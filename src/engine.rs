@@ -84,6 +84,73 @@ pub struct Done {
     pub partial: bool,
 }
 
+/// The rtnetlink settings of VF `index` that differ from `have`, one
+/// request each; a new MAC then taken into the VF's netdev.
+#[allow(clippy::too_many_arguments)]
+fn netlink_settings(
+    s: &mut Session,
+    link: &Link,
+    have: &crate::netlink::VfInfo,
+    vf_dir: &Dir,
+    vf_addr: crate::pci::PciAddr,
+    index: u32,
+    want: &Wanted,
+    label: &str,
+    done: &mut Done,
+) {
+    let deadline = s.deadline;
+    let pf_mac = link.perm_address.or(link.address);
+    if want.mac_for(pf_mac, index) == Some(Err(())) {
+        done.errors.push(Error::fail(format!(
+            "{label}: mac auto needs the PF's MAC, which it does not report"
+        )));
+    }
+    let mut mac_set = false;
+    for change in want.changes(have, pf_mac) {
+        let route = match &mut s.route {
+            Some(Ok(r)) => r,
+            _ => break,
+        };
+        match route.set_vf(link.ifindex, index, change) {
+            Ok(()) => {
+                mac_set |= matches!(change, VfSet::Mac(_));
+                done.changes.push(change.to_string());
+            }
+            Err(e) => done.errors.push(vf::set_error(label, &change, e)),
+        }
+    }
+    if let Some(Ok(mac)) = want.mac_for(pf_mac, index) {
+        // 00:00:00:00:00:00 clears the admin MAC: the VF keeps its own.
+        if want.driver != Some(Driver::VfioPci) && mac != Mac([0; 6]) {
+            into_netdev(
+                s, link, vf_dir, vf_addr, mac, mac_set, label, &deadline, done,
+            );
+        }
+    }
+}
+
+/// The VF's driver binding (`vf::bind`): a probe for the default driver is
+/// quick when there is one, so it gets at most 5 s of the deadline.
+fn bind(s: &Session, vf_dir: &Dir, vf_addr: crate::pci::PciAddr, d: Driver, done: &mut Done) {
+    let probe = Deadline::after(s.deadline.remaining().min(Duration::from_secs(5)));
+    let deadline = if d == Driver::Default {
+        &probe
+    } else {
+        &s.deadline
+    };
+    match vf::bind(&s.bus, vf_dir, vf_addr, d, deadline) {
+        Ok((_, false)) => {}
+        Ok((now, true)) => done.changes.push(format!(
+            "driver {}",
+            now.as_deref().unwrap_or("none (no driver claimed it)")
+        )),
+        Err(b) => {
+            done.partial |= b.changed;
+            done.errors.push(b.error);
+        }
+    }
+}
+
 /// Brings VF `index` of `pf` to `want`. `link` is the PF's link as read
 /// before (settings need it; the driver alone does not).
 pub fn configure(
@@ -102,7 +169,6 @@ pub fn configure(
             return done;
         }
     };
-    let deadline = s.deadline;
     if want.needs_netlink() {
         match link.map(|l| (l, l.vfs.iter().find(|v| v.vf == index))) {
             None => done.errors.push(Error::fail(format!(
@@ -111,65 +177,16 @@ pub fn configure(
             Some((_, None)) => done.errors.push(Error::fail(format!(
                 "{label}: the PF's driver reports no such VF"
             ))),
-            Some((link, Some(have))) => {
-                let pf_mac = link.perm_address.or(link.address);
-                if want.mac_for(pf_mac, index) == Some(Err(())) {
-                    done.errors.push(Error::fail(format!(
-                        "{label}: mac auto needs the PF's MAC, which it does not report"
-                    )));
-                }
-                let mut mac_set = false;
-                for change in want.changes(have, pf_mac) {
-                    let route = match &mut s.route {
-                        Some(Ok(r)) => r,
-                        _ => break,
-                    };
-                    match route.set_vf(link.ifindex, index, change) {
-                        Ok(()) => {
-                            mac_set |= matches!(change, VfSet::Mac(_));
-                            done.changes.push(change.to_string());
-                        }
-                        Err(e) => done.errors.push(vf::set_error(&label, &change, e)),
-                    }
-                }
-                if let Some(Ok(mac)) = want.mac_for(pf_mac, index) {
-                    // 00:00:00:00:00:00 clears the admin MAC: the VF keeps its own.
-                    if want.driver != Some(Driver::VfioPci) && mac != Mac([0; 6]) {
-                        into_netdev(
-                            s, link, &vf_dir, vf_addr, mac, mac_set, &label, &deadline, &mut done,
-                        );
-                    }
-                }
-            }
+            Some((link, Some(have))) => netlink_settings(
+                s, link, have, &vf_dir, vf_addr, index, want, &label, &mut done,
+            ),
         }
     }
     if let Some(mtu) = want.mtu {
         set_mtu(s, pf, &vf_dir, mtu, &label, &mut done);
     }
     if let Some(d) = want.driver {
-        // A driver probe for the default driver is quick when there is one.
-        let probe = Deadline::after(deadline.remaining().min(Duration::from_secs(5)));
-        match vf::bind(
-            &s.bus,
-            &vf_dir,
-            vf_addr,
-            d,
-            if d == Driver::Default {
-                &probe
-            } else {
-                &deadline
-            },
-        ) {
-            Ok((_, false)) => {}
-            Ok((now, true)) => done.changes.push(format!(
-                "driver {}",
-                now.as_deref().unwrap_or("none (no driver claimed it)")
-            )),
-            Err(b) => {
-                done.partial |= b.changed;
-                done.errors.push(b.error);
-            }
-        }
+        bind(s, &vf_dir, vf_addr, d, &mut done);
     }
     done
 }
