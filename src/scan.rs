@@ -45,23 +45,7 @@ pub fn scan(sys: &Dir, all: bool) -> Inventory {
         return Inventory::default();
     };
 
-    let mut todo: Vec<PciAddr> = netdevs.iter().map(|n| n.0).collect();
-    // Without /sys/class/net (sysfs captures often lack it), the functions
-    // with a net/ directory of their own are the network functions.
-    let by_dir = net.is_none();
-    if all || by_dir {
-        let _ = bus.for_each_entry(|entry| {
-            if let Some(addr) = PciAddr::parse(entry) {
-                let sriov = all && bus.exists(&format!("{entry}/sriov_totalvfs"));
-                if sriov || (by_dir && bus.exists(&format!("{entry}/net"))) {
-                    todo.push(addr);
-                }
-            }
-        });
-    }
-    todo.sort_unstable();
-    todo.dedup();
-
+    let todo = functions(&bus, &netdevs, all, net.is_none());
     let ctx = Ctx {
         bus: &bus,
         netdevs: &netdevs,
@@ -115,21 +99,44 @@ pub fn scan(sys: &Dir, all: bool) -> Inventory {
     }
     // A function that some PF lists as its VF is a VF, whatever else it
     // looked like on its own (a capture without its physfn link).
-    let vf_addrs: Vec<PciAddr> = {
-        let mut v: Vec<PciAddr> = pfs
-            .iter()
-            .flat_map(|p| p.vfs.iter().map(|v| v.addr))
-            .collect();
-        v.sort_unstable();
-        v
-    };
-    pfs.retain(|p| vf_addrs.binary_search(&p.addr).is_err());
+    drop_listed_vfs(&mut pfs);
     Inventory {
         pfs,
         usage_known: false,
         usage_incomplete: false,
         settings_known: false,
     }
+}
+
+/// The functions to visit, sorted: those owning a netdev, plus (`all`)
+/// every SR-IOV capable one. Without /sys/class/net (`by_dir`: sysfs
+/// captures often lack it), the functions with a net/ directory of their
+/// own are the network functions.
+fn functions(bus: &Dir, netdevs: &[(PciAddr, IfName)], all: bool, by_dir: bool) -> Vec<PciAddr> {
+    let mut todo: Vec<PciAddr> = netdevs.iter().map(|n| n.0).collect();
+    if all || by_dir {
+        let _ = bus.for_each_entry(|entry| {
+            if let Some(addr) = PciAddr::parse(entry) {
+                let sriov = all && bus.exists(&format!("{entry}/sriov_totalvfs"));
+                if sriov || (by_dir && bus.exists(&format!("{entry}/net"))) {
+                    todo.push(addr);
+                }
+            }
+        });
+    }
+    todo.sort_unstable();
+    todo.dedup();
+    todo
+}
+
+/// Drops the PFs that some PF lists as its VF.
+fn drop_listed_vfs(pfs: &mut Vec<Pf>) {
+    let mut vf_addrs: Vec<PciAddr> = pfs
+        .iter()
+        .flat_map(|p| p.vfs.iter().map(|v| v.addr))
+        .collect();
+    vf_addrs.sort_unstable();
+    pfs.retain(|p| vf_addrs.binary_search(&p.addr).is_err());
 }
 
 /// What the scan reads through.
