@@ -231,6 +231,40 @@ impl Capture {
 
     /// Every PF and VF: its bus link, its directory's entries, its netdevs'
     /// class/net links and addresses, its driver's and IOMMU group's entries.
+    /// A function's `virtfnN` links, its netdevs (each with its address and
+    /// its /sys/class/net link), under `real` in the archive.
+    fn links_and_netdevs(&mut self, sys: &Dir, dir: &Dir, real: &str) {
+        let mut virtfns = Vec::new();
+        let _ = dir.for_each_entry(|e| {
+            if crate::pci::virtfn_index(e).is_some() {
+                virtfns.push(e.to_string());
+            }
+        });
+        for v in virtfns {
+            self.copy_link(dir, &v, &format!("{real}/{v}"));
+        }
+        let Ok(net) = dir.open_dir("net") else {
+            return;
+        };
+        let mut netdevs = Vec::new();
+        let _ = net.for_each_entry(|e| netdevs.push(e.to_string()));
+        self.dir(&format!("{real}/net"));
+        for n in &netdevs {
+            if crate::ifname::IfName::parse(n).is_err() {
+                continue;
+            }
+            self.dir(&format!("{real}/net/{n}"));
+            self.attr(
+                &net,
+                &format!("{n}/address"),
+                &format!("{real}/net/{n}/address"),
+            );
+            if let Ok(class) = sys.open_dir("class/net") {
+                self.copy_link(&class, n, &format!("sys/class/net/{n}"));
+            }
+        }
+    }
+
     fn functions(&mut self, sys: &Dir, inv: &Inventory) {
         // There even with no function in it: a replay needs a sysfs.
         self.dir("sys/bus/pci/devices");
@@ -269,34 +303,7 @@ impl Capture {
                     }
                 }
             }
-            let mut virtfns = Vec::new();
-            let _ = dir.for_each_entry(|e| {
-                if crate::pci::virtfn_index(e).is_some() {
-                    virtfns.push(e.to_string());
-                }
-            });
-            for v in virtfns {
-                self.copy_link(&dir, &v, &format!("{real}/{v}"));
-            }
-            let mut netdevs = Vec::new();
-            if let Ok(net) = dir.open_dir("net") {
-                let _ = net.for_each_entry(|e| netdevs.push(e.to_string()));
-                self.dir(&format!("{real}/net"));
-                for n in &netdevs {
-                    if crate::ifname::IfName::parse(n).is_err() {
-                        continue;
-                    }
-                    self.dir(&format!("{real}/net/{n}"));
-                    self.attr(
-                        &net,
-                        &format!("{n}/address"),
-                        &format!("{real}/net/{n}/address"),
-                    );
-                    if let Ok(class) = sys.open_dir("class/net") {
-                        self.copy_link(&class, n, &format!("sys/class/net/{n}"));
-                    }
-                }
-            }
+            self.links_and_netdevs(sys, &dir, &real);
         }
         for d in drivers.iter().chain(["vfio-pci".to_string()].iter()) {
             if crate::glue::valid_module(d) && sys.exists(&format!("bus/pci/drivers/{d}")) {
