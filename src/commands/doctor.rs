@@ -188,6 +188,50 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
     out
 }
 
+/// A ConnectX-3's `port_type_array` against the ports it shows and the
+/// ports the config puts VFs on.
+fn port_types(
+    pf: &crate::inventory::Pf,
+    types: &str,
+    entry: Option<crate::mlx4::Vfs>,
+) -> Vec<Finding> {
+    use crate::mlx4::{self as m, Vfs};
+    let dev = Some(pf.label());
+    let mut out = Vec::new();
+    let types = m::port_types(types);
+    let eth = types.iter().filter(|t| **t == "eth").count();
+    let explicit = types.iter().all(|t| *t == "eth" || *t == "ib");
+    if explicit && eth != pf.interfaces.len() {
+        out.push(bad(
+            "port-type",
+            dev.clone(),
+            format!(
+                "port_type_array={} asks for {eth} Ethernet ports, but the card shows {} ({})",
+                types.join(","),
+                pf.interfaces.len(),
+                pf.interfaces.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            "the port types change when mlx4_core loads: reload it (vfnet set DEV N --reload) or fix \
+             port_type_array in /etc/modprobe.d"
+                .into(),
+        ));
+    }
+    if let Some(Vfs::Ports(x, y, _)) = entry {
+        for (port, n) in [(1, x), (2, y)] {
+            if n > 0 && types.get(port - 1) == Some(&"ib") {
+                out.push(bad(
+                    "port-type",
+                    dev.clone(),
+                    format!("the config puts {} on port {port}, which is InfiniBand", out::vfs(n)),
+                    "set port_type_array=2,2 in /etc/modprobe.d for Ethernet VFs, or move them to the other port"
+                        .into(),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// A ConnectX-3: the parameters mlx4_core was loaded with against the
 /// config's entry, the firmware's limit, and the port types.
 fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
@@ -242,37 +286,7 @@ fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
         }
     }
     if let Some(types) = params.port_type_array.as_deref() {
-        let types = m::port_types(types);
-        let eth = types.iter().filter(|t| **t == "eth").count();
-        let explicit = types.iter().all(|t| *t == "eth" || *t == "ib");
-        if explicit && eth != pf.interfaces.len() {
-            out.push(bad(
-                "port-type",
-                dev.clone(),
-                format!(
-                    "port_type_array={} asks for {eth} Ethernet ports, but the card shows {} ({})",
-                    types.join(","),
-                    pf.interfaces.len(),
-                    pf.interfaces.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-                "the port types change when mlx4_core loads: reload it (vfnet set DEV N --reload) or fix \
-                 port_type_array in /etc/modprobe.d"
-                    .into(),
-            ));
-        }
-        if let Some(Vfs::Ports(x, y, _)) = entry {
-            for (port, n) in [(1, x), (2, y)] {
-                if n > 0 && types.get(port - 1) == Some(&"ib") {
-                    out.push(bad(
-                        "port-type",
-                        dev.clone(),
-                        format!("the config puts {} on port {port}, which is InfiniBand", out::vfs(n)),
-                        "set port_type_array=2,2 in /etc/modprobe.d for Ethernet VFs, or move them to the other port"
-                            .into(),
-                    ));
-                }
-            }
-        }
+        out.extend(port_types(pf, types, entry));
     }
     out
 }
@@ -371,6 +385,15 @@ fn pf(f: &Facts, pf: &crate::inventory::Pf, asked: bool) -> Vec<Finding> {
             "load the device's driver (modprobe), or check why it did not bind (dmesg)".into(),
         )),
     }
+    out.extend(resources(f, pf));
+    out.extend(iommu_groups(f, pf));
+    out
+}
+
+/// What the kernel log says of the PF's VFs' resources (BARs, bus numbers).
+fn resources(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let dev = Some(pf.label());
     if let Some(lines) = &f.kmsg {
         let name = pf.addr.to_string();
         let trouble: Vec<&String> = lines
@@ -386,6 +409,13 @@ fn pf(f: &Facts, pf: &crate::inventory::Pf, asked: bool) -> Vec<Finding> {
             ));
         }
     }
+    out
+}
+
+/// Whether each VF is in an IOMMU group of its own (a VM takes a group).
+fn iommu_groups(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let dev = Some(pf.label());
     for vf in &pf.vfs {
         let Some((_, peers)) = f.group_peers.iter().find(|(a, _)| *a == vf.addr) else {
             continue;
