@@ -3,12 +3,15 @@
 //! Data flows one way: `cli` parses the command line into a command of
 //! `commands/` (each parses its own arguments with `args`); the command
 //! runs on one `system::System` and reads it through `sysfs` (every path
-//! under the root override, sandboxed there), `crate::pci::scan` turns it into an
-//! `Inventory` of plain data, and `render` prints it. Changes are planned
-//! by pure functions (`sriov::plan`, `commands::apply::plan`,
-//! `commands::install::plan`) and then executed; per-VF settings go through
-//! the VF `engine` (rtnetlink, `netlink`), a PF's eswitch mode through
-//! `eswitch` (devlink, `devlink`). Commands never import each other.
+//! under the root override, sandboxed there). `scan` turns sysfs into an
+//! `inventory::Inventory` of plain data, and `survey` is the one place it
+//! is completed (names, settings, eswitch modes, users; live or captured
+//! decided once); `render` prints it. Changes are planned by pure functions
+//! (`change::plan` for one PF's count and eswitch mode, `sriov::plan`,
+//! `commands::apply::plan`, `commands::install::plan`) and then executed;
+//! per-VF settings go through the VF `engine` (rtnetlink, `netlink`), a
+//! PF's eswitch mode through `eswitch` (devlink, `devlink`). Commands never
+//! import each other. README's "Where things are" lists every file.
 
 #![deny(missing_docs)]
 
