@@ -17,6 +17,7 @@
 
 pub mod args;
 pub mod change;
+pub mod chase;
 pub mod cli;
 pub mod commands;
 pub mod conffile;

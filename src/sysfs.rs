@@ -16,7 +16,9 @@
 //! [`Root::sys`] remembers the root and its path inside it; every open that
 //! may follow a symlink goes through `openat2(RESOLVE_IN_ROOT)` from the
 //! root, so an absolute link target (sysfs dumps of other tools have them)
-//! or a `..` too many resolves inside the tree, never on the host. Reading a
+//! or a `..` too many resolves inside the tree, never on the host (where the
+//! kernel has no `openat2`, before 5.6, `crate::chase` walks the same way in
+//! userspace). Reading a
 //! link's own target never follows it. On the live system (`/`) none of this
 //! is needed, and every call is the one plain `*at` syscall.
 
@@ -358,11 +360,20 @@ fn dir_flags() -> OFlag {
     OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC
 }
 
-/// Opens `rel` with `flags`, resolved with `root` as `/`. The kernel answers
-/// EAGAIN when a rename anywhere raced a `..` in the walk (it cannot then
-/// vouch that the walk stayed inside): that is retried, a bounded number
-/// of times.
+/// Whether the kernel has `openat2` (5.6 on): 0 not known yet, 1 it has,
+/// 2 it has not (ENOSYS) or a seccomp filter refuses it (EPERM).
+static OPENAT2: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Opens `rel` with `flags`, resolved with `root` as `/`: `openat2` with
+/// `RESOLVE_IN_ROOT` where the kernel has it, else the same walk in
+/// userspace (`crate::chase`). The kernel answers EAGAIN when a rename
+/// anywhere raced a `..` in the walk (it cannot then vouch that the walk
+/// stayed inside): that is retried, a bounded number of times.
 fn open_in_root(root: &OwnedFd, rel: &Path, flags: OFlag) -> Result<OwnedFd, Errno> {
+    use std::sync::atomic::Ordering::Relaxed;
+    if OPENAT2.load(Relaxed) == 2 {
+        return crate::chase::open_in_root(root, rel, flags);
+    }
     let how = OpenHow::new()
         .flags(flags)
         .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
@@ -370,7 +381,21 @@ fn open_in_root(root: &OwnedFd, rel: &Path, flags: OFlag) -> Result<OwnedFd, Err
     loop {
         match openat2(root, rel, how) {
             Err(Errno::EAGAIN) if tries < 1000 => tries += 1,
-            other => return other,
+            Err(e @ (Errno::ENOSYS | Errno::EPERM)) if OPENAT2.load(Relaxed) == 0 => {
+                // No openat2 here: the walk in userspace, from now on,
+                // once it shows the refusal was the syscall's.
+                let walked = crate::chase::open_in_root(root, rel, flags);
+                if e == Errno::ENOSYS || walked.is_ok() {
+                    OPENAT2.store(2, Relaxed);
+                }
+                return walked;
+            }
+            other => {
+                if other.is_ok() {
+                    OPENAT2.store(1, Relaxed);
+                }
+                return other;
+            }
         }
     }
 }

@@ -377,7 +377,7 @@ fn narrow_terminals_get_tables_that_fit() {
 #[test]
 fn root_can_come_from_the_environment() {
     let tree = Tree::build(&igb_qemu());
-    let mut c = std::process::Command::new(support::run::bin());
+    let mut c = support::run::base();
     c.args(["list", "--json"])
         .env("VFNET_ROOT", tree.root())
         .env_remove("VFNET_CONFIG");

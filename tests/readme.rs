@@ -44,7 +44,7 @@ fn every_demo_example_in_the_readme_is_what_vfnet_prints() {
     let examples = examples(&readme);
     assert!(examples.len() >= 3, "the README lost its demo examples");
     for (cmd, want) in examples {
-        let out = Command::new(support::run::bin())
+        let out = support::run::base()
             .args(cmd.split_whitespace())
             .current_dir(top)
             .env_remove("VFNET_ROOT")

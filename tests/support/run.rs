@@ -73,9 +73,33 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_vfnet"))
 }
 
+/// The command that runs the binary under test: itself, or, with
+/// `VFNET_TEST_NO_OPENAT2=1` (`=eperm`), through `examples/no_openat2`,
+/// whose seccomp filter makes `openat2` answer ENOSYS (EPERM) as on a
+/// kernel before 5.6 (in a container runtime): the `--root` sandbox must
+/// hold there too (`src/chase.rs`). CI runs the suite both ways.
+pub fn base() -> Command {
+    let how = std::env::var("VFNET_TEST_NO_OPENAT2").unwrap_or_default();
+    if how.is_empty() || how == "0" {
+        return Command::new(bin());
+    }
+    let wrapper = bin().parent().unwrap().join("examples/no_openat2");
+    assert!(
+        wrapper.exists(),
+        "VFNET_TEST_NO_OPENAT2 needs {} (cargo test builds it)",
+        wrapper.display()
+    );
+    let mut c = Command::new(wrapper);
+    if how == "eperm" {
+        c.arg("--eperm");
+    }
+    c.arg(bin());
+    c
+}
+
 /// A vfnet command on `root`, environment cleaned of vfnet's variables.
 pub fn command(root: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(bin());
+    let mut c = base();
     c.arg("--root").arg(root).args(args);
     c.env_remove("VFNET_ROOT")
         .env_remove("VFNET_CONFIG")
