@@ -68,9 +68,13 @@ impl Run {
     }
 }
 
-/// The binary under test.
+/// The binary under test: cargo's build, or `VFNET_TEST_BIN` (the aarch64
+/// release build, say, run under `VFNET_TEST_RUNNER=qemu-aarch64-static`).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_vfnet"))
+    match std::env::var_os("VFNET_TEST_BIN").filter(|b| !b.is_empty()) {
+        Some(b) => std::fs::canonicalize(&b).unwrap_or_else(|_| PathBuf::from(b)),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_vfnet")),
+    }
 }
 
 /// The command that runs the binary under test: itself, or, with
@@ -79,11 +83,19 @@ pub fn bin() -> PathBuf {
 /// kernel before 5.6 (in a container runtime): the `--root` sandbox must
 /// hold there too (`src/chase.rs`). CI runs the suite both ways.
 pub fn base() -> Command {
+    if let Some(runner) = std::env::var_os("VFNET_TEST_RUNNER").filter(|r| !r.is_empty()) {
+        let mut c = Command::new(runner);
+        c.arg(bin());
+        return c;
+    }
     let how = std::env::var("VFNET_TEST_NO_OPENAT2").unwrap_or_default();
     if how.is_empty() || how == "0" {
         return Command::new(bin());
     }
-    let wrapper = bin().parent().unwrap().join("examples/no_openat2");
+    let wrapper = PathBuf::from(env!("CARGO_BIN_EXE_vfnet"))
+        .parent()
+        .unwrap()
+        .join("examples/no_openat2");
     assert!(
         wrapper.exists(),
         "VFNET_TEST_NO_OPENAT2 needs {} (cargo test builds it)",
