@@ -15,6 +15,11 @@ use std::path::PathBuf;
 /// How long a command waits for the kernel (and locks) by default.
 pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The hard cap of a change by default: no wait goes past it, not even one
+/// the kernel has started (nmstate's figure: 60+ ixgbe VFs need more than
+/// 60 s; it waits up to 300 s).
+pub const DEFAULT_CAP: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// What a command's parser found: its arguments, or a request for its help.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed<T> {
@@ -214,7 +219,7 @@ pub fn seconds(cmd: &str, opt: &str, v: OsString, zero: bool) -> Result<std::tim
 }
 
 /// `30`, `2.5`, `0.125` → a duration (no floating point: exact, and small).
-fn parse_secs(s: &str) -> Option<std::time::Duration> {
+pub fn parse_secs(s: &str) -> Option<std::time::Duration> {
     let (whole, frac) = match s.split_once('.') {
         Some((_, "")) => return None,
         Some(parts) => parts,

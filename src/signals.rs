@@ -37,8 +37,13 @@ pub fn hold() -> Held {
 impl Held {
     /// Which stop signal arrived while held, if any. A pending one is
     /// consumed, so that unblocking does not deliver it: the caller reports
-    /// and exits with [`exit_status`].
+    /// and exits with [`exit_status`]. While changes run in parallel
+    /// ([`defer`]), the thread that deferred them acts on the signal, once
+    /// every change is finished: `None` here.
     pub fn release(self) -> Option<Signal> {
+        if DEFERRED.load(Relaxed) {
+            return None;
+        }
         let came = pending();
         if let Some(sig) = came {
             let mut one = SigSet::empty();
@@ -52,6 +57,64 @@ impl Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.old), None);
+    }
+}
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicI32};
+
+/// Whether a [`Deferred`] is in force.
+static DEFERRED: AtomicBool = AtomicBool::new(false);
+
+/// The stop signal a [`Deferred`] received (0: none).
+static STOP: AtomicI32 = AtomicI32::new(0);
+
+/// The stop signal that came while changes run in parallel: waits end
+/// early (a change between its two writes still writes N first).
+pub fn stopping() -> Option<Signal> {
+    Signal::try_from(STOP.load(Relaxed)).ok()
+}
+
+/// Stop signals deferred while several changes run at once in threads
+/// (`apply` with several PFs): blocked in this thread (threads spawned
+/// now inherit that), received by [`Deferred::wait`] in this thread, and
+/// acted on once every change is finished or stopped.
+#[derive(Debug)]
+pub struct Deferred {
+    old: SigSet,
+}
+
+/// Defers the stop signals until the returned [`Deferred`] is dropped.
+pub fn defer() -> Deferred {
+    let mut old = SigSet::empty();
+    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set()), Some(&mut old));
+    DEFERRED.store(true, Relaxed);
+    Deferred { old }
+}
+
+impl Deferred {
+    /// Waits up to `timeout` for a stop signal; one that came is recorded
+    /// ([`stopping`]) and returned.
+    pub fn wait(&self, timeout: std::time::Duration) -> Option<Signal> {
+        use nix::libc;
+        let ts = libc::timespec {
+            tv_sec: timeout.as_secs() as libc::time_t,
+            tv_nsec: timeout.subsec_nanos() as libc::c_long,
+        };
+        let mask = set();
+        // SAFETY: sigtimedwait reads the set and the timeout, and may write
+        // the siginfo (null: not wanted).
+        let n = unsafe { libc::sigtimedwait(mask.as_ref(), std::ptr::null_mut(), &ts) };
+        let sig = Signal::try_from(n).ok()?;
+        STOP.store(sig as i32, Relaxed);
+        Some(sig)
+    }
+}
+
+impl Drop for Deferred {
+    fn drop(&mut self) {
+        DEFERRED.store(false, Relaxed);
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.old), None);
     }
 }

@@ -8,10 +8,12 @@
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
-/// A point in time a command must be done by.
+/// A point in time a command must be done by, and the hard cap no wait
+/// goes past, not even one the kernel has started.
 pub struct Deadline {
     start: Instant,
     end: Instant,
+    cap: Option<Instant>,
 }
 
 impl Deadline {
@@ -21,6 +23,31 @@ impl Deadline {
         Deadline {
             start,
             end: start + timeout,
+            cap: None,
+        }
+    }
+
+    /// This deadline, and no wait drawn from it past `cap` from now.
+    pub fn capped(self, cap: Duration) -> Deadline {
+        let cap = Instant::now() + cap;
+        Deadline {
+            end: self.end.min(cap),
+            cap: Some(cap),
+            ..self
+        }
+    }
+
+    /// For a wait the kernel has started (VFs being created, their drivers
+    /// binding): this deadline, or `needs` from now when that is later,
+    /// never past the cap. An earlier wait that used up the budget does
+    /// not cut this one short.
+    pub fn for_work(&self, needs: Duration) -> Deadline {
+        let now = Instant::now();
+        let end = self.end.max(now + needs);
+        Deadline {
+            start: now,
+            end: self.cap.map_or(end, |c| end.min(c)),
+            cap: self.cap,
         }
     }
 
@@ -46,6 +73,12 @@ pub fn until<T>(deadline: &Deadline, poll: impl FnMut() -> Option<T>) -> Option<
     until_woken(deadline, MAX_PAUSE, std::thread::sleep, poll)
 }
 
+/// [`until`] that a deferred stop signal does not end: the wait between
+/// the two writes of a change, which must end in N being written.
+fn until_through_stop<T>(deadline: &Deadline, poll: impl FnMut() -> Option<T>) -> Option<T> {
+    poll_until(deadline, MAX_PAUSE, std::thread::sleep, poll, false)
+}
+
 const MAX_PAUSE: Duration = Duration::from_millis(100);
 
 /// How long a wait stays quiet before it says what it waits for.
@@ -53,6 +86,8 @@ pub const QUIET: Duration = Duration::from_secs(1);
 
 /// [`until`], calling `note` once if the wait lasts longer than [`QUIET`]
 /// (to say what it waits for: a wait of many seconds must not be silent).
+/// A deferred stop signal does not end it: it is the wait between the two
+/// writes of a change.
 pub fn until_noted<T>(
     deadline: &Deadline,
     mut note: impl FnMut(),
@@ -60,7 +95,7 @@ pub fn until_noted<T>(
 ) -> Option<T> {
     let start = Instant::now();
     let mut told = false;
-    until(deadline, || {
+    until_through_stop(deadline, || {
         let got = poll();
         if got.is_none() && !told && start.elapsed() >= QUIET {
             told = true;
@@ -75,13 +110,28 @@ pub fn until_noted<T>(
 pub fn until_woken<T>(
     deadline: &Deadline,
     max_pause: Duration,
+    sleep: impl FnMut(Duration),
+    poll: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    poll_until(deadline, max_pause, sleep, poll, true)
+}
+
+fn poll_until<T>(
+    deadline: &Deadline,
+    max_pause: Duration,
     mut sleep: impl FnMut(Duration),
     mut poll: impl FnMut() -> Option<T>,
+    stoppable: bool,
 ) -> Option<T> {
     let mut pause = Duration::from_millis(2);
     loop {
         if let Some(v) = poll() {
             return Some(v);
+        }
+        // A stop signal deferred while changes run in parallel ends waits
+        // (not the one between a change's two writes).
+        if stoppable && crate::signals::stopping().is_some() {
+            return None;
         }
         let left = deadline.remaining();
         if left.is_zero() {

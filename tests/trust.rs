@@ -931,8 +931,9 @@ fn set_says_what_it_waits_for_after_a_second() {
     };
     let _k = FakeKernel::start(&tree, opts);
     let r = vfnet(tree.root(), &["set", "eth0", "2"]);
+    // One progress line with numbers (the next would come 5 s later).
     r.code(0).one_error(
-        "eth0 (0000:01:00.0): waiting for the kernel to create 2 VFs and their drivers (under --root the tree is plain files: unless a test plays the kernel, nothing changes by itself)",
+        "eth0 (0000:01:00.0): 0 of 2 VFs, 0 with a driver, 1 s (under --root the tree is plain files: unless a test plays the kernel, nothing changes by itself)",
     );
     // A quick change says nothing.
     let r = vfnet(tree.root(), &["set", "eth0", "0"]);

@@ -49,8 +49,11 @@ Options:
                        only without VFs: a change goes through 0 VFs, as a count
                        change does, and a refusal puts the VFs back
   -t, --timeout SECS   give up waiting (for another vfnet, for the kernel)
-                       after SECS (default 30). It bounds waiting, never
-                       finishing: once 0 is written on the way to N, N is
+                       after SECS. Without it, waits for what may never happen
+                       (the lock) end after 30 s, and the kernel, once N is
+                       written, gets 10 s plus 1 s per VF to create the VFs and
+                       bind their drivers (up to 300 s). It bounds waiting,
+                       never finishing: once 0 is written on the way to N, N is
                        written; SIGTERM, SIGINT and SIGHUP are held until then.
 ";
 
@@ -63,6 +66,10 @@ pub struct Args {
     pub count: u32,
     /// `--timeout SECS`: one budget for every wait.
     pub timeout: Duration,
+    /// The hard cap: `--timeout` when given (a bound the user asked for),
+    /// else [`args::DEFAULT_CAP`], within which the kernel's work on many
+    /// VFs gets the time it needs (`sriov::allowance`).
+    pub cap: Duration,
     /// Set `sriov_drivers_autoprobe` first.
     pub autoprobe: Option<bool>,
     /// `--dry-run`: say what would change.
@@ -81,12 +88,16 @@ pub struct Args {
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut count, mut timeout, mut autoprobe) =
         (None, None, args::DEFAULT_TIMEOUT, None);
+    let mut cap = args::DEFAULT_CAP;
     let (mut dry_run, mut force, mut reload, mut ports) = (false, false, false, None);
     let mut eswitch = None;
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
-            Short('t') | Long("timeout") => timeout = args::timeout("set", p.value()?)?,
+            Short('t') | Long("timeout") => {
+                timeout = args::timeout("set", p.value()?)?;
+                cap = timeout;
+            }
             Short('n') | Long("dry-run") => dry_run = true,
             Long("force") => force = true,
             Long("reload") => reload = true,
@@ -131,6 +142,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         dev,
         count,
         timeout,
+        cap,
         autoprobe,
         dry_run,
         force,
@@ -195,8 +207,9 @@ fn decide(
 
 /// Runs `vfnet set` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
-    // One deadline for the whole command, the lock included.
-    let deadline = Deadline::after(args.timeout);
+    // One deadline for the whole command, the lock included; the kernel's
+    // work on the VFs gets what it needs within the cap.
+    let deadline = Deadline::after(args.timeout).capped(args.cap);
     out::set_changing();
     let sys = s.sys()?;
     let pf = crate::device::resolve(sys, &args.dev)?;

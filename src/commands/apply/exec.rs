@@ -48,6 +48,28 @@ struct Entry {
 /// A PF's `eswitch` line: where it stands and the mode it asks for.
 type EswitchLine = Option<(usize, Mode)>;
 
+/// A count change to run with the others, and the places its line and
+/// record keep among the others' (the config's order).
+struct Job {
+    e: Entry,
+    label: String,
+    line_at: usize,
+    record_at: usize,
+}
+
+/// What a count change did, or why it failed and the count it left.
+type JobResult = std::result::Result<sriov::Outcome, (Error, Option<u32>)>;
+
+/// One count change, from its own view of the PF (each thread opens its
+/// own: directories are not shared between threads).
+fn run_job(root: &crate::sysfs::Root, e: Entry, budget: &Deadline) -> JobResult {
+    let sys = root
+        .sys()
+        .map_err(|err| (Error::io("open", &root.join("/sys"), err), None))?;
+    let dev = crate::device::resolve(&sys, &DevKey::Pci(e.pf)).map_err(|err| (err, None))?;
+    sriov::set(&dev, e.to, budget).map_err(|err| (err, sriov::read(&dev, "sriov_numvfs").ok()))
+}
+
 /// One run of apply: what it says, what failed, its budget.
 pub struct Run<'a> {
     opts: Opts,
@@ -59,6 +81,8 @@ pub struct Run<'a> {
     missing: Vec<DevKey>,
     /// What became of each entry, for `--json`.
     pub records: Vec<Record>,
+    /// The count phase's lines, printed once its changes are done.
+    lines: Option<Vec<String>>,
 }
 
 impl<'a> Run<'a> {
@@ -71,6 +95,7 @@ impl<'a> Run<'a> {
             failures: Failures::default(),
             missing: Vec::new(),
             records: Vec::new(),
+            lines: None,
         }
     }
 
@@ -100,9 +125,13 @@ impl<'a> Run<'a> {
     }
 
     /// One line of what apply does (not with `--quiet` or `--json`).
-    pub fn say(&self, line: String) {
-        if !self.opts.quiet && !self.opts.json {
-            out::print(&line);
+    pub fn say(&mut self, line: String) {
+        if self.opts.quiet || self.opts.json {
+            return;
+        }
+        match &mut self.lines {
+            Some(lines) => lines.push(line),
+            None => out::print(&line),
         }
     }
 
@@ -182,6 +211,8 @@ impl<'a> Run<'a> {
     /// `change::plan` and carried out (or, dry, said); a bad entry reported.
     fn counts(&mut self, s: &System, inv: &Inventory, actions: &[Action]) {
         let mut devlink = None;
+        let mut jobs = Vec::new();
+        self.lines = Some(Vec::new());
         for action in actions {
             let e = match *action {
                 Action::Fail { line, ref error } => {
@@ -197,8 +228,13 @@ impl<'a> Run<'a> {
                 Action::Set { line, pf, from, to } => Entry { line, pf, from, to },
             };
             if let Some(i) = inv.pf_by_addr(e.pf) {
-                self.pf(s, &inv.pfs[i], e, &mut devlink);
+                jobs.extend(self.pf(s, &inv.pfs[i], e, &mut devlink));
             }
+        }
+        self.run_jobs(s, jobs);
+        let lines = self.lines.take().unwrap_or_default();
+        if !lines.is_empty() {
+            out::print(&lines.concat());
         }
     }
 
@@ -230,8 +266,9 @@ impl<'a> Run<'a> {
         );
     }
 
-    /// One PF: the plan for its count and eswitch line, then its outcome.
-    fn pf(&mut self, s: &System, p: &Pf, e: Entry, devlink: &mut DevlinkCell) {
+    /// One PF: the plan for its count and eswitch line, then its outcome;
+    /// a change of the count alone is returned, to run with the others.
+    fn pf(&mut self, s: &System, p: &Pf, e: Entry, devlink: &mut DevlinkCell) -> Option<Job> {
         let line = self.cfg.eswitch(e.pf, &p.interfaces);
         // A mode devlink cannot tell is a failed eswitch line; the count
         // goes ahead alone.
@@ -265,7 +302,114 @@ impl<'a> Run<'a> {
                 self.fail(&[e.line], &spent);
                 self.count_record(e, Some(e.from), Status::Skipped, Some(spent));
             }
+            Plan::Change(c) if c.mode.is_none() => {
+                if let Some((at, want)) = esw {
+                    self.eswitch_record(
+                        at,
+                        e.pf,
+                        (now.mode, want, now.mode),
+                        Status::Unchanged,
+                        None,
+                    );
+                }
+                if e.from == e.to {
+                    self.count_record(e, Some(e.from), Status::Unchanged, None);
+                    self.say(format!(
+                        "{}: {}, as configured.\n",
+                        p.label(),
+                        out::vfs(e.from)
+                    ));
+                    return None;
+                }
+                let line_at = self.lines.as_ref().map_or(0, Vec::len);
+                self.say(String::new());
+                let record_at = self.records.len();
+                self.count_record(e, Some(e.from), Status::Skipped, None);
+                return Some(Job {
+                    e,
+                    label: p.label(),
+                    line_at,
+                    record_at,
+                });
+            }
             Plan::Change(c) => self.change(s, p, e, esw, &now, c, devlink),
+        }
+        None
+    }
+
+    /// Runs the count changes: at the same time, one thread each, when
+    /// there are several (the kernel's own lock then orders what it must:
+    /// README, "apply"), with the stop signals deferred to this thread; then
+    /// one line and one record each, in the config's order.
+    fn run_jobs(&mut self, s: &System, jobs: Vec<Job>) {
+        let budget = self.budget;
+        let root = &s.root;
+        let results: Vec<JobResult> = match &jobs[..] {
+            [] => return,
+            [one] => vec![run_job(root, one.e, &budget)],
+            _ => {
+                let deferred = crate::signals::defer();
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = jobs
+                        .iter()
+                        .map(|j| {
+                            let e = j.e;
+                            scope.spawn(move || run_job(root, e, &budget))
+                        })
+                        .collect();
+                    while !handles.iter().all(|h| h.is_finished()) {
+                        deferred.wait(Duration::from_millis(50));
+                    }
+                    let died = || Err((Error::fail("the change's thread died"), None));
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|_| died()))
+                        .collect()
+                })
+            }
+        };
+        for (job, result) in jobs.iter().zip(results) {
+            self.job_done(job, result);
+        }
+        if let Some(sig) = crate::signals::stopping() {
+            out::error(format_args!(
+                "stopped by {}: every change that had written 0 wrote its count first; vfnet list shows the state",
+                sig.as_str()
+            ));
+            std::process::exit(crate::signals::exit_status(sig));
+        }
+    }
+
+    /// A count change's line and record, in the places kept for them.
+    fn job_done(&mut self, job: &Job, result: JobResult) {
+        let e = job.e;
+        let (line, after, status, error) = match result {
+            Ok(done) => {
+                let line = format!(
+                    "{}: {} -> {} VFs in {}.\n",
+                    job.label,
+                    done.from,
+                    done.to,
+                    secs(done.took)
+                );
+                (line, Some(done.to), Status::Changed, None)
+            }
+            Err((err, after)) => {
+                self.fail(&[e.line], &err);
+                (String::new(), after, Status::Failed, Some(err.to_string()))
+            }
+        };
+        if let Some(slot) = self.lines.as_mut().and_then(|l| l.get_mut(job.line_at)) {
+            *slot = line;
+        }
+        if let Some(r) = self.records.get_mut(job.record_at) {
+            r.values = Values::Count {
+                before: Some(e.from),
+                wanted: Some(e.to),
+                after,
+            };
+            r.status = status;
+            r.error = error;
         }
     }
 
