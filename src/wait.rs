@@ -42,12 +42,10 @@ impl Deadline {
     /// never past the cap. An earlier wait that used up the budget does
     /// not cut this one short.
     pub fn for_work(&self, needs: Duration) -> Deadline {
-        let now = Instant::now();
-        let end = self.end.max(now + needs);
+        let end = self.end.max(Instant::now() + needs);
         Deadline {
-            start: now,
             end: self.cap.map_or(end, |c| end.min(c)),
-            cap: self.cap,
+            ..*self
         }
     }
 
@@ -156,6 +154,23 @@ mod tests {
         assert_eq!(secs(Duration::from_millis(1256)), "1.25 s");
         assert_eq!(secs(Duration::from_millis(30_000)), "30.00 s");
         assert_eq!(secs(Duration::from_millis(7)), "0.00 s");
+    }
+
+    #[test]
+    fn a_started_wait_gets_the_time_its_work_needs_within_the_cap() {
+        // The budget is spent; the work needs 10 s: it gets them.
+        let spent = Deadline::after(Duration::ZERO);
+        let w = spent.for_work(Duration::from_secs(10));
+        assert!(w.remaining() > Duration::from_secs(9));
+        // A cap of 2 s bounds it.
+        let capped = Deadline::after(Duration::ZERO).capped(Duration::from_secs(2));
+        let w = capped.for_work(Duration::from_secs(10));
+        assert!(w.remaining() <= Duration::from_secs(2) && w.remaining() > Duration::from_secs(1));
+        // A budget longer than the work is kept, and the cap bounds the budget.
+        let long = Deadline::after(Duration::from_secs(60)).capped(Duration::from_secs(5));
+        assert!(long.remaining() <= Duration::from_secs(5));
+        let w = Deadline::after(Duration::from_secs(60)).for_work(Duration::from_secs(1));
+        assert!(w.remaining() > Duration::from_secs(59));
     }
 
     #[test]

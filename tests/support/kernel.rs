@@ -81,6 +81,11 @@ pub struct KernelOpts {
     /// and udev renames them after this delay. None: the final name at once.
     pub rename_delay: Option<Duration>,
     pub stuck: Stuck,
+    /// Only this PF (its address) is stuck; `None`: every PF.
+    pub stuck_pf: Option<String>,
+    /// A slow driver: the VFs appear one at a time, this long apart (each
+    /// then gets its driver `netdev_delay` later). Zero: all at once.
+    pub per_vf: Duration,
 }
 
 impl Default for KernelOpts {
@@ -92,6 +97,8 @@ impl Default for KernelOpts {
             remove_delay: Duration::from_millis(30),
             rename_delay: None,
             stuck: Stuck::No,
+            stuck_pf: None,
+            per_vf: Duration::ZERO,
         }
     }
 }
@@ -120,6 +127,24 @@ impl KernelOpts {
     pub fn stuck(mut self, stuck: Stuck) -> Self {
         self.stuck = stuck;
         self
+    }
+
+    /// Stuck as `stuck`, but only the PF at `addr`.
+    pub fn stuck_only(mut self, addr: &str, stuck: Stuck) -> Self {
+        self.stuck = stuck;
+        self.stuck_pf = Some(addr.to_string());
+        self
+    }
+
+    /// A slow driver, as real ones on many VFs (nmstate: 64 i40e VFs in
+    /// 22 s; the SR-IOV operator: 125 mlx5 VFs in about 65 s): each VF
+    /// appears `per_vf` after the one before, its driver `probe` after it.
+    pub fn slow(per_vf: Duration, probe: Duration) -> Self {
+        KernelOpts {
+            per_vf,
+            netdev_delay: probe,
+            ..Self::default()
+        }
     }
 }
 
@@ -307,6 +332,8 @@ struct PfState {
 
 enum Job {
     Create(u32),
+    /// A slow driver: VF `.0` of `.1` now, the next `per_vf` later.
+    CreateFrom(u32, u32),
     Bind(u32),
     Rename {
         n: u32,
@@ -467,23 +494,35 @@ impl Kernel {
             if n == 0 {
                 self.jobs.retain(|j| j.pf != i);
                 self.pfs[i].phantom = false;
-                if self.opts.stuck != Stuck::NoRemoval {
+                if self.stuck_of(i) != Stuck::NoRemoval {
                     self.schedule(i, Instant::now() + self.opts.remove_delay, Job::RemoveAll);
                 }
             } else if num != 0 {
                 return refuse(self, Errno::EBUSY);
-            } else if self.opts.stuck == Stuck::NoVfs {
+            } else if self.stuck_of(i) == Stuck::NoVfs {
                 self.pfs[i].phantom = true;
             } else {
                 let after = self.jobs.iter().filter(|j| j.pf == i).map(|j| j.at).max();
                 let at =
                     (Instant::now() + self.opts.create_delay).max(after.unwrap_or(Instant::now()));
-                self.schedule(i, at, Job::Create(n));
+                let job = match self.opts.per_vf.is_zero() {
+                    true => Job::Create(n),
+                    false => Job::CreateFrom(0, n),
+                };
+                self.schedule(i, at, job);
             }
             self.pfs[i].num = n;
         }
         if bytes != format!("{n}\n").as_bytes() {
             self.sys.replace(&file, &format!("{n}\n"), 0o644);
+        }
+    }
+
+    /// How PF `i` is stuck.
+    fn stuck_of(&self, i: usize) -> Stuck {
+        match &self.opts.stuck_pf {
+            Some(a) if *a != self.pfs[i].f.addr => Stuck::No,
+            _ => self.opts.stuck,
         }
     }
 
@@ -513,50 +552,65 @@ impl Kernel {
         }
     }
 
+    /// Adds VF `n` of PF `i` (its directory, links, group) and, when the
+    /// PF's autoprobe is on, its netdev, and schedules its driver.
+    fn create_vf(&mut self, i: usize, n: u32, now: Instant) {
+        let f = self.pfs[i].f.clone();
+        let s = f.sriov.as_ref().unwrap();
+        let autoprobe = self
+            .sys
+            .read(&format!("{}/sriov_drivers_autoprobe", f.dir()));
+        let probe = autoprobe.as_deref().map(str::trim) == Some("1")
+            && s.vf_driver.is_some()
+            && self.stuck_of(i) != Stuck::NoDrivers;
+        self.ifindex = self.ifindex.max(layout::next_ifindex(&self.sys));
+        let group = f
+            .iommu_group
+            .map(|_| layout::free_group(&self.sys, self.group_base, &[]));
+        let vf = layout::add_vf(&self.sys, &f, n, group);
+        if !probe {
+            return;
+        }
+        if f.is_network() {
+            let eth = || layout::free_eth(&self.sys, &[]);
+            let name = match (f.vf_netdev_name(n), self.opts.rename_delay) {
+                (Some(_), Some(d)) => {
+                    let from = eth();
+                    self.schedule(
+                        i,
+                        now + d,
+                        Job::Rename {
+                            n,
+                            from: from.clone(),
+                        },
+                    );
+                    from
+                }
+                (Some(name), None) => name,
+                (None, _) => eth(),
+            };
+            let dev = layout::vf_netdev(&name, &vf.addr);
+            layout::add_netdev(&self.sys, &vf.dir(), &dev, self.ifindex, self.ifindex);
+            self.ifindex += 1;
+        }
+        self.schedule(i, now + self.opts.netdev_delay, Job::Bind(n));
+    }
+
     fn execute(&mut self, i: usize, job: Job) {
         let f = self.pfs[i].f.clone();
         let s = f.sriov.as_ref().unwrap();
         match job {
             Job::Create(count) => {
-                let autoprobe = self
-                    .sys
-                    .read(&format!("{}/sriov_drivers_autoprobe", f.dir()));
-                let probe = autoprobe.as_deref().map(str::trim) == Some("1")
-                    && s.vf_driver.is_some()
-                    && self.opts.stuck != Stuck::NoDrivers;
-                self.ifindex = self.ifindex.max(layout::next_ifindex(&self.sys));
                 let now = Instant::now();
                 for n in 0..count {
-                    let group = f
-                        .iommu_group
-                        .map(|_| layout::free_group(&self.sys, self.group_base, &[]));
-                    let vf = layout::add_vf(&self.sys, &f, n, group);
-                    if !probe {
-                        continue;
-                    }
-                    if f.is_network() {
-                        let eth = || layout::free_eth(&self.sys, &[]);
-                        let name = match (f.vf_netdev_name(n), self.opts.rename_delay) {
-                            (Some(_), Some(d)) => {
-                                let from = eth();
-                                self.schedule(
-                                    i,
-                                    now + d,
-                                    Job::Rename {
-                                        n,
-                                        from: from.clone(),
-                                    },
-                                );
-                                from
-                            }
-                            (Some(name), None) => name,
-                            (None, _) => eth(),
-                        };
-                        let dev = layout::vf_netdev(&name, &vf.addr);
-                        layout::add_netdev(&self.sys, &vf.dir(), &dev, self.ifindex, self.ifindex);
-                        self.ifindex += 1;
-                    }
-                    self.schedule(i, now + self.opts.netdev_delay, Job::Bind(n));
+                    self.create_vf(i, n, now);
+                }
+            }
+            Job::CreateFrom(n, count) => {
+                let now = Instant::now();
+                self.create_vf(i, n, now);
+                if n + 1 < count {
+                    self.schedule(i, now + self.opts.per_vf, Job::CreateFrom(n + 1, count));
                 }
             }
             Job::Bind(n) => {
