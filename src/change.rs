@@ -25,6 +25,10 @@ pub struct Now {
     /// Its eswitch mode as devlink reports it (`None`: unknown or none);
     /// read only when a mode is asked for.
     pub mode: Option<Mode>,
+    /// Its driver creates VFs only on an up PF and it is down
+    /// (`crate::drivers::needs_up`): `Some(true)` when vfnet can bring it
+    /// up (live), `Some(false)` when it cannot (under --root).
+    pub down: Option<bool>,
 }
 
 /// What is asked of it.
@@ -49,6 +53,8 @@ pub enum Plan {
     Keep,
     /// The count is not one the device takes.
     Invalid(crate::sriov::PlanError),
+    /// The driver needs the PF up, and it cannot be brought up here.
+    Down,
     /// Refused: the change destroys VFs in use (each named), or VFs whose
     /// users could not be looked for (`why`).
     InUse {
@@ -76,6 +82,8 @@ pub struct Change {
     pub destroys: u32,
     /// The VFs in use that `--force` destroys.
     pub forced: Vec<InUse>,
+    /// The PF is brought up first (its driver needs it up).
+    pub bring_up: bool,
 }
 
 /// Whether the mode changes.
@@ -102,6 +110,10 @@ pub fn plan(now: &Now, ask: &Ask, users: Option<&Users>) -> Plan {
     if let Err(e) = crate::sriov::check(ask.count, now.total) {
         return Plan::Invalid(e);
     }
+    let bring_up = ask.count > 0 && now.down.is_some();
+    if bring_up && now.down == Some(false) {
+        return Plan::Down;
+    }
     let destroys = if destroys(now, ask) { now.count } else { 0 };
     let (users, unknown) = match users {
         Some(Users::Found(u)) if destroys > 0 => (u.clone(), None),
@@ -114,6 +126,7 @@ pub fn plan(now: &Now, ask: &Ask, users: Option<&Users>) -> Plan {
         mode,
         destroys,
         forced: Vec::new(),
+        bring_up,
     };
     if (!users.is_empty() || unknown.is_some()) && !ask.force {
         return Plan::InUse {
@@ -139,6 +152,10 @@ impl Plan {
                 crate::out::vfs(now.count)
             )],
             Plan::Invalid(e) => vec![crate::sriov::plan_error(label, *e).to_string()],
+            Plan::Down => vec![format!(
+                "{label} is down, and {}: under --root it cannot be brought up",
+                crate::drivers::NEEDS_UP
+            )],
             Plan::InUse {
                 change,
                 users,
@@ -153,6 +170,15 @@ impl Plan {
             }
             Plan::Change(c) => {
                 let mut lines = vec![c.describe(label)];
+                if c.bring_up {
+                    lines.insert(
+                        0,
+                        format!(
+                            "{label}: would bring it up first: {}",
+                            crate::drivers::NEEDS_UP
+                        ),
+                    );
+                }
                 for l in crate::guard::lines(label, &c.forced) {
                     lines.push(format!("--force: would destroy {l}"));
                 }
@@ -227,6 +253,7 @@ mod tests {
             count,
             total: 7,
             mode: None,
+            down: None,
         }
     }
 
@@ -389,6 +416,29 @@ mod tests {
             plan(&now(3), &r, Some(&Users::Found(vec![vm(0)]))),
             Plan::InUse { .. }
         ));
+        // A bnxt_en PF that is down: brought up first live, refused under --root.
+        let down = Now {
+            down: Some(true),
+            ..now(0)
+        };
+        let Plan::Change(c) = plan(&down, &ask(2), None) else {
+            panic!()
+        };
+        assert!(c.bring_up);
+        assert!(
+            plan(&down, &ask(2), None).dry_run(L, &down)[0].contains("would bring it up first")
+        );
+        assert_eq!(
+            plan(
+                &Now {
+                    down: Some(false),
+                    ..now(0)
+                },
+                &ask(2),
+                None
+            ),
+            Plan::Down
+        );
         // From no VFs the mode changes first and nothing is destroyed.
         let p = plan(&Now { count: 0, ..n }, &a, None);
         let Plan::Change(c) = &p else { panic!("{p:?}") };

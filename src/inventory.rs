@@ -40,6 +40,9 @@ pub struct Pf {
     pub num_vfs: Option<u32>,
     /// Last component of the `iommu_group` link.
     pub iommu_group: Option<u32>,
+    /// Whether its first netdev is up (`net/IF/flags` has IFF_UP); `false`
+    /// when it has none or the flags cannot be read.
+    pub up: bool,
     /// The count the config file asks for. Filled in by `list`, not by the
     /// scan: it is not a property of the device.
     pub configured: Option<u32>,

@@ -24,6 +24,7 @@ pub mod conffile;
 pub mod config;
 pub mod device;
 pub mod devlink;
+pub mod drivers;
 pub mod engine;
 pub mod error;
 pub mod eswitch;

@@ -228,9 +228,20 @@ fn read_function(dir: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Fun
     } else {
         None
     };
+    let interfaces = interfaces(dir, "", addr, netdevs);
+    let up = interfaces
+        .first()
+        .and_then(|i| {
+            let mut b: AttrBuf = [0; 128];
+            let flags = dir.read(&format!("net/{i}/flags"), &mut b).ok()?;
+            let flags = std::str::from_utf8(crate::sysfs::trim(flags)).ok()?;
+            u32::from_str_radix(flags.trim_start_matches("0x"), 16).ok()
+        })
+        .is_some_and(|f| f & 1 != 0);
     Function::Pf(Box::new(Pf {
         addr,
-        interfaces: interfaces(dir, "", addr, netdevs),
+        interfaces,
+        up,
         subsystem: dir.link_name("subsystem", &mut buf).ok().and_then(name),
         vendor: dir.read_hex_u16("vendor").ok(),
         device: dir.read_hex_u16("device").ok(),

@@ -78,14 +78,42 @@ pub fn plan(current: u32, target: u32, total: u32) -> std::result::Result<Vec<St
 
 /// The sentence for a count that cannot be planned.
 pub fn plan_error(label: &str, e: PlanError) -> Error {
+    plan_error_for(label, e, &Device::default())
+}
+
+/// What a message knows of the device: its driver, vendor and address,
+/// for the fix it names (`crate::drivers`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Device<'a> {
+    /// The PF's driver.
+    pub driver: Option<&'a str>,
+    /// Its vendor id.
+    pub vendor: Option<u16>,
+    /// Its address.
+    pub addr: Option<PciAddr>,
+}
+
+/// [`plan_error`] with the fix the device's driver or vendor calls for.
+pub fn plan_error_for(label: &str, e: PlanError, dev: &Device) -> Error {
     match e {
-        PlanError::OverTotal { want, total } => Error::fail(format!(
-            "{label}: {want} VFs is more than the device allows (at most {total})"
-        )),
-        PlanError::Disabled => Error::fail(format!(
-            "{label}: SR-IOV is disabled in the device's firmware (sriov_totalvfs is 0); enable it with the vendor's tool \
-             (e.g. mlxconfig set SRIOV_EN=1 NUM_OF_VFS=N for Mellanox) or in the BIOS, then reboot"
-        )),
+        PlanError::OverTotal { want, total } => {
+            let fix = dev
+                .addr
+                .and_then(|a| crate::drivers::over_total_fix(dev.driver, a, want))
+                .map_or(String::new(), |f| format!(": {f}"));
+            Error::fail(format!(
+                "{label}: {want} VFs is more than the device allows (at most {total}){fix}"
+            ))
+        }
+        PlanError::Disabled => {
+            let fix = match dev.addr {
+                Some(a) => crate::drivers::firmware_fix(dev.driver, dev.vendor, a),
+                None => "enable it with the vendor's tool or in the BIOS, then reboot".to_string(),
+            };
+            Error::fail(format!(
+                "{label}: SR-IOV is disabled in the device's firmware (sriov_totalvfs is 0): {fix}"
+            ))
+        }
     }
 }
 
@@ -112,7 +140,15 @@ pub struct Outcome {
 pub fn check_pf(pf: &PfDev, target: u32) -> Result<u32> {
     let label = pf.label();
     let total = read(pf, "sriov_totalvfs")?;
-    check(target, total).map_err(|e| plan_error(&label, e))?;
+    check(target, total).map_err(|e| {
+        let driver = pf.driver();
+        let dev = Device {
+            driver: driver.as_deref(),
+            vendor: pf.dir.read_hex_u16("vendor").ok(),
+            addr: Some(pf.addr),
+        };
+        plan_error_for(&label, e, &dev)
+    })?;
     if target > 0 && !pf.dir.exists("driver") {
         let ctx = Refused {
             label: &label,
@@ -162,7 +198,68 @@ pub fn set(pf: &PfDev, target: u32, deadline: &Deadline) -> Result<Outcome> {
     let total = check_pf(pf, target)?;
     let current = read(pf, "sriov_numvfs")?;
     let steps = plan(current, target, total).map_err(|e| plan_error(&pf.label(), e))?;
+    if target > 0 && target != current {
+        bring_up_if_needed(pf)?;
+    }
     execute(pf, &steps, current, total, deadline)
+}
+
+/// Whether the PF's driver needs it up and it is down (`change::Now::down`):
+/// `Some(true)` when it can be brought up (live), `Some(false)` when not.
+pub fn down(pf: &PfDev) -> Option<bool> {
+    let iface = pf.interfaces.first()?;
+    if !crate::drivers::needs_up(pf.driver().as_deref()) {
+        return None;
+    }
+    let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
+    let flags = pf
+        .dir
+        .read(&format!("net/{iface}/flags"), &mut buf)
+        .ok()
+        .and_then(|b| std::str::from_utf8(crate::sysfs::trim(b)).ok())
+        .and_then(|f| u32::from_str_radix(f.trim_start_matches("0x"), 16).ok());
+    if flags.is_some_and(|f| f & 1 != 0) {
+        return None;
+    }
+    Some(!pf.dir.in_tree())
+}
+
+/// A driver that creates VFs only on an up PF (`crate::drivers::needs_up`:
+/// bnxt_en) gets its PF brought up first, live, and vfnet says so; under
+/// `--root` that is one line and no change.
+fn bring_up_if_needed(pf: &PfDev) -> Result<()> {
+    let Some(iface) = pf.interfaces.first() else {
+        return Ok(());
+    };
+    if down(pf).is_none() {
+        return Ok(());
+    }
+    let label = pf.label();
+    let refuse = |why: String| {
+        Error::fail(format!(
+            "{label} is down, and {}: {why}; nothing was changed (ip link set {iface} up, then again)",
+            crate::drivers::NEEDS_UP
+        ))
+    };
+    if pf.dir.in_tree() {
+        return Err(refuse(
+            "under --root there is no kernel to bring it up".into(),
+        ));
+    }
+    let ifindex = pf
+        .dir
+        .read_u32(&format!("net/{iface}/ifindex"))
+        .map_err(|e| refuse(format!("its ifindex cannot be read ({})", strerror(e))))?;
+    let mut route = crate::netlink::Socket::route()
+        .map_err(|e| refuse(format!("no rtnetlink socket ({})", strerror(e))))?;
+    route
+        .set_up(ifindex as i32)
+        .map_err(|e| refuse(format!("bringing it up failed ({})", strerror(e))))?;
+    crate::out::note(format_args!(
+        "{label}: brought up first: {}",
+        crate::drivers::NEEDS_UP
+    ));
+    Ok(())
 }
 
 /// How long the kernel gets to remove VFs between the two writes of a
@@ -489,6 +586,15 @@ pub fn write_error(ctx: &Refused, n: u32, e: Errno) -> Error {
              with pci=realloc; dmesg names the BAR that did not fit",
             strerror(e)
         ),
+        Errno::EPERM if nix::unistd::geteuid().is_root() => {
+            match crate::drivers::refused_perm(driver, n) {
+                Some(why) => format!("{label}: {why}"),
+                None => format!(
+                    "{label}: the driver {} refused {n} VFs (operation not permitted); dmesg has its reason",
+                    driver.unwrap_or("of the PF")
+                ),
+            }
+        }
         Errno::EACCES | Errno::EPERM => {
             format!("{label}: permission denied writing sriov_numvfs: run vfnet as root")
         }
@@ -574,7 +680,15 @@ mod tests {
             (Errno::ENOMEM, "pci=realloc"),
             (Errno::ENOSPC, "Resizable BAR"),
             (Errno::EACCES, "run vfnet as root"),
-            (Errno::EPERM, "run vfnet as root"),
+            // Run as root, an EPERM is the driver's refusal, not permissions.
+            (
+                Errno::EPERM,
+                if nix::unistd::geteuid().is_root() {
+                    "the driver igb refused 4 VFs"
+                } else {
+                    "run vfnet as root"
+                },
+            ),
             (Errno::EINVAL, "rejected 4 as a VF count"),
         ];
         let eio = format!("failed: {}", strerror(Errno::EIO));

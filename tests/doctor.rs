@@ -193,13 +193,13 @@ fn drift_says_what_the_config_asks_and_what_is() {
 }
 
 #[test]
-fn mellanox_firmware_advice_names_mlxconfig() {
+fn mellanox_firmware_advice_names_mstconfig() {
     let mut m = connectx3();
     m.pci_fn_mut("0000:03:00.0").sriov.as_mut().unwrap().total = 0;
     m.pci_fn_mut("0000:03:00.0").sriov.as_mut().unwrap().num = 0;
     let tree = Tree::build(&m);
     let (text, _) = doctor(&tree, &["enp3s0"]);
-    text.code(1).out_has("fix: enable it in the card's firmware: mlxconfig -d 0000:03:00.0 set SRIOV_EN=1 NUM_OF_VFS=8");
+    text.code(1).out_has("fix: enable it in the card's firmware: mstconfig -d 0000:03:00.0 set SRIOV_EN=1 NUM_OF_VFS=8");
 }
 
 #[test]

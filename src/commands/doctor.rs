@@ -133,18 +133,6 @@ fn bad(check: &'static str, device: Option<String>, message: String, fix: String
     }
 }
 
-/// The firmware tool that turns SR-IOV on, by PCI vendor.
-fn firmware_fix(vendor: Option<u16>, addr: PciAddr) -> String {
-    match vendor {
-        Some(0x15b3) => format!(
-            "enable it in the card's firmware: mlxconfig -d {addr} set SRIOV_EN=1 NUM_OF_VFS=8 (Mellanox/NVIDIA MFT), then reboot"
-        ),
-        Some(0x8086) => "enable SR-IOV for the card in the BIOS/UEFI setup (and in its NVM settings where Intel's tools offer it), then reboot".into(),
-        Some(0x14e4) => "enable SR-IOV in the card's NVM (Broadcom niccli or the UEFI device menu), then reboot".into(),
-        _ => "enable SR-IOV in the device's firmware or the BIOS/UEFI setup, then reboot".into(),
-    }
-}
-
 /// Kernel log lines that say a PF's VF BARs or bus numbers did not fit.
 pub fn resource_trouble(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
@@ -281,7 +269,7 @@ fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
                     "the config asks for {} VFs; the firmware enables {total}",
                     want.total()
                 ),
-                firmware_fix(pf.vendor, pf.addr),
+                crate::drivers::firmware_fix(pf.driver.as_deref(), pf.vendor, pf.addr),
             ));
         }
     }
@@ -362,7 +350,7 @@ fn pf(f: &Facts, pf: &crate::inventory::Pf, asked: bool) -> Vec<Finding> {
             "firmware",
             dev.clone(),
             "SR-IOV is off in firmware (sriov_totalvfs is 0)".into(),
-            firmware_fix(pf.vendor, pf.addr),
+            crate::drivers::firmware_fix(pf.driver.as_deref(), pf.vendor, pf.addr),
         )),
         Some(n) => out.push(ok(
             "firmware",
@@ -476,6 +464,29 @@ fn config(f: &Facts, cfg: &Config, only: Option<PciAddr>) -> Vec<Finding> {
         let pf = &f.inv.pfs[i];
         if only.is_some_and(|a| a != pf.addr) {
             continue;
+        }
+        if let Some(total) = pf.total_vfs.filter(|&t| e.count > t && t > 0) {
+            let fix = crate::drivers::over_total_fix(pf.driver.as_deref(), pf.addr, e.count)
+                .unwrap_or_else(|| format!("at most {total}: lower the count in {path}"));
+            out.push(bad(
+                "config",
+                Some(pf.label()),
+                format!(
+                    "{path}:{} asks for {}, more than the device allows ({total})",
+                    e.line,
+                    out::vfs(e.count)
+                ),
+                fix,
+            ));
+            continue;
+        }
+        if crate::drivers::needs_up(pf.driver.as_deref()) && e.count > 0 && !pf.up {
+            out.push(bad(
+                "driver",
+                Some(pf.label()),
+                format!("the PF is down: {}", crate::drivers::NEEDS_UP),
+                "vfnet set and apply bring it up first; ip link set DEV up does it by hand".into(),
+            ));
         }
         match pf.num_vfs {
             Some(n) if n == e.count => out.push(ok(
@@ -690,16 +701,6 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn firmware_advice_names_the_vendor_tool() {
-        let a = PciAddr::parse("0000:03:00.0").unwrap();
-        assert!(
-            firmware_fix(Some(0x15b3), a)
-                .contains("mlxconfig -d 0000:03:00.0 set SRIOV_EN=1 NUM_OF_VFS=")
-        );
-        assert!(firmware_fix(Some(0x8086), a).contains("BIOS"));
-    }
-
     fn a(s: &str) -> PciAddr {
         PciAddr::parse(s).unwrap()
     }
@@ -723,6 +724,7 @@ mod tests {
             total_vfs: total,
             num_vfs: Some(num),
             iommu_group: Some(1),
+            up: false,
             configured: None,
             eswitch: None,
             vfs: (0..num)
@@ -818,7 +820,7 @@ mod tests {
                 .fix
                 .as_ref()
                 .unwrap()
-                .contains("mlxconfig -d 0000:03:00.0")
+                .contains("mstconfig -d 0000:03:00.0")
         );
         assert!(
             found[3]

@@ -798,6 +798,7 @@ mod tests {
             total_vfs: Some(8),
             num_vfs: Some(vf_drivers.len() as u32),
             iommu_group: None,
+            up: false,
             configured: None,
             eswitch: None,
             vfs: vf_drivers

@@ -157,6 +157,10 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
 fn refused(label: &str, plan: &Plan) -> Option<crate::error::Error> {
     match plan {
         Plan::Invalid(e) => Some(sriov::plan_error(label, *e)),
+        Plan::Down => Some(crate::error::Error::fail(format!(
+            "{label} is down, and {}: under --root it cannot be brought up; nothing was changed",
+            crate::drivers::NEEDS_UP
+        ))),
         Plan::InUse { users, .. } => {
             for l in crate::guard::lines(label, users) {
                 out::error(l);
@@ -193,6 +197,7 @@ fn decide(
         count: sriov::read(pf, "sriov_numvfs")?,
         total,
         mode,
+        down: sriov::down(pf),
     };
     let ask = Ask {
         count: args.count,
@@ -429,6 +434,7 @@ fn reload(s: &System, pf: &PfDev, args: &Args, deadline: &Deadline) -> Result<()
         count: current,
         total,
         mode: None,
+        down: None,
     };
     let ask = Ask {
         count: vfs.total(),

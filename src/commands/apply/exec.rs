@@ -279,6 +279,10 @@ impl<'a> Run<'a> {
             count: e.from,
             total: p.total_vfs.unwrap_or(e.to),
             mode: known.and_then(|k| k.2),
+            down: (crate::drivers::needs_up(p.driver.as_deref())
+                && !p.up
+                && !p.interfaces.is_empty())
+            .then_some(s.live()),
         };
         let ask = Ask {
             count: e.to,
@@ -291,11 +295,25 @@ impl<'a> Run<'a> {
         match &plan {
             Plan::Keep => self.kept(p, e, esw, &now),
             Plan::Invalid(err) => {
-                let msg = sriov::plan_error(&p.label(), *err).to_string();
+                let dev = sriov::Device {
+                    driver: p.driver.as_deref(),
+                    vendor: p.vendor,
+                    addr: Some(p.addr),
+                };
+                let msg = sriov::plan_error_for(&p.label(), *err, &dev).to_string();
                 self.fail(&[e.line], &msg);
                 self.count_record(e, Some(e.from), Status::Failed, Some(msg));
             }
             Plan::InUse { .. } => self.in_use(p, e, esw, &now, &plan),
+            Plan::Down => {
+                let msg = format!(
+                    "{} is down, and {}: under --root it cannot be brought up",
+                    p.label(),
+                    crate::drivers::NEEDS_UP
+                );
+                self.fail(&[e.line], &msg);
+                self.count_record(e, Some(e.from), Status::Failed, Some(msg));
+            }
             Plan::Change(c) if self.opts.dry_run => self.would(p, e, esw, &now, &plan, c),
             Plan::Change(_) if self.budget.remaining().is_zero() => {
                 let spent = self.spent();

@@ -105,7 +105,12 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
         } else if pf.count_at_load() {
             actions.push(fail(drift(pf, num, l)));
         } else if let Err(e) = sriov::check(count, total) {
-            actions.push(fail(sriov::plan_error(&label, e).to_string()));
+            let dev = sriov::Device {
+                driver: pf.driver.as_deref(),
+                vendor: pf.vendor,
+                addr: Some(pf.addr),
+            };
+            actions.push(fail(sriov::plan_error_for(&label, e, &dev).to_string()));
         } else {
             actions.push(Action::Set {
                 line,
@@ -324,6 +329,7 @@ mod tests {
             total_vfs: sriov.then_some(total),
             num_vfs: sriov.then_some(num),
             iommu_group: None,
+            up: false,
             configured: None,
             eswitch: None,
             vfs: Vec::new(),
