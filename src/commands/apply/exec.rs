@@ -4,7 +4,7 @@
 //! says exactly what the run does, and both exit alike. A failed entry does
 //! not stop the others.
 
-use super::plan::{self, Action, VfPlan};
+use super::plan::{self, Action};
 use super::report::{Failures, Record, Status, Values};
 use crate::change::{self, Ask, Change, Now, Plan};
 use crate::config::{Config, Line};
@@ -48,6 +48,16 @@ struct Entry {
 /// A PF's `eswitch` line: where it stands and the mode it asks for.
 type EswitchLine = Option<(usize, Mode)>;
 
+/// Why a count cannot be planned, with the fix its driver calls for.
+fn invalid(p: &Pf, err: sriov::PlanError) -> String {
+    let dev = sriov::Device {
+        driver: p.driver.as_deref(),
+        vendor: p.vendor,
+        addr: Some(p.addr),
+    };
+    sriov::plan_error_for(&p.label(), err, &dev).to_string()
+}
+
 /// A count change to run with the others, and the places its line and
 /// record keep among the others' (the config's order).
 struct Job {
@@ -72,9 +82,9 @@ fn run_job(root: &crate::sysfs::Root, e: Entry, budget: &Deadline) -> JobResult 
 
 /// One run of apply: what it says, what failed, its budget.
 pub struct Run<'a> {
-    opts: Opts,
-    cfg: &'a Config,
-    budget: Deadline,
+    pub(super) opts: Opts,
+    pub(super) cfg: &'a Config,
+    pub(super) budget: Deadline,
     /// What failed, per config line.
     pub failures: Failures,
     /// Keys that `--wait` waited for in vain.
@@ -136,7 +146,7 @@ impl<'a> Run<'a> {
     }
 
     /// Adds a record of `lines`.
-    fn record(
+    pub(super) fn record(
         &mut self,
         lines: &[usize],
         device: Option<PciAddr>,
@@ -156,7 +166,7 @@ impl<'a> Run<'a> {
     }
 
     /// A failure of the config lines `lines` (none: of no line).
-    fn fail(&mut self, lines: &[usize], error: &dyn std::fmt::Display) {
+    pub(super) fn fail(&mut self, lines: &[usize], error: &dyn std::fmt::Display) {
         let Some(&line) = lines.first() else {
             self.failures.other += 1;
             out::error(error);
@@ -182,7 +192,7 @@ impl<'a> Run<'a> {
     }
 
     /// What is said of work the budget left no time for.
-    fn spent(&self) -> String {
+    pub(super) fn spent(&self) -> String {
         format!(
             "not applied: apply's time budget ({}: --wait plus --timeout) ran out before this entry",
             secs(self.budget.timeout())
@@ -294,65 +304,51 @@ impl<'a> Run<'a> {
         let plan = change::plan(&now, &ask, users.as_ref());
         match &plan {
             Plan::Keep => self.kept(p, e, esw, &now),
-            Plan::Invalid(err) => {
-                let dev = sriov::Device {
-                    driver: p.driver.as_deref(),
-                    vendor: p.vendor,
-                    addr: Some(p.addr),
-                };
-                let msg = sriov::plan_error_for(&p.label(), *err, &dev).to_string();
-                self.fail(&[e.line], &msg);
-                self.count_record(e, Some(e.from), Status::Failed, Some(msg));
-            }
+            Plan::Invalid(err) => self.refused(e, invalid(p, *err)),
             Plan::InUse { .. } => self.in_use(p, e, esw, &now, &plan),
-            Plan::Down => {
-                let msg = format!(
+            Plan::Down => self.refused(
+                e,
+                format!(
                     "{} is down, and {}: under --root it cannot be brought up",
                     p.label(),
                     crate::drivers::NEEDS_UP
-                );
-                self.fail(&[e.line], &msg);
-                self.count_record(e, Some(e.from), Status::Failed, Some(msg));
-            }
+                ),
+            ),
             Plan::Change(c) if self.opts.dry_run => self.would(p, e, esw, &now, &plan, c),
             Plan::Change(_) if self.budget.remaining().is_zero() => {
                 let spent = self.spent();
                 self.fail(&[e.line], &spent);
                 self.count_record(e, Some(e.from), Status::Skipped, Some(spent));
             }
-            Plan::Change(c) if c.mode.is_none() => {
-                if let Some((at, want)) = esw {
-                    self.eswitch_record(
-                        at,
-                        e.pf,
-                        (now.mode, want, now.mode),
-                        Status::Unchanged,
-                        None,
-                    );
-                }
-                if e.from == e.to {
-                    self.count_record(e, Some(e.from), Status::Unchanged, None);
-                    self.say(format!(
-                        "{}: {}, as configured.\n",
-                        p.label(),
-                        out::vfs(e.from)
-                    ));
-                    return None;
-                }
-                let line_at = self.lines.as_ref().map_or(0, Vec::len);
-                self.say(String::new());
-                let record_at = self.records.len();
-                self.count_record(e, Some(e.from), Status::Skipped, None);
-                return Some(Job {
-                    e,
-                    label: p.label(),
-                    line_at,
-                    record_at,
-                });
-            }
+            Plan::Change(c) if c.mode.is_none() => return self.queue(p, e, esw, &now),
             Plan::Change(c) => self.change(s, p, e, esw, &now, c, devlink),
         }
         None
+    }
+
+    /// A count entry refused before anything: failed, with `msg`.
+    fn refused(&mut self, e: Entry, msg: String) {
+        self.fail(&[e.line], &msg);
+        self.count_record(e, Some(e.from), Status::Failed, Some(msg));
+    }
+
+    /// A change of the count alone, queued to run with the others: its line
+    /// and record keep their places.
+    fn queue(&mut self, p: &Pf, e: Entry, esw: EswitchLine, now: &Now) -> Option<Job> {
+        if let Some((at, want)) = esw {
+            let modes = (now.mode, want, now.mode);
+            self.eswitch_record(at, e.pf, modes, Status::Unchanged, None);
+        }
+        let line_at = self.lines.as_ref().map_or(0, Vec::len);
+        self.say(String::new());
+        let record_at = self.records.len();
+        self.count_record(e, Some(e.from), Status::Skipped, None);
+        Some(Job {
+            e,
+            label: p.label(),
+            line_at,
+            record_at,
+        })
     }
 
     /// Runs the count changes: at the same time, one thread each, when
@@ -687,205 +683,6 @@ impl<'a> Run<'a> {
                 // Where it stopped, as the kernel says now.
                 let after = sriov::read(dev, "sriov_numvfs").ok();
                 self.count_record(e, after, Status::Failed, Some(err.to_string()));
-            }
-        }
-    }
-
-    /// The VF-settings phase, once the counts are right: each VF brought
-    /// to what its lines ask, or (dry run) what would change.
-    fn vf_settings(&mut self, s: &System, inv: &Inventory, actions: &[Action]) -> Result<()> {
-        let dry_run = self.opts.dry_run;
-        let will = |pf: PciAddr| -> Vec<u32> {
-            let set = actions.iter().find_map(|a| match a {
-                Action::Set { pf: p, to, .. } if dry_run && *p == pf => Some(*to),
-                _ => None,
-            });
-            match set {
-                Some(to) => (0..to).collect(),
-                None => inv
-                    .pf_by_addr(pf)
-                    .map(|i| inv.pfs[i].vfs.iter().filter_map(|v| v.index).collect())
-                    .unwrap_or_default(),
-            }
-        };
-        let (plans, errors) = plan::plan_vfs(self.cfg, inv, &will);
-        for (line, error) in &errors {
-            self.fail(&[*line], error);
-            let device = match &self.cfg.lines[line - 1] {
-                Line::Vf { key, .. } => plan::find(inv, key),
-                _ => None,
-            };
-            self.record(
-                &[*line],
-                device,
-                None,
-                Values::None,
-                Status::Failed,
-                Some(error.clone()),
-            );
-        }
-        let mut session = crate::engine::Session::new(s, self.budget)?;
-        for (pf, group) in plan::group_by_pf(&plans) {
-            self.vf_group(s, &mut session, pf, group);
-        }
-        Ok(())
-    }
-
-    /// The VFs of one PF: its view read once, each VF set (or said), and
-    /// each record's after read once more at the end.
-    fn vf_group(
-        &mut self,
-        s: &System,
-        session: &mut crate::engine::Session,
-        pf: PciAddr,
-        group: &[VfPlan],
-    ) {
-        let mut lines: Vec<usize> = group.iter().flat_map(|p| p.lines.iter().copied()).collect();
-        lines.sort_unstable();
-        lines.dedup();
-        let dev = s
-            .sys()
-            .and_then(|sys| crate::device::resolve(sys, &DevKey::Pci(pf)));
-        let dev = match dev {
-            Ok(d) => d,
-            Err(e) => return self.group_failed(&lines, group, &e),
-        };
-        let link = match group.iter().any(|p| p.want.needs_netlink()) {
-            false => None,
-            // Without the kernel's view (under --root, a PF without a
-            // netdev) the run cannot set them: a dry run says so too.
-            true => match session.link(&dev) {
-                Ok(l) => Some(l),
-                Err(e) => return self.group_failed(&lines, group, &e),
-            },
-        };
-        let first = self.records.len();
-        for p in group {
-            let have = link
-                .as_ref()
-                .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
-            let before = have.map(|h| p.want.current(h));
-            if self.opts.dry_run {
-                let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
-                self.vf_would(&dev, p, have, before, pf_mac);
-            } else if self.budget.remaining().is_zero() {
-                let msg = format!("{} VF {}: {}", dev.label(), p.vf, self.spent());
-                self.fail(&p.lines, &msg);
-                let v = vf_values(p, Vec::new(), before.clone(), before);
-                self.record(
-                    &p.lines,
-                    Some(pf),
-                    Some(p.vf),
-                    v,
-                    Status::Skipped,
-                    Some(msg),
-                );
-            } else {
-                let done = crate::engine::configure(session, &dev, link.as_ref(), p.vf, &p.want);
-                self.vf_done(&dev, p, before, done);
-            }
-        }
-        // What the kernel reports now, once per PF: each record's after.
-        if !self.opts.dry_run && link.is_some() && self.records.len() > first {
-            if let Ok(now) = session.link(&dev) {
-                fill_after(&mut self.records[first..], group, &now);
-            }
-        }
-    }
-
-    /// A dry run's VF: the changes from what the kernel reports (once),
-    /// else everything asked for.
-    fn vf_would(
-        &mut self,
-        dev: &PfDev,
-        p: &VfPlan,
-        have: Option<&crate::netlink::VfInfo>,
-        before: Option<Vec<String>>,
-        pf_mac: Option<crate::mac::Mac>,
-    ) {
-        let sets = have.map(|h| (h, p.want.changes(h, pf_mac)));
-        let changes = match &sets {
-            Some((_, s)) => crate::engine::summary(s, &p.want),
-            None => plan::wanted(p),
-        };
-        let after = sets.as_ref().map(|(h, s)| plan::planned(h, s, &p.want));
-        let what = match changes.is_empty() {
-            true => "nothing".to_string(),
-            false => changes.join("; "),
-        };
-        self.say(format!("{} VF {}: would set {what}.\n", dev.label(), p.vf));
-        let status = if changes.is_empty() {
-            Status::Unchanged
-        } else {
-            Status::Changed
-        };
-        let v = vf_values(p, changes, before, after);
-        self.record(&p.lines, Some(p.pf), Some(p.vf), v, status, None);
-    }
-
-    /// A VF configured: said, its errors failures of its lines, recorded.
-    fn vf_done(
-        &mut self,
-        dev: &PfDev,
-        p: &VfPlan,
-        before: Option<Vec<String>>,
-        done: crate::engine::Done,
-    ) {
-        self.say(crate::engine::report(dev, p.vf, &done));
-        for e in &done.errors {
-            self.fail(&p.lines, e);
-        }
-        let status = match (done.errors.is_empty(), done.changes.is_empty()) {
-            (false, _) => Status::Failed,
-            (true, true) => Status::Unchanged,
-            (true, false) => Status::Changed,
-        };
-        let errors: Vec<String> = done.errors.iter().map(|e| e.to_string()).collect();
-        let error = (!errors.is_empty()).then(|| errors.join("; "));
-        let v = vf_values(p, done.changes, before, None);
-        self.record(&p.lines, Some(p.pf), Some(p.vf), v, status, error);
-    }
-
-    /// Every VF of `group` failed with `e`.
-    fn group_failed(&mut self, lines: &[usize], group: &[VfPlan], e: &Error) {
-        self.fail(lines, e);
-        for p in group {
-            let v = vf_values(p, Vec::new(), None, None);
-            self.record(
-                &p.lines,
-                Some(p.pf),
-                Some(p.vf),
-                v,
-                Status::Failed,
-                Some(e.to_string()),
-            );
-        }
-    }
-}
-
-/// The values of a VF's record.
-fn vf_values(
-    p: &VfPlan,
-    changes: Vec<String>,
-    before: Option<Vec<String>>,
-    after: Option<Vec<String>>,
-) -> Values {
-    Values::Vf {
-        wanted: plan::wanted(p),
-        changes,
-        before,
-        after,
-    }
-}
-
-/// Each record's after, from what the kernel reports now.
-fn fill_after(records: &mut [Record], group: &[VfPlan], now: &crate::netlink::Link) {
-    for r in records {
-        let have = now.vfs.iter().find(|v| Some(v.vf) == r.vf);
-        let plan = group.iter().find(|p| Some(p.vf) == r.vf);
-        if let (Values::Vf { after, .. }, Some(h), Some(p)) = (&mut r.values, have, plan) {
-            if after.is_none() {
-                *after = Some(p.want.current(h));
             }
         }
     }

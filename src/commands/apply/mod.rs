@@ -8,6 +8,7 @@
 mod exec;
 pub mod plan;
 pub mod report;
+mod vfs;
 
 pub use plan::{Action, VfPlan, plan, plan_vfs};
 pub use report::{Failures, Record, Report, Status, Values};
