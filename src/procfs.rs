@@ -26,14 +26,9 @@ pub fn holders(proc_dir: &Dir, targets: &[String]) -> (Vec<(String, u32)>, bool)
     pids.sort_unstable();
     let mut buf = [0u8; LINK_MAX];
     for pid in pids {
-        // A kernel thread has an empty command line and holds no files.
-        let mut c = [0u8; 1];
-        if proc_dir
-            .read_first(&format!("{pid}/cmdline"), &mut c)
-            .is_none_or(|n| n == 0)
-        {
-            continue;
-        }
+        // Every process's open files are looked at, whatever its command
+        // line says (a process may empty its own; a kernel thread has an
+        // empty `fd` directory): one that holds a VF is a user.
         let fds = match proc_dir.open_dir(&format!("{pid}/fd")) {
             Ok(d) => d,
             Err(nix::errno::Errno::EACCES | nix::errno::Errno::EPERM) => {
@@ -72,9 +67,15 @@ pub struct Process {
     pub cmdline: Vec<String>,
 }
 
-/// The process `pid`, if it is still there.
-pub fn process(proc_dir: &Dir, pid: u32) -> Option<Process> {
-    let bytes = proc_dir.read_to_end(&format!("{pid}/cmdline"), 64 * 1024)?;
+/// What can be read of the process `pid`: its command line's first 64 KiB
+/// (a libvirt guest's can be longer; its program and `-name` come first)
+/// and its name. A process that vanished, or whose files cannot be read,
+/// is all empty: it is still the process it is (a holder stays a holder).
+pub fn process(proc_dir: &Dir, pid: u32) -> Process {
+    let bytes = proc_dir
+        .read_prefix(&format!("{pid}/cmdline"), 64 * 1024)
+        .map(|(b, _)| b)
+        .unwrap_or_default();
     let cmdline = bytes
         .split(|&b| b == 0)
         .filter(|a| !a.is_empty())
@@ -85,7 +86,8 @@ pub fn process(proc_dir: &Dir, pid: u32) -> Option<Process> {
         .read(&format!("{pid}/comm"), &mut buf)
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .unwrap_or_default();
-    Some(Process { pid, comm, cmdline })
+    let comm = comm.trim_end_matches('\n').to_string();
+    Process { pid, comm, cmdline }
 }
 
 /// The network namespace of `pid` (`net:[4026531840]`), or of vfnet

@@ -230,17 +230,32 @@ impl Dir {
     /// kernel reports as 0), at most `cap` bytes; `None` when it cannot be
     /// read or is longer.
     pub fn read_to_end(&self, name: &str, cap: usize) -> Option<Vec<u8>> {
+        match self.read_prefix(name, cap)? {
+            (bytes, false) => Some(bytes),
+            (_, true) => None,
+        }
+    }
+
+    /// Reads the first `cap` bytes of the regular file `name`, and whether
+    /// there was more: a process's command line longer than any vfnet
+    /// needs to read still names its program and VM in its first bytes.
+    pub fn read_prefix(&self, name: &str, cap: usize) -> Option<(Vec<u8>, bool)> {
         let mut out = Vec::new();
         let mut chunk = [0u8; 4096];
         let fd = self.open_file(name)?;
         loop {
             match nix::unistd::read(&fd, &mut chunk) {
-                Ok(0) => return Some(out),
+                Ok(0) => return Some((out, false)),
                 Ok(n) => {
-                    if out.len() + n > cap {
-                        return None;
+                    let room = cap - out.len();
+                    out.extend_from_slice(&chunk[..n.min(room)]);
+                    if n > room || out.len() == cap && n == room && room > 0 {
+                        // Full: one more byte says whether there was more.
+                        let mut one = [0u8; 1];
+                        let more =
+                            n > room || nix::unistd::read(&fd, &mut one).is_ok_and(|m| m > 0);
+                        return Some((out, more));
                     }
-                    out.extend_from_slice(&chunk[..n]);
                 }
                 Err(Errno::EINTR) => {}
                 Err(_) => return None,

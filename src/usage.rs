@@ -26,8 +26,21 @@ pub fn vm_name(cmdline: &[String]) -> Option<String> {
         return Some(id.clone());
     }
     let v = after("-name")?;
-    let first = v.split(',').next().unwrap_or(v);
-    let name = first.strip_prefix("guest=").unwrap_or(first);
+    // QEMU's option syntax: `,` separates, `,,` is a comma in a value
+    // (libvirt writes the VM `web,prod` as `guest=web,,prod,...`).
+    let mut first = String::new();
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ',' {
+            if chars.peek() == Some(&',') {
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        first.push(c);
+    }
+    let name = first.strip_prefix("guest=").unwrap_or(&first);
     (!name.is_empty()).then(|| crate::text::quote(name))
 }
 
@@ -50,6 +63,15 @@ pub fn is_vmm(p: &Process) -> bool {
 /// What a process that holds a VF is: a VM (named as its manager names it)
 /// or a userspace driver (named by its program).
 pub fn holder(p: &Process) -> UsedBy {
+    if p.comm.is_empty() && p.cmdline.is_empty() {
+        // Nothing of it could be read (it vanished, or its files are not
+        // ours): a holder all the same, most likely a VM; its name unknown.
+        return UsedBy {
+            kind: Kind::Vm,
+            name: Some("?".into()),
+            pid: Some(p.pid),
+        };
+    }
     if is_vmm(p) {
         UsedBy {
             kind: Kind::Vm,
@@ -57,9 +79,13 @@ pub fn holder(p: &Process) -> UsedBy {
             pid: Some(p.pid),
         }
     } else {
+        let name = match p.comm.is_empty() {
+            true => "?".to_string(),
+            false => crate::text::quote(&p.comm),
+        };
         UsedBy {
             kind: Kind::Dpdk,
-            name: Some(crate::text::quote(&p.comm)),
+            name: Some(name),
             pid: Some(p.pid),
         }
     }
@@ -120,9 +146,8 @@ pub fn find(root: &Root, sys: &Dir, inv: &Inventory) -> (Vec<(PciAddr, UsedBy)>,
                 continue;
             }
             if let Some((_, pid)) = held.iter().find(|(t, _)| t == target) {
-                if let Some(p) = procfs::process(proc_dir, *pid) {
-                    out.push((*addr, holder(&p)));
-                }
+                // Whatever can be read of it: a holder is a user.
+                out.push((*addr, holder(&procfs::process(proc_dir, *pid))));
             }
         }
         complete &= all_read || wanted.iter().all(|(a, _)| out.iter().any(|(o, _)| o == a));
@@ -239,6 +264,17 @@ mod tests {
             Some("plain".into())
         );
         assert_eq!(vm_name(&argv("qemu-system-x86_64 -m 512")), None);
+        // `,,` is a comma in QEMU's option values.
+        assert_eq!(
+            vm_name(&argv(
+                "qemu-system-x86_64 -name guest=web,,prod,debug-threads=on"
+            )),
+            Some("web,prod".into())
+        );
+        assert_eq!(
+            vm_name(&argv("qemu-system-x86_64 -name a,,,b")),
+            Some("a,".into())
+        );
     }
 
     #[test]

@@ -250,3 +250,105 @@ fn without_a_proc_no_vf_is_called_free() {
     // And list shows no Used by column it cannot fill.
     assert!(!vfnet(tree.root(), &["list"]).stdout.contains("Used by"));
 }
+
+/// A tree whose VF 1 (of 0000:01:00.0) is on vfio-pci, held by pid 4242
+/// through its group, the process's /proc files made by `make`.
+fn held_by(make: impl FnOnce(&std::path::Path)) -> Tree {
+    let tree = Tree::build(&x550t());
+    let root = tree.root();
+    process(
+        root,
+        1,
+        &["/sbin/init"],
+        "systemd",
+        &["/dev/null"],
+        "net:[4026531840]",
+    );
+    symlink("1", root.join("proc/self")).unwrap();
+    tree.bind_vf_vfio(PF, 1);
+    let group = std::fs::read_link(tree.vf_dir(PF, 1).join("iommu_group")).unwrap();
+    let group = group.file_name().unwrap().to_string_lossy().into_owned();
+    let d = root.join("proc/4242");
+    std::fs::create_dir_all(d.join("fd")).unwrap();
+    std::fs::create_dir_all(d.join("ns")).unwrap();
+    symlink(format!("/dev/vfio/{group}"), d.join("fd/3")).unwrap();
+    symlink("net:[4026531840]", d.join("ns/net")).unwrap();
+    make(&d);
+    tree
+}
+
+/// What `list --json` says uses VF 1, and whether `set` and `apply`
+/// (and its dry run) refuse to destroy it.
+fn assert_held(tree: &Tree, want: &str) {
+    let r = vfnet(tree.root(), &["list", "--json"]);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let used = &vfs(&doc)[1]["used_by"];
+    assert_eq!(used.to_string(), want, "{}", r.stdout);
+    vfnet(tree.root(), &["set", "enp1s0f0", "2"])
+        .code(1)
+        .err_has("1 VF in use: changing the VF count destroys every VF");
+    std::fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:01:00.0=2\n").unwrap();
+    let r = vfnet(tree.root(), &["apply", "--dry-run", "--json"]);
+    r.code(1);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["entries"][0]["status"], "in_use", "{}", r.stdout);
+    vfnet(tree.root(), &["apply"])
+        .code(1)
+        .err_has("skipped: 1 VF in use");
+    // (No snapshot: a tree with FIFOs in it cannot be read whole.)
+    assert_eq!(tree.numvfs(PF), Some(4));
+    assert_eq!(tree.vfs(PF).len(), 4);
+}
+
+#[test]
+fn a_vm_with_a_command_line_longer_than_vfnet_reads_still_holds_its_vf() {
+    let tree = held_by(|d| {
+        let mut argv = b"/usr/bin/qemu-system-x86_64\0-name\0guest=big,debug-threads=on\0".to_vec();
+        for i in 0..3000 {
+            argv.extend_from_slice(
+                format!(
+                    "-device\0vfio-pci,host=0000:02:10.{},id=hostdev{i}\0",
+                    i % 8
+                )
+                .as_bytes(),
+            );
+        }
+        assert!(argv.len() > 64 * 1024);
+        std::fs::write(d.join("cmdline"), argv).unwrap();
+        std::fs::write(d.join("comm"), "qemu-system-x86\n").unwrap();
+    });
+    assert_held(&tree, r#"{"kind":"vm","name":"big","pid":4242}"#);
+}
+
+#[test]
+fn a_holder_whose_files_cannot_be_read_is_a_user_with_no_name() {
+    // Its cmdline and comm are FIFOs (a capture unpacked as root keeps
+    // them): never opened for reading, and no reason to call the VF free.
+    let tree = held_by(|d| {
+        for f in ["cmdline", "comm"] {
+            nix::unistd::mkfifo(&d.join(f), nix::sys::stat::Mode::from_bits_truncate(0o644))
+                .unwrap();
+        }
+    });
+    assert_held(&tree, r#"{"kind":"vm","name":"?","pid":4242}"#);
+    // An empty command line (a process may blank its own) is no kernel
+    // thread either: its open files count.
+    let tree = held_by(|d| {
+        std::fs::write(d.join("cmdline"), "").unwrap();
+        std::fs::write(d.join("comm"), "sneaky\n").unwrap();
+    });
+    assert_held(&tree, r#"{"kind":"dpdk","name":"sneaky","pid":4242}"#);
+}
+
+#[test]
+fn a_libvirt_name_with_a_comma_is_the_whole_name() {
+    let tree = held_by(|d| {
+        std::fs::write(
+            d.join("cmdline"),
+            "/usr/bin/qemu-system-x86_64\0-name\0guest=web,,prod,debug-threads=on\0",
+        )
+        .unwrap();
+        std::fs::write(d.join("comm"), "qemu-system-x86\n").unwrap();
+    });
+    assert_held(&tree, r#"{"kind":"vm","name":"web,prod","pid":4242}"#);
+}
