@@ -5,9 +5,17 @@
 //! Every wait is bounded: [`run`] by [`LIMIT`], [`output`] by
 //! [`OUTPUT_LIMIT`], [`run_until`] by the caller's deadline. A program still
 //! running then is left to finish, and the error says so with its pid.
+//!
+//! Nothing vfnet starts outlives its bound on vfnet's own output: a child
+//! writes into pipes that vfnet relays to its stdout and stderr, and closes
+//! at the deadline, so a caller reading vfnet through pipes (Ansible,
+//! `$(...)`, a unit's journal stream) sees the end when vfnet ends. A child
+//! starts with a clean signal mask and the default dispositions (vfnet
+//! holds SIGTERM, SIGINT and SIGHUP in its windows, and Rust ignores
+//! SIGPIPE): a program left to finish can still be stopped.
 
 use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::{ForkResult, dup2_stdout, execvp, fork, pipe, read};
+use nix::unistd::{ForkResult, dup2_stdout, execvp, fork, read};
 use std::ffi::CString;
 use std::os::fd::{AsFd, OwnedFd};
 
@@ -29,8 +37,67 @@ pub fn run(argv: &[&str]) -> Result<(), String> {
 /// then is left to finish (a module half loaded is worse than one loading
 /// late), and the error says so with its pid.
 pub fn run_until(argv: &[&str], deadline: &crate::wait::Deadline) -> Result<(), String> {
-    let pid = spawn(argv, None)?;
+    let flags = nix::fcntl::OFlag::O_CLOEXEC;
+    let (out_r, out_w) = nix::unistd::pipe2(flags).map_err(|e| e.to_string())?;
+    let (err_r, err_w) = nix::unistd::pipe2(flags).map_err(|e| e.to_string())?;
+    let pid = spawn(argv, Some(out_w), Some(err_w))?;
+    let left = |what: &str| {
+        format!(
+            "{what} after {} (pid {pid}), left to finish; its output is no longer shown",
+            crate::wait::secs(deadline.elapsed())
+        )
+    };
+    if !relay(&[(&out_r, 1), (&err_r, 2)], deadline, &mut Vec::new()) {
+        return Err(left("still running"));
+    }
     reap(pid, deadline)
+}
+
+/// Copies what comes from each pipe to vfnet's fd beside it (1, 2; -1:
+/// into `captured`) until every pipe is closed (true) or the deadline
+/// comes (false).
+fn relay(
+    pipes: &[(&OwnedFd, i32)],
+    deadline: &crate::wait::Deadline,
+    captured: &mut Vec<u8>,
+) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut open: Vec<(&OwnedFd, i32)> = pipes.to_vec();
+    let mut buf = [0u8; 4096];
+    while !open.is_empty() {
+        let ms = deadline.remaining().as_millis().min(u16::MAX as u128) as u16;
+        let mut fds: Vec<PollFd> = open
+            .iter()
+            .map(|(fd, _)| PollFd::new(fd.as_fd(), PollFlags::POLLIN))
+            .collect();
+        match poll(&mut fds, PollTimeout::from(ms)) {
+            Ok(0) if deadline.remaining().is_zero() => return false,
+            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return true,
+            Ok(_) => {}
+        }
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
+        let mut closed = Vec::new();
+        for (i, (fd, to)) in open.iter().enumerate().filter(|(i, _)| ready[*i]) {
+            match read(*fd, &mut buf) {
+                Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {}
+                Ok(0) | Err(_) => closed.push(i),
+                Ok(n) if *to < 0 => captured.extend_from_slice(&buf[..n]),
+                Ok(n) => {
+                    // SAFETY: fd 1 and 2 are vfnet's own stdout and stderr.
+                    let dest = unsafe { std::os::fd::BorrowedFd::borrow_raw(*to) };
+                    let _ = crate::out::write_all(dest, &buf[..n]);
+                }
+            }
+        }
+        for i in closed.into_iter().rev() {
+            open.remove(i);
+        }
+    }
+    true
 }
 
 /// Waits for `pid` to exit, no later than `deadline`.
@@ -61,53 +128,63 @@ pub fn output(argv: &[&str]) -> Result<String, String> {
 /// [`output`], waiting no later than `deadline` for the output's end and
 /// the exit.
 pub fn output_until(argv: &[&str], deadline: &crate::wait::Deadline) -> Result<String, String> {
-    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-    let (r, w) = pipe().map_err(|e| e.to_string())?;
-    let pid = spawn(argv, Some(w))?;
+    let flags = nix::fcntl::OFlag::O_CLOEXEC;
+    let (r, w) = nix::unistd::pipe2(flags).map_err(|e| e.to_string())?;
+    let (err_r, err_w) = nix::unistd::pipe2(flags).map_err(|e| e.to_string())?;
+    let pid = spawn(argv, Some(w), Some(err_w))?;
     let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let ms = deadline.remaining().as_millis().min(u16::MAX as u128) as u16;
-        let mut fds = [PollFd::new(r.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, PollTimeout::from(ms)) {
-            Ok(0) if deadline.remaining().is_zero() => {
-                return Err(format!(
-                    "no answer after {} (pid {pid}), left to finish",
-                    crate::wait::secs(deadline.elapsed())
-                ));
-            }
-            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(e.to_string()),
-            Ok(_) => {}
-        }
-        match read(&r, &mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e.to_string()),
-        }
+    if !relay(&[(&r, -1), (&err_r, 2)], deadline, &mut out) {
+        return Err(format!(
+            "no answer after {} (pid {pid}), left to finish",
+            crate::wait::secs(deadline.elapsed())
+        ));
     }
     reap(pid, deadline)?;
     String::from_utf8(out).map_err(|_| "output is not text".to_string())
 }
 
-fn spawn(argv: &[&str], stdout: Option<OwnedFd>) -> Result<nix::unistd::Pid, String> {
+fn spawn(
+    argv: &[&str],
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+) -> Result<nix::unistd::Pid, String> {
     let args: Vec<CString> = argv
         .iter()
         .map(|a| CString::new(*a))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
-    // SAFETY: vfnet is single-threaded; the child only calls dup2 and exec.
+    // SAFETY: the child only calls async-signal-safe functions (dup2,
+    // sigprocmask, signal, execvp, _exit) before exec.
     match unsafe { fork() }.map_err(|e| e.to_string())? {
         ForkResult::Child => {
             if let Some(fd) = &stdout {
                 let _ = dup2_stdout(fd.as_fd());
             }
+            if let Some(fd) = &stderr {
+                let _ = nix::unistd::dup2_stderr(fd.as_fd());
+            }
+            clean_signals();
             let _ = execvp(&args[0], &args);
             // SAFETY: _exit is async-signal-safe; 127 is the shell's "not found".
             unsafe { nix::libc::_exit(127) }
         }
         ForkResult::Parent { child } => Ok(child),
+    }
+}
+
+/// In a child, before exec: no signal blocked, and the default action for
+/// the stop signals and SIGPIPE (ignored dispositions survive exec).
+fn clean_signals() {
+    use nix::libc;
+    // SAFETY: sigemptyset, sigprocmask and signal are async-signal-safe;
+    // the set lives on this stack.
+    unsafe {
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+        for sig in [libc::SIGPIPE, libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            libc::signal(sig, libc::SIG_DFL);
+        }
     }
 }
 

@@ -324,3 +324,58 @@ fn a_symlinked_modprobe_file_is_followed_and_a_linked_conflict_is_read() {
     );
     assert!(read(&tree, "mnt/conf/vfnet-mlx4.conf").ends_with("options mlx4_core num_vfs=5\n"));
 }
+
+/// A modprobe left to finish does not keep vfnet's output open: a caller
+/// reading vfnet through pipes (Ansible, `$(...)`, a unit's journal) sees
+/// the end when vfnet ends, and the child can still be stopped (no signal
+/// blocked or ignored in it).
+#[test]
+fn a_hung_modprobe_does_not_hold_vfnets_output_open() {
+    let tree = machine();
+    let root = tree.root().display().to_string();
+    let script = format!(
+        "#!/bin/sh\ngrep -E '^Sig(Blk|Ign)' /proc/$$/status > '{root}/signals'\n\
+         echo \"$*\" >> '{root}/modprobe.log'\n[ \"$*\" = '-r mlx4_en' ] && sleep 12\nexit 0\n"
+    );
+    let prog = tree.path("hung-modprobe");
+    fs::write(&prog, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&prog, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = support::run::command(
+        tree.root(),
+        &["set", CX3, "2", "--reload", "--timeout", "1"],
+    );
+    c.env("VFNET_MODPROBE", &prog);
+    let start = Instant::now();
+    // Reads stdout and stderr to their end, as a caller through pipes does.
+    let r = support::run::output(c);
+    r.code(1)
+        .err_has("still running after 1.")
+        .err_has("left to finish");
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "the output stayed open: {:?}",
+        start.elapsed()
+    );
+    let signals = read(&tree, "signals");
+    let mask = |name: &str| {
+        signals
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+            .unwrap()
+    };
+    assert_eq!(
+        mask("SigBlk:"),
+        0,
+        "no signal blocked in the child: {signals}"
+    );
+    let ign = mask("SigIgn:");
+    for sig in [1, 2, 13, 15] {
+        assert_eq!(
+            ign & (1 << (sig - 1)),
+            0,
+            "signal {sig} ignored in the child: {signals}"
+        );
+    }
+}
