@@ -66,7 +66,8 @@ pub fn captured_usage(root: &Root, inv: &mut Inventory) -> bool {
             addr,
             UsedBy {
                 kind,
-                name: (name != "-").then(|| name.to_string()),
+                // A capture is hostile input: its names are escaped and cut.
+                name: (name != "-").then(|| crate::text::quote(name)),
                 pid: pid.parse().ok(),
             },
         ));

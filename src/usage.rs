@@ -204,9 +204,10 @@ fn device_files(bus: &Dir, name: &str, vf: &Vf, driver: &str) -> Vec<String> {
 fn host_use(bus: &Dir, name: &str, iface: &str, addressed: &[String]) -> Option<UsedBy> {
     let mut buf = [0u8; LINK_MAX];
     if let Ok(m) = bus.link_name(&format!("{name}/net/{iface}/master"), &mut buf) {
+        // A bridge's name is the system's: escaped and cut like any echo.
         return Some(UsedBy {
             kind: Kind::Host,
-            name: Some(m.to_string()),
+            name: Some(crate::text::quote(m)),
             pid: None,
         });
     }

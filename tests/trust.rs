@@ -940,3 +940,59 @@ fn set_says_what_it_waits_for_after_a_second() {
     r.code(0);
     assert_eq!(r.stderr, "");
 }
+
+/// Names from the system and from a capture are escaped and cut wherever
+/// they are shown: a bridge whose name carries ESC (the kernel allows it),
+/// a capture's used-by record with a 5000-byte name.
+#[test]
+fn names_from_the_system_and_captures_are_escaped_and_cut_everywhere() {
+    use std::os::unix::fs::symlink;
+    let tree = Tree::build(&x550t());
+    std::fs::create_dir_all(tree.path("proc/1/fd")).unwrap();
+    std::fs::create_dir_all(tree.path("proc/1/ns")).unwrap();
+    std::fs::write(tree.path("proc/1/cmdline"), "/sbin/init\0").unwrap();
+    symlink("net:[1]", tree.path("proc/1/ns/net")).unwrap();
+    symlink("1", tree.path("proc/self")).unwrap();
+    let vf3 = tree.vf_dir("0000:01:00.0", 3);
+    let ifname = std::fs::read_dir(vf3.join("net"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    // (The kernel refuses whitespace in names, not ESC.)
+    symlink(
+        "../../../../../virtual/net/br\x1b[31mX",
+        vf3.join("net").join(ifname).join("master"),
+    )
+    .unwrap();
+    for args in [&["list"][..], &["list", "--json"]] {
+        let r = vfnet(tree.root(), args);
+        r.code(0);
+        assert!(!r.stdout.contains('\x1b'), "{}", r.stdout);
+        assert!(
+            r.stdout.contains("host:br\\x1b[31mX")
+                || r.stdout.contains("\"name\":\"br\\\\x1b[31mX\""),
+            "{}",
+            r.stdout
+        );
+    }
+    // A capture's record of who used a VF, with a name far too long.
+    let tree = Tree::build(&x550t());
+    let long = "a".repeat(5000);
+    std::fs::create_dir_all(tree.path("vfnet-capture")).unwrap();
+    let vf = tree.vf_addr("0000:01:00.0", 1);
+    std::fs::write(
+        tree.path("vfnet-capture/used-by"),
+        format!("{vf} vm {long} 42\n"),
+    )
+    .unwrap();
+    let r = vfnet(tree.root(), &["list", "--json"]);
+    r.code(0);
+    assert!(!r.stdout.contains(&long), "the 5000-byte name is cut");
+    assert!(
+        r.stdout.contains(&format!("{}...", "a".repeat(80))),
+        "{}",
+        &r.stdout[..r.stdout.len().min(3000)]
+    );
+}

@@ -186,7 +186,10 @@ impl Report<'_> {
                 }
                 t.end();
             })
-            .opt_str("error", self.error)
+            .opt_str(
+                "error",
+                self.error.map(crate::text::escape_controls).as_deref(),
+            )
             .num("exit_status", Some(self.exit_status as u32))
             .str(
                 "exit_status_means",
@@ -267,7 +270,14 @@ impl Report<'_> {
             Values::None => {}
         }
         o.str("status", r.status.name())
-            .opt_str("error", r.error.as_deref());
+            // The same escaped text stderr shows (no raw control byte).
+            .opt_str(
+                "error",
+                r.error
+                    .as_deref()
+                    .map(crate::text::escape_controls)
+                    .as_deref(),
+            );
         o.end();
     }
 }
