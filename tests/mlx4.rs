@@ -334,7 +334,7 @@ fn a_hung_modprobe_does_not_hold_vfnets_output_open() {
     let tree = machine();
     let root = tree.root().display().to_string();
     let script = format!(
-        "#!/bin/sh\ngrep -E '^Sig(Blk|Ign)' /proc/$$/status > '{root}/signals'\n\
+        "#!/bin/sh\ngrep -E '^Sig(Blk|Ign)' /proc/self/status > '{root}/signals'\n\
          echo \"$*\" >> '{root}/modprobe.log'\n[ \"$*\" = '-r mlx4_en' ] && sleep 12\nexit 0\n"
     );
     let prog = tree.path("hung-modprobe");
