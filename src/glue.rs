@@ -30,12 +30,17 @@ pub const NM_UNMANAGED: &str = "/etc/NetworkManager/conf.d/90-vfnet-unmanaged-vf
 pub const NETWORKD_UNMANAGED: &str = "/etc/systemd/network/05-vfnet-unmanaged-vfs.network";
 
 /// The NetworkManager drop-in marking the netdevs of `drivers` unmanaged.
+/// It appends (`key+=value`, NetworkManager.conf(5) for list-valued keys):
+/// a later file's plain `unmanaged-devices=` would replace the host's own
+/// list (Ubuntu ships one), and NetworkManager would take the devices the
+/// host told it to leave alone.
 pub fn nm_unmanaged(drivers: &[String]) -> String {
     let specs: Vec<String> = drivers.iter().map(|d| format!("driver:{d}")).collect();
     format!(
         "# Written by vfnet install --unmanaged-vfs: NetworkManager leaves the SR-IOV VFs\n\
-         # of the PFs vfnet manages alone (they are for VMs and containers).\n\
-         [keyfile]\nunmanaged-devices={}\n",
+         # of the PFs vfnet manages alone (they are for VMs and containers). It adds to\n\
+         # the host's unmanaged devices (+=), never replaces them.\n\
+         [keyfile]\nunmanaged-devices+={}\n",
         specs.join(";")
     )
 }
@@ -493,7 +498,7 @@ mod tests {
     fn vfs_are_left_alone_by_driver() {
         let d = vec!["igbvf".to_string(), "iavf".to_string()];
         assert!(
-            nm_unmanaged(&d).ends_with("[keyfile]\nunmanaged-devices=driver:igbvf;driver:iavf\n")
+            nm_unmanaged(&d).ends_with("[keyfile]\nunmanaged-devices+=driver:igbvf;driver:iavf\n")
         );
         assert!(
             networkd_unmanaged(&d)

@@ -656,3 +656,35 @@ fn check_mode_fails_where_the_run_fails_on_a_vf_in_use() {
     }
     assert_eq!(trees[0].vfs(BUSY_PF).len(), 4);
 }
+
+/// A value the user gives never becomes an option of vfnet's: `pf: --help`
+/// is refused in one line, and nothing changes.
+#[test]
+fn a_pf_that_looks_like_an_option_is_refused() {
+    let venv = venv();
+    let work = tempfile::tempdir().unwrap();
+    let trees = vec![Tree::build(&x550t())];
+    let conf = trees[0].path("etc/vfnet/vfnet.conf");
+    let before = std::fs::read_to_string(&conf).unwrap_or_default();
+    let book = r#"
+- hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: an option for a PF
+      vfnet.vfnet.vfnet_config:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+        pf: --help
+        count: 2
+"#;
+    let run = play_book(&venv, work.path(), &trees, book, &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(recap(&run, 1, "changed"), 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("pf must be an interface name or a PCI address"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(std::fs::read_to_string(&conf).unwrap_or_default(), before);
+}

@@ -304,6 +304,12 @@ fn unmanaged_vfs_leave_the_vfs_to_vms_and_uninstall_takes_it_away() {
     let tree = Tree::build(&igb_qemu());
     std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
     std::fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:01:00.0=2\n").unwrap();
+    // The host's own unmanaged devices (Ubuntu ships such a file): vfnet's
+    // file, read after it, adds to the list (+=) and leaves the file alone.
+    let host = "[keyfile]\nunmanaged-devices=interface-name:eth9\n";
+    std::fs::create_dir_all(tree.path("etc/NetworkManager/conf.d")).unwrap();
+    let host_file = tree.path("etc/NetworkManager/conf.d/10-globally-managed-devices.conf");
+    std::fs::write(&host_file, host).unwrap();
     vfnet(
         tree.root(),
         &["install", "--init", "systemd", "--unmanaged-vfs"],
@@ -320,9 +326,14 @@ fn unmanaged_vfs_leave_the_vfs_to_vms_and_uninstall_takes_it_away() {
         std::fs::read_to_string(tree.path("etc/NetworkManager/conf.d/90-vfnet-unmanaged-vfs.conf"))
             .unwrap();
     assert!(
-        nm.ends_with("[keyfile]\nunmanaged-devices=driver:igbvf\n"),
+        nm.ends_with("[keyfile]\nunmanaged-devices+=driver:igbvf\n"),
         "{nm}"
     );
+    assert!(
+        !nm.contains("\nunmanaged-devices="),
+        "never a plain = that replaces: {nm}"
+    );
+    assert_eq!(std::fs::read_to_string(&host_file).unwrap(), host);
     // A second install changes nothing.
     let r = vfnet(
         tree.root(),

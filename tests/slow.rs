@@ -71,7 +71,7 @@ fn four_slow_pfs_get_all_their_vfs_at_the_same_time_far_past_the_budget() {
     );
     assert!(slowest > 2.0, "each PF took its time: {took:?}");
     assert!(
-        wall < 1.3 * slowest + 0.5,
+        wall < 1.3 * slowest + 1.0,
         "wall {wall:.2} s against the slowest PF's {slowest:.2} s"
     );
     assert!(k.wait_idle(Duration::from_secs(10)));

@@ -306,24 +306,28 @@ def main():
     except ValueError as e:
         module.fail_json(msg=str(e))
 
-    persist = base_command(p) + ['persist', p['pf']]
+    if p['pf'].startswith('-'):
+        module.fail_json(msg='pf must be an interface name or a PCI address, not %r' % p['pf'])
+    # Options first, then `--`: no value the user gives becomes an option.
+    persist = base_command(p) + ['persist']
     if p['state'] == 'absent':
         persist.append('--remove')
     else:
-        if p['count'] is not None:
-            persist.append(str(p['count']))
         if p['eswitch']:
             persist += ['--eswitch', p['eswitch']]
         for spec in specs:
             persist += ['--vf', spec]
+    tail = ['--', p['pf']]
+    if p['state'] != 'absent' and p['count'] is not None:
+        tail.append(str(p['count']))
 
     path = config_path(p)
     before = read_text(path)
     # The file as vfnet would write it: the diff, and check mode's prediction.
-    after = run_vfnet(module, persist + ['--dry-run'], 'persist')
+    after = run_vfnet(module, persist + ['--dry-run'] + tail, 'persist')
     config_changed = after != before
     if config_changed and not module.check_mode:
-        run_vfnet(module, persist, 'persist')
+        run_vfnet(module, persist + tail, 'persist')
         after = read_text(path)
 
     result = dict(changed=config_changed, config_changed=config_changed, config=after)
