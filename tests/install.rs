@@ -382,3 +382,25 @@ fn the_config_key_unmanaged_vfs_asks_the_same_for_its_pf_only() {
         .code(1)
         .err_has("unmanaged_vfs takes yes or no, not 'maybe'");
 }
+
+/// Uninstalling one init system's glue keeps the binary the others still
+/// run: the initramfs hook copies it into every image it builds.
+#[test]
+fn uninstall_removes_the_binary_only_with_the_last_glue_that_runs_it() {
+    let root = root_with(&["/usr/share/initramfs-tools", "/lib/systemd/systemd"]);
+    vfnet(
+        root.path(),
+        &["install", "--init", "systemd,initramfs-tools"],
+    )
+    .code(0);
+    let bin = root.path().join("usr/local/sbin/vfnet");
+    assert!(bin.exists());
+    vfnet(root.path(), &["uninstall", "--init", "systemd"])
+        .code(0)
+        .out_has("kept /usr/local/sbin/vfnet: the initramfs-tools glue still runs it");
+    assert!(bin.exists(), "the initramfs-tools hook still needs it");
+    vfnet(root.path(), &["uninstall", "--init", "initramfs-tools"])
+        .code(0)
+        .out_has(&format!("removed {}", bin.display()));
+    assert!(!bin.exists());
+}

@@ -304,6 +304,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let config_host = host_path(&root, &config);
     let inits = inits_of(&root, args, &config)?;
     let mut steps = plan(&inits, &config, args.remove)?;
+    if args.remove {
+        keep_shared_binary(&root, &inits, &mut steps);
+    }
     // The config and the PFs it names, for the driver lists: loaded once.
     let found = (!args.remove)
         .then(|| configured(&root, &config_host))
@@ -422,6 +425,30 @@ fn extra_tasks(
         });
     }
     Ok(())
+}
+
+/// Uninstalling some glue removes the binary only with the last glue that
+/// runs it: another init system's glue still installed (the initramfs
+/// hook copies /usr/local/sbin/vfnet into every image it builds) keeps it.
+fn keep_shared_binary(root: &Root, removing: &[Init], steps: &mut Vec<Task>) {
+    let others: Vec<&str> = glue::ALL
+        .into_iter()
+        .filter(|i| !removing.contains(i) && *i != Init::Truenas)
+        .filter(|i| i.files().iter().any(|f| host_path(root, f.path).exists()))
+        .map(|i| i.name())
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    let before = steps.len();
+    steps.retain(|s| !matches!(s, Task::Remove { path, init: None } if path == BINARY));
+    if steps.len() < before {
+        out::print(&format!(
+            "kept {BINARY}: the {} glue still runs it (vfnet uninstall --init {} removes it with that)\n",
+            others.join(", "),
+            others.join(",")
+        ));
+    }
 }
 
 /// The config and what the system shows of its PFs, loaded once for the
