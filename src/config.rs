@@ -349,8 +349,19 @@ impl Config {
                 if matches(key, addr, names) && *v == vf && s.name() == setting.name())
         };
         if let Some(i) = self.lines.iter().position(same) {
-            let changed = self.lines[i] != line;
+            let mut changed = self.lines[i] != line;
             self.lines[i] = line;
+            // Later lines of the same VF and setting, under any key of the
+            // PF, would win over this one at apply: they go.
+            let mut k = i + 1;
+            while k < self.lines.len() {
+                if same(&self.lines[k]) {
+                    self.lines.remove(k);
+                    changed = true;
+                } else {
+                    k += 1;
+                }
+            }
             return changed;
         }
         let last_of_pf = self.lines.iter().rposition(|l| match l {
@@ -1027,6 +1038,22 @@ mod tests {
         assert!(
             c.text()
                 .ends_with("0000:01:00.1=2\n0000:05:00.0.vf0.trust=on\n")
+        );
+    }
+
+    #[test]
+    fn recording_a_vf_setting_drops_its_later_duplicates_under_any_key_of_the_pf() {
+        let mut c = cfg("enp1s0f0.vf0.vlan=1\n0000:01:00.0.vf0.vlan=2\nenp1s0f0.vf1.vlan=3\n");
+        let names = [name("enp1s0f0")];
+        assert!(c.set_vf(
+            addr("0000:01:00.0"),
+            &names,
+            VfSel::One(0),
+            Setting::parse("vlan", "7").unwrap()
+        ));
+        assert_eq!(
+            String::from_utf8(c.render()).unwrap(),
+            "0000:01:00.0.vf0.vlan=7\nenp1s0f0.vf1.vlan=3\n"
         );
     }
 
