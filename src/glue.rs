@@ -99,10 +99,38 @@ pub fn drivers_file(drivers: &[String]) -> String {
     out
 }
 
-/// The module names in a drivers file (bad lines are skipped).
-pub fn read_drivers(path: &std::path::Path) -> Vec<String> {
-    let Ok((bytes, _)) = crate::files::read_regular(path, 64 * 1024) else {
-        return Vec::new();
+/// The most a drivers file may hold: read whole, or refused (never partly
+/// read and rewritten).
+pub const DRIVERS_MAX: usize = 64 * 1024;
+
+/// The module names in a drivers file (bad lines are skipped; none when
+/// there is no file), or why it cannot be read whole: too large, not a
+/// regular file, unreadable. A file vfnet edits is never partly read.
+pub fn read_drivers(path: &std::path::Path) -> Result<Vec<String>, String> {
+    use crate::files::ReadError;
+    let bytes = match crate::files::read_regular(path, DRIVERS_MAX) {
+        Ok((bytes, _)) => bytes,
+        Err(ReadError::Errno(nix::errno::Errno::ENOENT)) => return Ok(Vec::new()),
+        Err(ReadError::TooLarge(n)) => {
+            return Err(format!(
+                "{} is larger than vfnet reads ({n} bytes or more; at most {DRIVERS_MAX}): it was left as it is; \
+                 trim it to one module name a line",
+                path.display()
+            ));
+        }
+        Err(ReadError::NotRegular(what)) => {
+            return Err(format!(
+                "{} is {what}, not a regular file: it was left as it is",
+                path.display()
+            ));
+        }
+        Err(ReadError::Errno(e)) => {
+            return Err(format!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::error::strerror(e)
+            ));
+        }
     };
     let mut out: Vec<String> = Vec::new();
     for line in String::from_utf8_lossy(&bytes).lines() {
@@ -111,7 +139,7 @@ pub fn read_drivers(path: &std::path::Path) -> Vec<String> {
             out.push(name.to_string());
         }
     }
-    out
+    Ok(out)
 }
 
 /// The init systems and initramfs generators vfnet can hook into.

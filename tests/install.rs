@@ -404,3 +404,23 @@ fn uninstall_removes_the_binary_only_with_the_last_glue_that_runs_it() {
         .out_has(&format!("removed {}", bin.display()));
     assert!(!bin.exists());
 }
+
+/// A drivers file larger than vfnet reads is refused in one line and left
+/// as it is, never partly read and rewritten.
+#[test]
+fn a_drivers_file_too_large_to_read_whole_is_left_alone() {
+    let root = root_with(&["/usr/share/initramfs-tools"]);
+    let drivers = root.path().join("etc/vfnet/drivers");
+    std::fs::create_dir_all(drivers.parent().unwrap()).unwrap();
+    let big: String = (0..8000).map(|i| format!("module{i:05}\n")).collect();
+    assert!(big.len() > 64 * 1024);
+    std::fs::write(&drivers, &big).unwrap();
+    let r = vfnet(
+        root.path(),
+        &["install", "--init", "initramfs-tools", "--driver", "igb"],
+    );
+    r.code(1)
+        .err_has("is larger than vfnet reads")
+        .err_has("it was left as it is");
+    assert_eq!(std::fs::read_to_string(&drivers).unwrap(), big);
+}

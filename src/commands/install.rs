@@ -707,7 +707,7 @@ impl Runner {
     /// The initramfs driver list: the drivers recorded before, and these.
     fn drivers(&mut self, drivers: &[String]) -> Result<()> {
         let path = host_path(&self.root, glue::DRIVERS);
-        let mut all = glue::read_drivers(&path);
+        let mut all = glue::read_drivers(&path).map_err(Error::fail)?;
         for d in drivers {
             if !all.contains(d) {
                 all.push(d.clone());
