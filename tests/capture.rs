@@ -181,3 +181,31 @@ fn refused_attributes_stay_refused_in_the_replay() {
             .one_error("enp1s0f0 (0000:01:00.0): cannot read sriov_numvfs: Permission denied");
     }
 }
+
+/// A tree whose PCI function's bus link leads to the tree's root would
+/// give members names like `/vendor`, which a naive extractor writes to the
+/// host's `/`: such members are left out, and vfnet says so.
+#[test]
+fn member_names_are_always_relative_and_normalized() {
+    let tree = Tree::build(&x550t());
+    let link = tree.path("sys/bus/pci/devices/0000:01:00.1");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("../../../..", &link).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("c.tar");
+    let r = support::run::vfnet(tree.root(), &["capture", file.to_str().unwrap()]);
+    r.code(0).err_has("member(s) left out of the archive");
+    let list = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let names = String::from_utf8_lossy(&list.stdout);
+    assert!(!names.is_empty());
+    for n in names.lines() {
+        assert!(
+            !n.starts_with('/') && !n.split('/').any(|c| c == ".."),
+            "member {n:?}"
+        );
+    }
+}

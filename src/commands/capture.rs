@@ -156,6 +156,10 @@ struct Capture {
     tar: Tar,
     dirs: BTreeSet<String>,
     anon: Option<Anonymizer>,
+    /// Members not written: a name that is empty, absolute or not
+    /// normalized (a tree whose links lead to its root makes them), which
+    /// a naive extractor would write anywhere.
+    skipped: Vec<String>,
 }
 
 impl Capture {
@@ -164,11 +168,40 @@ impl Capture {
             tar: Tar::new(),
             dirs: BTreeSet::new(),
             anon: anonymize.then(Anonymizer::default),
+            skipped: Vec::new(),
         }
     }
 
     fn finish(self) -> Vec<u8> {
+        if !self.skipped.is_empty() {
+            let first: Vec<String> = self
+                .skipped
+                .iter()
+                .take(3)
+                .map(|s| crate::text::quote(s))
+                .collect();
+            out::warn(format_args!(
+                "{} member(s) left out of the archive: their names are not relative, normalized paths ({}): \
+                 the tree's links lead outside its sys/",
+                self.skipped.len(),
+                first.join(", ")
+            ));
+        }
         self.tar.finish()
+    }
+
+    /// Whether `path` may be a member's name: relative, normalized, no
+    /// `..`; else it is noted as skipped.
+    fn member_ok(&mut self, path: &str) -> bool {
+        let ok = !path.is_empty()
+            && !path.starts_with('/')
+            && path
+                .split('/')
+                .all(|c| !c.is_empty() && c != "." && c != "..");
+        if !ok {
+            self.skipped.push(path.to_string());
+        }
+        ok
     }
 
     /// `path`'s directories, each once, parents first.
@@ -184,6 +217,9 @@ impl Capture {
     }
 
     fn dir(&mut self, path: &str) {
+        if !self.member_ok(path) {
+            return;
+        }
         self.parents(path);
         if self.dirs.insert(path.to_string()) {
             self.tar.dir(path);
@@ -191,11 +227,17 @@ impl Capture {
     }
 
     fn file(&mut self, path: &str, data: &[u8]) {
+        if !self.member_ok(path) {
+            return;
+        }
         self.parents(path);
         self.tar.file(path, 0o644, data);
     }
 
     fn link(&mut self, path: &str, target: &str) {
+        if !self.member_ok(path) {
+            return;
+        }
         self.parents(path);
         self.tar.link(path, target);
     }
