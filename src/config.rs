@@ -20,6 +20,7 @@
 use crate::ifname::IfName;
 use crate::pci::{DevKey, PciAddr};
 use crate::vf::Setting;
+pub use crate::vf::{VfSel, parse_vf_sel};
 use std::path::PathBuf;
 
 /// Where the config file is, under the root.
@@ -110,60 +111,6 @@ impl Line {
             | Line::Other(raw)
             | Line::Bad { raw, .. } => raw,
         }
-    }
-}
-
-/// Which VFs a setting line is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VfSel {
-    /// `vfN`.
-    One(u32),
-    /// `vfA-B`: VFs A to B (a pool of the PF's VFs).
-    Range(u32, u32),
-    /// `vfs`: every VF of the PF.
-    All,
-}
-
-impl VfSel {
-    /// Whether VF `i` is one of these.
-    pub fn contains(&self, i: u32) -> bool {
-        match *self {
-            VfSel::One(n) => n == i,
-            VfSel::Range(a, b) => (a..=b).contains(&i),
-            VfSel::All => true,
-        }
-    }
-
-    /// How many VFs it names (all: the most): a narrower line wins over a
-    /// broader one for the same setting (`vfs` < `vf0-7` < `vf0-3` < `vf2`).
-    pub fn width(&self) -> u64 {
-        match *self {
-            VfSel::One(_) => 1,
-            VfSel::Range(a, b) => (b - a) as u64 + 1,
-            VfSel::All => u64::MAX,
-        }
-    }
-}
-
-impl std::fmt::Display for VfSel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            VfSel::One(n) => write!(f, "vf{n}"),
-            VfSel::Range(a, b) => write!(f, "vf{a}-{b}"),
-            VfSel::All => f.write_str("vfs"),
-        }
-    }
-}
-
-/// `3` → one VF, `0-3` → a range (A <= B), at most 65535: a VF index or
-/// range as the command line and config keys write it.
-pub fn parse_vf_sel(s: &str) -> Option<VfSel> {
-    match s.split_once('-') {
-        Some((a, b)) => {
-            let (a, b) = (parse_count(a)?, parse_count(b)?);
-            (a <= b).then_some(VfSel::Range(a, b))
-        }
-        None => parse_count(s).map(VfSel::One),
     }
 }
 
@@ -349,20 +296,16 @@ impl Config {
                 if matches(key, addr, names) && *v == vf && s.name() == setting.name())
         };
         if let Some(i) = self.lines.iter().position(same) {
-            let mut changed = self.lines[i] != line;
+            let changed = self.lines[i] != line;
             self.lines[i] = line;
             // Later lines of the same VF and setting, under any key of the
             // PF, would win over this one at apply: they go.
-            let mut k = i + 1;
-            while k < self.lines.len() {
-                if same(&self.lines[k]) {
-                    self.lines.remove(k);
-                    changed = true;
-                } else {
-                    k += 1;
-                }
-            }
-            return changed;
+            let (before, mut k) = (self.lines.len(), 0);
+            self.lines.retain(|l| {
+                k += 1;
+                k <= i + 1 || !same(l)
+            });
+            return changed || self.lines.len() != before;
         }
         let last_of_pf = self.lines.iter().rposition(|l| match l {
             Line::Count { key, .. }

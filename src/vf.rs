@@ -660,6 +660,61 @@ fn current_driver(vf: &Dir) -> Option<String> {
     vf.link_name("driver", &mut buf).ok().map(str::to_string)
 }
 
+/// Which VFs a setting line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VfSel {
+    /// `vfN`.
+    One(u32),
+    /// `vfA-B`: VFs A to B (a pool of the PF's VFs).
+    Range(u32, u32),
+    /// `vfs`: every VF of the PF.
+    All,
+}
+
+impl VfSel {
+    /// Whether VF `i` is one of these.
+    pub fn contains(&self, i: u32) -> bool {
+        match *self {
+            VfSel::One(n) => n == i,
+            VfSel::Range(a, b) => (a..=b).contains(&i),
+            VfSel::All => true,
+        }
+    }
+
+    /// How many VFs it names (all: the most): a narrower line wins over a
+    /// broader one for the same setting (`vfs` < `vf0-7` < `vf0-3` < `vf2`).
+    pub fn width(&self) -> u64 {
+        match *self {
+            VfSel::One(_) => 1,
+            VfSel::Range(a, b) => (b - a) as u64 + 1,
+            VfSel::All => u64::MAX,
+        }
+    }
+}
+
+impl std::fmt::Display for VfSel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VfSel::One(n) => write!(f, "vf{n}"),
+            VfSel::Range(a, b) => write!(f, "vf{a}-{b}"),
+            VfSel::All => f.write_str("vfs"),
+        }
+    }
+}
+
+/// `3` → one VF, `0-3` → a range (A <= B), at most 65535: a VF index or
+/// range as the command line and config keys write it.
+pub fn parse_vf_sel(s: &str) -> Option<VfSel> {
+    let parse_count = |n: &str| crate::text::parse_u32_max(n, 65535);
+    match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (parse_count(a)?, parse_count(b)?);
+            (a <= b).then_some(VfSel::Range(a, b))
+        }
+        None => parse_count(s).map(VfSel::One),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
