@@ -256,18 +256,8 @@ fn without_a_proc_no_vf_is_called_free() {
 fn held_by(make: impl FnOnce(&std::path::Path)) -> Tree {
     let tree = Tree::build(&x550t());
     let root = tree.root();
-    process(
-        root,
-        1,
-        &["/sbin/init"],
-        "systemd",
-        &["/dev/null"],
-        "net:[4026531840]",
-    );
-    symlink("1", root.join("proc/self")).unwrap();
-    tree.bind_vf_vfio(PF, 1);
-    let group = std::fs::read_link(tree.vf_dir(PF, 1).join("iommu_group")).unwrap();
-    let group = group.file_name().unwrap().to_string_lossy().into_owned();
+    host_init(root);
+    let group = vfio_group(&tree, PF, 1);
     let d = root.join("proc/4242");
     std::fs::create_dir_all(d.join("fd")).unwrap();
     std::fs::create_dir_all(d.join("ns")).unwrap();

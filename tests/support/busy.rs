@@ -26,11 +26,9 @@ pub fn process(root: &Path, pid: u32, argv: &[&str], comm: &str, fds: &[&str], n
     symlink(netns, d.join("ns/net")).unwrap();
 }
 
-/// The machine of the module doc.
-pub fn busy_host() -> Tree {
-    let tree = Tree::build(&x550t());
-    let root = tree.root();
-    // PID 1 and vfnet itself in the host's namespace.
+/// A fake /proc's PID 1, which vfnet itself stands for (`self`), in the
+/// host's network namespace.
+pub fn host_init(root: &Path) {
     process(
         root,
         1,
@@ -40,10 +38,22 @@ pub fn busy_host() -> Tree {
         "net:[4026531840]",
     );
     symlink("1", root.join("proc/self")).unwrap();
+}
+
+/// Binds VF `n` of `pf` to vfio-pci and returns its IOMMU group's number.
+pub fn vfio_group(tree: &Tree, pf: &str, n: u32) -> String {
+    tree.bind_vf_vfio(pf, n);
+    let group = std::fs::read_link(tree.vf_dir(pf, n).join("iommu_group")).unwrap();
+    group.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// The machine of the module doc.
+pub fn busy_host() -> Tree {
+    let tree = Tree::build(&x550t());
+    let root = tree.root();
+    host_init(root);
     // VF 1 on vfio-pci, held by a libvirt VM.
-    tree.bind_vf_vfio(BUSY_PF, 1);
-    let group = std::fs::read_link(tree.vf_dir(BUSY_PF, 1).join("iommu_group")).unwrap();
-    let group = group.file_name().unwrap().to_string_lossy().into_owned();
+    let group = vfio_group(&tree, BUSY_PF, 1);
     process(
         root,
         2211,

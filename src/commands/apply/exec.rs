@@ -335,10 +335,7 @@ impl<'a> Run<'a> {
     /// A change of the count alone, queued to run with the others: its line
     /// and record keep their places.
     fn queue(&mut self, p: &Pf, e: Entry, esw: EswitchLine, now: &Now) -> Option<Job> {
-        if let Some((at, want)) = esw {
-            let modes = (now.mode, want, now.mode);
-            self.eswitch_record(at, e.pf, modes, Status::Unchanged, None);
-        }
+        self.eswitch_unchanged(e, esw, now);
         let line_at = self.lines.as_ref().map_or(0, Vec::len);
         self.say(String::new());
         let record_at = self.records.len();
@@ -492,17 +489,17 @@ impl<'a> Run<'a> {
         self.record(&[e.line], Some(e.pf), None, v, status, error);
     }
 
+    /// The PF's eswitch line, when it has one, already as asked.
+    fn eswitch_unchanged(&mut self, e: Entry, esw: EswitchLine, now: &Now) {
+        if let Some((at, want)) = esw {
+            let modes = (now.mode, want, now.mode);
+            self.eswitch_record(at, e.pf, modes, Status::Unchanged, None);
+        }
+    }
+
     /// Already as configured.
     fn kept(&mut self, p: &Pf, e: Entry, esw: EswitchLine, now: &Now) {
-        if let Some((at, want)) = esw {
-            self.eswitch_record(
-                at,
-                e.pf,
-                (now.mode, want, now.mode),
-                Status::Unchanged,
-                None,
-            );
-        }
+        self.eswitch_unchanged(e, esw, now);
         self.count_record(e, Some(e.from), Status::Unchanged, None);
         self.say(format!(
             "{}: {}, as configured.\n",
@@ -626,14 +623,8 @@ impl<'a> Run<'a> {
                     Some(err.to_string()),
                 ),
             }
-        } else if let Some((at, want)) = esw {
-            self.eswitch_record(
-                at,
-                e.pf,
-                (now.mode, want, now.mode),
-                Status::Unchanged,
-                None,
-            );
+        } else {
+            self.eswitch_unchanged(e, esw, now);
         }
         self.count(&dev, e);
     }
