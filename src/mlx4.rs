@@ -251,21 +251,38 @@ pub struct Conflict {
 }
 
 /// The lines of a modprobe.d file's `text` that set `num_vfs` or
-/// `probe_vf` for mlx4_core.
+/// `probe_vf` for mlx4_core, read as kmod reads them (libkmod-config.c):
+/// a line ending in `\` goes on on the next one, a line whose first word
+/// starts with `#` is a comment, and `-` and `_` are the same in module
+/// and parameter names (`options mlx4-core probe-vf=1` counts).
 pub fn conflicts(text: &str) -> Vec<Conflict> {
     let mut out = Vec::new();
+    let mut joined = String::new();
+    let mut first = 0;
     for (i, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        if words.next() != Some("options") || words.next() != Some(MODULE) {
+        if joined.is_empty() {
+            first = i + 1;
+        }
+        match line.strip_suffix('\\') {
+            Some(part) => {
+                joined.push_str(part);
+                joined.push(' ');
+                continue;
+            }
+            None => joined.push_str(line),
+        }
+        let logical = std::mem::take(&mut joined);
+        let mut words = logical.split_whitespace();
+        let is_mlx4 = |w: Option<&str>| w.is_some_and(|w| w.replace('-', "_") == MODULE);
+        if words.next() != Some("options") || !is_mlx4(words.next()) {
             continue;
         }
         for w in words {
-            let name = w.split('=').next().unwrap_or("");
+            let name = w.split('=').next().unwrap_or("").replace('-', "_");
             if name == "num_vfs" || name == "probe_vf" {
                 out.push(Conflict {
-                    line: i + 1,
-                    param: name.to_string(),
+                    line: first,
+                    param: name,
                 });
             }
         }
@@ -470,6 +487,27 @@ mod tests {
             vec![
                 Conflict {
                     line: 3,
+                    param: "num_vfs".into()
+                },
+                Conflict {
+                    line: 3,
+                    param: "probe_vf".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn conflicts_are_read_as_kmod_reads_them() {
+        // `-` is `_` in module and parameter names, and a `\` at the end of
+        // a line goes on on the next (the conflict is named by its first).
+        let text =
+            "options mlx4-core port_type_array=2,2 \\\n  num_vfs=4\noptions mlx4_core probe-vf=1\n";
+        assert_eq!(
+            conflicts(text),
+            vec![
+                Conflict {
+                    line: 1,
                     param: "num_vfs".into()
                 },
                 Conflict {
