@@ -231,3 +231,21 @@ fn a_device_that_is_not_there_is_a_finding() {
         ["device: not a network function nor an SR-IOV device"]
     );
 }
+
+/// doctor sees every glue vfnet can install, not only the init systems it
+/// detects now: right after `install --init systemd` on a host where no
+/// systemd is found, the boot check is ok.
+#[test]
+fn doctor_sees_glue_installed_for_an_init_system_not_detected() {
+    let tree = Tree::build(&x550t());
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:01:00.0=4\n").unwrap();
+    vfnet(tree.root(), &["install", "--init", "systemd"]).code(0);
+    let r = vfnet(tree.root(), &["doctor"]);
+    r.out_has("applied at boot by: systemd");
+    assert!(
+        !r.stdout.contains("nothing applies the config at boot"),
+        "{}",
+        r.stdout
+    );
+}

@@ -637,8 +637,11 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
         && (text(&format!("{modules}/modules.builtin"))
             .is_some_and(|t| t.contains("/vfio-pci.ko"))
             || text(&format!("{modules}/modules.dep")).is_some_and(|t| t.contains("/vfio-pci.ko")));
-    let boot = glue::detect(&glue::found(root))
+    // Every glue vfnet can install, wherever it is, not only the init
+    // systems detected now (an install made before a switch counts).
+    let boot = glue::ALL
         .into_iter()
+        .filter(|i| !i.files().is_empty())
         .map(|i| {
             (
                 i,
