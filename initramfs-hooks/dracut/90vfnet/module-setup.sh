@@ -10,8 +10,13 @@ VFNET_CONFIG=/etc/vfnet/vfnet.conf
 VFNET_DRIVERS=/etc/vfnet/drivers
 
 check() {
-	# Nothing to do without vfnet or a config.
-	[ -x "$VFNET" ] && [ -r "$VFNET_CONFIG" ] || return 1
+	# Nothing to do without a config; without vfnet, said at image build
+	# time (the boot would not say it).
+	[ -r "$VFNET_CONFIG" ] || return 1
+	if [ ! -x "$VFNET" ]; then
+		echo "vfnet: $VFNET is missing: this initramfs will not create the SR-IOV VFs of $VFNET_CONFIG (vfnet install --init dracut puts it back)" >&2
+		return 1
+	fi
 	return 0
 }
 
