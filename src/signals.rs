@@ -99,7 +99,7 @@ impl Deferred {
     pub fn wait(&self, timeout: std::time::Duration) -> Option<Signal> {
         use nix::libc;
         let ts = libc::timespec {
-            tv_sec: timeout.as_secs() as libc::time_t,
+            tv_sec: timeout.as_secs() as _,
             tv_nsec: timeout.subsec_nanos() as libc::c_long,
         };
         let mask = set();

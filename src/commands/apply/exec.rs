@@ -360,22 +360,16 @@ impl<'a> Run<'a> {
             [one] => vec![run_job(root, one.e, &budget)],
             _ => {
                 let deferred = crate::signals::defer();
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = jobs
-                        .iter()
-                        .map(|j| {
-                            let e = j.e;
-                            scope.spawn(move || run_job(root, e, &budget))
-                        })
-                        .collect();
-                    while !handles.iter().all(|h| h.is_finished()) {
-                        deferred.wait(Duration::from_millis(50));
-                    }
-                    let died = || Err((Error::fail("the change's thread died"), None));
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or_else(|_| died()))
-                        .collect()
+                let work = jobs
+                    .iter()
+                    .map(|j| {
+                        let e = j.e;
+                        Box::new(move || run_job(root, e, &budget))
+                            as Box<dyn FnOnce() -> JobResult + Send + '_>
+                    })
+                    .collect();
+                crate::parallel::all(work, || {
+                    deferred.wait(Duration::from_millis(50));
                 })
             }
         };
