@@ -146,22 +146,26 @@ fn set_explains_the_reload_and_changes_nothing_without_reload() {
 /// A modprobe stand-in: records each call in ROOT/modprobe.log; unloading
 /// mlx4_core drops /sys/module/mlx4_core and marks `unloaded`; loading it
 /// marks `loaded` and waits until the test has probed the card again.
+/// An executable shell script `name` in the tree, saying `body`.
+fn script(tree: &Tree, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = tree.path(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
 fn stand_in(tree: &Tree) -> PathBuf {
     let root = tree.root().display().to_string();
-    let script = format!(
-        "#!/bin/sh\n\
-         echo \"$*\" >> '{root}/modprobe.log'\n\
+    let body = format!(
+        "echo \"$*\" >> '{root}/modprobe.log'\n\
          case \"$*\" in\n\
          '-r mlx4_core') rm -rf '{root}/sys/module/mlx4_core'; touch '{root}/unloaded' ;;\n\
          '-r mlx4_en') rm -rf '{root}/sys/module/mlx4_en' ;;\n\
          'mlx4_core') touch '{root}/loaded'; i=0; while [ ! -e '{root}/probed' ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done ;;\n\
          esac\n"
     );
-    let path = tree.path("modprobe-stand-in");
-    fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    path
+    script(tree, "modprobe-stand-in", &body)
 }
 
 fn wait_for(p: &Path) {
@@ -244,13 +248,13 @@ fn doctor_shows_the_parameters_in_force_and_the_drift_from_the_config() {
 fn a_modprobe_that_hangs_meets_the_deadline_and_the_modules_are_loaded_back() {
     let tree = machine();
     let root = tree.root().display().to_string();
-    let script = format!(
-        "#!/bin/sh\necho \"$*\" >> '{root}/modprobe.log'\n[ \"$*\" = '-r mlx4_en' ] && sleep 3\nexit 0\n"
+    let prog = script(
+        &tree,
+        "slow-modprobe",
+        &format!(
+            "echo \"$*\" >> '{root}/modprobe.log'\n[ \"$*\" = '-r mlx4_en' ] && sleep 3\nexit 0\n"
+        ),
     );
-    let prog = tree.path("slow-modprobe");
-    fs::write(&prog, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&prog, fs::Permissions::from_mode(0o755)).unwrap();
     let mut c = support::run::command(
         tree.root(),
         &["set", CX3, "2", "--reload", "--timeout", "1"],
@@ -333,14 +337,14 @@ fn a_symlinked_modprobe_file_is_followed_and_a_linked_conflict_is_read() {
 fn a_hung_modprobe_does_not_hold_vfnets_output_open() {
     let tree = machine();
     let root = tree.root().display().to_string();
-    let script = format!(
-        "#!/bin/sh\ngrep -E '^Sig(Blk|Ign)' /proc/self/status > '{root}/signals'\n\
+    let prog = script(
+        &tree,
+        "hung-modprobe",
+        &format!(
+            "grep -E '^Sig(Blk|Ign)' /proc/self/status > '{root}/signals'\n\
          echo \"$*\" >> '{root}/modprobe.log'\n[ \"$*\" = '-r mlx4_en' ] && sleep 12\nexit 0\n"
+        ),
     );
-    let prog = tree.path("hung-modprobe");
-    fs::write(&prog, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&prog, fs::Permissions::from_mode(0o755)).unwrap();
     let mut c = support::run::command(
         tree.root(),
         &["set", CX3, "2", "--reload", "--timeout", "1"],

@@ -946,26 +946,10 @@ fn set_says_what_it_waits_for_after_a_second() {
 /// a capture's used-by record with a 5000-byte name.
 #[test]
 fn names_from_the_system_and_captures_are_escaped_and_cut_everywhere() {
-    use std::os::unix::fs::symlink;
     let tree = Tree::build(&x550t());
-    std::fs::create_dir_all(tree.path("proc/1/fd")).unwrap();
-    std::fs::create_dir_all(tree.path("proc/1/ns")).unwrap();
-    std::fs::write(tree.path("proc/1/cmdline"), "/sbin/init\0").unwrap();
-    symlink("net:[1]", tree.path("proc/1/ns/net")).unwrap();
-    symlink("1", tree.path("proc/self")).unwrap();
-    let vf3 = tree.vf_dir("0000:01:00.0", 3);
-    let ifname = std::fs::read_dir(vf3.join("net"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name();
+    host_init(tree.root());
     // (The kernel refuses whitespace in names, not ESC.)
-    symlink(
-        "../../../../../virtual/net/br\x1b[31mX",
-        vf3.join("net").join(ifname).join("master"),
-    )
-    .unwrap();
+    enslave(&tree, "0000:01:00.0", 3, "br\x1b[31mX");
     for args in [&["list"][..], &["list", "--json"]] {
         let r = vfnet(tree.root(), args);
         r.code(0);

@@ -125,18 +125,7 @@ fn the_next_free_vf_for_a_vm_hook() {
         &[],
         "net:[4026531840]",
     );
-    let vf0 = tree.vf_dir(PF, 0);
-    let ifname = std::fs::read_dir(vf0.join("net"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name();
-    symlink(
-        "../../../../../virtual/net/bond0",
-        vf0.join("net").join(ifname).join("master"),
-    )
-    .unwrap();
+    enslave(&tree, PF, 0, "bond0");
     vfnet(tree.root(), &["vf", "enp1s0f0", "free"])
         .code(1)
         .one_error("enp1s0f0 (0000:01:00.0): no free VF: all 4 VFs in use");

@@ -47,6 +47,23 @@ pub fn vfio_group(tree: &Tree, pf: &str, n: u32) -> String {
     group.file_name().unwrap().to_string_lossy().into_owned()
 }
 
+/// Makes VF `n` of `pf`'s netdev a port of the master netdev `master`
+/// (its `master` link, as the kernel has it for a bridge or bond port).
+pub fn enslave(tree: &Tree, pf: &str, n: u32, master: &str) {
+    let vf = tree.vf_dir(pf, n);
+    let ifname = std::fs::read_dir(vf.join("net"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    symlink(
+        format!("../../../../../virtual/net/{master}"),
+        vf.join("net").join(ifname).join("master"),
+    )
+    .unwrap();
+}
+
 /// The machine of the module doc.
 pub fn busy_host() -> Tree {
     let tree = Tree::build(&x550t());
@@ -84,17 +101,6 @@ pub fn busy_host() -> Tree {
         "net:[4026532999]",
     );
     // VF 3 in the host's bridge.
-    let vf3 = tree.vf_dir(BUSY_PF, 3);
-    let ifname = std::fs::read_dir(vf3.join("net"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name();
-    symlink(
-        "../../../../../virtual/net/br0",
-        vf3.join("net").join(ifname).join("master"),
-    )
-    .unwrap();
+    enslave(&tree, BUSY_PF, 3, "br0");
     tree
 }

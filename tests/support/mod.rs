@@ -27,7 +27,7 @@ pub mod run;
 pub mod spec;
 pub mod tree;
 
-pub use busy::{BUSY_PF, busy_host, host_init, process, vfio_group};
+pub use busy::{BUSY_PF, busy_host, enslave, host_init, process, vfio_group};
 pub use kernel::{FakeKernel, KernelOpts, Stuck, Violation};
 pub use machines::*;
 #[cfg(test)]
