@@ -246,17 +246,12 @@ impl Dir {
         loop {
             match nix::unistd::read(&fd, &mut chunk) {
                 Ok(0) => return Some((out, false)),
-                Ok(n) => {
+                Ok(n) if out.len() + n > cap => {
                     let room = cap - out.len();
-                    out.extend_from_slice(&chunk[..n.min(room)]);
-                    if n > room || out.len() == cap && n == room && room > 0 {
-                        // Full: one more byte says whether there was more.
-                        let mut one = [0u8; 1];
-                        let more =
-                            n > room || nix::unistd::read(&fd, &mut one).is_ok_and(|m| m > 0);
-                        return Some((out, more));
-                    }
+                    out.extend_from_slice(&chunk[..room]);
+                    return Some((out, true));
                 }
+                Ok(n) => out.extend_from_slice(&chunk[..n]),
                 Err(Errno::EINTR) => {}
                 Err(_) => return None,
             }
@@ -513,6 +508,28 @@ pub fn display_path(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_is_read_up_to_its_cap_and_says_whether_there_was_more() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("exact"), vec![b'a'; 8192]).unwrap();
+        std::fs::write(t.path().join("over"), vec![b'b'; 8193]).unwrap();
+        nix::unistd::mkfifo(&t.path().join("fifo"), Mode::from_bits_truncate(0o644)).unwrap();
+        let d = Dir::open(t.path()).unwrap();
+        assert_eq!(
+            d.read_prefix("exact", 8192),
+            Some((vec![b'a'; 8192], false))
+        );
+        assert_eq!(d.read_prefix("over", 8192), Some((vec![b'b'; 8192], true)));
+        assert_eq!(d.read_prefix("over", 10), Some((vec![b'b'; 10], true)));
+        assert_eq!(
+            d.read_to_end("over", 8192),
+            None,
+            "longer than its cap: not read whole"
+        );
+        assert_eq!(d.read_to_end("exact", 8192).map(|v| v.len()), Some(8192));
+        assert_eq!(d.read_prefix("fifo", 10), None, "never a FIFO");
+    }
 
     #[test]
     fn numbers_parse_as_the_kernel_prints_them() {
