@@ -24,6 +24,9 @@ use std::os::fd::{AsFd, OwnedFd};
 /// must not hang vfnet.
 pub const LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// The largest answer [`output`] takes (a `midclt` query's is a few KiB).
+pub const OUTPUT_MAX: usize = 1 << 20;
+
 /// How long [`output`] waits for a query's answer (`midclt call`).
 pub const OUTPUT_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -85,7 +88,11 @@ fn relay(
             match read(*fd, &mut buf) {
                 Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {}
                 Ok(0) | Err(_) => closed.push(i),
-                Ok(n) if *to < 0 => captured.extend_from_slice(&buf[..n]),
+                // Captured up to its cap and one byte past it (to tell).
+                Ok(n) if *to < 0 => {
+                    let room = (OUTPUT_MAX + 1).saturating_sub(captured.len());
+                    captured.extend_from_slice(&buf[..n.min(room)]);
+                }
                 Ok(n) => {
                     // SAFETY: fd 1 and 2 are vfnet's own stdout and stderr.
                     let dest = unsafe { std::os::fd::BorrowedFd::borrow_raw(*to) };
@@ -140,6 +147,9 @@ pub fn output_until(argv: &[&str], deadline: &crate::wait::Deadline) -> Result<S
         ));
     }
     reap(pid, deadline)?;
+    if out.len() > OUTPUT_MAX {
+        return Err(format!("its answer is larger than {OUTPUT_MAX} bytes"));
+    }
     String::from_utf8(out).map_err(|_| "output is not text".to_string())
 }
 
@@ -213,6 +223,9 @@ mod tests {
             Err("not found, or could not run".into())
         );
         assert_eq!(output(&["echo", "hi"]), Ok("hi\n".into()));
+        // An answer past the cap is refused, not kept in memory whole.
+        let e = output(&["sh", "-c", "head -c 1100000 /dev/zero"]).unwrap_err();
+        assert!(e.contains("larger than 1048576 bytes"), "{e}");
     }
 
     #[test]
