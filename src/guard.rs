@@ -4,6 +4,7 @@
 //! unless forced. At boot nothing is in use, so nothing is refused.
 
 use crate::error::Error;
+use crate::inventory::Inventory;
 use crate::inventory::UsedBy;
 use crate::pci::PciAddr;
 use crate::system::System;
@@ -32,10 +33,15 @@ pub enum Users {
 /// run, or could not read every process, is [`Users::Unknown`]: "could not
 /// tell" is never "free".
 pub fn users(s: &System, pf: PciAddr) -> Users {
-    let inv = match crate::survey::survey(s, &crate::survey::Want::users_of(pf)) {
-        Ok(inv) => inv,
-        Err(e) => return Users::Unknown(e.to_string()),
-    };
+    match crate::survey::survey(s, &crate::survey::Want::users_of(pf)) {
+        Ok(inv) => of(&inv, pf),
+        Err(e) => Users::Unknown(e.to_string()),
+    }
+}
+
+/// [`users`] of the PF at `pf`, from an inventory surveyed with its users
+/// (one survey serves every PF of a run). Pure.
+pub fn of(inv: &Inventory, pf: PciAddr) -> Users {
     if inv.usage_incomplete {
         return Users::Unknown(
             "the processes' open files cannot all be read (run vfnet as root)".to_string(),
@@ -43,6 +49,7 @@ pub fn users(s: &System, pf: PciAddr) -> Users {
     }
     Users::Found(
         inv.vfs()
+            .filter(|(p, _)| p.addr == pf)
             .filter_map(|(_, v)| {
                 Some(InUse {
                     index: v.index,
@@ -87,7 +94,72 @@ pub fn refuse(label: &str, users: &[InUse], what: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Kind;
+    use crate::inventory::{Kind, Pf, Vf};
+
+    fn vf(addr: &str, index: u32, by: Option<UsedBy>) -> Vf {
+        Vf {
+            addr: PciAddr::parse(addr).unwrap(),
+            index: Some(index),
+            interface: None,
+            mac: None,
+            driver: None,
+            iommu_group: None,
+            settings: None,
+            used_by: by,
+            representor: None,
+        }
+    }
+
+    fn pf(addr: &str, vfs: Vec<Vf>) -> Pf {
+        Pf {
+            addr: PciAddr::parse(addr).unwrap(),
+            interfaces: Vec::new(),
+            subsystem: None,
+            vendor: None,
+            device: None,
+            description: None,
+            driver: None,
+            sriov: true,
+            total_vfs: Some(7),
+            num_vfs: Some(vfs.len() as u32),
+            iommu_group: None,
+            up: false,
+            configured: None,
+            eswitch: None,
+            vfs,
+        }
+    }
+
+    #[test]
+    fn one_survey_gives_each_pf_its_own_users_and_a_partial_one_none() {
+        let vm = UsedBy {
+            kind: Kind::Vm,
+            name: Some("a".into()),
+            pid: Some(1),
+        };
+        let mut inv = Inventory {
+            pfs: vec![
+                pf("0000:01:00.0", vec![vf("0000:01:10.0", 0, None)]),
+                pf(
+                    "0000:01:00.1",
+                    vec![vf("0000:01:10.1", 0, Some(vm.clone()))],
+                ),
+            ],
+            ..Inventory::default()
+        };
+        let a = PciAddr::parse("0000:01:00.0").unwrap();
+        let b = PciAddr::parse("0000:01:00.1").unwrap();
+        assert_eq!(of(&inv, a), Users::Found(Vec::new()));
+        let Users::Found(found) = of(&inv, b) else {
+            panic!()
+        };
+        assert_eq!(found.iter().map(|u| u.by.clone()).collect::<Vec<_>>(), [vm]);
+        inv.usage_incomplete = true;
+        assert!(
+            matches!(of(&inv, a), Users::Unknown(_)),
+            "could not tell is never free"
+        );
+    }
 
     #[test]
     fn each_vf_in_use_is_one_line_naming_its_user() {

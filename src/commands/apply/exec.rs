@@ -93,6 +93,9 @@ pub struct Run<'a> {
     pub records: Vec<Record>,
     /// The count phase's lines, printed once its changes are done.
     lines: Option<Vec<String>>,
+    /// Who uses the VFs, surveyed once for every PF, when the first change
+    /// that destroys VFs asks (`Err`: the survey could not run).
+    users: Option<std::result::Result<Inventory, String>>,
 }
 
 impl<'a> Run<'a> {
@@ -106,6 +109,7 @@ impl<'a> Run<'a> {
             missing: Vec::new(),
             records: Vec::new(),
             lines: None,
+            users: None,
         }
     }
 
@@ -300,7 +304,7 @@ impl<'a> Run<'a> {
             force: false,
             reload: false,
         };
-        let users = change::destroys(&now, &ask).then(|| crate::guard::users(s, e.pf));
+        let users = change::destroys(&now, &ask).then(|| self.users_of(s, e.pf));
         let plan = change::plan(&now, &ask, users.as_ref());
         match &plan {
             Plan::Keep => self.kept(p, e, esw, &now),
@@ -324,6 +328,22 @@ impl<'a> Run<'a> {
             Plan::Change(c) => self.change(s, p, e, esw, &now, c, devlink),
         }
         None
+    }
+
+    /// Who uses the VFs of `pf`: one survey for the whole run, made when
+    /// the first change that destroys VFs asks.
+    fn users_of(&mut self, s: &System, pf: PciAddr) -> crate::guard::Users {
+        let want = crate::survey::Want {
+            users: true,
+            ..crate::survey::Want::scan()
+        };
+        let inv = self
+            .users
+            .get_or_insert_with(|| crate::survey::survey(s, &want).map_err(|e| e.to_string()));
+        match inv {
+            Ok(inv) => crate::guard::of(inv, pf),
+            Err(e) => crate::guard::Users::Unknown(e.clone()),
+        }
     }
 
     /// A count entry refused before anything: failed, with `msg`.
