@@ -146,3 +146,33 @@ fn a_stop_signal_while_pfs_change_at_once_ends_the_waits_and_no_pf_is_left_betwe
         assert_eq!(tree.numvfs(p), Some(128), "{p}");
     }
 }
+
+/// The hard cap from the environment (`VFNET_DEADLINE`, what the boot glue
+/// can set): a PF that never gets its VFs is reported at it; a bad value
+/// falls back to the default rather than failing the boot.
+#[test]
+fn the_cap_comes_from_vfnet_deadline_when_no_option_gives_it() {
+    let tree = Tree::build(&igb_qemu());
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:01:00.0=3\n").unwrap();
+    let _k = FakeKernel::start(&tree, KernelOpts::default().stuck(Stuck::NoVfs));
+    let mut c = support::run::command(tree.root(), &["apply", "--timeout", "0.2"]);
+    c.env("VFNET_DEADLINE", "1.5");
+    let start = Instant::now();
+    let r = support::run::output(c);
+    let took = start.elapsed();
+    r.code(1).err_has("but the deadline came after 1.");
+    assert!(
+        took >= Duration::from_millis(1400) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    // Garbage is ignored (the default cap): the bad line is the config's
+    // business, never the environment's.
+    let tree = Tree::build(&igb_qemu());
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:01:00.0=2\n").unwrap();
+    let _k = FakeKernel::start(&tree, KernelOpts::default());
+    let mut c = support::run::command(tree.root(), &["apply"]);
+    c.env("VFNET_DEADLINE", "soon");
+    support::run::output(c).code(0).out_has("0 -> 2 VFs");
+}
