@@ -11,6 +11,31 @@ use std::fmt::Write;
 pub fn string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    escaped(out, s);
+    out.push('"');
+}
+
+/// Writes what `v` displays as a JSON string, straight into `out`: no
+/// `String` of its own first (listing writes an address and a MAC per VF).
+pub fn display(out: &mut String, v: impl std::fmt::Display) {
+    out.push('"');
+    let _ = write!(Escaping(out), "{v}");
+    out.push('"');
+}
+
+/// A `fmt::Write` that escapes as it goes. Escapes are per byte and never
+/// span two pieces, so a value may arrive in any number of pieces.
+struct Escaping<'a>(&'a mut String);
+
+impl std::fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        escaped(self.0, s);
+        Ok(())
+    }
+}
+
+/// The body of a JSON string, without its quotes.
+fn escaped(out: &mut String, s: &str) {
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let esc = match b {
@@ -31,7 +56,6 @@ pub fn string(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// An object being written: members are separated by commas as they come.
@@ -52,8 +76,11 @@ impl<'a> Obj<'a> {
             self.out.push(',');
         }
         self.first = false;
-        string(self.out, k);
-        self.out.push(':');
+        // Keys are vfnet's own constants: nothing in them to escape.
+        debug_assert!(k.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\'));
+        self.out.push('"');
+        self.out.push_str(k);
+        self.out.push_str("\":");
         self.out
     }
 
@@ -66,9 +93,15 @@ impl<'a> Obj<'a> {
     /// A string, or `null`.
     pub fn opt_str(&mut self, k: &str, v: Option<impl std::fmt::Display>) -> &mut Self {
         match v {
-            Some(v) => string(self.key(k), &v.to_string()),
+            Some(v) => display(self.key(k), v),
             None => self.key(k).push_str("null"),
         }
+        self
+    }
+
+    /// A string member: what `v` displays.
+    pub fn display(&mut self, k: &str, v: impl std::fmt::Display) -> &mut Self {
+        display(self.key(k), v);
         self
     }
 

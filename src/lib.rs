@@ -38,6 +38,7 @@ pub mod json;
 pub mod kmsg;
 pub mod lock;
 pub mod mac;
+pub mod memcpy;
 pub mod mlx4;
 pub mod modprobe;
 pub mod modules;

@@ -332,7 +332,7 @@ fn hex(v: Option<u16>) -> Option<String> {
 
 fn pf_json(out: &mut String, p: &Pf) {
     let mut o = Obj::new(out);
-    o.str("pci", &p.addr.to_string())
+    o.display("pci", p.addr)
         .strs("interfaces", p.interfaces.iter().map(|i| i.as_str()))
         .opt_str("interface", p.interface())
         .opt_str("driver", p.driver.as_ref())
@@ -358,10 +358,10 @@ pub fn vf_json_line(pf: &Pf, v: &Vf) -> String {
 
 fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
     let mut o = Obj::new(out);
-    o.str("pci", &v.addr.to_string())
+    o.display("pci", v.addr)
         .opt_str("interface", v.interface.as_ref())
         .opt_str("mac", v.mac)
-        .str("parent_pci", &pf.addr.to_string())
+        .display("parent_pci", pf.addr)
         .opt_str("parent_interface", pf.interface())
         .num("index", v.index)
         .opt_str("driver", v.driver.as_ref())

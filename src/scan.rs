@@ -20,7 +20,7 @@ use crate::ifname::{IfName, natural_cmp};
 use crate::inventory::{Inventory, Pf, Vf};
 use crate::mac::Mac;
 use crate::pci::{PciAddr, link_addr, name, netdev_parent, virtfn_index, virtfn_path};
-use crate::sysfs::{AttrBuf, Dir, LINK_MAX, Root};
+use crate::sysfs::{AttrBuf, Closer, Dir, LINK_MAX, Root};
 use nix::errno::Errno;
 
 /// Opens `ROOT/sys`, the one failure that stops a listing.
@@ -270,22 +270,35 @@ pub fn virtfns(pf: &Dir) -> std::result::Result<Vec<u32>, Errno> {
 }
 
 fn read_vfs(pf: &Dir, ctx: &Ctx) -> Vec<Vf> {
-    let mut out = Vec::new();
+    let indices = virtfns(pf).unwrap_or_default();
+    let mut out = Vec::with_capacity(indices.len());
     let mut buf = [0u8; LINK_MAX];
     let mut path = String::new();
-    for index in virtfns(pf).unwrap_or_default() {
-        let Some(addr) = pf
-            .link(virtfn_path(&mut path, index, ""), &mut buf)
-            .ok()
-            .and_then(link_addr)
-        else {
+    // The descriptors each VF opens are closed a run at a time.
+    let mut closer = Closer::default();
+    // In a tree, the directory holding the PF: a VF's `virtfnN` link is
+    // `../0000:01:10.1`, so its directory is opened below this one with one
+    // short walk, not from the root through the PF's links again.
+    let siblings = pf.in_tree().then(|| pf.open_path("..").ok()).flatten();
+    for index in indices {
+        let Ok(target) = pf.link(virtfn_path(&mut path, index, ""), &mut buf) else {
             continue; // removed since the listing
         };
+        let Some(addr) = link_addr(target) else {
+            continue;
+        };
+        let sibling = target
+            .strip_prefix(b"../")
+            .is_some_and(|t| t == addr.name().as_bytes());
         // Live, `virtfnN/driver` is one readlinkat. In a tree every link
         // followed is resolved inside the root: the VF's directory is
         // opened once (O_PATH) and its links read relative to it.
         let vf_dir = if pf.in_tree() {
-            match pf.open_path(virtfn_path(&mut path, index, "")) {
+            let opened = match (&siblings, sibling) {
+                (Some(up), true) => up.open_path(&addr.name()),
+                _ => pf.open_path(virtfn_path(&mut path, index, "")),
+            };
+            match opened {
                 Ok(d) => Some(d),
                 Err(_) => continue, // removed since the listing
             }
@@ -297,12 +310,12 @@ fn read_vfs(pf: &Dir, ctx: &Ctx) -> Vec<Vf> {
             Some(d) => (d, ""),
             None => (pf, prefix.as_str()),
         };
-        match read_vf(dir, at, addr, ctx) {
-            Some(mut vf) => {
-                vf.index = Some(index);
-                out.push(vf);
-            }
-            None => continue,
+        if let Some(mut vf) = read_vf(dir, at, addr, ctx, &mut closer) {
+            vf.index = Some(index);
+            out.push(vf);
+        }
+        if let Some(d) = vf_dir {
+            closer.keep_dir(d);
         }
     }
     out
@@ -311,19 +324,20 @@ fn read_vfs(pf: &Dir, ctx: &Ctx) -> Vec<Vf> {
 /// A VF its PF does not list (any more): read through its own directory.
 fn read_orphan(ctx: &Ctx, addr: PciAddr) -> Option<Vf> {
     let dir = ctx.bus.open_dir(&addr.name()).ok()?;
-    read_vf(&dir, "", addr, ctx)
+    read_vf(&dir, "", addr, ctx, &mut Closer::default())
 }
 
 /// The VF whose directory is `at` below `dir` (`virtfn3`, or `` for `dir`
 /// itself). `None` when it is gone: no driver and no `physfn` (a VF removed
 /// since the listing leaves a dangling link).
-fn read_vf(dir: &Dir, at: &str, addr: PciAddr, ctx: &Ctx) -> Option<Vf> {
+fn read_vf(dir: &Dir, at: &str, addr: PciAddr, ctx: &Ctx, closer: &mut Closer) -> Option<Vf> {
     let mut buf = [0u8; LINK_MAX];
-    let p = |attr: &str| {
+    // A VF's own directory names its attributes plainly, no String each.
+    let p = |attr: &'static str| -> std::borrow::Cow<'static, str> {
         if at.is_empty() {
-            attr.to_string()
+            attr.into()
         } else {
-            format!("{at}/{attr}")
+            format!("{at}/{attr}").into()
         }
     };
     let driver = dir.link_name(&p("driver"), &mut buf).ok().and_then(name);
@@ -332,9 +346,16 @@ fn read_vf(dir: &Dir, at: &str, addr: PciAddr, ctx: &Ctx) -> Option<Vf> {
     }
     let iommu_group = iommu_group(dir, &p("iommu_group"), &mut buf);
     let interface = interfaces(dir, at, addr, ctx.netdevs).into_iter().next();
-    let mac = interface
-        .as_ref()
-        .and_then(|i| read_mac(dir, &p(&format!("net/{i}/address"))));
+    let mac = interface.as_ref().and_then(|i| {
+        read_mac(
+            dir,
+            &format!(
+                "{at}{}net/{i}/address",
+                if at.is_empty() { "" } else { "/" }
+            ),
+            closer,
+        )
+    });
     Some(Vf {
         addr,
         index: None,
@@ -348,7 +369,7 @@ fn read_vf(dir: &Dir, at: &str, addr: PciAddr, ctx: &Ctx) -> Option<Vf> {
     })
 }
 
-fn read_mac(dir: &Dir, path: &str) -> Option<Mac> {
+fn read_mac(dir: &Dir, path: &str, closer: &mut Closer) -> Option<Mac> {
     let mut buf: AttrBuf = [0; 128];
-    Mac::parse(dir.read(path, &mut buf).ok()?)
+    Mac::parse(dir.read_kept(path, &mut buf, closer).ok()?)
 }

@@ -484,3 +484,45 @@ fn switchdev_representors_are_shown_on_their_vfs_not_as_pf_interfaces() {
     let again = std::fs::read_to_string(unpacked.path().join("vfnet-capture/eswitch")).unwrap();
     assert_eq!(again, "0000:01:00.0 switchdev\n");
 }
+
+/// Listing holds a bounded number of descriptors however many VFs there
+/// are (they are closed in runs, a few dozen at a time): with a limit of 100
+/// open files, 2 PFs of 128 VFs list exactly as without one.
+#[test]
+fn a_listing_of_many_vfs_fits_a_small_descriptor_limit() {
+    use std::os::unix::process::CommandExt;
+    let tree = Tree::build(&many(2, 128));
+    let free = vfnet(tree.root(), &["list", "--json"]);
+    free.code(0);
+    let mut limited = support::run::command(tree.root(), &["list", "--json"]);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
+    unsafe {
+        limited.pre_exec(|| {
+            let lim = nix::libc::rlimit {
+                rlim_cur: 100,
+                rlim_max: 100,
+            };
+            if nix::libc::setrlimit(nix::libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = limited.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let limited = String::from_utf8_lossy(&out.stdout);
+    let first_difference = limited
+        .lines()
+        .zip(free.stdout.lines())
+        .find(|(a, b)| a != b);
+    assert!(
+        limited == free.stdout,
+        "listings differ, first at {first_difference:?}"
+    );
+    assert_eq!(free.stdout.matches("\"parent_pci\"").count(), 256);
+}

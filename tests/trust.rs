@@ -607,6 +607,38 @@ fn absolutize(root: &Path, dir: &Path) {
     }
 }
 
+/// A VF's directory that is itself a link to the host: the listing reads
+/// the tree's copy at that path (as every link in a tree means), never the
+/// host's, though VFs are opened with a short walk from their PF's parent.
+#[test]
+fn a_vf_directory_linked_to_the_host_is_read_inside_the_tree() {
+    let tree = Tree::build(&connectx3());
+    let before = run_list(&tree);
+    let vf = tree.vf_dir("0000:03:00.0", 0);
+    let host = tempfile::tempdir().unwrap();
+    let hosted = host.path().join("vf");
+    // The host's copy says another MAC; the tree's copy, at the same path
+    // inside the tree, is the VF's own directory, moved.
+    let copy = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&vf)
+        .arg(&hosted)
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    std::fs::write(hosted.join("net/enp3s0v0/address"), "de:ad:be:ef:00:01\n").unwrap();
+    let inside = tree.root().join(hosted.strip_prefix("/").unwrap());
+    std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+    std::fs::rename(&vf, &inside).unwrap();
+    symlink(&hosted, &vf).unwrap();
+    let after = run_list(&tree);
+    assert!(
+        !after.contains("de:ad:be:ef"),
+        "the host's file was read: {after}"
+    );
+    assert_eq!(after, before, "the same listing through the VF's link");
+}
+
 #[test]
 fn a_link_to_the_host_in_a_tree_never_reaches_the_host() {
     let tree = Tree::build(&igb_qemu());
