@@ -114,6 +114,17 @@ pub fn read_regular(path: &Path, cap: usize) -> std::result::Result<(Vec<u8>, Ow
         | OFlag::O_NOCTTY
         | OFlag::O_NOFOLLOW
         | OFlag::O_CLOEXEC;
+    // Its kind first: opening a device node can act (a watchdog arms, a
+    // tape rewinds), so only a regular file is ever opened.
+    match nix::sys::stat::lstat(path) {
+        Ok(st) if st.st_mode & nix::libc::S_IFMT != nix::libc::S_IFREG => {
+            return Err(ReadError::NotRegular(kind_name(
+                st.st_mode & nix::libc::S_IFMT,
+            )));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(ReadError::Errno(e)),
+    }
     let fd = match open(path, flags, Mode::empty()) {
         Ok(fd) => fd,
         // Opening a socket fails with ENXIO; a final symlink with ELOOP.

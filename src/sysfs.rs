@@ -88,7 +88,20 @@ impl Root {
             return Dir::open(&Path::new("/").join(rel));
         }
         let root = nix::fcntl::open(&self.base, dir_flags(), Mode::empty())?;
-        Dir::jailed(Rc::new(root), PathBuf::from(rel))
+        // A file system mounted `nodev` refuses to open device nodes
+        // itself; on any other, each attribute's kind is checked first.
+        let devices = nix::sys::statvfs::fstatvfs(&root).map_or(true, |v| {
+            !v.flags().contains(nix::sys::statvfs::FsFlags::ST_NODEV)
+        });
+        let fd = open_in_root(&root, Path::new(rel), dir_flags())?;
+        Ok(Dir {
+            fd,
+            jail: Some(Jail {
+                root: Rc::new(root),
+                rel: PathBuf::from(rel),
+                devices,
+            }),
+        })
     }
 }
 
@@ -104,6 +117,8 @@ pub struct Dir {
 struct Jail {
     root: Rc<OwnedFd>,
     rel: PathBuf,
+    /// The tree's file system lets device nodes be opened (not `nodev`).
+    devices: bool,
 }
 
 /// Attribute values are a few bytes; this is the largest we read.
@@ -117,14 +132,6 @@ impl Dir {
     pub fn open(path: &Path) -> Result<Dir, Errno> {
         let fd = nix::fcntl::open(path, dir_flags(), Mode::empty())?;
         Ok(Dir { fd, jail: None })
-    }
-
-    fn jailed(root: Rc<OwnedFd>, rel: PathBuf) -> Result<Dir, Errno> {
-        let fd = open_in_root(&root, &rel, dir_flags())?;
-        Ok(Dir {
-            fd,
-            jail: Some(Jail { root, rel }),
-        })
     }
 
     /// True when this directory is in a tree under a root override (a fake
@@ -143,13 +150,59 @@ impl Dir {
     /// inside the root. A name whose walk must leave it (`..`, a link
     /// climbing out or absolute) is refused with EXDEV and walked from the
     /// root instead.
+    ///
+    /// In a tree, what is opened to be read or written must be a regular
+    /// file or a directory (what sysfs attributes are, and how a tree
+    /// records a refused read): a device node or FIFO planted in a tree (a
+    /// capture unpacked as root keeps them) is refused with EACCES before
+    /// anything opens it, as a `nodev` mount would.
     fn open_at(&self, name: &str, flags: OFlag) -> Result<OwnedFd, Errno> {
         match &self.jail {
             None => openat(&self.fd, name, flags, Mode::empty()),
-            Some(j) => match open_beneath(&self.fd, name, flags) {
+            Some(j) if j.devices && !flags.intersects(OFlag::O_PATH | OFlag::O_DIRECTORY) => {
+                self.open_checked(j, name, flags)
+            }
+            Some(j) => match open_beneath(&self.fd, name, flags, ResolveFlag::empty()) {
                 Some(done) => done,
                 None => open_in_root(&j.root, &j.rel.join(name), flags),
             },
+        }
+    }
+
+    /// [`Dir::open_at`] in a tree that can hold device nodes. The common
+    /// case costs one `fstatat` more: the kind of what `name` names with no
+    /// symlink followed, then the open beneath this directory with
+    /// `RESOLVE_NO_SYMLINKS`, so the two reach the same file. When a
+    /// symlink is on the way (the open says ELOOP, or `fstatat` saw one),
+    /// the walk in the tree with `O_PATH` (which opens nothing) gives the
+    /// kind, then the open. `fstatat` may look up a path a symlink leads
+    /// out of the tree to (never an automount), but what it finds there
+    /// never decides anything: the open that follows refuses symlinks.
+    fn open_checked(&self, j: &Jail, name: &str, flags: OFlag) -> Result<OwnedFd, Errno> {
+        use nix::fcntl::AtFlags;
+        let at = AtFlags::AT_SYMLINK_NOFOLLOW | AtFlags::AT_NO_AUTOMOUNT;
+        match nix::sys::stat::fstatat(&self.fd, name, at) {
+            Ok(st) if is_attr_kind(st.st_mode) => {
+                if let Some(done) =
+                    open_beneath(&self.fd, name, flags, ResolveFlag::RESOLVE_NO_SYMLINKS)
+                {
+                    return done;
+                }
+            }
+            Err(e) if !name.contains('/') => return Err(e),
+            Ok(st) if !name.contains('/') && st.st_mode & libc::S_IFMT != libc::S_IFLNK => {
+                return Err(Errno::EACCES);
+            }
+            _ => {}
+        }
+        let fd = self.open_at(name, OFlag::O_PATH | OFlag::O_CLOEXEC)?;
+        if !is_attr_kind(nix::sys::stat::fstat(&fd)?.st_mode) {
+            return Err(Errno::EACCES);
+        }
+        drop(fd);
+        match open_beneath(&self.fd, name, flags, ResolveFlag::empty()) {
+            Some(done) => done,
+            None => open_in_root(&j.root, &j.rel.join(name), flags),
         }
     }
 
@@ -178,6 +231,7 @@ impl Dir {
         let jail = self.jail.as_ref().map(|j| Jail {
             root: j.root.clone(),
             rel: j.rel.join(name),
+            devices: j.devices,
         });
         Ok(Dir { fd, jail })
     }
@@ -188,6 +242,7 @@ impl Dir {
         let jail = self.jail.as_ref().map(|j| Jail {
             root: j.root.clone(),
             rel: j.rel.join(name),
+            devices: j.devices,
         });
         Ok(Dir { fd, jail })
     }
@@ -450,18 +505,30 @@ fn open_in_root(root: &OwnedFd, rel: &Path, flags: OFlag) -> Result<OwnedFd, Err
 /// `None` when that cannot answer: the walk had to leave `dir` (EXDEV), a
 /// rename raced it (EAGAIN), or there is no `openat2` (the caller's walk
 /// from the root then finds out and remembers).
-fn open_beneath(dir: &OwnedFd, name: &str, flags: OFlag) -> Option<Result<OwnedFd, Errno>> {
+fn open_beneath(
+    dir: &OwnedFd,
+    name: &str,
+    flags: OFlag,
+    extra: ResolveFlag,
+) -> Option<Result<OwnedFd, Errno>> {
     use std::sync::atomic::Ordering::Relaxed;
     if OPENAT2.load(Relaxed) != 1 {
         return None;
     }
     let how = OpenHow::new()
         .flags(flags)
-        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_MAGICLINKS | extra);
     match openat2(dir, name, how) {
         Err(Errno::EXDEV | Errno::EAGAIN | Errno::ENOSYS | Errno::EPERM) => None,
+        Err(Errno::ELOOP) if extra.contains(ResolveFlag::RESOLVE_NO_SYMLINKS) => None,
         done => Some(done),
     }
+}
+
+/// What sysfs attributes are (and how a tree records a refused read): the
+/// only kinds opened in a tree that can hold device nodes.
+fn is_attr_kind(mode: u32) -> bool {
+    matches!(mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFDIR)
 }
 
 /// Descriptors whose closing is put off, then done a run at a time with

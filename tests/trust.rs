@@ -639,6 +639,44 @@ fn a_vf_directory_linked_to_the_host_is_read_inside_the_tree() {
     assert_eq!(after, before, "the same listing through the VF's link");
 }
 
+/// A device node in a tree is never opened, by list, capture or set (a
+/// capture unpacked as root keeps them; opening one can act: a watchdog
+/// arms, a tape rewinds). The PF's `sriov_totalvfs` is made the null
+/// device, watched with inotify: no one opens it, and its value is unknown.
+#[test]
+fn a_device_node_in_a_tree_is_never_opened() {
+    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+    use nix::sys::stat::{Mode, SFlag, mknod, stat};
+    let tree = Tree::build(&igb_qemu());
+    let attr = tree.pci_dir("0000:01:00.0").join("sriov_totalvfs");
+    std::fs::remove_file(&attr).unwrap();
+    let null = stat("/dev/null").unwrap().st_rdev;
+    if let Err(e) = mknod(&attr, SFlag::S_IFCHR, Mode::from_bits_truncate(0o666), null) {
+        eprintln!("skipped: cannot make a device node here ({e}); needs CAP_MKNOD");
+        return;
+    }
+    let ino = Inotify::init(InitFlags::IN_NONBLOCK).unwrap();
+    ino.add_watch(&attr, AddWatchFlags::IN_OPEN).unwrap();
+    let r = vfnet(tree.root(), &["list", "--json"]);
+    r.code(0);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["pfs"][0]["pci"], "0000:01:00.0");
+    assert_eq!(
+        doc["pfs"][0]["total_vfs"],
+        serde_json::Value::Null,
+        "{}",
+        r.stdout
+    );
+    let tar = tree.root().join("c.tar");
+    vfnet(tree.root(), &["capture", tar.to_str().unwrap()]);
+    vfnet(
+        tree.root(),
+        &["--config", "/nonexistent", "apply", "--dry-run"],
+    );
+    let opened = ino.read_events().map(|e| e.len()).unwrap_or(0);
+    assert_eq!(opened, 0, "vfnet opened the device node {opened} time(s)");
+}
+
 #[test]
 fn a_link_to_the_host_in_a_tree_never_reaches_the_host() {
     let tree = Tree::build(&igb_qemu());
