@@ -27,7 +27,12 @@ pub struct Session {
 impl Session {
     /// Opens what configuring needs on `system`, with the command's deadline.
     pub fn new(system: &crate::system::System, deadline: Deadline) -> Result<Session> {
-        let sys = system.sys()?;
+        Session::open(system.sys()?, system.live(), deadline)
+    }
+
+    /// The same from an open `/sys` (a thread of its own opens its own):
+    /// rtnetlink only when `live`.
+    pub fn open(sys: &Dir, live: bool, deadline: Deadline) -> Result<Session> {
         let bus = sys.open_dir("bus/pci").map_err(|e| {
             Error::fail(format!(
                 "cannot open /sys/bus/pci: {}",
@@ -36,7 +41,7 @@ impl Session {
         })?;
         Ok(Session {
             bus,
-            route: system.route(),
+            route: live.then(Socket::route),
             deadline,
         })
     }

@@ -1,8 +1,10 @@
-//! A small JSON writer: objects, arrays, escaped strings, numbers.
+//! A small JSON writer and reader: objects, arrays, escaped strings, numbers.
 //!
 //! vfnet prints one document per run; this writes it into a `String`
 //! without a serialization framework. [`string`] escapes as RFC 8259 asks:
-//! `"` and `\`, and every control character.
+//! `"` and `\`, and every control character. [`parse`] reads the few
+//! documents vfnet is given (TrueNAS's middleware answers) into a
+//! [`Value`]: strictly, to a bounded depth, never panicking on any input.
 
 use std::fmt::Write;
 
@@ -189,9 +191,287 @@ pub fn lines<T>(out: &mut String, items: &[T], mut f: impl FnMut(&mut String, &T
     out.push(']');
 }
 
+/// A JSON value read by [`parse`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true`, `false`.
+    Bool(bool),
+    /// A number.
+    Num(f64),
+    /// A string, unescaped.
+    Str(String),
+    /// An array.
+    Arr(Vec<Value>),
+    /// Members in document order.
+    Obj(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// Member `k` of an object (the first, if a document repeats it).
+    pub fn get(&self, k: &str) -> Option<&Value> {
+        match self {
+            Value::Obj(m) => m.iter().find(|(n, _)| n == k).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The number, if this is a whole one that fits an `i64`.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(*n as i64),
+            _ => None,
+        }
+    }
+}
+
+/// How deep arrays and objects may nest: the middleware's answers are 2.
+const MAX_DEPTH: usize = 64;
+
+/// Reads one JSON document (surrounding whitespace allowed); `None` when
+/// `text` is not one, or nests deeper than [`MAX_DEPTH`].
+pub fn parse(text: &str) -> Option<Value> {
+    let mut r = Reader {
+        b: text.as_bytes(),
+        i: 0,
+    };
+    let v = r.value(0)?;
+    r.ws();
+    (r.i == r.b.len()).then_some(v)
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Reader<'_> {
+    fn ws(&mut self) {
+        while self.b.get(self.i).is_some_and(|c| b" \t\r\n".contains(c)) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, word: &[u8]) -> bool {
+        let hit = self.b[self.i..].starts_with(word);
+        if hit {
+            self.i += word.len();
+        }
+        hit
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        match *self.b.get(self.i)? {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => self.string().map(Value::Str),
+            b't' => self.eat(b"true").then_some(Value::Bool(true)),
+            b'f' => self.eat(b"false").then_some(Value::Bool(false)),
+            b'n' => self.eat(b"null").then_some(Value::Null),
+            _ => self.number(),
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<Value> {
+        self.i += 1;
+        let mut out = Vec::new();
+        self.ws();
+        if self.eat(b"]") {
+            return Some(Value::Arr(out));
+        }
+        loop {
+            out.push(self.value(depth + 1)?);
+            self.ws();
+            if self.eat(b"]") {
+                return Some(Value::Arr(out));
+            }
+            if !self.eat(b",") {
+                return None;
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<Value> {
+        self.i += 1;
+        let mut out = Vec::new();
+        self.ws();
+        if self.eat(b"}") {
+            return Some(Value::Obj(out));
+        }
+        loop {
+            self.ws();
+            if self.b.get(self.i) != Some(&b'"') {
+                return None;
+            }
+            let k = self.string()?;
+            self.ws();
+            if !self.eat(b":") {
+                return None;
+            }
+            out.push((k, self.value(depth + 1)?));
+            self.ws();
+            if self.eat(b"}") {
+                return Some(Value::Obj(out));
+            }
+            if !self.eat(b",") {
+                return None;
+            }
+        }
+    }
+
+    fn number(&mut self) -> Option<Value> {
+        let start = self.i;
+        while self
+            .b
+            .get(self.i)
+            .is_some_and(|c| c.is_ascii_digit() || b"+-.eE".contains(c))
+        {
+            self.i += 1;
+        }
+        let t = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+        // JSON's grammar, which Rust's float syntax is wider than.
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        let leading_zero =
+            digits.len() > 1 && digits.starts_with('0') && digits.as_bytes()[1].is_ascii_digit();
+        let ok = digits.starts_with(|c: char| c.is_ascii_digit())
+            && !leading_zero
+            && !t.contains("..")
+            && !t.ends_with(['.', 'e', 'E', '+', '-']);
+        ok.then(|| t.parse().ok().map(Value::Num)).flatten()
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while self
+                .b
+                .get(self.i)
+                .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+            {
+                self.i += 1;
+            }
+            out.push_str(std::str::from_utf8(&self.b[start..self.i]).ok()?);
+            match *self.b.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let c = match *self.b.get(self.i)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.escaped_char()?,
+                        _ => return None,
+                    };
+                    self.i += 1;
+                    out.push(c);
+                }
+                // A raw control character: not JSON.
+                _ => return None,
+            }
+        }
+    }
+
+    /// `\uXXXX` (the reader at its `u`), a surrogate pair taken whole;
+    /// leaves the reader on the last hex digit.
+    fn escaped_char(&mut self) -> Option<char> {
+        let hex = |r: &Self, at: usize| -> Option<u32> {
+            let h = r.b.get(at..at + 4)?;
+            u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+        };
+        let hi = hex(self, self.i + 1)?;
+        self.i += 4;
+        if (0xD800..0xDC00).contains(&hi) {
+            if self.b.get(self.i + 1..self.i + 3) != Some(b"\\u") {
+                return None;
+            }
+            let lo = hex(self, self.i + 3)?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return None;
+            }
+            self.i += 6;
+            return char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+        }
+        char::from_u32(hi)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_are_read_strictly() {
+        let v = parse(
+            r#" [{"id": 3, "command": "a \"b\" \u00e9\ud83d\ude00", "x": [true, null, -1.5e2]}] "#,
+        )
+        .unwrap();
+        let Value::Arr(items) = &v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(items[0].get("id").and_then(Value::as_int), Some(3));
+        assert_eq!(
+            items[0].get("command").and_then(Value::as_str),
+            Some("a \"b\" é😀")
+        );
+        assert_eq!(
+            items[0].get("x"),
+            Some(&Value::Arr(vec![
+                Value::Bool(true),
+                Value::Null,
+                Value::Num(-150.0)
+            ]))
+        );
+        for bad in [
+            "",
+            "[",
+            "[1,]",
+            "{\"a\"}",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "\"a",
+            "\"\n\"",
+            "[1] x",
+            "\"\\ud800\"",
+            "\"\\x\"",
+            "nul",
+            "{1:2}",
+            "-",
+            "1e",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+        let deep = "[".repeat(100) + &"]".repeat(100);
+        assert_eq!(parse(&deep), None, "too deep");
+        assert!(parse(&("[".repeat(60) + &"]".repeat(60))).is_some());
+        // Whatever comes back of what this module writes reads back the same.
+        let mut out = String::new();
+        string(&mut out, "q\"\\\n\u{1}é");
+        assert_eq!(parse(&out), Some(Value::Str("q\"\\\n\u{1}é".into())));
+    }
 
     #[test]
     fn strings_are_escaped() {

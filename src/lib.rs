@@ -61,6 +61,7 @@ pub mod system;
 pub mod table;
 pub mod tar;
 pub mod text;
+pub mod truenas;
 pub mod uevent;
 pub mod usage;
 pub mod vf;

@@ -285,6 +285,21 @@ fn truenas_keeps_binary_and_config_on_a_pool() {
             "/usr/bin/midclt"
         ]
     );
+    // Uninstall undoes the registration: exactly vfnet's entry for this
+    // config, found by the middleware's query (said, under --root).
+    let r = vfnet(
+        root.path(),
+        &[
+            "--config",
+            conf.to_str().unwrap(),
+            "uninstall",
+            "--init",
+            "truenas",
+        ],
+    );
+    r.code(0).out_has(
+        "not run under --root: midclt call initshutdownscript.query, then midclt call initshutdownscript.delete ID for each pre-init command /mnt/tank/vfnet/vfnet --config /mnt/tank/vfnet/vfnet.conf apply --wait 30",
+    );
 }
 
 #[test]

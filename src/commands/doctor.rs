@@ -641,12 +641,10 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
     // systems detected now (an install made before a switch counts).
     let boot = glue::ALL
         .into_iter()
-        .filter(|i| !i.files().is_empty())
-        .map(|i| {
-            (
-                i,
-                i.files().iter().all(|f| root.real(f.path).exists()) && (i != Init::Truenas),
-            )
+        .filter_map(|i| match i {
+            Init::Truenas => truenas_registered(root, config_path).map(|on| (i, on)),
+            _ if i.files().is_empty() => None,
+            _ => Some((i, i.files().iter().all(|f| root.real(f.path).exists()))),
         })
         .collect();
     let config = crate::conffile::load(root, config_path)
@@ -675,6 +673,23 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
         boot,
         mlx4,
     }
+}
+
+/// Whether TrueNAS runs vfnet's pre-init command for this config (the one
+/// `install --init truenas` registers: the binary next to the config);
+/// `None` where there is no middleware to ask (no midclt, or under --root).
+fn truenas_registered(root: &Root, config: &std::path::Path) -> Option<bool> {
+    if !root.is_live() || !std::path::Path::new("/usr/bin/midclt").exists() {
+        return None;
+    }
+    let config = config.to_str()?;
+    let binary = format!(
+        "{}/vfnet",
+        crate::files::parent(std::path::Path::new(config)).display()
+    );
+    let cmd = glue::truenas_command(&binary, config).ok()?;
+    let scripts = crate::truenas::query().ok()?;
+    Some(!crate::truenas::ours(&scripts, &cmd).is_empty())
 }
 
 /// The kernel log's lines that mention PCI resources or SR-IOV.

@@ -15,7 +15,7 @@ use crate::glue::{self, BINARY, Init};
 use crate::inventory::{Inventory, Pf};
 use crate::sysfs::Root;
 use crate::system::System;
-use crate::{files, json, out};
+use crate::{files, out};
 use lexopt::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -723,25 +723,54 @@ impl Runner {
         self.write(&path, glue::drivers_file(&all).as_bytes(), 0o644, None)
     }
 
-    /// TrueNAS's pre-init command, registered over midclt unless it is.
+    /// TrueNAS's pre-init command, registered over midclt unless it is;
+    /// removing, exactly vfnet's entry for it is deleted (found by
+    /// `initshutdownscript.query`: see `crate::truenas`).
     fn truenas(&mut self, cmd: &str, remove: bool) {
-        if remove {
-            out::print(&format!(
-                "remove the pre-init command \"{cmd}\" in System > Advanced > Init/Shutdown Scripts\n"
-            ));
-        } else if self.registered(cmd) {
-            out::print(&format!("unchanged TrueNAS pre-init command {cmd}\n"));
-        } else {
-            let mut entry = String::new();
-            let mut o = json::Obj::new(&mut entry);
-            o.str("type", "COMMAND")
-                .str("command", cmd)
-                .str("when", "PREINIT");
-            o.bool("enabled", true)
-                .num("timeout", Some(300))
-                .str("comment", "vfnet: SR-IOV VFs");
-            o.end();
-            self.command(&["midclt", "call", "initshutdownscript.create", &entry]);
+        if !self.root.is_live() {
+            if remove {
+                out::print(&format!(
+                    "not run under --root: midclt call initshutdownscript.query, then midclt call initshutdownscript.delete ID for each pre-init command {cmd}\n"
+                ));
+            } else {
+                self.command(&[
+                    "midclt",
+                    "call",
+                    "initshutdownscript.create",
+                    &crate::truenas::entry(cmd),
+                ]);
+            }
+            return;
+        }
+        let ids = match crate::truenas::query() {
+            Ok(scripts) => crate::truenas::ours(&scripts, cmd),
+            Err(e) => {
+                out::error(format_args!("{e}"));
+                self.failed += 1;
+                return;
+            }
+        };
+        match (remove, ids.is_empty()) {
+            (false, false) => out::print(&format!("unchanged TrueNAS pre-init command {cmd}\n")),
+            (false, true) => {
+                self.command(&[
+                    "midclt",
+                    "call",
+                    "initshutdownscript.create",
+                    &crate::truenas::entry(cmd),
+                ]);
+            }
+            (true, true) => out::print(&format!("no TrueNAS pre-init command {cmd} to remove\n")),
+            (true, false) => {
+                for id in ids {
+                    self.command(&[
+                        "midclt",
+                        "call",
+                        "initshutdownscript.delete",
+                        &id.to_string(),
+                    ]);
+                }
+            }
         }
     }
 
@@ -760,13 +789,6 @@ impl Runner {
         self.say(("wrote", "write"), &path.display().to_string());
         self.changed(init);
         Ok(())
-    }
-
-    /// Whether TrueNAS already runs `cmd` at pre-init (live systems only).
-    fn registered(&self, cmd: &str) -> bool {
-        self.root.is_live()
-            && crate::exec::output(&["midclt", "call", "initshutdownscript.query"])
-                .is_ok_and(|o| o.contains(cmd))
     }
 
     /// Runs a command on the live system; under --root or --dry-run, says so.

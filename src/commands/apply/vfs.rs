@@ -52,21 +52,44 @@ impl Run<'_> {
             );
         }
         let mut session = crate::engine::Session::new(s, self.budget)?;
+        let mut ready = Vec::new();
         for (pf, group) in plan::group_by_pf(&plans) {
-            self.vf_group(s, &mut session, pf, group);
+            ready.extend(self.vf_prepare(s, &mut session, pf, group));
+        }
+        if self.opts.dry_run {
+            for g in &ready {
+                for p in g.group {
+                    let have = g.have(p);
+                    let before = have.map(|h| p.want.current(h));
+                    let pf_mac = g.link.as_ref().and_then(|l| l.perm_address.or(l.address));
+                    self.vf_would(&g.dev, p, have, before, pf_mac);
+                }
+            }
+            return Ok(());
+        }
+        let outcomes = self.vf_run(s, &ready);
+        for (g, outs) in ready.iter().zip(outcomes) {
+            self.vf_record(&mut session, g, outs);
+        }
+        if let Some(sig) = crate::signals::stopping() {
+            crate::out::error(format_args!(
+                "stopped by {} while setting VFs: the lines above say what was done",
+                sig.as_str()
+            ));
+            std::process::exit(crate::signals::exit_status(sig));
         }
         Ok(())
     }
 
-    /// The VFs of one PF: its view read once, each VF set (or said), and
-    /// each record's after read once more at the end.
-    fn vf_group(
+    /// One PF's VFs, ready to set: its device and its rtnetlink view, read
+    /// once; `None` (its records failed) when either cannot be had.
+    fn vf_prepare<'p>(
         &mut self,
         s: &System,
         session: &mut crate::engine::Session,
         pf: PciAddr,
-        group: &[VfPlan],
-    ) {
+        group: &'p [VfPlan],
+    ) -> Option<Group<'p>> {
         let mut lines: Vec<usize> = group.iter().flat_map(|p| p.lines.iter().copied()).collect();
         lines.sort_unstable();
         lines.dedup();
@@ -75,7 +98,10 @@ impl Run<'_> {
             .and_then(|sys| crate::device::resolve(sys, &DevKey::Pci(pf)));
         let dev = match dev {
             Ok(d) => d,
-            Err(e) => return self.group_failed(&lines, group, &e),
+            Err(e) => {
+                self.group_failed(&lines, group, &e);
+                return None;
+            }
         };
         let link = match group.iter().any(|p| p.want.needs_netlink()) {
             false => None,
@@ -83,39 +109,75 @@ impl Run<'_> {
             // netdev) the run cannot set them: a dry run says so too.
             true => match session.link(&dev) {
                 Ok(l) => Some(l),
-                Err(e) => return self.group_failed(&lines, group, &e),
+                Err(e) => {
+                    self.group_failed(&lines, group, &e);
+                    return None;
+                }
             },
         };
-        let first = self.records.len();
-        for p in group {
-            let have = link
-                .as_ref()
-                .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf));
-            let before = have.map(|h| p.want.current(h));
-            if self.opts.dry_run {
-                let pf_mac = link.as_ref().and_then(|l| l.perm_address.or(l.address));
-                self.vf_would(&dev, p, have, before, pf_mac);
-            } else if self.budget.remaining().is_zero() {
-                let msg = format!("{} VF {}: {}", dev.label(), p.vf, self.spent());
-                self.fail(&p.lines, &msg);
-                let v = vf_values(p, Vec::new(), before.clone(), before);
-                self.record(
-                    &p.lines,
-                    Some(pf),
-                    Some(p.vf),
-                    v,
-                    Status::Skipped,
-                    Some(msg),
-                );
-            } else {
-                let done = crate::engine::configure(session, &dev, link.as_ref(), p.vf, &p.want);
-                self.vf_done(&dev, p, before, done);
+        Some(Group {
+            pf,
+            dev,
+            link,
+            group,
+        })
+    }
+
+    /// Sets every PF's VFs, the PFs at the same time (one thread each, as
+    /// the counts): each PF's VFs one after another, in order. What each
+    /// VF gave comes back in order, to be said and recorded here.
+    fn vf_run(&self, s: &System, ready: &[Group]) -> Vec<Vec<Outcome>> {
+        let root = &s.root;
+        let budget = self.budget;
+        let jobs: Vec<(PciAddr, Option<&crate::netlink::Link>, &[VfPlan])> = ready
+            .iter()
+            .map(|g| (g.pf, g.link.as_ref(), g.group))
+            .collect();
+        match &jobs[..] {
+            [] => Vec::new(),
+            [(pf, link, group)] => vec![configure_group(root, budget, *pf, *link, group)],
+            _ => {
+                let deferred = crate::signals::defer();
+                let work = jobs
+                    .iter()
+                    .map(|&(pf, link, group)| {
+                        Box::new(move || configure_group(root, budget, pf, link, group))
+                            as Box<dyn FnOnce() -> Vec<Outcome> + Send + '_>
+                    })
+                    .collect();
+                crate::parallel::all(work, || {
+                    deferred.wait(std::time::Duration::from_millis(50));
+                })
             }
         }
-        // What the kernel reports now, once per PF: each record's after.
-        if !self.opts.dry_run && link.is_some() && self.records.len() > first {
-            if let Ok(now) = session.link(&dev) {
-                fill_after(&mut self.records[first..], group, &now);
+    }
+
+    /// One PF's VFs set: each said and recorded, then each record's after
+    /// read once more, from what the kernel reports now.
+    fn vf_record(&mut self, session: &mut crate::engine::Session, g: &Group, outs: Vec<Outcome>) {
+        let first = self.records.len();
+        for (p, out) in g.group.iter().zip(outs) {
+            let before = g.have(p).map(|h| p.want.current(h));
+            match out {
+                Outcome::Done(done) => self.vf_done(&g.dev, p, before, done),
+                Outcome::Skipped => {
+                    let msg = format!("{} VF {}: {}", g.dev.label(), p.vf, self.spent());
+                    self.fail(&p.lines, &msg);
+                    let v = vf_values(p, Vec::new(), before.clone(), before);
+                    self.record(
+                        &p.lines,
+                        Some(g.pf),
+                        Some(p.vf),
+                        v,
+                        Status::Skipped,
+                        Some(msg),
+                    );
+                }
+            }
+        }
+        if g.link.is_some() && self.records.len() > first {
+            if let Ok(now) = session.link(&g.dev) {
+                fill_after(&mut self.records[first..], g.group, &now);
             }
         }
     }
@@ -216,4 +278,72 @@ fn fill_after(records: &mut [Record], group: &[VfPlan], now: &crate::netlink::Li
             }
         }
     }
+}
+
+/// One PF's VFs to set, with what was read of it first.
+struct Group<'p> {
+    pf: PciAddr,
+    dev: PfDev,
+    /// The PF's rtnetlink view, when a VF's settings need it.
+    link: Option<crate::netlink::Link>,
+    group: &'p [VfPlan],
+}
+
+impl Group<'_> {
+    /// What the kernel reported of VF `p` before anything was set.
+    fn have(&self, p: &VfPlan) -> Option<&crate::netlink::VfInfo> {
+        self.link
+            .as_ref()
+            .and_then(|l| l.vfs.iter().find(|v| v.vf == p.vf))
+    }
+}
+
+/// What setting one VF gave.
+enum Outcome {
+    Done(crate::engine::Done),
+    /// The budget was spent before its turn.
+    Skipped,
+}
+
+/// Sets one PF's VFs in order, on this thread: its own view of the tree,
+/// its own rtnetlink socket, the run's budget.
+fn configure_group(
+    root: &crate::sysfs::Root,
+    budget: crate::wait::Deadline,
+    pf: PciAddr,
+    link: Option<&crate::netlink::Link>,
+    group: &[VfPlan],
+) -> Vec<Outcome> {
+    let failed = |e: Error| {
+        let mut done = crate::engine::Done::default();
+        done.errors.push(e);
+        Outcome::Done(done)
+    };
+    let opened = root
+        .sys()
+        .map_err(|e| Error::io("open", &root.join("/sys"), e))
+        .and_then(|sys| {
+            let dev = crate::device::resolve(&sys, &DevKey::Pci(pf))?;
+            Ok((
+                crate::engine::Session::open(&sys, root.is_live(), budget)?,
+                dev,
+            ))
+        });
+    let (mut session, dev) = match opened {
+        Ok(v) => v,
+        Err(e) => return group.iter().map(|_| failed(e.clone())).collect(),
+    };
+    group
+        .iter()
+        .map(|p| match budget.remaining().is_zero() {
+            true => Outcome::Skipped,
+            false => Outcome::Done(crate::engine::configure(
+                &mut session,
+                &dev,
+                link,
+                p.vf,
+                &p.want,
+            )),
+        })
+        .collect()
 }

@@ -21,7 +21,10 @@ CONF
   IMAGE_INITRD=$BUILD/appliance-two.cpio
   cpio_dir "$r" > "$IMAGE_INITRD"
   # shellcheck disable=SC2054  # the commas belong to QEMU options
+  # Two vCPUs (QEMU takes the last -smp): what runs at once can, in the
+  # guest as on a host (the host has two cores; TCG runs a thread per vCPU).
   IMAGE_QEMU=(
+    -smp 2
     -device pcie-root-port,id=rp1,chassis=2,slot=2
     -device igb,bus=rp1,mac=52:54:00:12:34:57
   )

@@ -103,6 +103,7 @@ for p in $P1 $P2; do
   check "$p: 7 VFs ready after one apply of both" ready "$p" 7
   check "$p: every VF has its auto MAC again" macs_ok "$p"
 done
+expect_eq "the VF lines: the first PF's 7, then the second's (set at the same time, said in order)" "$(grep ') VF [0-9]: mac ' "$E2E_TMP/last.out" | grep -o '(0000:0[12]:00.0)' | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" "7($P1) 7($P2) "
 expect_eq "one count line per PF, in the config's order" "$(grep ' -> 7 VFs in ' "$E2E_TMP/last.out" | grep -o '(0000:0[12]:00.0)' | tr '\n' ' ')" "($P1) ($P2) "
 
 step_close
