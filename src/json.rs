@@ -198,8 +198,9 @@ pub enum Value {
     Null,
     /// `true`, `false`.
     Bool(bool),
-    /// A number.
-    Num(f64),
+    /// A number, as its text (checked against JSON's grammar; vfnet only
+    /// ever needs whole ones, [`Value::as_int`], and no float parser).
+    Num(String),
     /// A string, unescaped.
     Str(String),
     /// An array.
@@ -225,10 +226,11 @@ impl Value {
         }
     }
 
-    /// The number, if this is a whole one that fits an `i64`.
+    /// The number, if this is a whole one written without a fraction or an
+    /// exponent that fits an `i64`.
     pub fn as_int(&self) -> Option<i64> {
         match self {
-            Value::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(*n as i64),
+            Value::Num(n) => n.parse().ok(),
             _ => None,
         }
     }
@@ -350,7 +352,7 @@ impl Reader<'_> {
             && !leading_zero
             && !t.contains("..")
             && !t.ends_with(['.', 'e', 'E', '+', '-']);
-        ok.then(|| t.parse().ok().map(Value::Num)).flatten()
+        ok.then(|| Value::Num(t.to_string()))
     }
 
     fn string(&mut self) -> Option<String> {
@@ -441,7 +443,7 @@ mod tests {
             Some(&Value::Arr(vec![
                 Value::Bool(true),
                 Value::Null,
-                Value::Num(-150.0)
+                Value::Num("-1.5e2".into())
             ]))
         );
         for bad in [

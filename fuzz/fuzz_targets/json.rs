@@ -8,7 +8,7 @@ fn write(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Num(n) => out.push_str(&format!("{n:?}")),
+        Value::Num(n) => out.push_str(n),
         Value::Str(s) => json::string(out, s),
         Value::Arr(a) => {
             out.push('[');
@@ -39,11 +39,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = vfnet::truenas::scripts(text);
     if let Some(v) = json::parse(text) {
-        let finite = !format!("{v:?}").contains("inf") && !format!("{v:?}").contains("NaN");
-        if finite {
-            let mut again = String::new();
-            write(&mut again, &v);
-            assert_eq!(json::parse(&again), Some(v), "{again}");
-        }
+        let mut again = String::new();
+        write(&mut again, &v);
+        assert_eq!(json::parse(&again), Some(v), "{again}");
     }
 });
