@@ -196,6 +196,12 @@ pub fn configure(
     done
 }
 
+/// How many times a VF driver is rebound to take its admin MAC.
+const REBINDS: u32 = 3;
+
+/// How long a rebound VF's netdev is given to show its MAC.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Gets the admin MAC into the VF's own netdev: the driver reads it at
 /// probe, and only from an up PF. Does nothing when the netdev has it, or
 /// when the VF has no net driver (vfio-pci, none: the next probe reads it).
@@ -238,14 +244,27 @@ fn into_netdev(
             }
         }
     }
-    if let Err(e) = vf::rebind(&s.bus, vf_dir, vf_addr, &driver, deadline) {
-        done.errors.push(e);
-        return;
+    // The driver has probed once the rebind returns, and its netdev has
+    // the MAC it will keep: it is looked for a short while, not the whole
+    // budget. A VF driver that probes while its PF is busy with another VF
+    // can come up with a random MAC instead (igbvf does, when its reset
+    // message to the PF times out: seen in the QEMU suite with two vCPUs),
+    // so the rebind is tried again.
+    let mut got = None;
+    let mut tries = 0;
+    while got.is_none() && tries < REBINDS && !deadline.remaining().is_zero() {
+        tries += 1;
+        if let Err(e) = vf::rebind(&s.bus, vf_dir, vf_addr, &driver, deadline) {
+            done.errors.push(e);
+            return;
+        }
+        let settle = deadline.capped(SETTLE);
+        got = until(&settle, || vf_netdev(vf_dir).filter(|(_, a)| *a == Some(mac)));
     }
-    let got = until(deadline, || {
-        vf_netdev(vf_dir).filter(|(_, a)| *a == Some(mac))
-    });
     match got {
+        Some((name, _)) if tries > 1 => done.changes.push(format!(
+            "{driver} rebound {tries} times (a probe took a random MAC), {name} has {mac}"
+        )),
         Some((name, _)) => done
             .changes
             .push(format!("{driver} rebound, {name} has {mac}")),

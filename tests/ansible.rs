@@ -303,8 +303,26 @@ fn the_role_installs_the_binary_and_boot_glue_records_and_applies_and_a_rerun_ch
         .iter()
         .map(|t| FakeKernel::start(t, KernelOpts::default()))
         .collect();
-    let first = play_book(&venv, work.path(), &trees, ROLE_PLAYBOOK, &[]);
+    // Check mode on fresh hosts: the binary is only pretended to be
+    // copied, so nothing that would run it runs; nothing changes, and the
+    // play says why it predicts no further.
+    let before: Vec<_> = trees.iter().map(|t| snapshot(t.root())).collect();
+    let check = play_book(&venv, work.path(), &trees, ROLE_PLAYBOOK, &["--check"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    assert!(check.stdout.contains("is not on the host yet"), "{}", check.stdout);
+    for (t, b) in trees.iter().zip(&before) {
+        assert_eq!(diff(b, &snapshot(t.root())), Vec::<String>::new());
+    }
+    let first = play_book(&venv, work.path(), &trees, ROLE_PLAYBOOK, &["-v"]);
     assert_eq!(first.code, 0, "{}", first.stdout);
+    // Both PFs recorded by one task, and the config applied once for both.
+    assert_eq!(
+        first.stdout.matches("TASK [vfnet.vfnet.vfnet : Record the PFs' VFs").count(),
+        1,
+        "{}",
+        first.stdout
+    );
+    assert_eq!(first.stdout.matches("\"exit_status_means\"").count(), 2, "one apply document per host:\n{}", first.stdout);
     for (i, t) in trees.iter().enumerate() {
         let h = i + 1;
         assert!(t.path("usr/local/sbin/vfnet").is_file(), "h{h}: the binary");
@@ -325,6 +343,23 @@ fn the_role_installs_the_binary_and_boot_glue_records_and_applies_and_a_rerun_ch
     assert_eq!(again.code, 0, "{}", again.stdout);
     for h in 1..=2 {
         assert_eq!(recap(&again, h, "changed"), 0, "h{h}:\n{}", again.stdout);
+    }
+    // New counts for both PFs: check mode predicts each on the config as
+    // the one before leaves it, changes nothing, and the run does it.
+    let more = ROLE_PLAYBOOK.replace("count: 3", "count: 5").replace("count: 4", "count: 6");
+    let before: Vec<_> = trees.iter().map(|t| snapshot(t.root())).collect();
+    let check = play_book(&venv, work.path(), &trees, &more, &["--check", "--diff"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    for (i, (t, b)) in trees.iter().zip(&before).enumerate() {
+        assert_eq!(diff(b, &snapshot(t.root())), Vec::<String>::new());
+        assert!(recap(&check, i + 1, "changed") >= 1, "{}", check.stdout);
+    }
+    assert!(check.stdout.contains("+0000:01:00.1=5") && check.stdout.contains("+0000:01:00.0=6"), "both PFs in the predicted diff:\n{}", check.stdout);
+    let run = play_book(&venv, work.path(), &trees, &more, &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    for t in &trees {
+        assert_eq!(t.vfs("0000:01:00.1").len(), 5);
+        assert_eq!(t.vfs("0000:01:00.0").len(), 6);
     }
 }
 

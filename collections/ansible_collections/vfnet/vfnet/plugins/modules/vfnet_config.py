@@ -27,8 +27,19 @@ options:
     description:
       - The PF, by PCI address (C(0000:01:00.0)) or interface name (C(enp1s0f0)).
       - In YAML, quote a PCI address ("0000:01:00.0"), else YAML 1.1 reads it as a number.
+      - One of I(pf) and I(pfs) is required.
     type: str
-    required: true
+  pfs:
+    description:
+      - Several PFs in one task, each an item with I(pf) and its own I(count), I(vfs),
+        I(eswitch) and I(state), recorded in order; with I(apply), the config is then
+        applied once for all of them (not once per PF).
+      - In check mode each item is predicted on the config as the items before it would
+        leave it, and the one apply on the config as all of them would.
+      - Each item takes the options I(pf), I(count), I(eswitch), I(vfs) and I(state),
+        as the module does, and is checked as they are.
+    type: list
+    elements: dict
   count:
     description:
       - The number of VFs to record for the PF. Checked against its C(sriov_totalvfs).
@@ -142,6 +153,16 @@ EXAMPLES = r'''
         driver: vfio-pci
     apply: true
 
+- name: Two PFs recorded, then applied once
+  vfnet.vfnet.vfnet_config:
+    pfs:
+      - pf: enp1s0f0
+        count: 8
+      - pf: "0000:03:00.0"
+        count: 4
+        eswitch: switchdev
+    apply: true
+
 - name: Forget a PF
   vfnet.vfnet.vfnet_config:
     pf: "0000:03:00.0"  # quoted: YAML reads 0000:03:00.0 as a number
@@ -149,6 +170,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+pfs:
+  description: With I(pfs), each item's PF and whether its entries changed (would change).
+  returned: when I(pfs) is given
+  type: list
+  elements: dict
 config_changed:
   description: Whether the config file changed (in check mode, would change).
   returned: always
@@ -176,6 +202,7 @@ import stat
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.vfnet.vfnet.plugins.module_utils.vfnet import base_command
 
@@ -246,11 +273,7 @@ def apply_config(module, params, config_text, changed_config):
         planned = os.path.join(tmpdir, 'vfnet.conf')
         with open(planned, 'w') as f:
             f.write(config_text)
-        cmd = list(cmd)
-        if '--config' in cmd:
-            cmd[cmd.index('--config') + 1] = planned
-        else:
-            cmd += ['--config', planned]
+        cmd = with_config(cmd, planned)
     cmd += ['apply', '--json']
     if module.check_mode:
         cmd.append('--dry-run')
@@ -265,6 +288,68 @@ def apply_config(module, params, config_text, changed_config):
         module.fail_json(msg='vfnet apply failed: %s' % (err.strip() or out.strip()),
                          rc=rc, stderr=err, cmd=cmd)
     return rc, err, doc
+
+
+def persist_args(module, p, entry):
+    """persist's options and its tail (after `--`) for one PF's entry."""
+    if entry['state'] == 'absent' and (entry['count'] is not None or entry['vfs'] or entry['eswitch']):
+        module.fail_json(msg='state=absent removes every entry of the PF: give no count, vfs or eswitch')
+    if entry['state'] == 'present' and entry['count'] is None and not entry['vfs'] and not entry['eswitch']:
+        module.fail_json(msg='state=present needs count, vfs or eswitch (pf %s)' % entry['pf'])
+    try:
+        specs = vf_specs(entry['vfs'])
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    if not entry['pf'] or entry['pf'].startswith('-'):
+        module.fail_json(msg='pf must be an interface name or a PCI address, not %r' % entry['pf'])
+    # Options first, then `--`: no value the user gives becomes an option.
+    opts = ['persist']
+    if entry['state'] == 'absent':
+        opts.append('--remove')
+    else:
+        if entry['eswitch']:
+            opts += ['--eswitch', entry['eswitch']]
+        for spec in specs:
+            opts += ['--vf', spec]
+    tail = ['--', entry['pf']]
+    if entry['state'] != 'absent' and entry['count'] is not None:
+        tail.append(str(entry['count']))
+    return opts, tail
+
+
+def with_config(cmd, path):
+    """cmd with its --config set to path."""
+    cmd = list(cmd)
+    if '--config' in cmd:
+        cmd[cmd.index('--config') + 1] = path
+    else:
+        cmd += ['--config', path]
+    return cmd
+
+
+def record(module, p, entry, current, original, path):
+    """One PF's entries recorded (check mode: predicted on `current`, the
+    config as the entries before would leave it): the config after, and
+    whether it changed."""
+    opts, tail = persist_args(module, p, entry)
+    base = base_command(p)
+    tmpdir = None
+    if module.check_mode and current != original:
+        tmpdir = tempfile.mkdtemp(prefix='vfnet-check-')
+        planned = os.path.join(tmpdir, 'vfnet.conf')
+        with open(planned, 'w') as f:
+            f.write(current)
+        base = with_config(base, planned)
+    try:
+        after = run_vfnet(module, base + opts + ['--dry-run'] + tail, 'persist')
+    finally:
+        if tmpdir:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    changed = after != current
+    if changed and not module.check_mode:
+        run_vfnet(module, base + opts + tail, 'persist')
+        after = read_text(path)
+    return after, changed
 
 
 def main():
@@ -282,9 +367,18 @@ def main():
         mtu=dict(type='int'),
         driver=dict(type='str', choices=['vfio-pci', 'default']),
     )
+    # One item of pfs: the options of one PF.
+    pf_options = {
+        'pf': {'type': 'str', 'required': True},
+        'count': {'type': 'int'},
+        'eswitch': {'type': 'str', 'choices': ['legacy', 'switchdev']},
+        'vfs': {'type': 'list', 'elements': 'dict', 'options': vf_options},
+        'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
+    }
     module = AnsibleModule(
         argument_spec=dict(
-            pf=dict(type='str', required=True),
+            pf=dict(type='str'),
+            pfs=dict(type='list', elements='dict'),
             count=dict(type='int'),
             eswitch=dict(type='str', choices=['legacy', 'switchdev']),
             vfs=dict(type='list', elements='dict', options=vf_options),
@@ -294,43 +388,37 @@ def main():
             root=dict(type='path'),
             config=dict(type='path'),
         ),
+        required_one_of=[['pf', 'pfs']],
+        mutually_exclusive=[['pf', 'pfs'], ['pfs', 'count'], ['pfs', 'vfs'], ['pfs', 'eswitch']],
         supports_check_mode=True,
     )
     p = module.params
-    if p['state'] == 'absent' and (p['count'] is not None or p['vfs'] or p['eswitch']):
-        module.fail_json(msg='state=absent removes every entry of the PF: give no count, vfs or eswitch')
-    if p['state'] == 'present' and p['count'] is None and not p['vfs'] and not p['eswitch']:
-        module.fail_json(msg='state=present needs count, vfs or eswitch')
-    try:
-        specs = vf_specs(p['vfs'])
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-
-    if p['pf'].startswith('-'):
-        module.fail_json(msg='pf must be an interface name or a PCI address, not %r' % p['pf'])
-    # Options first, then `--`: no value the user gives becomes an option.
-    persist = base_command(p) + ['persist']
-    if p['state'] == 'absent':
-        persist.append('--remove')
+    if p['pfs'] is not None:
+        # Each item checked as the module's own options are (its vfs too).
+        entries = []
+        for i, item in enumerate(p['pfs']):
+            checked = ArgumentSpecValidator(pf_options).validate(item)
+            if checked.error_messages:
+                module.fail_json(msg='pfs[%d]: %s' % (i, '; '.join(checked.error_messages)))
+            entries.append(checked.validated_parameters)
     else:
-        if p['eswitch']:
-            persist += ['--eswitch', p['eswitch']]
-        for spec in specs:
-            persist += ['--vf', spec]
-    tail = ['--', p['pf']]
-    if p['state'] != 'absent' and p['count'] is not None:
-        tail.append(str(p['count']))
+        entries = [dict(pf=p['pf'], count=p['count'], eswitch=p['eswitch'],
+                        vfs=p['vfs'], state=p['state'])]
 
     path = config_path(p)
     before = read_text(path)
-    # The file as vfnet would write it: the diff, and check mode's prediction.
-    after = run_vfnet(module, persist + ['--dry-run'] + tail, 'persist')
+    # The file as vfnet would write it, PF after PF: the diff, and check
+    # mode's prediction.
+    after = before
+    each = []
+    for entry in entries:
+        after, changed = record(module, p, entry, after, before, path)
+        each.append(dict(pf=entry['pf'], changed=changed))
     config_changed = after != before
-    if config_changed and not module.check_mode:
-        run_vfnet(module, persist + tail, 'persist')
-        after = read_text(path)
 
     result = dict(changed=config_changed, config_changed=config_changed, config=after)
+    if p['pfs'] is not None:
+        result['pfs'] = each
     if module._diff:
         result['diff'] = dict(before=before, after=after,
                               before_header=path, after_header=path)
