@@ -103,7 +103,7 @@ fn nonempty(opt: &str, v: OsString) -> Result<PathBuf> {
 }
 
 /// The usage error for an argument a command does not take.
-pub fn unexpected(cmd: &str, arg: Arg) -> Error {
+pub fn unexpected(cmd: &str, usage_text: &str, arg: Arg) -> Error {
     let help = if cmd == "vfnet" {
         "vfnet -h".to_string()
     } else {
@@ -117,7 +117,14 @@ pub fn unexpected(cmd: &str, arg: Arg) -> Error {
             );
         }
         Short(c) => format!("invalid option '-{}'", crate::text::quote(&c.to_string())),
-        Long(o) => format!("invalid option '--{}'", crate::text::quote(o)),
+        Long(o) => {
+            // The command's own options (from its usage text) and the global ones.
+            let mut known = crate::text::long_options(usage_text);
+            known.extend(["root", "config", "help"]);
+            let hint = crate::text::did_you_mean(o, &known);
+            let hint = hint.replacen(" (did you mean '", " (did you mean '--", 1);
+            format!("invalid option '--{}'{hint}", crate::text::quote(o))
+        }
         Value(v) => format!(
             "unexpected argument '{}'",
             crate::text::quote(&v.to_string_lossy())

@@ -103,15 +103,28 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "uninstall" => wrap(install::parse(&mut p, &mut g, true)?, Command::Install),
                     "help" => help(&mut p)?,
                     _ => {
+                        const COMMANDS: [&str; 9] = [
+                            "list",
+                            "set",
+                            "vf",
+                            "persist",
+                            "apply",
+                            "install",
+                            "uninstall",
+                            "doctor",
+                            "capture",
+                        ];
                         return Err(Error::usage(format!(
-                            "unknown command '{}' (commands: list, set, vf, persist, apply, install, uninstall, doctor, capture; see vfnet -h)",
-                            crate::text::quote(&cmd)
+                            "unknown command '{}'{} (commands: {}; see vfnet -h)",
+                            crate::text::quote(&cmd),
+                            crate::text::did_you_mean(&cmd, &COMMANDS),
+                            COMMANDS.join(", ")
                         )));
                     }
                 };
                 return Ok((g, command));
             }
-            _ => return Err(unexpected("vfnet", arg)),
+            _ => return Err(unexpected("vfnet", USAGE, arg)),
         }
     }
     Ok((g, Command::List(listing)))
@@ -146,7 +159,7 @@ fn help(p: &mut Parser) -> Result<Command> {
                 )));
             }
         },
-        Some(arg) => return Err(unexpected("help", arg)),
+        Some(arg) => return Err(unexpected("help", USAGE, arg)),
     };
     Ok(Command::Help(usage))
 }

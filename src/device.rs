@@ -67,8 +67,15 @@ pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
             // Not in /sys/class/net (a capture without it): the function
             // whose own net/ directory has it, as the listing finds it.
             return by_net_dir(sys, name).ok_or_else(|| {
+                let mut present = Vec::new();
+                if let Ok(net) = sys.open_dir("class/net") {
+                    let _ = net.for_each_entry(|e| present.push(e.to_string()));
+                }
+                present.sort();
+                let names: Vec<&str> = present.iter().map(String::as_str).collect();
+                let hint = crate::text::did_you_mean(name.as_str(), &names);
                 Error::fail(format!(
-                    "no network interface named {name} (vfnet list shows them)"
+                    "no network interface named {name}{hint} (vfnet list shows them)"
                 ))
             });
         }

@@ -259,7 +259,9 @@ fn into_netdev(
             return;
         }
         let settle = deadline.capped(SETTLE);
-        got = until(&settle, || vf_netdev(vf_dir).filter(|(_, a)| *a == Some(mac)));
+        got = until(&settle, || {
+            vf_netdev(vf_dir).filter(|(_, a)| *a == Some(mac))
+        });
     }
     match got {
         Some((name, _)) if tries > 1 => done.changes.push(format!(

@@ -204,7 +204,8 @@ fn judge(status: WaitStatus) -> Result<(), String> {
         WaitStatus::Exited(_, 0) => Ok(()),
         WaitStatus::Exited(_, 127) => Err("not found, or could not run".into()),
         WaitStatus::Exited(_, n) => Err(format!("exited with status {n}")),
-        other => Err(format!("ended abnormally ({other:?})")),
+        WaitStatus::Signaled(_, sig, _) => Err(format!("killed by {}", sig.as_str())),
+        _ => Err("ended abnormally".into()),
     }
 }
 

@@ -116,9 +116,119 @@ pub fn parse_u32_max(s: &str, max: u32) -> Option<u32> {
         .map(|n| n as u32)
 }
 
+/// The known name closest to `name` in spelling, if it is close enough to
+/// be what was meant ("did you mean"): at most one edit for a name of up
+/// to 4 bytes, two for longer ones (an edit: a byte added, dropped,
+/// changed, or two neighbours swapped). Ties go to the first candidate.
+pub fn closest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let limit = if name.len() <= 4 { 1 } else { 2 };
+    let mut best: Option<(usize, &str)> = None;
+    for &c in candidates {
+        let d = edits(name.as_bytes(), c.as_bytes());
+        if d > 0 && d <= limit && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// ` (did you mean 'X'?)` for [`closest`], or nothing.
+pub fn did_you_mean(name: &str, candidates: &[&str]) -> String {
+    closest(name, candidates)
+        .map_or_else(String::new, |c| format!(" (did you mean '{}'?)", quote(c)))
+}
+
+/// Edits from `a` to `b`: insertions, deletions, substitutions and swaps of
+/// neighbours (optimal string alignment). Names are short: this is plain
+/// dynamic programming, with a cap on the lengths it looks at.
+fn edits(a: &[u8], b: &[u8]) -> usize {
+    let (a, b) = (&a[..a.len().min(64)], &b[..b.len().min(64)]);
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * w + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[(i - 1) * w + j] + 1)
+                    .min(d[i * w + j - 1] + 1)
+                    .min(d[(i - 1) * w + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[(i - 2) * w + j - 2] + 1);
+                }
+                v
+            };
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+/// The long options (`--name`) a usage text names, in order.
+pub fn long_options(usage: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = usage;
+    while let Some(i) = rest.find("--") {
+        let tail = &rest[i + 2..];
+        let n = tail
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+            .unwrap_or(tail.len());
+        let name = &tail[..n];
+        if !name.is_empty() && !name.starts_with('-') && !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &tail[n..];
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_near_miss_gets_its_closest_spelling_and_a_far_one_nothing() {
+        let commands = [
+            "list",
+            "set",
+            "vf",
+            "persist",
+            "apply",
+            "install",
+            "uninstall",
+            "doctor",
+            "capture",
+        ];
+        assert_eq!(closest("lsit", &commands), Some("list"));
+        assert_eq!(closest("aply", &commands), Some("apply"));
+        assert_eq!(closest("docter", &commands), Some("doctor"));
+        assert_eq!(closest("frob", &commands), None);
+        assert_eq!(
+            closest("list", &commands),
+            None,
+            "an exact name is not a miss"
+        );
+        assert_eq!(closest("tust", &["mac", "trust", "state"]), Some("trust"));
+        assert_eq!(closest("maxc", &["mac", "vlan", "mtu"]), Some("mac"));
+        assert_eq!(
+            closest("dryrun", &["dry-run", "json", "quiet"]),
+            Some("dry-run")
+        );
+        assert_eq!(
+            closest("enp1s0f", &["enp1s0f0", "enp1s0f1", "lo"]),
+            Some("enp1s0f0")
+        );
+        assert_eq!(did_you_mean("x", &["vf"]), "");
+        assert_eq!(did_you_mean("sett", &["set"]), " (did you mean 'set'?)");
+        assert_eq!(edits(b"ab", b"ba"), 1);
+        assert_eq!(edits(b"", b"abc"), 3);
+    }
+
+    #[test]
+    fn long_options_are_read_from_a_usage_text() {
+        let usage = "usage: vfnet set DEV N [--timeout S] [--dry-run]\n  -n, --dry-run  say\n  --no-headers x --\n";
+        assert_eq!(long_options(usage), ["timeout", "dry-run", "no-headers"]);
+    }
 
     #[test]
     fn quoted_input_cannot_start_a_line_or_move_the_cursor() {

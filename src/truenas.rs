@@ -71,6 +71,51 @@ pub fn ours(scripts: &[Script], command: &str) -> Vec<i64> {
         .collect()
 }
 
+/// What install (or, `remove`, uninstall) does with the middleware's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// `initshutdownscript.create` with this argument.
+    Create(String),
+    /// `initshutdownscript.delete` of this id.
+    Delete(i64),
+    /// Registered already: nothing to do.
+    Unchanged,
+    /// Nothing of vfnet's to remove.
+    Absent,
+}
+
+impl Step {
+    /// The midclt command line of a step that runs one.
+    pub fn argv(&self) -> Option<Vec<String>> {
+        let (method, arg) = match self {
+            Step::Create(e) => ("initshutdownscript.create", e.clone()),
+            Step::Delete(id) => ("initshutdownscript.delete", id.to_string()),
+            Step::Unchanged | Step::Absent => return None,
+        };
+        Some(vec!["midclt".into(), "call".into(), method.into(), arg])
+    }
+
+    /// What a step that runs nothing says, for `command`.
+    pub fn said(&self, command: &str) -> String {
+        match self {
+            Step::Absent => format!("no TrueNAS pre-init command {command} to remove\n"),
+            _ => format!("unchanged TrueNAS pre-init command {command}\n"),
+        }
+    }
+}
+
+/// The steps that bring the middleware's `scripts` to having vfnet's entry
+/// for `command` (or, `remove`, to having none).
+pub fn plan(scripts: &[Script], command: &str, remove: bool) -> Vec<Step> {
+    let ids = ours(scripts, command);
+    match (remove, ids.is_empty()) {
+        (false, false) => vec![Step::Unchanged],
+        (false, true) => vec![Step::Create(entry(command))],
+        (true, true) => vec![Step::Absent],
+        (true, false) => ids.into_iter().map(Step::Delete).collect(),
+    }
+}
+
 /// Asks the middleware for its scripts (live systems only): `Err` says why
 /// it could not.
 pub fn query() -> Result<Vec<Script>, String> {
@@ -106,6 +151,16 @@ mod tests {
         let mut late = all.clone();
         late[0].when = "POSTINIT".into();
         assert_eq!(ours(&late, cmd), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn install_creates_once_and_uninstall_deletes_only_ours() {
+        let all = scripts(ANSWER).unwrap();
+        let cmd = "/mnt/tank/vfnet/vfnet --config /mnt/tank/vfnet/vfnet.conf apply --wait 30";
+        assert_eq!(plan(&all, cmd, false), [Step::Unchanged]);
+        assert_eq!(plan(&all, cmd, true), [Step::Delete(1)]);
+        assert_eq!(plan(&[], cmd, false), [Step::Create(entry(cmd))]);
+        assert_eq!(plan(&[], cmd, true), [Step::Absent]);
     }
 
     #[test]

@@ -193,8 +193,9 @@ impl Setting {
             },
             _ => {
                 return Err(format!(
-                    "unknown VF setting '{}' (settings: {})",
+                    "unknown VF setting '{}'{} (settings: {})",
                     quote(name),
+                    crate::text::did_you_mean(name, &NAMES),
                     NAMES.join(", ")
                 ));
             }

@@ -56,3 +56,45 @@ fn a_root_without_sysfs_is_one_clear_failure() {
         .code(1)
         .one_error(&format!("cannot open {}/sys", empty.path().display()));
 }
+
+/// Every kind of name a user types gets its closest spelling when it is
+/// a near miss (a command, an option, a VF setting on the command line and
+/// in the config, a device), and nothing when it is far from every one.
+#[test]
+fn near_misses_name_the_closest_spelling() {
+    let tree = Tree::build(&x550t());
+    let cases: &[(&[&str], &str)] = &[
+        (&["lsit"], "unknown command 'lsit' (did you mean 'list'?)"),
+        (
+            &["set", "enp1s0f0", "2", "--dryrun"],
+            "invalid option '--dryrun' (did you mean '--dry-run'?)",
+        ),
+        (
+            &["--rot", "/x", "list"],
+            "invalid option '--rot' (did you mean '--root'?)",
+        ),
+        (
+            &["vf", "enp1s0f0", "0", "tust", "on"],
+            "unknown VF setting 'tust' (did you mean 'trust'?)",
+        ),
+        (
+            &["set", "enp1s0f", "2"],
+            "no network interface named enp1s0f (did you mean 'enp1s0f0'?)",
+        ),
+    ];
+    for (args, want) in cases {
+        vfnet(tree.root(), args).one_error(want);
+    }
+    let far = vfnet(tree.root(), &["frobnicate"]);
+    far.code(2);
+    assert!(!far.stderr.contains("did you mean"), "{}", far.stderr);
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(
+        tree.path("etc/vfnet/vfnet.conf"),
+        "enp1s0f0.vfs.maxc=auto\n",
+    )
+    .unwrap();
+    let r = vfnet(tree.root(), &["apply", "--dry-run"]);
+    r.code(1)
+        .err_has("unknown VF setting 'maxc' (did you mean 'mac'?)");
+}

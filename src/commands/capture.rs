@@ -73,7 +73,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         match arg {
             Long("anonymize") | Long("anonymise") => args.anonymize = true,
             Value(v) if args.file.is_none() => args.file = Some(PathBuf::from(v)),
-            _ => return Err(args::unexpected("capture", arg)),
+            _ => return Err(args::unexpected("capture", USAGE, arg)),
         }
     }
     Ok(Parsed::Run(args))

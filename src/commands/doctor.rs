@@ -54,7 +54,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         match arg {
             Short('j') | Long("json") => args.json = true,
             Value(v) if args.dev.is_none() => args.dev = Some(args::dev("doctor", v)?),
-            _ => return Err(args::unexpected("doctor", arg)),
+            _ => return Err(args::unexpected("doctor", USAGE, arg)),
         }
     }
     Ok(Parsed::Run(args))

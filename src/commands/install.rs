@@ -123,7 +123,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
                     }
                 }
             }
-            _ => return Err(args::unexpected(cmd, arg)),
+            _ => return Err(args::unexpected(cmd, USAGE, arg)),
         }
     }
     Ok(Parsed::Run(args))
@@ -727,49 +727,27 @@ impl Runner {
     /// removing, exactly vfnet's entry for it is deleted (found by
     /// `initshutdownscript.query`: see `crate::truenas`).
     fn truenas(&mut self, cmd: &str, remove: bool) {
-        if !self.root.is_live() {
-            if remove {
+        let scripts = match self.root.is_live() {
+            false if remove => {
                 out::print(&format!(
                     "not run under --root: midclt call initshutdownscript.query, then midclt call initshutdownscript.delete ID for each pre-init command {cmd}\n"
                 ));
-            } else {
-                self.command(&[
-                    "midclt",
-                    "call",
-                    "initshutdownscript.create",
-                    &crate::truenas::entry(cmd),
-                ]);
-            }
-            return;
-        }
-        let ids = match crate::truenas::query() {
-            Ok(scripts) => crate::truenas::ours(&scripts, cmd),
-            Err(e) => {
-                out::error(format_args!("{e}"));
-                self.failed += 1;
                 return;
             }
-        };
-        match (remove, ids.is_empty()) {
-            (false, false) => out::print(&format!("unchanged TrueNAS pre-init command {cmd}\n")),
-            (false, true) => {
-                self.command(&[
-                    "midclt",
-                    "call",
-                    "initshutdownscript.create",
-                    &crate::truenas::entry(cmd),
-                ]);
-            }
-            (true, true) => out::print(&format!("no TrueNAS pre-init command {cmd} to remove\n")),
-            (true, false) => {
-                for id in ids {
-                    self.command(&[
-                        "midclt",
-                        "call",
-                        "initshutdownscript.delete",
-                        &id.to_string(),
-                    ]);
+            false => Vec::new(),
+            true => match crate::truenas::query() {
+                Ok(scripts) => scripts,
+                Err(e) => {
+                    out::error(format_args!("{e}"));
+                    self.failed += 1;
+                    return;
                 }
+            },
+        };
+        for step in crate::truenas::plan(&scripts, cmd, remove) {
+            match step.argv() {
+                Some(argv) => self.command(&argv.iter().map(String::as_str).collect::<Vec<_>>()),
+                None => out::print(&step.said(cmd)),
             }
         }
     }

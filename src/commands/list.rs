@@ -42,7 +42,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<
             Long("all") | Short('a') => args.all = true,
             Long("json") | Short('j') => args.json = true,
             Long("stats") => args.stats = true,
-            _ => return Err(args::unexpected("list", arg)),
+            _ => return Err(args::unexpected("list", USAGE, arg)),
         }
     }
     Ok(Parsed::Run(args))

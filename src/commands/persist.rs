@@ -137,7 +137,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     args.ports = Some([x, y, z]);
                 }
             }
-            _ => return Err(args::unexpected("persist", arg)),
+            _ => return Err(args::unexpected("persist", USAGE, arg)),
         }
     }
     if (args.remove || !args.vf.is_empty()) && args.dev.is_none() {

@@ -132,7 +132,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     ports = Some([x, y, z]);
                 }
             }
-            _ => return Err(args::unexpected("set", arg)),
+            _ => return Err(args::unexpected("set", USAGE, arg)),
         }
     }
     let dev = dev.ok_or_else(|| args::usage("set", "missing DEV and N (see vfnet set -h)"))?;

@@ -146,7 +146,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                 }
                 settings.push(Setting::parse(&name, &value).map_err(|e| args::usage("vf", e))?);
             }
-            _ => return Err(args::unexpected("vf", arg)),
+            _ => return Err(args::unexpected("vf", USAGE, arg)),
         }
     }
     let dev = dev.ok_or_else(|| args::usage("vf", "missing DEV and INDEX (see vfnet vf -h)"))?;

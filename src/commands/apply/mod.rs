@@ -110,7 +110,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             Short('q') | Long("quiet") => args.quiet = true,
             Short('j') | Long("json") => args.json = true,
             Long("deadline") => args.deadline = args::timeout("apply", p.value()?)?,
-            _ => return Err(args::unexpected("apply", arg)),
+            _ => return Err(args::unexpected("apply", USAGE, arg)),
         }
     }
     Ok(Parsed::Run(args))
