@@ -68,6 +68,20 @@ pub enum Command {
     Version,
 }
 
+/// The commands, as `vfnet -h` lists them (and `help`).
+const COMMANDS: [&str; 10] = [
+    "list",
+    "set",
+    "vf",
+    "persist",
+    "apply",
+    "install",
+    "uninstall",
+    "doctor",
+    "capture",
+    "help",
+];
+
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Command)> {
     let mut p = Parser::from_args(args);
@@ -80,7 +94,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
             continue;
         }
         match arg {
-            Short('h') | Long("help") => return Ok((g, Command::Help(USAGE))),
+            // `vfnet --help list` is `vfnet help list`.
+            Short('h') | Long("help") => return Ok((g, help(&mut p)?)),
             Short('V') | Long("version") => return Ok((g, Command::Version)),
             Long("json") => listing.json = true,
             Long("all") => listing.all = true,
@@ -103,17 +118,6 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "uninstall" => wrap(install::parse(&mut p, &mut g, true)?, Command::Install),
                     "help" => help(&mut p)?,
                     _ => {
-                        const COMMANDS: [&str; 9] = [
-                            "list",
-                            "set",
-                            "vf",
-                            "persist",
-                            "apply",
-                            "install",
-                            "uninstall",
-                            "doctor",
-                            "capture",
-                        ];
                         return Err(Error::usage(format!(
                             "unknown command '{}'{} (commands: {}; see vfnet -h)",
                             crate::text::quote(&cmd),
@@ -154,8 +158,9 @@ fn help(p: &mut Parser) -> Result<Command> {
             "install" | "uninstall" => install::USAGE,
             other => {
                 return Err(Error::usage(format!(
-                    "help: no command '{}' (see vfnet -h)",
-                    crate::text::quote(other)
+                    "help: no command '{}'{} (see vfnet -h)",
+                    crate::text::quote(other),
+                    crate::text::did_you_mean(other, &COMMANDS)
                 )));
             }
         },

@@ -81,6 +81,10 @@ fn near_misses_name_the_closest_spelling() {
             &["set", "enp1s0f", "2"],
             "no network interface named enp1s0f (did you mean 'enp1s0f0'?)",
         ),
+        (
+            &["help", "sett"],
+            "help: no command 'sett' (did you mean 'set'?)",
+        ),
     ];
     for (args, want) in cases {
         vfnet(tree.root(), args).one_error(want);
@@ -97,4 +101,19 @@ fn near_misses_name_the_closest_spelling() {
     let r = vfnet(tree.root(), &["apply", "--dry-run"]);
     r.code(1)
         .err_has("unknown VF setting 'maxc' (did you mean 'mac'?)");
+}
+
+/// `vfnet --help COMMAND` is `vfnet help COMMAND`: the command's own help.
+#[test]
+fn help_before_a_command_names_that_commands_help() {
+    let tree = Tree::build(&x550t());
+    for args in [&["--help", "list"][..], &["help", "list"], &["list", "-h"]] {
+        let r = vfnet(tree.root(), args);
+        r.code(0);
+        assert!(
+            r.stdout.starts_with("Usage: vfnet list"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
 }

@@ -44,7 +44,7 @@ An initramfs is often built where the NICs are not visible (a chroot, an
 image builder): install records the drivers of the configured PFs and their
 VFs in /etc/vfnet/drivers, which the initramfs hooks add to the image.
 
-Options:
+Options (--driver and --unmanaged-vfs: install only):
   --init INIT      which glue (repeat, or separate with commas)
   --driver NAME    also put kernel module NAME in the initramfs (repeat, or
                    separate with commas), for PFs not visible now
