@@ -51,8 +51,30 @@ pub fn text(inv: &Inventory, width: Option<usize>) -> String {
         out.push_str("\nVF devices:\n");
         vf_rows(&mut out, &vfs, width, inv.usage_known);
     }
+    if let Some(why) = no_sriov(inv) {
+        out.push_str(&format!("\n{why}. See vfnet doctor.\n"));
+    }
     eswitch_lines(&mut out, inv);
     out
+}
+
+/// Why nothing here can have VFs, when nothing can: no PCI network
+/// function at all (a VM's virtio and virtual interfaces are not PCI
+/// functions vfnet lists), or none with the SR-IOV capability.
+pub fn no_sriov(inv: &Inventory) -> Option<String> {
+    if inv.pfs.iter().any(|p| p.sriov) {
+        return None;
+    }
+    Some(match inv.pfs.len() {
+        0 => "No PCI network function (virtual interfaces are not listed)".into(),
+        _ => {
+            let names: Vec<String> = inv.pfs.iter().map(|p| p.label()).collect();
+            format!(
+                "No SR-IOV capable device: {} has no SR-IOV",
+                names.join(", ")
+            )
+        }
+    })
 }
 
 /// Each PF's eswitch mode (where devlink reports one) and its VFs'

@@ -249,3 +249,23 @@ fn doctor_sees_glue_installed_for_an_init_system_not_detected() {
         r.stdout
     );
 }
+
+/// A machine where nothing can have VFs hears that first, naming what it
+/// saw, in doctor and in the listing.
+#[test]
+fn a_machine_without_sriov_is_told_so_first() {
+    let tree = Tree::build(&no_sriov());
+    let r = vfnet(tree.root(), &["doctor"]);
+    r.code(1);
+    let first = r.stdout.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("FAIL sr-iov") && first.contains("enp3s0 (0000:03:00.0) has no SR-IOV"),
+        "{}",
+        r.stdout
+    );
+    let r = vfnet(tree.root(), &["list"]);
+    r.code(0).out_has("has no SR-IOV. See vfnet doctor.");
+    // A machine with an SR-IOV PF hears none of it.
+    let r = vfnet(Tree::build(&x550t()).root(), &["list"]);
+    assert!(!r.stdout.contains("See vfnet doctor"), "{}", r.stdout);
+}

@@ -149,7 +149,12 @@ pub fn resource_trouble(line: &str) -> bool {
 /// vfio-pci, the device asked about, each PF, the config, the boot glue.
 /// Pure: each area is a function of its own, tested on facts built by hand.
 pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
-    let mut out = vec![iommu(f), vfio(f)];
+    let mut out = Vec::new();
+    // First of all, on a machine where nothing can have VFs.
+    if let Some(why) = crate::render::no_sriov(&f.inv).filter(|_| only.is_none()) {
+        out.push(bad("sr-iov", None, why, "SR-IOV needs a device with the capability (see its specifications); in a VM, pass one of the host's VFs through to it".into()));
+    }
+    out.extend([iommu(f), vfio(f)]);
     if let Some(a) = only.filter(|a| f.inv.pf_by_addr(*a).is_none()) {
         out.push(bad(
             "device",
