@@ -67,8 +67,31 @@ impl fmt::Display for Error {
 }
 
 impl From<lexopt::Error> for Error {
+    /// lexopt's errors in vfnet's words, each value quoted and escaped
+    /// (not lexopt's own text, which shows values with `Debug`).
     fn from(e: lexopt::Error) -> Error {
-        Error::Usage(e.to_string())
+        use crate::text::quote;
+        let os = |v: &std::ffi::OsString| quote(&v.to_string_lossy());
+        Error::Usage(match e {
+            lexopt::Error::MissingValue { option: Some(o) } => {
+                format!("missing argument for option '{}'", quote(&o))
+            }
+            lexopt::Error::MissingValue { option: None } => "missing argument".into(),
+            lexopt::Error::UnexpectedOption(o) => format!("invalid option '{}'", quote(&o)),
+            lexopt::Error::UnexpectedArgument(v) => format!("unexpected argument '{}'", os(&v)),
+            lexopt::Error::UnexpectedValue { option, value } => format!(
+                "unexpected argument for option '{}': '{}'",
+                quote(&option),
+                os(&value)
+            ),
+            lexopt::Error::ParsingFailed { value, error } => {
+                format!("cannot parse argument '{}': {error}", quote(&value))
+            }
+            lexopt::Error::NonUnicodeValue(v) => {
+                format!("argument is invalid unicode: '{}'", os(&v))
+            }
+            lexopt::Error::Custom(c) => c.to_string(),
+        })
     }
 }
 

@@ -659,25 +659,44 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Errno> {
     }
 }
 
-/// The errno a name like `EIO` stands for (the ones sysfs reads return),
-/// EIO for any other.
+/// The errnos a sysfs read returns, by the names trees record them under
+/// (`ATTR/errno` holding `EIO`): spelled out here, not taken from `Debug`.
+const ERRNOS: [(Errno, &str); 15] = [
+    (Errno::EIO, "EIO"),
+    (Errno::EACCES, "EACCES"),
+    (Errno::EPERM, "EPERM"),
+    (Errno::ENODEV, "ENODEV"),
+    (Errno::ENXIO, "ENXIO"),
+    (Errno::EINVAL, "EINVAL"),
+    (Errno::EOPNOTSUPP, "EOPNOTSUPP"),
+    (Errno::ENODATA, "ENODATA"),
+    (Errno::EAGAIN, "EAGAIN"),
+    (Errno::EBUSY, "EBUSY"),
+    (Errno::ENOENT, "ENOENT"),
+    (Errno::ENOMEM, "ENOMEM"),
+    (Errno::ETIMEDOUT, "ETIMEDOUT"),
+    (Errno::ERANGE, "ERANGE"),
+    (Errno::ENOSPC, "ENOSPC"),
+];
+
+/// The errno a name like `EIO` (or a number) stands for; EIO for any other.
 pub fn errno_named(name: &str) -> Errno {
-    [
-        Errno::EIO,
-        Errno::EACCES,
-        Errno::EPERM,
-        Errno::ENODEV,
-        Errno::ENXIO,
-        Errno::EINVAL,
-        Errno::EOPNOTSUPP,
-        Errno::ENODATA,
-        Errno::EAGAIN,
-        Errno::EBUSY,
-        Errno::ENOENT,
-    ]
-    .into_iter()
-    .find(|e| format!("{e:?}") == name)
-    .unwrap_or(Errno::EIO)
+    if let Ok(n) = name.parse::<i32>() {
+        return Errno::from_raw(n);
+    }
+    ERRNOS
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map_or(Errno::EIO, |(e, _)| *e)
+}
+
+/// How a tree records `e`: its name, or its number for one sysfs never
+/// returns.
+pub fn errno_name(e: Errno) -> String {
+    ERRNOS
+        .iter()
+        .find(|(x, _)| *x == e)
+        .map_or_else(|| (e as i32).to_string(), |(_, n)| (*n).to_string())
 }
 
 /// Strips trailing whitespace (attributes end in `\n`).
@@ -793,6 +812,15 @@ mod tests {
         assert_eq!(errno_named("EACCES"), Errno::EACCES);
         assert_eq!(errno_named("ENODEV"), Errno::ENODEV);
         assert_eq!(errno_named("nonsense"), Errno::EIO);
+        for (e, _) in ERRNOS {
+            assert_eq!(errno_named(&errno_name(e)), e);
+            assert_eq!(
+                errno_name(e),
+                format!("{e:?}"),
+                "the name Debug gives in tests"
+            );
+        }
+        assert_eq!(errno_named(&errno_name(Errno::EDOM)), Errno::EDOM);
     }
 
     #[test]

@@ -257,7 +257,8 @@ impl Capture {
             Err(Errno::ENOENT) => {}
             Err(e) => {
                 self.dir(at);
-                self.file(&format!("{at}/errno"), format!("{e:?}\n").as_bytes());
+                let name = crate::sysfs::errno_name(e);
+                self.file(&format!("{at}/errno"), format!("{name}\n").as_bytes());
             }
         }
     }
