@@ -186,9 +186,8 @@ mod tests {
         assert_eq!(
             c,
             Command::List(list::Args {
-                all: false,
                 json: true,
-                stats: false,
+                ..list::Args::default()
             })
         );
     }

@@ -130,6 +130,20 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Keeps only the function at `addr`: a PF with its VFs, or a VF with
+    /// its PF (and no other VF of it). False when neither is here.
+    pub fn keep_only(&mut self, addr: PciAddr) -> bool {
+        if self.pfs.iter().any(|p| p.addr == addr) {
+            self.pfs.retain(|p| p.addr == addr);
+            return true;
+        }
+        self.pfs.retain(|p| p.vfs.iter().any(|v| v.addr == addr));
+        for p in &mut self.pfs {
+            p.vfs.retain(|v| v.addr == addr);
+        }
+        !self.pfs.is_empty()
+    }
+
     /// Every VF with its PF, in PF order.
     pub fn vfs(&self) -> impl Iterator<Item = (&Pf, &Vf)> {
         self.pfs
@@ -218,5 +232,70 @@ impl fmt::Display for UsedBy {
             (None, Some(p)) => write!(f, ":pid {p}"),
             (None, None) => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pf(addr: &str, vfs: &[&str]) -> Pf {
+        Pf {
+            addr: PciAddr::parse(addr).unwrap(),
+            interfaces: Vec::new(),
+            up: false,
+            subsystem: None,
+            vendor: None,
+            device: None,
+            description: None,
+            driver: None,
+            sriov: true,
+            total_vfs: None,
+            num_vfs: None,
+            iommu_group: None,
+            configured: None,
+            eswitch: None,
+            vfs: vfs
+                .iter()
+                .map(|a| Vf {
+                    addr: PciAddr::parse(a).unwrap(),
+                    index: None,
+                    interface: None,
+                    mac: None,
+                    driver: None,
+                    iommu_group: None,
+                    settings: None,
+                    used_by: None,
+                    representor: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_device_keeps_a_pf_with_its_vfs_or_a_vf_with_its_pf() {
+        let inv = Inventory {
+            pfs: vec![
+                pf("0000:01:00.0", &["0000:01:10.0", "0000:01:10.2"]),
+                pf("0000:01:00.1", &["0000:01:10.1"]),
+            ],
+            ..Inventory::default()
+        };
+        let mut a = inv.clone();
+        assert!(a.keep_only(PciAddr::parse("0000:01:00.0").unwrap()));
+        assert_eq!((a.pfs.len(), a.pfs[0].vfs.len()), (1, 2));
+        let mut b = inv.clone();
+        assert!(b.keep_only(PciAddr::parse("0000:01:10.2").unwrap()));
+        assert_eq!(b.pfs[0].addr.to_string(), "0000:01:00.0");
+        assert_eq!(
+            b.pfs[0]
+                .vfs
+                .iter()
+                .map(|v| v.addr.to_string())
+                .collect::<Vec<_>>(),
+            ["0000:01:10.2"]
+        );
+        let mut c = inv;
+        assert!(!c.keep_only(PciAddr::parse("0000:09:00.0").unwrap()));
     }
 }

@@ -33,7 +33,7 @@ fn usage_errors_exit_2_with_one_line() {
     let cases: &[(&[&str], &str)] = &[
         (&["frobnicate"], "unknown command 'frobnicate'"),
         (&["--frob"], "invalid option '--frob'"),
-        (&["list", "extra"], "list: unexpected argument"),
+        (&["list", "eth0", "extra"], "list: unexpected argument"),
         (&["list", "--dry-run"], "list: invalid option '--dry-run'"),
         (&["apply", "now"], "apply: unexpected argument"),
         (

@@ -526,3 +526,25 @@ fn a_listing_of_many_vfs_fits_a_small_descriptor_limit() {
     );
     assert_eq!(free.stdout.matches("\"parent_pci\"").count(), 256);
 }
+
+/// `vfnet list DEV`, as `ip link show dev X`: a PF with its VFs, a VF with
+/// its PF only, by name or address; a name that is neither is an error.
+#[test]
+fn list_dev_shows_one_pf_or_one_vf() {
+    let tree = Tree::build(&x550t());
+    let doc = json(&tree, &["enp1s0f0"]);
+    assert_eq!(doc["pfs"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["pfs"][0]["interface"], "enp1s0f0");
+    assert_eq!(doc["vfs"].as_array().unwrap().len(), 4);
+    let vf = tree.vf_addr("0000:01:00.0", 2);
+    let doc = json(&tree, &[&vf]);
+    assert_eq!(doc["pfs"][0]["pci"], "0000:01:00.0");
+    let vfs = doc["vfs"].as_array().unwrap();
+    assert_eq!((vfs.len(), vfs[0]["pci"].as_str()), (1, Some(vf.as_str())));
+    vfnet(tree.root(), &["list", "enp9s0"])
+        .code(1)
+        .one_error("no network interface named enp9s0");
+    vfnet(tree.root(), &["list", "enp1s0f0", "enp1s0f1"])
+        .code(2)
+        .one_error("unexpected argument 'enp1s0f1'");
+}

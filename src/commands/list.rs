@@ -9,18 +9,19 @@ use lexopt::prelude::*;
 
 /// `vfnet list -h`.
 pub const USAGE: &str = "\
-Usage: vfnet list [--all] [--json] [--stats]
+Usage: vfnet list [--all] [--json] [--stats] [DEV]
 
 List physical functions (PFs: network functions, SR-IOV capable or not)
 and their virtual functions (VFs), with the VF counts the config file asks for.
-This is what vfnet does without a command.
+This is what vfnet does without a command. With DEV (an interface name or a
+PCI address), only that PF and its VFs, or that VF and its PF.
 
 Options:
-  --all     also list SR-IOV capable PCI devices without a network interface
-            (an NVMe drive, a GPU, a NIC whose driver is not bound)
-  --json    print one JSON document {\"pfs\":[...],\"vfs\":[...]}
-  --stats   also each VF's traffic counters, as the PF's driver counts them
-            (a driver that keeps none reports zeros; live systems only)
+  -a, --all   also list SR-IOV capable PCI devices without a network
+              interface (an NVMe drive, a GPU, a NIC whose driver is not bound)
+  -j, --json  print one JSON document {\"pfs\":[...],\"vfs\":[...]}
+  --stats     also each VF's traffic counters, as the PF's driver counts them
+              (a driver that keeps none reports zeros; live systems only)
 ";
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -32,6 +33,8 @@ pub struct Args {
     pub json: bool,
     /// `--stats`: each VF's traffic counters.
     pub stats: bool,
+    /// `DEV`: only this PF (with its VFs) or VF (with its PF).
+    pub dev: Option<crate::pci::DevKey>,
 }
 
 /// Parses `vfnet list`'s arguments into `args` (or returns its help).
@@ -42,6 +45,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<
             Long("all") | Short('a') => args.all = true,
             Long("json") | Short('j') => args.json = true,
             Long("stats") => args.stats = true,
+            Value(v) if args.dev.is_none() => args.dev = Some(args::dev("list", v)?),
             _ => return Err(args::unexpected("list", USAGE, arg)),
         }
     }
@@ -50,7 +54,15 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<
 
 /// Runs `vfnet list` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
-    let inv = survey(s, &Want::list(args.all, args.stats))?;
+    let mut inv = survey(s, &Want::list(args.all, args.stats))?;
+    if let Some(key) = &args.dev {
+        let addr = crate::device::addr_of(s.sys()?, key)?;
+        if !inv.keep_only(addr) {
+            return Err(crate::error::Error::fail(format!(
+                "{key} is neither a PF nor a VF vfnet lists (vfnet list --all lists more)"
+            )));
+        }
+    }
     if args.json {
         render::json_to(&inv, &mut |chunk| out::print(chunk));
         return Ok(());
