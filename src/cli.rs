@@ -17,12 +17,14 @@ Usage: vfnet [OPTIONS] [COMMAND] [ARGS]
 Manage SR-IOV virtual functions (VFs) of network cards.
 
 Commands:
-  list [--all] [--json]      list PFs and their VFs (the default command)
+  list [--json] [DEV]        list PFs and their VFs (the default command)
   set DEV N                  make DEV have N VFs now (0 removes them)
-  vf DEV INDEX [SETTINGS]    show or change one VF: mac, vlan, trust, spoofchk,
-                             state, rate, driver (vfio-pci)
+  vf DEV INDEX [SETTINGS]    show or change a VF (or a range A-B): mac, vlan,
+                             qos, proto, trust, spoofchk, query_rss, state,
+                             rate, mtu, driver (vfio-pci); vf DEV free: a free VF
   persist [DEV [N]]          record VF counts in the config file
-  apply [--dry-run]          make the VF counts match the config file
+  apply [--dry-run]          make the VFs (counts, eswitch modes, settings)
+                             match the config file
   install [--init INIT]      install vfnet and its boot glue (systemd, OpenRC,
                              initramfs-tools, dracut, TrueNAS)
   uninstall                  remove what install added (keeps the config)
@@ -35,12 +37,13 @@ Commands:
 DEV is an interface name (enp1s0f0) or a PCI address (0000:01:00.0).
 
 Options:
-  --root DIR       use DIR as / for sysfs, /etc and /run (env VFNET_ROOT)
+  --root DIR       use DIR as / for /sys, /proc, /etc, /run and /usr/share
+                   (env VFNET_ROOT)
   --config FILE    config file (env VFNET_CONFIG; default /etc/vfnet/vfnet.conf)
   -h, --help       show this help; vfnet COMMAND -h shows a command's
   -V, --version    show the version
 
-Exit status: 0 success, 1 failure, 2 usage error.
+Exit status: 0 success, 1 failure, 2 usage error, 128+N stopped by signal N.
 ";
 
 #[derive(Debug, PartialEq)]
