@@ -46,17 +46,6 @@ Options:
                        (default 30)
   --deadline SECS      the hard cap of the whole run (default 300, or the
                        environment's VFNET_DEADLINE)
-
-How long apply waits, and for what. One budget, --wait plus --timeout (60 s
-for the boot services' --wait 30), bounds the waits for what may never
-happen: PFs to appear, the state lock, VF drivers to take settings. Once a
-VF count is written, the kernel has started: creating the VFs and binding
-their drivers gets 10 s plus 1 s per VF from that write (138 s for 128
-VFs), whatever an earlier PF left of the budget, and never past the cap.
-PFs are changed at the same time, so a boot waits for its slowest PF. A
-wait of over a second says every 5 s where it is (--quiet silences it):
-  enp24s0f0 (0000:18:00.0): 61 of 125 VFs, 58 with a driver, 21 s
-What is left undone when time runs out is reported, and apply exits 1.
   -q, --quiet          print errors only
   -j, --json           print one JSON document instead of the lines: every
                        config entry with its key and device, the value before, the
@@ -66,6 +55,18 @@ What is left undone when time runs out is reported, and apply exits 1.
                        The document has the same shape when apply cannot
                        run at all (its \"error\" says why); errors still go
                        to stderr as well
+
+How long apply waits, and for what. One budget, --wait plus --timeout (60 s
+for the boot services' --wait 30), bounds the waits for what may never
+happen: PFs to appear, the state lock, VF drivers to take settings. Once a
+VF count is written, the kernel has started: creating the VFs and binding
+their drivers gets 10 s plus 1 s per VF from that write (138 s for 128
+VFs), whatever an earlier PF left of the budget, and never past the cap.
+PFs are changed at the same time (counts, then VF settings), so a boot waits
+for its slowest PF. A
+wait of over a second says every 5 s where it is (--quiet silences it):
+  enp24s0f0 (0000:18:00.0): 61 of 125 VFs, 58 with a driver, 21 s
+What is left undone when time runs out is reported, and apply exits 1.
 
 An entry that would change a nonzero count while its VFs are in use (a VM, a
 container, the host) is skipped and reported (exit 1); the others apply. At
