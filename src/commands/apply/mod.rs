@@ -63,8 +63,8 @@ VF count is written, the kernel has started: creating the VFs and binding
 their drivers gets 10 s plus 1 s per VF from that write (138 s for 128
 VFs), whatever an earlier PF left of the budget, and never past the cap.
 PFs are changed at the same time (counts, then VF settings), so a boot waits
-for its slowest PF. A
-wait of over a second says every 5 s where it is (--quiet silences it):
+for its slowest PF. A wait of over a second says every 5 s where it is
+(--quiet silences it):
   enp24s0f0 (0000:18:00.0): 61 of 125 VFs, 58 with a driver, 21 s
 What is left undone when time runs out is reported, and apply exits 1.
 
