@@ -197,13 +197,15 @@ fn pf_row(p: &Pf) -> Vec<String> {
 /// The VF table's columns; [`vf_row`] fills them in this order. MAC is
 /// the VF netdev's own address; Admin MAC and Settings are what the PF's
 /// driver enforces (`Vf::settings`).
-const VF_COLUMNS: [Column; 11] = [
+const VF_COLUMNS: [Column; 12] = [
     col("PCI BDF", "PCI BDF", 0, false),
     col("Interface", "Iface", 0, false),
     col("MAC", "MAC", 0, false),
     col("Parent", "Parent", 0, false),
     col("VF #", "VF", 0, false),
     col("Driver", "Driver", 0, false),
+    // What passthrough needs: a VF goes to a VM with its whole group.
+    col("IOMMU Grp", "IOMMU", 5, false),
     col("Used by", "Used by", 0, true),
     col("Admin MAC", "Admin MAC", 6, false),
     col("Settings", "Settings", 7, true),
@@ -212,10 +214,10 @@ const VF_COLUMNS: [Column; 11] = [
 ];
 
 /// Indices of the columns that come from `Vf::settings`.
-const SETTINGS_COLUMNS: [usize; 2] = [7, 8];
+const SETTINGS_COLUMNS: [usize; 2] = [8, 9];
 
 /// Index of the Used by column (`Vf::used_by`).
-const USED_BY: usize = 6;
+const USED_BY: usize = 7;
 
 fn vf_row(p: &Pf, v: &Vf) -> Vec<String> {
     let (admin, settings) = match &v.settings {
@@ -229,6 +231,7 @@ fn vf_row(p: &Pf, v: &Vf) -> Vec<String> {
         or(p.interface(), "-"),
         or(v.index, "?"),
         or(v.driver.as_ref(), "-"),
+        or(v.iommu_group, "-"),
         or(v.used_by.as_ref(), "-"),
         admin,
         settings,
