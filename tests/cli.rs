@@ -12,7 +12,9 @@ fn help_and_version_go_to_stdout_and_exit_0() {
         let r = vfnet(tree.root(), args);
         r.code(0)
             .out_has("Usage: vfnet [OPTIONS] [COMMAND] [ARGS]")
-            .out_has("Exit status: 0 success, 1 failure, 2 usage error, 128+N stopped by signal N.");
+            .out_has(
+                "Exit status: 0 success, 1 failure, 2 usage error, 128+N stopped by signal N.",
+            );
         assert_eq!(r.stderr, "");
     }
     for cmd in ["list", "set", "persist", "apply"] {
