@@ -668,13 +668,11 @@ fn pf_key(raw: &[u8], key: &str, value: &str) -> Option<Line> {
             Err(why) => return Some(bad(why)),
         };
         let q = crate::text::quote(value);
-        return Some(match (name, value) {
-            ("unmanaged_vfs", "yes" | "no") => Line::Unmanaged {
-                key,
-                on: value == "yes",
-                raw,
-            },
-            ("unmanaged_vfs", _) => bad(format!("unmanaged_vfs takes yes or no, not '{q}'")),
+        return Some(match (name, crate::text::boolean(value)) {
+            ("unmanaged_vfs", Some(on)) => Line::Unmanaged { key, on, raw },
+            ("unmanaged_vfs", None) => bad(format!(
+                "unmanaged_vfs takes yes or no (or on/off, true/false, 1/0), not '{q}'"
+            )),
             ("eswitch", _) => match crate::devlink::Mode::parse(value) {
                 Some(mode) => Line::Eswitch { key, mode, raw },
                 None => bad(format!("eswitch takes legacy or switchdev, not '{q}'")),

@@ -116,6 +116,17 @@ pub fn parse_u32_max(s: &str, max: u32) -> Option<u32> {
         .map(|n| n as u32)
 }
 
+/// A yes-or-no value in any of the spellings config files and command
+/// lines use (`on`/`off`, `yes`/`no`, `true`/`false`, `1`/`0`, any case):
+/// every boolean setting and key takes all of them.
+pub fn boolean(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => Some(true),
+        "off" | "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
 /// The known name closest to `name` in spelling, if it is close enough to
 /// be what was meant ("did you mean"): at most one edit for a name of up
 /// to 4 bytes, two for longer ones (an edit: a byte added, dropped,
@@ -222,6 +233,19 @@ mod tests {
         assert_eq!(did_you_mean("sett", &["set"]), " (did you mean 'set'?)");
         assert_eq!(edits(b"ab", b"ba"), 1);
         assert_eq!(edits(b"", b"abc"), 3);
+    }
+
+    #[test]
+    fn booleans_take_every_usual_spelling() {
+        for v in ["on", "yes", "true", "1", "ON", "Yes"] {
+            assert_eq!(boolean(v), Some(true), "{v}");
+        }
+        for v in ["off", "no", "false", "0", "OFF"] {
+            assert_eq!(boolean(v), Some(false), "{v}");
+        }
+        for v in ["", "2", "y", "enable"] {
+            assert_eq!(boolean(v), None, "{v}");
+        }
     }
 
     #[test]

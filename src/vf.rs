@@ -136,10 +136,13 @@ impl Setting {
     /// Parses `name` and its value (`rate` takes `MIN,MAX`). The error says
     /// what values the setting takes.
     pub fn parse(name: &str, value: &str) -> std::result::Result<Setting, String> {
-        let on_off = || match value {
-            "on" => Ok(true),
-            "off" => Ok(false),
-            _ => Err(format!("{name} takes on or off, not '{}'", quote(value))),
+        let on_off = || {
+            crate::text::boolean(value).ok_or_else(|| {
+                format!(
+                    "{name} takes on or off (or yes/no, true/false, 1/0), not '{}'",
+                    quote(value)
+                )
+            })
         };
         let number = |max: u32, what: &str| {
             crate::text::parse_u32_max(value, max)
@@ -775,7 +778,7 @@ mod tests {
             ("mac", "nope", "mac takes auto or an address"),
             ("vlan", "4096", "vlan takes a VLAN id from 0 (none) to 4095"),
             ("qos", "8", "qos takes a priority from 0 to 7"),
-            ("trust", "yes", "trust takes on or off"),
+            ("trust", "maybe", "trust takes on or off"),
             ("state", "up", "state takes auto, enable or disable"),
             ("rate", "100,10", "MIN <= MAX"),
             ("rate", "100", "rate takes MIN,MAX"),

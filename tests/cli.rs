@@ -119,3 +119,28 @@ fn help_before_a_command_names_that_commands_help() {
         );
     }
 }
+
+/// Every boolean setting and key takes every usual spelling: on/off,
+/// yes/no, true/false, 1/0 (the config's trust and unmanaged_vfs alike).
+#[test]
+fn booleans_are_spelled_alike_everywhere() {
+    let tree = Tree::build(&x550t());
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(
+        tree.path("etc/vfnet/vfnet.conf"),
+        "enp1s0f0.vf0.trust=yes\nenp1s0f0.vf1.spoofchk=false\nenp1s0f0.unmanaged_vfs=on\nenp1s0f0.vf2.trust=maybe\n",
+    )
+    .unwrap();
+    let r = vfnet(tree.root(), &["apply", "--dry-run"]);
+    assert!(
+        !r.stderr.contains(":1:") && !r.stderr.contains(":2:") && !r.stderr.contains(":3: "),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(":4: trust takes on or off (or yes/no, true/false, 1/0), not 'maybe'"),
+        "{}",
+        r.stderr
+    );
+}
