@@ -771,7 +771,7 @@ mod tests {
         let keys: Vec<String> = c.unmanaged().iter().map(|k| k.to_string()).collect();
         assert_eq!(keys, ["eth1"]);
         assert!(matches!(
-            parse_line("eth0.unmanaged_vfs=1\n"),
+            parse_line("eth0.unmanaged_vfs=2\n"),
             Line::Bad { error, .. } if error.contains("yes or no")
         ));
     }

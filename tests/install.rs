@@ -395,7 +395,7 @@ fn the_config_key_unmanaged_vfs_asks_the_same_for_its_pf_only() {
     conf("0000:01:00.0.unmanaged_vfs=maybe\n");
     vfnet(tree.root(), &["apply", "--dry-run"])
         .code(1)
-        .err_has("unmanaged_vfs takes yes or no, not 'maybe'");
+        .err_has("unmanaged_vfs takes yes or no (or on/off, true/false, 1/0), not 'maybe'");
 }
 
 /// Uninstalling one init system's glue keeps the binary the others still
