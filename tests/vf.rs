@@ -154,3 +154,21 @@ fn an_mtu_is_for_the_hosts_netdev_only() {
         .code(2)
         .one_error("mtu takes an MTU from 68 to 65535, not '20'");
 }
+
+/// A range that runs past the PF's VFs is refused before anything is done,
+/// naming the VFs that are not there.
+#[test]
+fn a_range_past_the_vfs_changes_nothing_and_names_what_is_missing() {
+    let tree = Tree::build(&x550t());
+    std::fs::create_dir_all(tree.path("sys/bus/pci/drivers/vfio-pci")).unwrap();
+    let before = snapshot(tree.root());
+    vfnet(
+        tree.root(),
+        &["vf", "enp1s0f0", "0-99", "driver", "vfio-pci"],
+    )
+    .code(1)
+    .one_error(
+        "enp1s0f0 (0000:01:00.0) has no VF 4-99 of 0-99 (it has 4 VFs); nothing was changed",
+    );
+    assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
+}

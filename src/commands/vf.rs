@@ -256,6 +256,33 @@ fn open_vfs(
             out::vfs(present.len() as u32)
         )));
     }
+    // A range that runs past the VFs there: said before anything is done.
+    if let VfSel::Range(a, b) = sel {
+        let missing: Vec<u32> = (a..=b).filter(|i| !present.contains(i)).collect();
+        if !missing.is_empty() {
+            // Runs of missing indices: `4-99`, or `1, 3`.
+            let mut runs: Vec<(u32, u32)> = Vec::new();
+            for &i in &missing {
+                match runs.last_mut() {
+                    Some((_, hi)) if *hi + 1 == i => *hi = i,
+                    _ => runs.push((i, i)),
+                }
+            }
+            let which: Vec<String> = runs
+                .iter()
+                .map(|&(lo, hi)| match lo == hi {
+                    true => lo.to_string(),
+                    false => format!("{lo}-{hi}"),
+                })
+                .collect();
+            let which = which.join(", ");
+            return Err(Error::fail(format!(
+                "{} has no VF {which} of {a}-{b} (it has {}); nothing was changed",
+                pf.label(),
+                out::vfs(present.len() as u32)
+            )));
+        }
+    }
     indices
         .into_iter()
         .map(|i| Ok((i, crate::device::open_vf(pf, i)?)))
