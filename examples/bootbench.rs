@@ -60,16 +60,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         // `enp1s0f0 (0000:01:00.0): 0 -> 128 VFs in 2.61 s.`
-        let each: Vec<f64> = stdout
-            .lines()
-            .filter_map(|l| {
-                l.split(" VFs in ")
-                    .nth(1)?
-                    .strip_suffix(" s.")?
-                    .parse()
-                    .ok()
-            })
-            .collect();
+        let each = support::vf_times(&stdout);
         let slowest = each.iter().cloned().fold(0.0, f64::max);
         let sum: f64 = each.iter().sum();
         let list: Vec<String> = each.iter().map(|t| format!("{t:.2}")).collect();

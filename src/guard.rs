@@ -98,35 +98,19 @@ mod tests {
 
     fn vf(addr: &str, index: u32, by: Option<UsedBy>) -> Vf {
         Vf {
-            addr: PciAddr::parse(addr).unwrap(),
             index: Some(index),
-            interface: None,
-            mac: None,
-            driver: None,
-            iommu_group: None,
-            settings: None,
             used_by: by,
-            representor: None,
+            ..Vf::new(PciAddr::parse(addr).unwrap())
         }
     }
 
     fn pf(addr: &str, vfs: Vec<Vf>) -> Pf {
         Pf {
-            addr: PciAddr::parse(addr).unwrap(),
-            interfaces: Vec::new(),
-            subsystem: None,
-            vendor: None,
-            device: None,
-            description: None,
-            driver: None,
             sriov: true,
             total_vfs: Some(7),
             num_vfs: Some(vfs.len() as u32),
-            iommu_group: None,
-            up: false,
-            configured: None,
-            eswitch: None,
             vfs,
+            ..Pf::new(PciAddr::parse(addr).unwrap())
         }
     }
 

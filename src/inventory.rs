@@ -54,6 +54,28 @@ pub struct Pf {
 }
 
 impl Pf {
+    /// A PF at `addr` with nothing known of it yet (SR-IOV off, no VFs):
+    /// what readers fill in, and what tests start from.
+    pub fn new(addr: PciAddr) -> Pf {
+        Pf {
+            addr,
+            interfaces: Vec::new(),
+            up: false,
+            subsystem: None,
+            vendor: None,
+            device: None,
+            description: None,
+            driver: None,
+            sriov: false,
+            total_vfs: None,
+            num_vfs: None,
+            iommu_group: None,
+            configured: None,
+            eswitch: None,
+            vfs: Vec::new(),
+        }
+    }
+
     /// Whether its driver takes the VF count only as a module parameter
     /// when it loads (mlx4_core, the ConnectX-3's): `sriov_numvfs` is
     /// never written for it.
@@ -105,6 +127,21 @@ pub struct Vf {
 }
 
 impl Vf {
+    /// A VF at `addr` with nothing known of it yet.
+    pub fn new(addr: PciAddr) -> Vf {
+        Vf {
+            addr,
+            index: None,
+            interface: None,
+            mac: None,
+            driver: None,
+            iommu_group: None,
+            settings: None,
+            used_by: None,
+            representor: None,
+        }
+    }
+
     /// The sysfs path the listing shows for it.
     pub fn path(&self) -> String {
         device_path(self.addr, self.interface.as_ref())
@@ -241,34 +278,12 @@ mod tests {
 
     fn pf(addr: &str, vfs: &[&str]) -> Pf {
         Pf {
-            addr: PciAddr::parse(addr).unwrap(),
-            interfaces: Vec::new(),
-            up: false,
-            subsystem: None,
-            vendor: None,
-            device: None,
-            description: None,
-            driver: None,
             sriov: true,
-            total_vfs: None,
-            num_vfs: None,
-            iommu_group: None,
-            configured: None,
-            eswitch: None,
             vfs: vfs
                 .iter()
-                .map(|a| Vf {
-                    addr: PciAddr::parse(a).unwrap(),
-                    index: None,
-                    interface: None,
-                    mac: None,
-                    driver: None,
-                    iommu_group: None,
-                    settings: None,
-                    used_by: None,
-                    representor: None,
-                })
+                .map(|a| Vf::new(PciAddr::parse(a).unwrap()))
                 .collect(),
+            ..Pf::new(PciAddr::parse(addr).unwrap())
         }
     }
 

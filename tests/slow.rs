@@ -23,20 +23,6 @@ fn four_pfs(tree: &Tree) {
     std::fs::write(tree.path("etc/vfnet/vfnet.conf"), conf).unwrap();
 }
 
-/// The seconds of each `... -> 128 VFs in N s.` line, in order.
-fn took(stdout: &str) -> Vec<f64> {
-    stdout
-        .lines()
-        .filter_map(|l| {
-            l.split(" VFs in ")
-                .nth(1)?
-                .strip_suffix(" s.")?
-                .parse()
-                .ok()
-        })
-        .collect()
-}
-
 #[test]
 fn four_slow_pfs_get_all_their_vfs_at_the_same_time_far_past_the_budget() {
     let tree = Tree::build(&many(4, 0));
@@ -63,7 +49,7 @@ fn four_slow_pfs_get_all_their_vfs_at_the_same_time_far_past_the_budget() {
     // Progress: numbers, every few seconds of a wait over one.
     assert!(r.stderr.contains(" of 128 VFs, "), "{}", r.stderr);
     assert!(r.stderr.contains(" with a driver, 1 s"), "{}", r.stderr);
-    let took = took(&r.stdout);
+    let took = support::vf_times(&r.stdout);
     let slowest = took.iter().cloned().fold(0.0, f64::max);
     let sum: f64 = took.iter().sum();
     eprintln!(

@@ -34,3 +34,18 @@ pub use machines::*;
 pub use run::{Run, golden, vfnet};
 pub use spec::*;
 pub use tree::{Entry, Tree, diff, snapshot};
+
+/// The seconds of each `... -> N VFs in T s.` line apply printed, in order
+/// (tests/slow.rs and examples/bootbench read the same lines).
+pub fn vf_times(stdout: &str) -> Vec<f64> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            l.split(" VFs in ")
+                .nth(1)?
+                .strip_suffix(" s.")?
+                .parse()
+                .ok()
+        })
+        .collect()
+}

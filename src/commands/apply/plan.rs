@@ -339,15 +339,9 @@ mod tests {
     fn inv() -> Inventory {
         let mut eth1 = pf("0000:01:00.1", "eth1", true, 7, 2);
         eth1.vfs.push(Vf {
-            addr: PciAddr::parse("0000:01:10.1").unwrap(),
             index: Some(0),
             interface: Some(IfName::parse("eth1v0").unwrap()),
-            mac: None,
-            driver: None,
-            iommu_group: None,
-            settings: None,
-            used_by: None,
-            representor: None,
+            ..Vf::new(PciAddr::parse("0000:01:10.1").unwrap())
         });
         Inventory {
             pfs: vec![
