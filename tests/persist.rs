@@ -268,3 +268,29 @@ fn vf_settings_and_removal_are_recorded_as_asked_and_a_dry_run_prints_the_file()
     assert_eq!(conf(&tree), "0000:01:00.0=4\n");
     assert_eq!(live(&tree), state);
 }
+
+/// persist says what it recorded: an eswitch mode is not "VF settings".
+#[test]
+fn persist_names_what_it_recorded() {
+    let tree = Tree::build(&x550t());
+    vfnet(
+        tree.root(),
+        &["persist", "enp1s0f0", "--eswitch", "switchdev"],
+    )
+    .code(0)
+    .out_has("enp1s0f0 (0000:01:00.0): eswitch mode switchdev recorded in ");
+    vfnet(
+        tree.root(),
+        &[
+            "persist",
+            "enp1s0f0",
+            "3",
+            "--vf",
+            "vf1.mac=auto",
+            "--eswitch",
+            "legacy",
+        ],
+    )
+    .code(0)
+    .out_has("enp1s0f0 (0000:01:00.0): 3 VFs, VF settings and eswitch mode legacy recorded in ");
+}

@@ -328,6 +328,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         &s.config.display().to_string(),
         &recorded,
         !args.vf.is_empty(),
+        args.eswitch,
     ));
     out::print(&text);
     sync(s, line, args.refresh_initramfs)
@@ -492,7 +493,12 @@ fn checked_vfs(
 }
 
 /// One line per PF recorded: `eth0 (0000:01:00.0): 4 VFs recorded in FILE`.
-fn report(file: &str, recorded: &[Recorded], settings: bool) -> String {
+fn report(
+    file: &str,
+    recorded: &[Recorded],
+    settings: bool,
+    eswitch: Option<crate::devlink::Mode>,
+) -> String {
     let mut text = String::new();
     if recorded.is_empty() {
         text.push_str(&format!("No PF has VFs: nothing to record in {file}.\n"));
@@ -503,18 +509,24 @@ fn report(file: &str, recorded: &[Recorded], settings: bool) -> String {
         } else {
             "already recorded"
         };
-        let what = match r.count {
-            Some(n) => out::vfs(n),
-            None => "VF settings".to_string(),
-        };
-        if r.count.is_some() && settings {
-            text.push_str(&format!(
-                "{}: {what} and VF settings {verb} in {file}\n",
-                r.label
-            ));
-        } else {
-            text.push_str(&format!("{}: {what} {verb} in {file}\n", r.label));
+        // What this run recorded for the PF: its count, its VFs'
+        // settings, its eswitch mode, in that order.
+        let mut what: Vec<String> = r.count.map(out::vfs).into_iter().collect();
+        if settings {
+            what.push("VF settings".into());
         }
+        if let Some(m) = eswitch {
+            what.push(format!("eswitch mode {}", m.name()));
+        }
+        if what.is_empty() {
+            what.push("VF settings".into());
+        }
+        let last = what.pop().unwrap_or_default();
+        let what = match what.is_empty() {
+            true => last,
+            false => format!("{} and {last}", what.join(", ")),
+        };
+        text.push_str(&format!("{}: {what} {verb} in {file}\n", r.label));
     }
     text
 }
