@@ -172,3 +172,16 @@ fn a_range_past_the_vfs_changes_nothing_and_names_what_is_missing() {
     );
     assert_eq!(diff(&before, &snapshot(tree.root())), Vec::<String>::new());
 }
+
+/// `vf DEV free` says what stops it: a PF without VFs has none to give; a
+/// tree without /proc cannot say who uses its VFs (never "run as root").
+#[test]
+fn vf_free_says_why_it_cannot_pick() {
+    let tree = Tree::build(&x550t());
+    vfnet(tree.root(), &["vf", "enp1s0f1", "free"])
+        .code(1)
+        .one_error("enp1s0f1 (0000:01:00.1) has no VFs (vfnet set enp1s0f1 N makes them)");
+    let r = vfnet(tree.root(), &["vf", "enp1s0f0", "free"]);
+    r.code(1).one_error("this tree has no /proc to look in");
+    assert!(!r.stderr.contains("run vfnet as root"), "{}", r.stderr);
+}

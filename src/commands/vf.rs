@@ -399,13 +399,24 @@ fn show(s: &mut Session, pf: &PfDev, index: u32) -> Result<()> {
 fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> Result<()> {
     let sys = system.sys()?;
     let pf = crate::device::resolve_for(sys, &args.dev, "vf")?;
+    if crate::scan::virtfns(&pf.dir).is_ok_and(|v| v.is_empty()) {
+        return Err(Error::fail(format!(
+            "{} has no VFs (vfnet set {} N makes them)",
+            pf.label(),
+            args.dev
+        )));
+    }
     let pick = |system: &System| -> Result<Option<(crate::inventory::Pf, crate::inventory::Vf)>> {
         let mut inv = survey(system, &Want::users_of(pf.addr))?;
         if !inv.usage_known {
-            return Err(Error::fail(
-                "cannot tell which VFs are free: the processes' open files cannot be read (run vfnet as root), \
-                 or this tree has no /proc",
-            ));
+            return Err(Error::fail(match system.live() {
+                true => {
+                    "cannot tell which VFs are free: the processes' open files cannot be read (run vfnet as root)"
+                }
+                false => {
+                    "cannot tell which VFs are free: this tree has no /proc to look in (and no record of who used its VFs)"
+                }
+            }));
         }
         let Some(p) = inv.pfs.pop() else {
             return Ok(None);
