@@ -279,7 +279,9 @@ fn read_vfs(pf: &Dir, ctx: &Ctx) -> Vec<Vf> {
     // In a tree, the directory holding the PF: a VF's `virtfnN` link is
     // `../0000:01:10.1`, so its directory is opened below this one with one
     // short walk, not from the root through the PF's links again.
-    let siblings = pf.in_tree().then(|| pf.open_path("..").ok()).flatten();
+    let siblings = (pf.in_tree() && !indices.is_empty())
+        .then(|| pf.open_path("..").ok())
+        .flatten();
     for index in indices {
         let Ok(target) = pf.link(virtfn_path(&mut path, index, ""), &mut buf) else {
             continue; // removed since the listing

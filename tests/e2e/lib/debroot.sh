@@ -182,6 +182,14 @@ realroot_tree() {
   REALROOT=$r
 }
 
+# e2e_check_unit ROOT: guest/e2e-check.service in ROOT, enabled: it runs the
+# scenarios once a systemd boot is done (the systemd and nm images).
+e2e_check_unit() {
+  install -m 0644 "$E2E_DIR/guest/e2e-check.service" "$1/etc/systemd/system/e2e-check.service"
+  mkdir -p "$1/etc/systemd/system/multi-user.target.wants"
+  ln -sf /etc/systemd/system/e2e-check.service "$1/etc/systemd/system/multi-user.target.wants/e2e-check.service"
+}
+
 # realroot_boot NAME INITRD [APPEND]: the IMAGE_* of a boot from REALROOT as
 # an ext4 virtio disk (a snapshot: the guest's writes are thrown away), the
 # suite's kernel and INITRD.

@@ -10,10 +10,11 @@
 # as Ubuntu ships a list of its own); NetworkManager is enabled, as its
 # package leaves it.
 
-DEBROOT_NM_PKGS="systemd-sysv udev kmod initramfs-tools e2fsprogs network-manager iproute2"
 
 image_nm() {
-  debroot nm "$DEBROOT_NM_PKGS"
+  # image-systemd.sh's packages (read when the image is built, after every
+  # image file is sourced) and NetworkManager's.
+  debroot nm "$DEBROOT_SYSTEMD_PKGS network-manager iproute2"
   realroot_tree nm systemd --unmanaged-vfs --driver igbvf
   local r=$REALROOT
   mkdir -p "$r/etc/NetworkManager/conf.d"
@@ -21,8 +22,6 @@ image_nm() {
     > "$r/etc/NetworkManager/conf.d/10-e2e-host.conf"
   "$VFNET_BIN" --root "$r" install --init initramfs-tools --driver igbvf > "$r/e2e/host/install-initramfs.out" 2>&1
   echo $? > "$r/e2e/host/install-initramfs.rc"
-  install -m 0644 "$E2E_DIR/guest/e2e-check.service" "$r/etc/systemd/system/e2e-check.service"
-  mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
-  ln -sf /etc/systemd/system/e2e-check.service "$r/etc/systemd/system/multi-user.target.wants/e2e-check.service"
+  e2e_check_unit "$r"
   realroot_boot nm "$DEBROOT/boot/initrd.img-$KVER"
 }

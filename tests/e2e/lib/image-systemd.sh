@@ -25,9 +25,7 @@ image_systemd() {
   # link with DHCP. The VFs must still be left alone.
   mkdir -p "$r/etc/systemd/network"
   printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$r/etc/systemd/network/80-e2e-dhcp.network"
-  install -m 0644 "$E2E_DIR/guest/e2e-check.service" "$r/etc/systemd/system/e2e-check.service"
-  mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
-  ln -sf /etc/systemd/system/e2e-check.service "$r/etc/systemd/system/multi-user.target.wants/e2e-check.service"
+  e2e_check_unit "$r"
   in_root "$r" systemctl enable systemd-networkd.service > "$r/e2e/host/networkd-enable.out" 2>&1 ||
     die "systemctl enable systemd-networkd in the root failed: $(cat "$r/e2e/host/networkd-enable.out")"
   realroot_boot systemd "$DEBROOT/boot/initrd.img-$KVER"
