@@ -83,6 +83,13 @@ impl Pf {
         self.driver.as_deref() == Some(crate::mlx4::MODULE)
     }
 
+    /// Whether it has the SR-IOV capability but its firmware offers no VFs
+    /// (`sriov_totalvfs` reads 0): SR-IOV is off in the device's firmware
+    /// or BIOS, and no count can be set until it is turned on.
+    pub fn sriov_off_in_firmware(&self) -> bool {
+        self.sriov && self.total_vfs == Some(0)
+    }
+
     /// The first interface name, if any.
     pub fn interface(&self) -> Option<&IfName> {
         self.interfaces.first()

@@ -8,7 +8,7 @@ use crate::inventory::{Inventory, Pf, Vf};
 use crate::json::Obj;
 use crate::mac::Mac;
 use crate::netlink::{LinkState, VfInfo};
-use crate::table::{self, Column, col};
+use crate::table::{self, Column, Layout, col};
 use std::fmt::Display;
 
 fn or<T: Display>(v: Option<T>, none: &str) -> String {
@@ -21,13 +21,24 @@ fn count(n: Option<u32>, total: Option<u32>) -> String {
 }
 
 /// Both tables, with a line that counts them.
-pub fn text(inv: &Inventory, width: Option<usize>) -> String {
+pub fn text(inv: &Inventory, layout: Layout) -> String {
     let mut out = String::new();
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let vfs: Vec<_> = inv.vfs().collect();
-    out.push_str(&format!(
-        "{} and {}.\n",
+    if !layout.headers {
+        // --no-headers: the rows only, the PFs' then the VFs', one blank
+        // line between the two tables.
+        let rows: Vec<_> = inv.pfs.iter().map(pf_row).collect();
+        table::render(&mut out, &PF_COLUMNS, &rows, layout);
+        if !vfs.is_empty() {
+            out.push('\n');
+            vf_rows(&mut out, &vfs, layout, inv.usage_known);
+        }
+        return out;
+    }
+    let counts = format!(
+        "{} and {}.",
         plural(
             inv.pfs.len(),
             "physical function (PF)",
@@ -38,48 +49,154 @@ pub fn text(inv: &Inventory, width: Option<usize>) -> String {
             "virtual function (VF)",
             "virtual functions (VFs)"
         )
-    ));
+    );
+    note(&mut out, &counts, layout.width, 0);
     if !inv.pfs.is_empty() {
         out.push_str("\nPF devices:\n");
         let rows: Vec<_> = inv.pfs.iter().map(pf_row).collect();
-        table::render(&mut out, &PF_COLUMNS, &rows, width);
+        table::render(&mut out, &PF_COLUMNS, &rows, layout);
         if inv.pfs.iter().any(|p| p.sriov && p.count_at_load()) {
-            out.push_str(AT_LOAD_NOTE);
+            note(&mut out, AT_LOAD_NOTE, layout.width, 2);
+        }
+        if inv.pfs.iter().any(|p| p.sriov_off_in_firmware()) {
+            note(&mut out, FIRMWARE_OFF_NOTE, layout.width, 2);
         }
     }
     if !vfs.is_empty() {
         out.push_str("\nVF devices:\n");
-        vf_rows(&mut out, &vfs, width, inv.usage_known);
+        vf_rows(&mut out, &vfs, layout, inv.usage_known);
     }
     if let Some(why) = no_sriov(inv) {
-        out.push_str(&format!("\n{why}. See vfnet doctor.\n"));
+        out.push('\n');
+        note(
+            &mut out,
+            &format!("{why}. See vfnet doctor."),
+            layout.width,
+            0,
+        );
     }
-    eswitch_lines(&mut out, inv);
+    eswitch_lines(&mut out, inv, layout.width);
     out
+}
+
+/// `vfnet list --brief`: one line per PF, each followed by its VFs, no
+/// header (as `ip -br`). Fields: interface, PCI address, `pf` or `vf`, then
+/// for a PF its VFs (`4/63`) and for a VF its parent and index
+/// (`enp1s0f0#0`), the driver, the MAC (`-` for a PF), the IOMMU group and,
+/// where it was looked for, Used by.
+pub fn brief(inv: &Inventory, width: Option<usize>) -> String {
+    let mut rows = Vec::new();
+    for p in &inv.pfs {
+        let name = |i: Option<&crate::ifname::IfName>| or(i, "-");
+        rows.push(vec![
+            name(p.interface()),
+            p.addr.to_string(),
+            "pf".into(),
+            active(p),
+            or(p.driver.as_ref(), "-"),
+            "-".into(),
+            or(p.iommu_group, "-"),
+            "-".into(),
+        ]);
+        for v in &p.vfs {
+            let parent = p
+                .interface()
+                .map_or_else(|| p.addr.to_string(), |i| i.to_string());
+            rows.push(vec![
+                name(v.interface.as_ref()),
+                v.addr.to_string(),
+                "vf".into(),
+                format!("{parent}#{}", or(v.index, "?")),
+                or(v.driver.as_ref(), "-"),
+                or(v.mac, "-"),
+                or(v.iommu_group, "-"),
+                or(v.used_by.as_ref(), "-"),
+            ]);
+        }
+    }
+    let mut cols: Vec<Column> = BRIEF_COLUMNS.to_vec();
+    if !inv.usage_known {
+        cols.pop();
+        rows.iter_mut().for_each(|r| {
+            r.pop();
+        });
+    }
+    let mut out = String::new();
+    let layout = Layout {
+        width,
+        headers: false,
+    };
+    table::render(&mut out, &cols, &rows, layout);
+    out
+}
+
+/// `--brief`'s fields (no header is printed; the names document them).
+const BRIEF_COLUMNS: [Column; 8] = [
+    col("Interface", "Iface", 0, false),
+    col("PCI BDF", "PCI BDF", 0, false),
+    col("Kind", "Kind", 0, false),
+    col("VFs or parent#index", "VFs", 0, false),
+    col("Driver", "Driver", 4, false),
+    col("MAC", "MAC", 2, false),
+    col("IOMMU Grp", "IOMMU", 3, false),
+    col("Used by", "Used by", 1, true),
+];
+
+/// Below the PF table when a PF's firmware has SR-IOV off.
+const FIRMWARE_OFF_NOTE: &str = "off (fw): SR-IOV is off in the device's firmware (sriov_totalvfs \
+is 0); vfnet doctor DEV names the fix.";
+
+/// The Active VFs cell: `4/63`, with `*` when the driver takes the count
+/// at load; `off (fw)` when the firmware has SR-IOV off.
+fn active(p: &Pf) -> String {
+    if p.sriov_off_in_firmware() {
+        "off (fw)".into()
+    } else if p.sriov && p.count_at_load() {
+        count(p.num_vfs, p.total_vfs) + "*"
+    } else if p.sriov {
+        count(p.num_vfs, p.total_vfs)
+    } else {
+        "N/A".into()
+    }
 }
 
 /// Why nothing here can have VFs, when nothing can: no PCI network
 /// function at all (a VM's virtio and virtual interfaces are not PCI
 /// functions vfnet lists), or none with the SR-IOV capability.
 pub fn no_sriov(inv: &Inventory) -> Option<String> {
-    if inv.pfs.iter().any(|p| p.sriov) {
+    if inv
+        .pfs
+        .iter()
+        .any(|p| p.sriov && !p.sriov_off_in_firmware())
+    {
         return None;
     }
-    Some(match inv.pfs.len() {
-        0 => "No PCI network function (virtual interfaces are not listed)".into(),
-        _ => {
-            let names: Vec<String> = inv.pfs.iter().map(|p| p.label()).collect();
-            format!(
-                "No SR-IOV capable device: {} has no SR-IOV",
-                names.join(", ")
-            )
-        }
+    let names = |off: bool| -> Vec<String> {
+        inv.pfs
+            .iter()
+            .filter(|p| p.sriov_off_in_firmware() == off)
+            .map(|p| p.label())
+            .collect()
+    };
+    let (off, none) = (names(true), names(false));
+    Some(match (off.is_empty(), none.is_empty()) {
+        (true, true) => "No PCI network function (virtual interfaces are not listed)".into(),
+        (true, false) => format!(
+            "No SR-IOV capable device: {} has no SR-IOV",
+            none.join(", ")
+        ),
+        (false, true) => format!("SR-IOV is off in the firmware of {}", off.join(", ")),
+        (false, false) => format!(
+            "No PF can have VFs: SR-IOV is off in the firmware of {}, and {} has no SR-IOV",
+            off.join(", "),
+            none.join(", ")
+        ),
     })
 }
 
 /// Each PF's eswitch mode (where devlink reports one) and its VFs'
 /// representor netdevs (in switchdev mode).
-fn eswitch_lines(out: &mut String, inv: &Inventory) {
+fn eswitch_lines(out: &mut String, inv: &Inventory, width: Option<usize>) {
     let mut first = true;
     for p in &inv.pfs {
         let reps: Vec<String> = p
@@ -100,26 +217,34 @@ fn eswitch_lines(out: &mut String, inv: &Inventory) {
             out.push_str("\nEswitch (devlink):\n");
         }
         let mode = p.eswitch.map_or("mode not reported", |m| m.name());
-        out.push_str(&format!("{}: {mode}", p.label()));
+        let mut text = format!("{}: {mode}", p.label());
         if !reps.is_empty() {
-            out.push_str(&format!("; VF representors: {}", reps.join(", ")));
+            text.push_str(&format!("; VF representors: {}", reps.join(", ")));
         }
-        out.push('\n');
+        // A line of data, not a note: cut to the terminal only.
+        match width {
+            Some(w) => out.push_str(&crate::text::fill(&text, w, 2)),
+            None => {
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
     }
 }
 
 /// The VF table of one PF (after `vfnet set`).
 pub fn vf_table(pf: &Pf, width: Option<usize>) -> String {
+    let layout = Layout::fit(width);
     let mut out = String::new();
     let vfs: Vec<_> = pf.vfs.iter().map(|v| (pf, v)).collect();
-    vf_rows(&mut out, &vfs, width, false);
+    vf_rows(&mut out, &vfs, layout, false);
     out
 }
 
 /// The VF table; the settings columns only when some VF has settings
 /// (they come over rtnetlink, so not under --root), Used by only when it
 /// was looked for (`usage`).
-fn vf_rows(out: &mut String, vfs: &[(&Pf, &Vf)], width: Option<usize>, usage: bool) {
+fn vf_rows(out: &mut String, vfs: &[(&Pf, &Vf)], layout: Layout, usage: bool) {
     let with = vfs.iter().any(|(_, v)| v.settings.is_some());
     let keep = |i: usize| (with || !SETTINGS_COLUMNS.contains(&i)) && (usage || i != USED_BY);
     let cols: Vec<Column> = VF_COLUMNS
@@ -139,25 +264,38 @@ fn vf_rows(out: &mut String, vfs: &[(&Pf, &Vf)], width: Option<usize>, usage: bo
                 .collect()
         })
         .collect();
-    table::render(out, &cols, &rows, width);
+    table::render(out, &cols, &rows, layout);
+}
+
+/// Notes under the tables are filled to 72 columns, or to a narrower
+/// terminal.
+pub const NOTE_WIDTH: usize = 72;
+
+/// Appends `text` filled to the note width (see [`NOTE_WIDTH`]).
+pub fn note(out: &mut String, text: &str, width: Option<usize>, indent: usize) {
+    let w = width.map_or(NOTE_WIDTH, |w| w.min(NOTE_WIDTH));
+    out.push_str(&crate::text::fill(text, w, indent));
 }
 
 /// Below the PF table when a count there (marked `*`) is set at driver load.
-const AT_LOAD_NOTE: &str = "* set when the driver loads (mlx4_core's num_vfs): vfnet persist DEV N\n  \
-records it, vfnet set DEV N --reload reloads mlx4_core now.\n";
+const AT_LOAD_NOTE: &str = "* set when the driver loads (mlx4_core's num_vfs): vfnet persist DEV N \
+records it, vfnet set DEV N --reload reloads mlx4_core now.";
 
-/// The PF table's columns; [`pf_row`] fills them in this order.
+/// The PF table's columns; [`pf_row`] fills them in this order. On a
+/// narrow terminal (see `table`): Device Path and Subsystem go first, then
+/// headers shorten and Description is cut, then IOMMU Grp, Can VF?, Config
+/// VFs, Driver and Description go, in that order.
 const PF_COLUMNS: [Column; 10] = [
     col("PCI BDF", "PCI BDF", 0, false),
     col("Interface", "Iface", 0, false),
-    col("Subsystem", "Subsys", 8, false),
-    col("Description", "Description", 0, true),
-    col("Driver", "Driver", 0, false),
-    col("Can VF?", "VF?", 0, false),
+    col("Subsystem", "Subsys", 11, false),
+    col("Description", "Description", 1, true),
+    col("Driver", "Driver", 2, false),
+    col("Can VF?", "VF?", 4, false),
     col("Active VFs", "Active", 0, false),
-    col("Config VFs", "Config", 0, false),
-    col("IOMMU Grp", "IOMMU", 0, false),
-    col("Device Path", "Path", 9, false),
+    col("Config VFs", "Config", 3, false),
+    col("IOMMU Grp", "IOMMU", 5, false),
+    col("Device Path", "Path", 12, false),
 ];
 
 fn pf_row(p: &Pf) -> Vec<String> {
@@ -176,14 +314,13 @@ fn pf_row(p: &Pf) -> Vec<String> {
         or(p.subsystem.as_ref(), "?"),
         p.description.clone().unwrap_or_else(|| "?".into()),
         or(p.driver.as_ref(), "-"),
-        if p.sriov { "Yes" } else { "No" }.into(),
-        if p.sriov && p.count_at_load() {
-            count(p.num_vfs, p.total_vfs) + "*"
-        } else if p.sriov {
-            count(p.num_vfs, p.total_vfs)
+        if p.sriov && !p.sriov_off_in_firmware() {
+            "Yes"
         } else {
-            "N/A".into()
-        },
+            "No"
+        }
+        .into(),
+        active(p),
         if p.configured.is_some() {
             count(p.configured, p.total_vfs)
         } else {
@@ -197,20 +334,24 @@ fn pf_row(p: &Pf) -> Vec<String> {
 /// The VF table's columns; [`vf_row`] fills them in this order. MAC is
 /// the VF netdev's own address; Admin MAC and Settings are what the PF's
 /// driver enforces (`Vf::settings`).
+///
+/// On a narrow terminal (see `table`): Device Path and Parent BDF go first,
+/// then headers shorten and Used by and Settings are cut, then Settings,
+/// Admin MAC, Parent, Driver, IOMMU Grp, MAC and Used by go, in that order.
 const VF_COLUMNS: [Column; 12] = [
     col("PCI BDF", "PCI BDF", 0, false),
     col("Interface", "Iface", 0, false),
-    col("MAC", "MAC", 0, false),
-    col("Parent", "Parent", 0, false),
+    col("MAC", "MAC", 2, false),
+    col("Parent", "Parent", 6, false),
     col("VF #", "VF", 0, false),
-    col("Driver", "Driver", 0, false),
+    col("Driver", "Driver", 5, false),
     // What passthrough needs: a VF goes to a VM with its whole group.
-    col("IOMMU Grp", "IOMMU", 5, false),
-    col("Used by", "Used by", 0, true),
-    col("Admin MAC", "Admin MAC", 6, false),
-    col("Settings", "Settings", 7, true),
-    col("Parent BDF", "PF BDF", 8, false),
-    col("Device Path", "Path", 9, false),
+    col("IOMMU Grp", "IOMMU", 4, false),
+    col("Used by", "Used by", 1, true),
+    col("Admin MAC", "Admin MAC", 7, false),
+    col("Settings", "Settings", 8, true),
+    col("Parent BDF", "PF BDF", 11, false),
+    col("Device Path", "Path", 12, false),
 ];
 
 /// Indices of the columns that come from `Vf::settings`.

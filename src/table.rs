@@ -1,10 +1,15 @@
 //! Text tables sized to their content and, when it is known, to the terminal.
 //!
 //! Each column has a header, a shorter header for narrow terminals, and a
-//! drop rank. When a table is wider than the terminal: columns are dropped
-//! by rank (the device path first), then headers shortened, then the one
-//! shrinkable column (the description) truncated with `...`. A table that
-//! still does not fit is printed anyway: the terminal wraps it.
+//! drop rank. A table wider than the terminal gives way in this order, and
+//! stops as soon as it fits:
+//! 1. columns of rank [`EARLY`] and above are dropped, highest rank first
+//!    (the device path, the subsystem, the parent's address);
+//! 2. headers shorten and the shrinkable columns (description, Used by,
+//!    settings) are cut with `...`, down to [`MIN_SHRUNK`] characters;
+//! 3. the other columns of nonzero rank are dropped, highest first;
+//! 4. what is left (rank 0: the PCI address, the interface and the count
+//!    or index) is cut at the width: a table never wraps.
 
 /// How one column is titled and how it gives way on a narrow terminal.
 #[derive(Debug, Clone, Copy)]
@@ -13,7 +18,8 @@ pub struct Column {
     pub header: &'static str,
     /// The header when space is short.
     pub short: &'static str,
-    /// 0: never dropped; otherwise higher ranks are dropped first.
+    /// 0: never dropped; otherwise higher ranks are dropped first, those
+    /// of [`EARLY`] and above before headers shorten.
     pub drop: u8,
     /// Cells may be cut to make the table fit.
     pub shrink: bool,
@@ -29,23 +35,52 @@ pub const fn col(header: &'static str, short: &'static str, drop: u8, shrink: bo
     }
 }
 
+/// Columns of this drop rank and above go before headers shorten.
+pub const EARLY: u8 = 10;
+
+/// How a table is laid out: the width it must fit (the terminal's, if
+/// known) and whether it has a header and a rule (`--no-headers`: not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The width to fit; `None`: as wide as the content.
+    pub width: Option<usize>,
+    /// Print the header line and the `===` rule under it.
+    pub headers: bool,
+}
+
+impl Layout {
+    /// Fitted to `width`, with headers.
+    pub fn fit(width: Option<usize>) -> Layout {
+        Layout {
+            width,
+            headers: true,
+        }
+    }
+}
+
 const GAP: usize = 2;
-const MIN_SHRUNK: usize = 12;
+/// Shrinkable cells are not cut below this many characters.
+pub const MIN_SHRUNK: usize = 12;
 
 fn len(s: &str) -> usize {
     s.chars().count()
 }
 
-/// Appends the table to `out`: `rows` hold one cell per column. `width` is
-/// the terminal's, if known.
-pub fn render(out: &mut String, columns: &[Column], rows: &[Vec<String>], width: Option<usize>) {
-    let mut keep: Vec<usize> = (0..columns.len()).collect();
-    let mut short = false;
+/// One step of giving way, in the order the module doc gives.
+#[derive(Clone, Copy)]
+enum Step {
+    Drop(usize),
+    Shorten,
+}
+
+/// Appends the table to `out`: `rows` hold one cell per column.
+pub fn render(out: &mut String, columns: &[Column], rows: &[Vec<String>], layout: Layout) {
+    let headers = layout.headers;
     let natural = |c: usize, short: bool| {
-        let h = if short {
-            columns[c].short
-        } else {
-            columns[c].header
+        let h = match (headers, short) {
+            (false, _) => "",
+            (true, true) => columns[c].short,
+            (true, false) => columns[c].header,
         };
         rows.iter()
             .map(|r| len(&r[c]))
@@ -53,55 +88,85 @@ pub fn render(out: &mut String, columns: &[Column], rows: &[Vec<String>], width:
             .max()
             .unwrap_or(0)
     };
-    let total = |keep: &[usize], short: bool| {
-        keep.iter().map(|&c| natural(c, short)).sum::<usize>() + GAP * keep.len().saturating_sub(1)
+    // A column's width: natural, or cut to MIN_SHRUNK once shortened.
+    let least = |c: usize, short: bool| {
+        let n = natural(c, short);
+        if short && columns[c].shrink {
+            n.min(MIN_SHRUNK)
+        } else {
+            n
+        }
     };
-    let mut widths: Vec<usize>;
-    if let Some(limit) = width {
-        while total(&keep, short) > limit {
-            match keep
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| columns[**c].drop > 0)
-                .max_by_key(|(_, c)| columns[**c].drop)
-            {
-                Some((i, _)) => {
-                    keep.remove(i);
-                }
-                None if !short => short = true,
-                None => break,
+    let total = |keep: &[usize], short: bool| {
+        keep.iter().map(|&c| least(c, short)).sum::<usize>() + GAP * keep.len().saturating_sub(1)
+    };
+    let mut keep: Vec<usize> = (0..columns.len()).collect();
+    let mut short = false;
+    if let Some(limit) = layout.width {
+        for step in steps(columns) {
+            if total(&keep, short) <= limit {
+                break;
+            }
+            match step {
+                Step::Drop(c) => keep.retain(|&k| k != c),
+                Step::Shorten => short = true,
             }
         }
-        widths = keep.iter().map(|&c| natural(c, short)).collect();
-        let over = total(&keep, short).saturating_sub(limit);
-        if let Some(i) = keep.iter().position(|&c| columns[c].shrink) {
-            widths[i] = widths[i]
-                .saturating_sub(over)
-                .max(MIN_SHRUNK.min(widths[i]));
-        }
-    } else {
-        widths = keep.iter().map(|&c| natural(c, false)).collect();
     }
-
-    line(
-        out,
-        keep.iter().map(|&c| {
+    let mut widths: Vec<usize> = keep.iter().map(|&c| natural(c, short)).collect();
+    if let Some(limit) = layout.width {
+        // Cut the shrinkable columns, first one first, just enough.
+        let mut over = (widths.iter().sum::<usize>() + GAP * keep.len().saturating_sub(1))
+            .saturating_sub(limit);
+        for (i, &c) in keep.iter().enumerate() {
+            if over == 0 || !short || !columns[c].shrink {
+                continue;
+            }
+            let cut = over.min(widths[i].saturating_sub(MIN_SHRUNK));
+            widths[i] -= cut;
+            over -= cut;
+        }
+    }
+    let put = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+        line(out, cells, &widths, layout.width)
+    };
+    if headers {
+        let titles = keep.iter().map(|&c| {
             if short {
                 columns[c].short
             } else {
                 columns[c].header
             }
-        }),
-        &widths,
-    );
-    let rules: Vec<String> = widths.iter().map(|&w| "=".repeat(w)).collect();
-    line(out, rules.iter().map(|s| s.as_str()), &widths);
+        });
+        put(out, &mut titles.into_iter());
+        let rules: Vec<String> = widths.iter().map(|&w| "=".repeat(w)).collect();
+        put(out, &mut rules.iter().map(|s| s.as_str()));
+    }
     for r in rows {
-        line(out, keep.iter().map(|&c| r[c].as_str()), &widths);
+        put(out, &mut keep.iter().map(|&c| r[c].as_str()));
     }
 }
 
-fn line<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>, widths: &[usize]) {
+/// The order in which a too-wide table gives way (see the module doc).
+fn steps(columns: &[Column]) -> Vec<Step> {
+    let mut ranked: Vec<usize> = (0..columns.len())
+        .filter(|&c| columns[c].drop > 0)
+        .collect();
+    ranked.sort_by_key(|&c| std::cmp::Reverse(columns[c].drop));
+    let (early, late): (Vec<usize>, Vec<usize>) =
+        ranked.into_iter().partition(|&c| columns[c].drop >= EARLY);
+    let mut steps: Vec<Step> = early.into_iter().map(Step::Drop).collect();
+    steps.push(Step::Shorten);
+    steps.extend(late.into_iter().map(Step::Drop));
+    steps
+}
+
+fn line(
+    out: &mut String,
+    cells: &mut dyn Iterator<Item = &str>,
+    widths: &[usize],
+    limit: Option<usize>,
+) {
     let start = out.len();
     for (i, (cell, &w)) in cells.zip(widths).enumerate() {
         if i > 0 {
@@ -116,7 +181,13 @@ fn line<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>, widths: &[us
             out.extend(std::iter::repeat_n(' ', w - len(cell)));
         }
     }
-    let end = out[start..].trim_end().len() + start;
+    let mut end = out[start..].trim_end().len() + start;
+    if let Some(limit) = limit {
+        // The last resort: cut the line, never let the terminal wrap it.
+        if let Some((at, _)) = out[start..end].char_indices().nth(limit) {
+            end = start + at;
+        }
+    }
     out.truncate(end);
     out.push('\n');
 }
@@ -128,7 +199,7 @@ mod tests {
     const COLS: [Column; 3] = [
         col("Name", "N", 0, false),
         col("Description", "Desc", 0, true),
-        col("Device Path", "Path", 9, false),
+        col("Device Path", "Path", 12, false),
     ];
 
     fn draw(width: Option<usize>) -> String {
@@ -145,7 +216,7 @@ mod tests {
             .map(|r| r.iter().map(|c| c.to_string()).collect())
             .collect();
         let mut s = String::new();
-        render(&mut s, &COLS, &rows, width);
+        render(&mut s, &COLS, &rows, Layout::fit(width));
         s
     }
 
@@ -175,9 +246,33 @@ mod tests {
     }
 
     #[test]
-    fn a_table_that_cannot_fit_is_still_whole() {
+    fn a_table_that_cannot_fit_is_cut_at_the_width_never_wrapped() {
         let t = draw(Some(5));
-        assert_eq!(t.lines().count(), 4);
-        assert!(t.contains("enp1s0f0"));
+        assert_eq!(t.lines().count(), 4, "{t}");
+        assert!(t.lines().all(|l| l.chars().count() <= 5), "{t}");
+        assert!(t.contains("enp1s"), "{t}");
+    }
+
+    #[test]
+    fn every_width_is_kept_and_the_key_columns_stay() {
+        for w in 1..120 {
+            let t = draw(Some(w));
+            assert!(t.lines().all(|l| l.chars().count() <= w), "width {w}:\n{t}");
+            if w >= 30 {
+                assert!(t.contains("enp1s0f0"), "width {w}:\n{t}");
+            }
+        }
+    }
+
+    #[test]
+    fn without_headers_only_the_rows_are_printed_sized_to_them() {
+        let rows = vec![vec!["a".to_string(), "b".into(), "c".into()]];
+        let mut s = String::new();
+        let layout = Layout {
+            width: None,
+            headers: false,
+        };
+        render(&mut s, &COLS, &rows, layout);
+        assert_eq!(s, "a  b  c\n");
     }
 }

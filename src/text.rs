@@ -193,6 +193,30 @@ pub fn long_options(usage: &str) -> Vec<&str> {
     out
 }
 
+/// `paragraph` (words separated by spaces) as lines of at most `width`
+/// characters, the later ones indented by `indent` spaces; a word longer
+/// than a line gets a line of its own. Each line ends in a newline.
+pub fn fill(paragraph: &str, width: usize, indent: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in paragraph.split_whitespace() {
+        let room = line.chars().count() + 1 + word.chars().count();
+        if !line.trim().is_empty() && room > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = " ".repeat(indent);
+        } else if !line.trim().is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.trim().is_empty() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +344,13 @@ mod tests {
     fn whole_messages_lose_their_control_characters() {
         assert_eq!(escape_controls("plain"), "plain");
         assert_eq!(escape_controls("a\nb\x1b"), "a\\nb\\x1b");
+    }
+
+    #[test]
+    fn fill_wraps_at_the_width_and_indents_the_later_lines() {
+        assert_eq!(fill("aa bb cc dd", 5, 2), "aa bb\n  cc\n  dd\n");
+        assert_eq!(fill("a verylongword b", 4, 0), "a\nverylongword\nb\n");
+        assert_eq!(fill("  one   two ", 80, 0), "one two\n");
+        assert_eq!(fill("", 10, 0), "");
     }
 }

@@ -6,20 +6,38 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-/// Text at two widths and JSON, in one golden file per machine.
+/// Text at five widths, --brief, --no-headers and JSON, in one golden
+/// file per machine. No line is wider than its COLUMNS.
 fn listing(tree: &Tree, args: &[&str]) -> String {
     let mut out = String::new();
     let mut list = vec!["list"];
     list.extend_from_slice(args);
-    for cols in ["250", "80"] {
-        let mut c = support::run::command(tree.root(), &list);
+    let forms: [(&str, &[&str]); 7] = [
+        ("200", &[]),
+        ("100", &[]),
+        ("80", &[]),
+        ("60", &[]),
+        ("40", &[]),
+        ("80", &["--brief"]),
+        ("200", &["--no-headers"]),
+    ];
+    for (cols, extra) in forms {
+        let mut argv = list.clone();
+        argv.extend_from_slice(extra);
+        let mut c = support::run::command(tree.root(), &argv);
         c.env("COLUMNS", cols);
         let r = support::run::output(c);
         r.code(0);
         assert_eq!(r.stderr, "", "list warned");
+        let width: usize = cols.parse().unwrap();
+        let wide = r.stdout.lines().find(|l| l.chars().count() > width);
+        assert!(
+            wide.is_none(),
+            "COLUMNS={cols} {argv:?}: wider than {width}: {wide:?}"
+        );
         out.push_str(&format!(
             "$ COLUMNS={cols} vfnet {}\n{}\n",
-            list.join(" "),
+            argv.join(" "),
             r.stdout
         ));
     }

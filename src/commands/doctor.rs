@@ -151,7 +151,9 @@ pub fn resource_trouble(line: &str) -> bool {
 pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
     let mut out = Vec::new();
     // First of all, on a machine where nothing can have VFs.
-    if let Some(why) = crate::render::no_sriov(&f.inv).filter(|_| only.is_none()) {
+    // (A PF whose firmware has SR-IOV off gets its own finding, with the fix.)
+    let capable = f.inv.pfs.iter().any(|p| p.sriov);
+    if let Some(why) = crate::render::no_sriov(&f.inv).filter(|_| only.is_none() && !capable) {
         out.push(bad("sr-iov", None, why, "SR-IOV needs a device with the capability (see its specifications); in a VM, pass one of the host's VFs through to it".into()));
     }
     out.extend([iommu(f), vfio(f)]);

@@ -9,17 +9,28 @@ use lexopt::prelude::*;
 
 /// `vfnet list -h`.
 pub const USAGE: &str = "\
-Usage: vfnet list [--all] [--json] [--stats] [DEV]
+Usage: vfnet list [--all] [--json | --brief] [--no-headers] [--stats] [DEV]
 
 List physical functions (PFs: network functions, SR-IOV capable or not)
 and their virtual functions (VFs), with the VF counts the config file asks for.
 This is what vfnet does without a command. With DEV (an interface name or a
 PCI address), only that PF and its VFs, or that VF and its PF.
 
+On a terminal narrower than the tables (or COLUMNS=N), columns give way
+in this order: the device path, subsystem and parent's address; then
+headers shorten and descriptions are cut; then, in the PF table, IOMMU Grp,
+Can VF?, Config VFs, Driver and Description, and in the VF table Settings,
+Admin MAC, Parent, Driver, IOMMU Grp, MAC and Used by. A line never wraps.
+
 Options:
   -a, --all   also list SR-IOV capable PCI devices without a network
               interface (an NVMe drive, a GPU, a NIC whose driver is not bound)
-  -j, --json  print one JSON document {\"pfs\":[...],\"vfs\":[...]}
+  -j, --json  print one JSON document {\"version\":1,\"pfs\":[...],\"vfs\":[...]}
+  -b, --brief one line per PF, each followed by its VFs, no header (as ip -br):
+              interface, PCI address, pf|vf, VFs (4/63) or parent#index,
+              driver, MAC, IOMMU group, and Used by where it was looked for
+  --no-headers  the table rows only: no count line, titles, headers or notes;
+              the PF rows, a blank line, then the VF rows
   --stats     also each VF's traffic counters, as the PF's driver counts them
               (a driver that keeps none reports zeros; live systems only)
 ";
@@ -31,6 +42,10 @@ pub struct Args {
     pub all: bool,
     /// `--json`: one JSON document.
     pub json: bool,
+    /// `--brief`: one line per PF and VF, no header.
+    pub brief: bool,
+    /// `--no-headers`: the table rows only.
+    pub no_headers: bool,
     /// `--stats`: each VF's traffic counters.
     pub stats: bool,
     /// `DEV`: only this PF (with its VFs) or VF (with its PF).
@@ -45,9 +60,16 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<
             Long("all") | Short('a') => args.all = true,
             Long("json") | Short('j') => args.json = true,
             Long("stats") => args.stats = true,
+            Long("brief") | Short('b') => args.brief = true,
+            Long("no-headers") => args.no_headers = true,
             Value(v) if args.dev.is_none() => args.dev = Some(args::dev("list", v)?),
             _ => return Err(args::unexpected("list", USAGE, arg)),
         }
+    }
+    if args.json && (args.brief || args.no_headers) {
+        return Err(crate::error::Error::usage(
+            "list: --json is one document; --brief and --no-headers shape the text (pick one)",
+        ));
     }
     Ok(Parsed::Run(args))
 }
@@ -67,11 +89,27 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         render::json_to(&inv, &mut |chunk| out::print(chunk));
         return Ok(());
     }
-    let mut text = render::text(&inv, out::width());
+    if args.brief {
+        out::print(&render::brief(&inv, out::width()));
+        return Ok(());
+    }
+    let layout = crate::table::Layout {
+        width: out::width(),
+        headers: !args.no_headers,
+    };
+    let mut text = render::text(&inv, layout);
+    if args.no_headers {
+        out::print(&text);
+        return Ok(());
+    }
     if !inv.settings_known && inv.vfs().next().is_some() {
-        text.push_str(
-            "\nVF settings (admin MAC, VLAN, trust, spoof check, link state, rate) come\n\
-             from the kernel over rtnetlink: not shown under --root.\n",
+        text.push('\n');
+        render::note(
+            &mut text,
+            "VF settings (admin MAC, VLAN, trust, spoof check, link state, rate) come \
+             from the kernel over rtnetlink: not shown under --root.",
+            layout.width,
+            0,
         );
     }
     out::print(&text);
