@@ -60,6 +60,12 @@ fn escaped(out: &mut String, s: &str) {
     out.push_str(&s[start..]);
 }
 
+/// The version of every JSON document vfnet prints (the `"version"` field
+/// first in each): raised when a field changes its name, type or meaning,
+/// not when one is added. The README's "JSON documents" section is the
+/// schema.
+pub const VERSION: u32 = 1;
+
 /// An object being written: members are separated by commas as they come.
 pub struct Obj<'a> {
     out: &'a mut String,
@@ -84,6 +90,13 @@ impl<'a> Obj<'a> {
         self.out.push_str(k);
         self.out.push_str("\":");
         self.out
+    }
+
+    /// Starts a whole document: its `"version"` member first.
+    pub fn document(out: &'a mut String) -> Obj<'a> {
+        let mut o = Obj::new(out);
+        o.num("version", Some(VERSION));
+        o
     }
 
     /// A string member.

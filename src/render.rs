@@ -474,7 +474,7 @@ pub fn json_to(inv: &Inventory, flush: &mut dyn FnMut(&str)) {
             out.clear();
         }
     };
-    out.push_str("{\"pfs\":[");
+    out.push_str(&format!("{{\"version\":{},\"pfs\":[", crate::json::VERSION));
     for (i, pf) in inv.pfs.iter().enumerate() {
         item(&mut out, i == 0, &|o| pf_json(o, pf));
     }
@@ -510,20 +510,24 @@ fn pf_json(out: &mut String, p: &Pf) {
         .num("num_vfs", p.num_vfs)
         .num("configured_vfs", p.configured)
         .num("iommu_group", p.iommu_group)
-        .some_str("eswitch", p.eswitch.map(|m| m.name()))
+        .opt_str("eswitch", p.eswitch.map(|m| m.name()))
         .str("path", &p.path());
     o.end();
 }
 
-/// One VF as `list --json` prints it.
+/// One VF as `list --json` prints it, as a document of its own: its
+/// `"version"` first (`vfnet vf DEV free --json`).
 pub fn vf_json_line(pf: &Pf, v: &Vf) -> String {
     let mut s = String::new();
-    vf_json(&mut s, pf, v);
+    vf_json_in(Obj::document(&mut s), pf, v);
     s
 }
 
 fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
-    let mut o = Obj::new(out);
+    vf_json_in(Obj::new(out), pf, v)
+}
+
+fn vf_json_in(mut o: Obj<'_>, pf: &Pf, v: &Vf) {
     o.display("pci", v.addr)
         .opt_str("interface", v.interface.as_ref())
         .opt_str("mac", v.mac)
@@ -532,7 +536,7 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
         .num("index", v.index)
         .opt_str("driver", v.driver.as_ref())
         .num("iommu_group", v.iommu_group)
-        .some_str("representor", v.representor.as_ref().map(|r| r.as_str()))
+        .opt_str("representor", v.representor.as_ref().map(|r| r.as_str()))
         .str("path", &v.path())
         .raw("used_by", |out| match &v.used_by {
             None => out.push_str("null"),
@@ -553,13 +557,17 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
                     .num("qos", s.qos)
                     .opt_bool("spoofchk", s.spoofchk)
                     .opt_bool("trust", s.trust)
-                    .opt_str("link_state", s.link_state.map(|l| l.name()))
-                    .num("min_tx_rate", s.min_tx_rate)
-                    .num("max_tx_rate", s.max_tx_rate)
-                    .opt_str("vlan_proto", s.vlan_proto.map(crate::netlink::proto_name))
+                    .opt_str("state", s.link_state.map(|l| l.name()))
+                    .raw("rate", |out| {
+                        let mut r = Obj::new(out);
+                        r.num("min", s.min_tx_rate).num("max", s.max_tx_rate);
+                        r.end();
+                    })
+                    .opt_str("proto", s.vlan_proto.map(crate::netlink::proto_name))
                     .opt_bool("query_rss", s.query_rss);
-                if let Some(st) = &s.stats {
-                    o.raw("stats", |out| {
+                o.raw("stats", |out| match &s.stats {
+                    None => out.push_str("null"),
+                    Some(st) => {
                         let mut c = Obj::new(out);
                         for (k, v) in [
                             ("rx_packets", st.rx_packets),
@@ -574,8 +582,8 @@ fn vf_json(out: &mut String, pf: &Pf, v: &Vf) {
                             c.raw(k, |o| o.push_str(&v.to_string()));
                         }
                         c.end();
-                    });
-                }
+                    }
+                });
                 o.end();
             }
         });

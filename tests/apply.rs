@@ -298,7 +298,7 @@ fn statuses(doc: &serde_json::Value) -> Vec<String> {
         .map(|e| {
             format!(
                 "{} {} {} {} {}",
-                e["lines"], e["kind"], e["device"], e["vf"], e["status"]
+                e["lines"], e["kind"], e["pci"], e["index"], e["status"]
             )
         })
         .collect()

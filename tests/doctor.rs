@@ -207,10 +207,7 @@ fn dev_limits_the_per_pf_checks() {
     let tree = Tree::build(&workstation());
     let (text, findings) = doctor(&tree, &["enp4s0"]);
     text.code(1);
-    let devices: Vec<&str> = findings
-        .iter()
-        .filter_map(|f| f["device"].as_str())
-        .collect();
+    let devices: Vec<&str> = findings.iter().filter_map(|f| f["pci"].as_str()).collect();
     assert!(
         devices.iter().all(|d| d.contains("0000:04:00.0")),
         "{devices:?}"

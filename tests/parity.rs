@@ -34,7 +34,7 @@ fn outcome(doc: &Value) -> Vec<String> {
         .map(|e| {
             format!(
                 "lines {} {} {} vf {} {} after {} error {}",
-                e["lines"], e["kind"], e["device"], e["vf"], e["status"], e["after"], e["error"]
+                e["lines"], e["kind"], e["pci"], e["index"], e["status"], e["after"], e["error"]
             )
         })
         .collect()

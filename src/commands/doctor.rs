@@ -31,7 +31,7 @@ file against the live state, and the boot service.
 Exit status: 0 when nothing is wrong, 1 otherwise.
 
 Options:
-  --json    print {\"ok\":...,\"findings\":[...]}
+  --json    print {\"version\":1,\"ok\":...,\"findings\":[...]}
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -585,15 +585,26 @@ fn to_text(findings: &[Finding]) -> String {
     s
 }
 
+/// A device label, `enp1s0f0 (0000:01:00.0)` or `0000:01:00.0`, as its
+/// address and interface (interface names hold no space).
+fn split_label(label: &str) -> (Option<&str>, Option<&str>) {
+    match label.strip_suffix(')').and_then(|l| l.split_once(" (")) {
+        Some((name, pci)) => (Some(pci), Some(name)),
+        None => (Some(label), None),
+    }
+}
+
 fn to_json(findings: &[Finding]) -> String {
     let mut s = String::new();
-    let mut doc = Obj::new(&mut s);
+    let mut doc = Obj::document(&mut s);
     doc.bool("ok", findings.iter().all(|f| f.ok));
     doc.raw("findings", |out| {
         json::lines(out, findings, |out, f| {
             let mut o = Obj::new(out);
+            let (pci, interface) = f.device.as_deref().map_or((None, None), split_label);
             o.str("check", f.check)
-                .opt_str("device", f.device.as_ref())
+                .opt_str("pci", pci)
+                .opt_str("interface", interface)
                 .bool("ok", f.ok)
                 .str("message", &f.message)
                 .opt_str("fix", f.fix.as_ref());

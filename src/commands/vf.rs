@@ -5,10 +5,10 @@
 use crate::args::{self, Globals, Parsed};
 use crate::config::{self, VfSel};
 use crate::device::PfDev;
-use crate::engine::{Session, configure, report, vf_netdev};
+use crate::engine::{Session, configure, report};
 use crate::error::{Error, Result};
 use crate::out;
-use crate::pci::{DevKey, virtfn_path};
+use crate::pci::DevKey;
 use crate::survey::{Want, survey};
 use crate::system::System;
 use crate::vf::{Setting, Wanted};
@@ -19,9 +19,12 @@ use std::time::Duration;
 /// `vfnet vf -h`.
 pub const USAGE: &str = "\
 Usage: vfnet vf [--persist] [--force] DEV INDEX|A-B [SETTING VALUE]...
+       vfnet vf DEV INDEX|A-B [--json]
        vfnet vf DEV free [--driver vfio-pci] [--json]
 
-Without settings, show VF INDEX of the PF DEV. With settings, change them now,
+Without settings, show VF INDEX (or VFs A to B) of the PF DEV: address,
+driver, netdev, IOMMU group, who uses it and its settings; --json prints
+what vfnet list DEV --json does, for those VFs. With settings, change them now,
 on VF INDEX or on VFs A to B (a pool: vfnet vf eth0 0-3 driver vfio-pci);
 --persist also records them in the config file, for vfnet apply at boot.
 
@@ -73,6 +76,8 @@ pub struct Args {
     pub force: bool,
     /// `vfnet vf DEV free`: find the lowest free VF instead.
     pub free: Option<Free>,
+    /// `--json` (showing, without settings): `list DEV --json`'s document.
+    pub json: bool,
 }
 
 /// `vfnet vf DEV free [--driver vfio-pci] [--json]`.
@@ -94,7 +99,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         match arg {
             Long("persist") => persist = true,
             Long("force") => force = true,
-            Long("json") if free => json = true,
+            Long("json") | Short('j') => json = true,
             Long("driver") if free => {
                 driver = match args::text("vf", "--driver", p.value()?)?.as_str() {
                     "vfio-pci" => Some(crate::vf::Driver::VfioPci),
@@ -152,6 +157,12 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let dev = dev.ok_or_else(|| args::usage("vf", "missing DEV and INDEX (see vfnet vf -h)"))?;
     let index = index
         .ok_or_else(|| args::usage("vf", "missing INDEX, the VF's number (see vfnet vf -h)"))?;
+    if json && !settings.is_empty() {
+        return Err(args::usage(
+            "vf",
+            "--json shows VFs (or a free one); it does not go with settings",
+        ));
+    }
     if persist && settings.is_empty() {
         return Err(args::usage("vf", "--persist needs settings to record"));
     }
@@ -163,6 +174,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         timeout,
         force,
         free: free.then_some(Free { driver, json }),
+        json,
     }))
 }
 
@@ -179,13 +191,7 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     let indices: Vec<u32> = vfs.iter().map(|(i, _)| *i).collect();
     let mut s = Session::new(system, deadline)?;
     if args.settings.is_empty() {
-        if let [(i, _)] = vfs[..] {
-            return show(&mut s, &pf, i);
-        }
-        return Err(args::usage(
-            "vf",
-            "show one VF at a time (an INDEX, not a range)",
-        ));
+        return show(system, &mut s, &pf, &indices, args.json);
     }
     out::set_changing();
     let mut want = Wanted::default();
@@ -340,58 +346,87 @@ fn guard_driver(
     Ok(())
 }
 
-/// `vfnet vf DEV INDEX`: what the VF is now.
-fn show(s: &mut Session, pf: &PfDev, index: u32) -> Result<()> {
-    let mut path = String::new();
-    let vf_dir = pf
-        .dir
-        .open_dir(virtfn_path(&mut path, index, ""))
-        .map_err(|_| Error::fail(format!("{}: VF {index} vanished", pf.label())))?;
-    let mut buf = [0u8; crate::sysfs::LINK_MAX];
-    let addr = pf
-        .dir
-        .link(virtfn_path(&mut path, index, ""), &mut buf)
-        .ok()
-        .and_then(crate::pci::link_addr);
-    let mut text = format!("{} VF {index}\n", pf.label());
-    let or = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    text.push_str(&format!(
-        "  pci       {}\n",
-        or(addr.map(|a| a.to_string()))
-    ));
-    let driver = vf_dir
-        .link_name("driver", &mut buf)
-        .ok()
-        .map(str::to_string);
-    text.push_str(&format!("  driver    {}\n", or(driver)));
-    let net = vf_netdev(&vf_dir);
-    text.push_str(&format!(
-        "  netdev    {}\n",
-        or(net
-            .as_ref()
-            .map(|(n, a)| format!("{n} {}", a.map_or("-".into(), |m| m.to_string()))))
-    ));
-    let link = match &mut s.route {
-        Some(Ok(r)) => pf
-            .interfaces
-            .first()
-            .ok_or(nix::errno::Errno::ENODEV)
-            .and_then(|i| r.link_with(i.as_str(), true))
-            .map_err(|e| Error::fail(format!("{}: {}", pf.label(), crate::error::strerror(e)))),
-        _ => s.link(pf),
+/// `vfnet vf DEV INDEX|A-B`: what the VFs are now, as `list` sees them
+/// (the same survey: settings replayed from a capture, Used by, the IOMMU
+/// group), one block per VF, or `list DEV --json`'s document.
+fn show(system: &System, s: &mut Session, pf: &PfDev, indices: &[u32], json: bool) -> Result<()> {
+    let want = Want {
+        only: Some(pf.addr),
+        ..Want::list(false, true)
     };
-    match link {
-        Ok(link) => match link.vfs.iter().find(|v| v.vf == index) {
-            Some(v) => {
-                let pf_mac = link.perm_address.or(link.address);
-                text.push_str(&crate::render::vf_settings_lines(v, pf_mac));
-            }
-            None => text.push_str("  settings  not reported by the PF's driver\n"),
-        },
-        Err(e) => text.push_str(&format!("  settings  unavailable: {e}\n")),
+    let mut inv = survey(system, &want)?;
+    inv.pfs.retain(|p| p.addr == pf.addr);
+    for p in &mut inv.pfs {
+        p.vfs
+            .retain(|v| v.index.is_some_and(|i| indices.contains(&i)));
+    }
+    if json {
+        crate::render::json_to(&inv, &mut |chunk| out::print(chunk));
+        return Ok(());
+    }
+    let Some(p) = inv.pfs.first() else {
+        return Err(Error::fail(format!("{}: its VFs vanished", pf.label())));
+    };
+    // The PF's own MAC, to tell a `mac auto` address (live only).
+    let pf_mac = match system.live() && inv.settings_known {
+        true => s.link(pf).ok().and_then(|l| l.perm_address.or(l.address)),
+        false => None,
+    };
+    let mut text = String::new();
+    for v in &p.vfs {
+        text.push_str(&vf_block(pf, &inv, v, pf_mac, system.live()));
     }
     out::print(&text);
     Ok(())
+}
+
+/// One VF's lines in `vfnet vf DEV INDEX`.
+fn vf_block(
+    pf: &PfDev,
+    inv: &crate::inventory::Inventory,
+    v: &crate::inventory::Vf,
+    pf_mac: Option<crate::mac::Mac>,
+    live: bool,
+) -> String {
+    let or = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let mut text = format!("{} VF {}\n", pf.label(), v.index.unwrap_or(0));
+    text.push_str(&format!("  pci       {}\n", v.addr));
+    text.push_str(&format!(
+        "  driver    {}\n",
+        or(v.driver.as_ref().map(|d| d.to_string()))
+    ));
+    text.push_str(&format!(
+        "  netdev    {}\n",
+        or(v.interface
+            .as_ref()
+            .map(|n| format!("{n} {}", v.mac.map_or("-".into(), |m| m.to_string()))))
+    ));
+    text.push_str(&format!(
+        "  iommu     {}\n",
+        v.iommu_group.map_or(
+            "- (no IOMMU group: passthrough needs the IOMMU on)".into(),
+            |g| format!("group {g}")
+        )
+    ));
+    let used = match (&v.used_by, inv.usage_known, inv.usage_incomplete) {
+        (Some(u), _, _) => u.to_string(),
+        (None, true, false) => "- (free)".into(),
+        (None, true, true) => "? (not all processes could be read: run as root)".into(),
+        (None, false, _) => "? (this tree has no /proc to look in)".into(),
+    };
+    text.push_str(&format!("  used by   {used}\n"));
+    match (&v.settings, inv.settings_known, live) {
+        (Some(set), _, _) => text.push_str(&crate::render::vf_settings_lines(set, pf_mac)),
+        (None, true, _) => text.push_str("  settings  not reported by the PF's driver\n"),
+        (None, false, false) => text.push_str(
+            "  settings  unavailable: VF settings come from the kernel over rtnetlink, \
+             not from a tree (a capture records them)\n",
+        ),
+        (None, false, true) => {
+            text.push_str("  settings  unavailable: the PF's rtnetlink view could not be read\n")
+        }
+    }
+    text
 }
 
 /// `vfnet vf DEV free`: the lowest-numbered VF nobody uses, bound to

@@ -171,12 +171,15 @@ impl Report<'_> {
     pub fn to_json(&self) -> String {
         use crate::json::Obj;
         let mut out = String::new();
-        let mut o = Obj::new(&mut out);
+        let mut o = Obj::document(&mut out);
         o.str("config", self.config)
             .str("config_state", self.config_state)
             .bool("dry_run", self.dry_run)
             .raw("entries", |out| {
-                crate::json::lines(out, self.records, |out, r| self.record(out, r))
+                // In file order: by each record's first line (stable).
+                let mut records: Vec<&Record> = self.records.iter().collect();
+                records.sort_by_key(|r| r.lines.first().copied().unwrap_or(usize::MAX));
+                crate::json::lines(out, &records, |out, r| self.record(out, r))
             })
             .raw("totals", |out| {
                 let mut t = Obj::new(out);
@@ -235,8 +238,16 @@ impl Report<'_> {
             Values::None => "unknown",
         };
         o.str("kind", kind)
-            .opt_str("device", r.device)
-            .num("vf", r.vf);
+            .opt_str("pci", r.device)
+            .num("index", r.vf);
+        // Every record has the same members; their values' types depend on
+        // the kind (counts: numbers, VF settings: objects, eswitch: names).
+        let change = |b: Option<String>, a: Option<String>| match (b, a) {
+            (Some(b), Some(a)) if b != a && r.status == Status::Changed => {
+                vec![format!("{b} -> {a}")]
+            }
+            _ => Vec::new(),
+        };
         match &r.values {
             Values::Count {
                 before,
@@ -245,7 +256,13 @@ impl Report<'_> {
             } => {
                 o.num("before", *before)
                     .num("wanted", *wanted)
-                    .num("after", *after);
+                    .num("after", *after)
+                    .strs(
+                        "changes",
+                        change(before.map(|n| n.to_string()), after.map(|n| n.to_string()))
+                            .iter()
+                            .map(String::as_str),
+                    );
             }
             Values::Vf {
                 wanted,
@@ -253,9 +270,9 @@ impl Report<'_> {
                 before,
                 after,
             } => {
-                o.opt_strs("before", before.as_deref())
-                    .strs("wanted", wanted.iter().map(String::as_str))
-                    .opt_strs("after", after.as_deref())
+                o.raw("before", |out| settings(out, before.as_deref()))
+                    .raw("wanted", |out| settings(out, Some(wanted)))
+                    .raw("after", |out| settings(out, after.as_deref()))
                     .strs("changes", changes.iter().map(String::as_str));
             }
             Values::Eswitch {
@@ -263,11 +280,23 @@ impl Report<'_> {
                 wanted,
                 after,
             } => {
+                let name = |m: Option<crate::devlink::Mode>| m.map(|m| m.name().to_string());
                 o.opt_str("before", before.map(|m| m.name()))
                     .str("wanted", wanted.name())
-                    .opt_str("after", after.map(|m| m.name()));
+                    .opt_str("after", after.map(|m| m.name()))
+                    .strs(
+                        "changes",
+                        change(name(*before), name(*after))
+                            .iter()
+                            .map(String::as_str),
+                    );
             }
-            Values::None => {}
+            Values::None => {
+                o.opt_str("before", None::<&str>)
+                    .opt_str("wanted", None::<&str>)
+                    .opt_str("after", None::<&str>)
+                    .strs("changes", []);
+            }
         }
         o.str("status", r.status.name())
             // The same escaped text stderr shows (no raw control byte).
@@ -280,6 +309,22 @@ impl Report<'_> {
             );
         o.end();
     }
+}
+
+/// VF settings written `mac auto`, `vlan 7` as one object, `{"mac":"auto",
+/// "vlan":"7"}`: each setting's name as the config and `vfnet vf` spell it,
+/// its value as text in the config's syntax; `null` when not known.
+fn settings(out: &mut String, list: Option<&[String]>) {
+    let Some(list) = list else {
+        out.push_str("null");
+        return;
+    };
+    let mut o = crate::json::Obj::new(out);
+    for s in list {
+        let (k, v) = s.split_once(' ').unwrap_or((s, ""));
+        o.str(k, v);
+    }
+    o.end();
 }
 
 #[cfg(test)]
@@ -352,14 +397,28 @@ mod tests {
             serde_json::json!(["eth0.vf1.vlan=7", "eth0.vfs.trust=on"])
         );
         assert_eq!(e[1]["changes"], serde_json::json!(["vlan 7"]));
-        assert_eq!(e[1]["before"], serde_json::json!(["vlan 0", "trust on"]));
+        assert_eq!(
+            e[1]["before"],
+            serde_json::json!({"vlan": "0", "trust": "on"})
+        );
+        assert_eq!(
+            e[1]["wanted"],
+            serde_json::json!({"vlan": "7", "trust": "on"})
+        );
         assert_eq!(e[1]["after"], serde_json::Value::Null);
         assert_eq!(
             e[1]["keys"],
             serde_json::json!(["eth0.vf1.vlan", "eth0.vfs.trust"])
         );
         assert_eq!(e[0]["keys"], serde_json::json!(["eth0"]));
-        assert_eq!(e[1]["vf"], 1);
+        assert_eq!(e[1]["index"], 1);
+        assert_eq!(e[0]["changes"], serde_json::json!(["0 -> 4"]));
+        assert_eq!(doc["version"], 1);
+        // Every record has the same members, whatever its kind.
+        let names =
+            |r: &serde_json::Value| r.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(names(&e[0]), names(&e[1]));
+        assert_eq!(names(&e[0]), names(&e[2]));
         assert_eq!(e[2]["entries"], serde_json::json!(["bad\"\\x01"]));
         assert_eq!(e[2]["kind"], "unknown");
         assert_eq!(
