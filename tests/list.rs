@@ -484,7 +484,7 @@ fn switchdev_representors_are_shown_on_their_vfs_not_as_pf_interfaces() {
     .unwrap();
     let v = json(&tree, &[]);
     assert_eq!(v["pfs"][0]["eswitch"], "switchdev");
-    assert!(v["pfs"][1].get("eswitch").is_none());
+    assert_eq!(v["pfs"][1].get("eswitch"), Some(&Value::Null));
     vfnet(tree.root(), &["list"]).code(0).out_has(
         "enp1s0f0 (0000:01:00.0): switchdev; VF representors: eth10 (VF 0), eth11 (VF 2)\n",
     );
