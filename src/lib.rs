@@ -52,6 +52,7 @@ pub mod pciids;
 pub mod procfs;
 pub mod render;
 pub mod replay;
+pub mod report;
 pub mod scan;
 pub mod signals;
 pub mod sriov;

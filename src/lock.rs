@@ -71,7 +71,7 @@ pub fn exclusive(path: &Path, deadline: &Deadline) -> Result<Lock> {
             Ok(lock) => Some(Ok(lock)),
             Err((f, Errno::EWOULDBLOCK)) => {
                 if !told && started.elapsed() >= QUIET {
-                    crate::out::error(format_args!(
+                    crate::out::note(format_args!(
                         "waiting for {}{} (up to {} more)",
                         path.display(),
                         holder(&f).map_or(String::new(), |p| format!(", held by pid {p}")),

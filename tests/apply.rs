@@ -168,7 +168,7 @@ fn apply_takes_the_state_lock() {
     let start = std::time::Instant::now();
     let r = vfnet(tree.root(), &["apply", "--timeout", "1.5"]);
     r.code(1)
-        .err_has("vfnet: waiting for ")
+        .progress_has("waiting for ")
         .err_has("run/vfnet/lock, held by pid 4242")
         .err_has("another vfnet (pid 4242) held the lock")
         .err_has("nothing was changed");

@@ -714,8 +714,8 @@ impl Runner {
             }
         }
         if all.is_empty() {
-            out::error(format_args!(
-                "warning: no driver is known for the PFs in the config (none is visible now): an initramfs \
+            out::warn(format_args!(
+                "no driver is known for the PFs in the config (none is visible now): an initramfs \
                  built here will lack them; name them with vfnet install --driver NAME (e.g. igb, ixgbe, i40e)"
             ));
             return Ok(());

@@ -179,7 +179,9 @@ fn refused(label: &str, plan: &Plan) -> Option<crate::error::Error> {
 fn dry_run_lines(label: &str, now: &Now, plan: &Plan) -> Vec<String> {
     let mut lines = plan.dry_run(label, now);
     if matches!(plan, Plan::InUse { .. }) {
-        lines.push("set would refuse: VFs in use (--force destroys them anyway).".to_string());
+        lines.push(format!(
+            "{label}: set would refuse: VFs in use (--force destroys them anyway)."
+        ));
     }
     lines
 }
@@ -274,7 +276,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         return Ok(());
     };
     for l in crate::guard::lines(&label, &c.forced) {
-        out::error(format_args!("--force: destroying {l}"));
+        out::warn(format_args!("--force: destroying {l}"));
     }
     let dl = devlink.as_mut().map(|(dl, _)| dl);
     let done = execute(&pf, dl, &c, &deadline)?;

@@ -340,7 +340,7 @@ fn guard_driver(
             ));
         }
         for l in crate::guard::lines(&pf.label(), &taken) {
-            out::error(format_args!("--force: taking {l}"));
+            out::warn(format_args!("--force: taking {l}"));
         }
     }
     Ok(())

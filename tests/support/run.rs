@@ -31,6 +31,16 @@ impl Run {
 
     /// Asserts stderr is exactly one line containing `want`.
     #[track_caller]
+    /// stderr has a progress line (no `vfnet:` prefix) starting with `want`.
+    pub fn progress_has(&self, want: &str) -> &Self {
+        assert!(
+            self.stderr.lines().any(|l| l.starts_with(want)),
+            "stderr lacks a progress line {want:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
     pub fn one_error(&self, want: &str) -> &Self {
         assert_eq!(
             self.stderr.lines().count(),

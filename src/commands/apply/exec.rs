@@ -5,7 +5,6 @@
 //! not stop the others.
 
 use super::plan::{self, Action};
-use super::report::{Failures, Record, Status, Values};
 use crate::change::{self, Ask, Change, Now, Plan};
 use crate::config::{Config, Line};
 use crate::device::PfDev;
@@ -13,6 +12,7 @@ use crate::devlink::{Devlink, Mode};
 use crate::error::{Error, Result};
 use crate::inventory::{Inventory, Pf};
 use crate::pci::{DevKey, PciAddr};
+use crate::report::{Failures, Record, Status, Values};
 use crate::sysfs::Dir;
 use crate::system::System;
 use crate::uevent::Uevents;

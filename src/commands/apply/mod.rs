@@ -7,11 +7,11 @@
 
 mod exec;
 pub mod plan;
-pub mod report;
+
 mod vfs;
 
+pub use crate::report::{Failures, Record, Report, Status, Values};
 pub use plan::{Action, VfPlan, plan, plan_vfs};
-pub use report::{Failures, Record, Report, Status, Values};
 
 use crate::args::{self, Globals, Parsed};
 use crate::config::{Line, Source};

@@ -4,12 +4,12 @@
 
 use super::exec::Run;
 use super::plan::{self, Action, VfPlan};
-use super::report::{Record, Status, Values};
 use crate::config::Line;
 use crate::device::PfDev;
 use crate::error::{Error, Result};
 use crate::inventory::Inventory;
 use crate::pci::{DevKey, PciAddr};
+use crate::report::{Record, Status, Values};
 use crate::system::System;
 
 impl Run<'_> {

@@ -425,9 +425,9 @@ vfs_awk() {
         else if (f == "settings.qos") qos[n] = v
         else if (f == "settings.spoofchk") sc[n] = onoff(v)
         else if (f == "settings.trust") tr[n] = onoff(v)
-        else if (f == "settings.link_state") st[n] = (v == "null" ? "?" : v)
-        else if (f == "settings.min_tx_rate") mn[n] = (v == "null" ? "?" : v)
-        else if (f == "settings.max_tx_rate") mx[n] = (v == "null" ? "?" : v)
+        else if (f == "settings.state") st[n] = (v == "null" ? "?" : v)
+        else if (f == "settings.rate.min") mn[n] = (v == "null" ? "?" : v)
+        else if (f == "settings.rate.max") mx[n] = (v == "null" ? "?" : v)
         else next
       }
       if (n + 0 >= count) count = n + 1

@@ -79,7 +79,7 @@ expect_json vfs.0.settings.vlan 100
 expect_json vfs.0.settings.qos 5
 expect_json vfs.0.settings.spoofchk false
 expect_json vfs.0.settings.trust true
-expect_json vfs.0.settings.link_state '"auto"'
+expect_json vfs.0.settings.state '"auto"'
 run vfnet list
 expect_rc 0
 expect_table_row "$(vf_pci 0)" "$(vf_if 0)" "$M0" igbvf "$M0" vlan 100 qos 5, trust, spoofchk off

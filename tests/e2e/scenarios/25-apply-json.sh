@@ -17,19 +17,21 @@ expect_rc 1
 expect_json dry_run true
 expect_json config_state '"read"'
 expect_json entries.0.kind '"count"'
-expect_json entries.0.device "\"$PF_PCI\""
+expect_json entries.0.pci "\"$PF_PCI\""
 expect_json entries.0.before 0
 expect_json entries.0.after 3
 expect_json entries.0.status '"changed"'
-expect_json entries.1.status '"failed"'
-expect_json entries.1.error '"no network interface eth99 on this system now"'
-expect_json entries.2.vf 0
-expect_json entries.2.changes.0 '"mac auto"'
+# Entries come in file order (by first line): the count, VFs 0-2, eth99.
+expect_json entries.4.status '"failed"'
+expect_json entries.4.error '"no network interface eth99 on this system now"'
+expect_json entries.1.index 0
+expect_json entries.1.changes.0 '"mac auto"'
 # The VFs do not exist yet: the kernel has said nothing of them.
-expect_json entries.2.before null
-expect_json entries.3.vf 1
-expect_json entries.3.lines.1 3
-expect_json entries.4.vf 2
+expect_json entries.1.before null
+expect_json entries.2.index 1
+expect_json entries.2.lines.1 3
+expect_json entries.2.wanted.vlan '"7"'
+expect_json entries.3.index 2
 expect_json totals.changed 4
 expect_json totals.failed 1
 expect_json exit_status 1
@@ -41,16 +43,16 @@ expect_rc 1
 expect_err "eth99"
 expect_json entries.0.status '"changed"'
 expect_json entries.0.after 3
-expect_json entries.1.status '"failed"'
+expect_json entries.4.status '"failed"'
+expect_json entries.1.status '"changed"'
+expect_json_re entries.1.changes.0 '^"mac ([0-9a-f]{2}:){5}[0-9a-f]{2}"$'
 expect_json entries.2.status '"changed"'
-expect_json_re entries.2.changes.0 '^"mac ([0-9a-f]{2}:){5}[0-9a-f]{2}"$'
-expect_json entries.3.status '"changed"'
-expect_json_re entries.3.changes.1 '^"vlan 7'
+expect_json_re entries.2.changes.1 '^"vlan 7'
 expect_json totals.changed 4
 # before and after: what the kernel reported of the asked settings.
-expect_json entries.3.before.1 '"vlan 0"'
-expect_json entries.3.after.1 '"vlan 7"'
-expect_json_re entries.3.after.0 '^"mac 06:([0-9a-f]{2}:){4}01"$'
+expect_json entries.2.before.vlan "\"0\""
+expect_json entries.2.after.vlan "\"7\""
+expect_json_re entries.2.after.mac '^"06:([0-9a-f]{2}:){4}01"$'
 expect_eq "sriov_numvfs" "$(numvfs)" 3
 run vfnet list --json
 expect_json vfs.1.settings.vlan 7
@@ -60,10 +62,10 @@ run vfnet --config "$CONF" apply --json
 expect_rc 1
 expect_json entries.0.status '"unchanged"'
 expect_json entries.0.before 3
+expect_json entries.1.status '"unchanged"'
 expect_json entries.2.status '"unchanged"'
-expect_json entries.3.status '"unchanged"'
-expect_json entries.3.before.1 '"vlan 7"'
-expect_json entries.3.after.1 '"vlan 7"'
+expect_json entries.2.before.vlan "\"7\""
+expect_json entries.2.after.vlan "\"7\""
 expect_json totals.changed 0
 expect_json totals.unchanged 4
 

@@ -1,5 +1,6 @@
-//! apply's report: the failures counted per config line, and the
-//! `apply --json` document (one record per entry, with its status and its
+//! The outcome of a change, entry by entry: the failures counted per config
+//! line, and the one document shape `apply --json`, `set --json` and
+//! `persist --json` print (one record per entry, with its status and its
 //! values before, wanted and after).
 
 use crate::config::Line;
