@@ -10,8 +10,12 @@
 use nix::errno::Errno;
 use std::os::fd::AsRawFd;
 
-/// Writes `s` to stdout (see the module doc for what a failure does).
+/// Writes `s` to stdout (see the module doc for what a failure does),
+/// unless muted.
 pub fn print(s: &str) {
+    if MUTED.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     if let Err(e) = write_all(std::io::stdout(), s.as_bytes()) {
         stdout_failed(e);
     }
@@ -28,6 +32,15 @@ pub fn stdout_failed(e: Errno) -> ! {
         crate::error::strerror(e)
     ));
     std::process::exit(1)
+}
+
+static MUTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Mutes stdout's text (or lets it through again): a command that prints
+/// one JSON document instead runs its text path muted (`set --json`).
+/// stderr is never muted.
+pub fn mute(on: bool) {
+    MUTED.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 static CHANGING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -589,3 +589,47 @@ fn vf_json_in(mut o: Obj<'_>, pf: &Pf, v: &Vf) {
         });
     o.end();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pci::PciAddr;
+
+    /// The fields of `path` in the README's JSON schema block.
+    fn readme_fields(path: &str) -> Vec<String> {
+        let readme = include_str!("../README.md");
+        let line = readme
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{path}: ")))
+            .unwrap_or_else(|| panic!("the README's schema has no {path}"));
+        line.split(' ').map(str::to_string).collect()
+    }
+
+    fn keys(v: &crate::json::Value) -> Vec<String> {
+        match v {
+            crate::json::Value::Obj(m) => m.iter().map(|(k, _)| k.clone()).collect(),
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_vf_s_traffic_counters_have_the_readme_s_fields() {
+        let pf = Pf::new(PciAddr::parse("0000:01:00.0").unwrap());
+        let mut vf = Vf::new(PciAddr::parse("0000:01:10.0").unwrap());
+        vf.settings = Some(VfInfo {
+            stats: Some(crate::netlink::VfStats::default()),
+            ..VfInfo::default()
+        });
+        let doc = crate::json::parse(&vf_json_line(&pf, &vf)).unwrap();
+        let settings = doc.get("settings").unwrap();
+        assert_eq!(keys(settings), readme_fields("list.vfs[].settings"));
+        assert_eq!(
+            keys(settings.get("stats").unwrap()),
+            readme_fields("list.vfs[].settings.stats")
+        );
+        assert_eq!(
+            keys(settings.get("rate").unwrap()),
+            readme_fields("list.vfs[].settings.rate")
+        );
+    }
+}

@@ -149,10 +149,11 @@ pub struct Record {
 /// The whole `apply --json` document. `error` is what stopped apply as a
 /// whole (no document without it is ever partial).
 pub struct Report<'a> {
-    /// The config file's path, as shown.
-    pub config: &'a str,
-    /// `read`, `missing` or `not_read` (apply stopped first).
-    pub config_state: &'a str,
+    /// The config file's path, as shown (`None`: the command reads none).
+    pub config: Option<&'a str>,
+    /// `read`, `missing` or `not_read` (apply stopped first); `None` for a
+    /// command that does not apply a config.
+    pub config_state: Option<&'a str>,
     /// The config file's lines, to quote each record's entries.
     pub entries: &'a [Line],
     /// Whether this was a `--dry-run`.
@@ -173,8 +174,8 @@ impl Report<'_> {
         use crate::json::Obj;
         let mut out = String::new();
         let mut o = Obj::document(&mut out);
-        o.str("config", self.config)
-            .str("config_state", self.config_state)
+        o.opt_str("config", self.config)
+            .opt_str("config_state", self.config_state)
             .bool("dry_run", self.dry_run)
             .raw("entries", |out| {
                 // In file order: by each record's first line (stable).
@@ -241,64 +242,7 @@ impl Report<'_> {
         o.str("kind", kind)
             .opt_str("pci", r.device)
             .num("index", r.vf);
-        // Every record has the same members; their values' types depend on
-        // the kind (counts: numbers, VF settings: objects, eswitch: names).
-        let change = |b: Option<String>, a: Option<String>| match (b, a) {
-            (Some(b), Some(a)) if b != a && r.status == Status::Changed => {
-                vec![format!("{b} -> {a}")]
-            }
-            _ => Vec::new(),
-        };
-        match &r.values {
-            Values::Count {
-                before,
-                wanted,
-                after,
-            } => {
-                o.num("before", *before)
-                    .num("wanted", *wanted)
-                    .num("after", *after)
-                    .strs(
-                        "changes",
-                        change(before.map(|n| n.to_string()), after.map(|n| n.to_string()))
-                            .iter()
-                            .map(String::as_str),
-                    );
-            }
-            Values::Vf {
-                wanted,
-                changes,
-                before,
-                after,
-            } => {
-                o.raw("before", |out| settings(out, before.as_deref()))
-                    .raw("wanted", |out| settings(out, Some(wanted)))
-                    .raw("after", |out| settings(out, after.as_deref()))
-                    .strs("changes", changes.iter().map(String::as_str));
-            }
-            Values::Eswitch {
-                before,
-                wanted,
-                after,
-            } => {
-                let name = |m: Option<crate::devlink::Mode>| m.map(|m| m.name().to_string());
-                o.opt_str("before", before.map(|m| m.name()))
-                    .str("wanted", wanted.name())
-                    .opt_str("after", after.map(|m| m.name()))
-                    .strs(
-                        "changes",
-                        change(name(*before), name(*after))
-                            .iter()
-                            .map(String::as_str),
-                    );
-            }
-            Values::None => {
-                o.opt_str("before", None::<&str>)
-                    .opt_str("wanted", None::<&str>)
-                    .opt_str("after", None::<&str>)
-                    .strs("changes", []);
-            }
-        }
+        values(&mut o, r);
         o.str("status", r.status.name())
             // The same escaped text stderr shows (no raw control byte).
             .opt_str(
@@ -309,6 +253,69 @@ impl Report<'_> {
                     .as_deref(),
             );
         o.end();
+    }
+}
+
+/// A record's `before`, `wanted`, `after` and `changes`: every record has
+/// the same members, whatever its kind.
+fn values(o: &mut crate::json::Obj<'_>, r: &Record) {
+    // Every record has the same members; their values' types depend on
+    // the kind (counts: numbers, VF settings: objects, eswitch: names).
+    let change = |b: Option<String>, a: Option<String>| match (b, a) {
+        (Some(b), Some(a)) if b != a && r.status == Status::Changed => {
+            vec![format!("{b} -> {a}")]
+        }
+        _ => Vec::new(),
+    };
+    match &r.values {
+        Values::Count {
+            before,
+            wanted,
+            after,
+        } => {
+            o.num("before", *before)
+                .num("wanted", *wanted)
+                .num("after", *after)
+                .strs(
+                    "changes",
+                    change(before.map(|n| n.to_string()), after.map(|n| n.to_string()))
+                        .iter()
+                        .map(String::as_str),
+                );
+        }
+        Values::Vf {
+            wanted,
+            changes,
+            before,
+            after,
+        } => {
+            o.raw("before", |out| settings(out, before.as_deref()))
+                .raw("wanted", |out| settings(out, Some(wanted)))
+                .raw("after", |out| settings(out, after.as_deref()))
+                .strs("changes", changes.iter().map(String::as_str));
+        }
+        Values::Eswitch {
+            before,
+            wanted,
+            after,
+        } => {
+            let name = |m: Option<crate::devlink::Mode>| m.map(|m| m.name().to_string());
+            o.opt_str("before", before.map(|m| m.name()))
+                .str("wanted", wanted.name())
+                .opt_str("after", after.map(|m| m.name()))
+                .strs(
+                    "changes",
+                    change(name(*before), name(*after))
+                        .iter()
+                        .map(String::as_str),
+                );
+        }
+        Values::None => {
+            o.opt_str("before", None::<&str>)
+                .opt_str("wanted", None::<&str>)
+                .opt_str("after", None::<&str>)
+                .strs("changes", []);
+        }
     }
 }
 
@@ -381,8 +388,8 @@ mod tests {
             },
         ];
         let report = Report {
-            config: "/c",
-            config_state: "read",
+            config: Some("/c"),
+            config_state: Some("read"),
             entries: &cfg.lines,
             dry_run: false,
             records: &records,

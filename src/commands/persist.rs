@@ -15,10 +15,10 @@ use lexopt::prelude::*;
 
 /// `vfnet persist -h`.
 pub const USAGE: &str = "\
-Usage: vfnet persist [--timeout SECS] [--dry-run] [DEV [N] [--vf SPEC]...]
+Usage: vfnet persist [--timeout SECS] [--dry-run] [--json] [DEV [N] [--vf SPEC]...]
        vfnet persist [--dry-run] DEV --remove
        vfnet persist DEV N|X,Y,Z [--probe N|X,Y,Z] [--refresh-initramfs]
-       vfnet persist DEV N --eswitch legacy|switchdev
+       vfnet persist DEV [N] --eswitch legacy|switchdev
 
 Record VF counts in the config file, for vfnet apply at boot. The VFs that
 exist now are not changed (vfnet set does that).
@@ -52,6 +52,8 @@ Options:
   -t, --timeout SECS   give up waiting for another vfnet's edit after SECS
                        (default 30)
   -n, --dry-run        print the config file as it would be, change nothing
+  -j, --json           say what was (with --dry-run: would be) recorded as one
+                       JSON document, apply --json's shape: a record per PF
                        (for diffs: the Ansible module's check mode)
   --vf SPEC            record a VF setting, SPEC as in the config file after
                        the PF's key: vfN.SETTING=VALUE, vfA-B.SETTING=VALUE or
@@ -90,6 +92,8 @@ pub struct Args {
     pub remove: bool,
     /// `--eswitch MODE`: DEV's eswitch mode.
     pub eswitch: Option<crate::devlink::Mode>,
+    /// `--json`: what was recorded as apply's document.
+    pub json: bool,
 }
 
 /// Parses `vfnet persist`'s arguments (or returns its help).
@@ -105,12 +109,14 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         vf: Vec::new(),
         remove: false,
         eswitch: None,
+        json: false,
     };
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
             Short('t') | Long("timeout") => args.timeout = args::timeout("persist", p.value()?)?,
             Short('n') | Long("dry-run") => args.dry_run = true,
+            Short('j') | Long("json") => args.json = true,
             Long("remove") => args.remove = true,
             Long("probe") => args.probe = Some(args::vfs("persist", "--probe", p.value()?)?),
             Long("refresh-initramfs") => args.refresh_initramfs = true,
@@ -183,8 +189,12 @@ fn vf_spec(spec: &str) -> Result<(VfSel, Setting)> {
 /// One recorded count, for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
+    /// The PF.
+    pub addr: PciAddr,
     /// How messages name the PF.
     pub label: String,
+    /// The count the config had for it before (`None`: no entry).
+    pub before: Option<u32>,
     /// `None`: only VF settings were recorded.
     pub count: Option<u32>,
     /// Whether the config changed for it.
@@ -249,9 +259,12 @@ pub fn record_all(cfg: &mut Config, pfs: &[Record], migrated: &[Recorded]) -> Ve
             continue;
         }
         let n = r.vfs.map_or(0, |v| v.total());
-        if n > 0 || cfg.find(r.addr, &r.interfaces).is_some() {
+        let before = cfg.find(r.addr, &r.interfaces).map(|e| e.count);
+        if n > 0 || before.is_some() {
             let changed = record(cfg, r);
             rec.push(Recorded {
+                addr: r.addr,
+                before,
                 label: r.label.clone(),
                 count: Some(n),
                 changed,
@@ -315,6 +328,10 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         None => all(&mut ctx)?,
         Some(dev) => one(&mut ctx, args, dev)?,
     };
+    if args.json {
+        out::print(&json(s, args, &recorded));
+        return sync(s, line, args.refresh_initramfs);
+    }
     if args.dry_run {
         out::print(&String::from_utf8_lossy(&after));
         return Ok(());
@@ -332,6 +349,61 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     ));
     out::print(&text);
     sync(s, line, args.refresh_initramfs)
+}
+
+/// `persist --json`: apply's document, one record per PF recorded: its
+/// count before (in the config), wanted and after, or its VF settings or
+/// eswitch mode when only those were recorded.
+fn json(s: &System, args: &Args, recorded: &[Recorded]) -> String {
+    use crate::report::{Record, Report, Status, Values};
+    let records: Vec<Record> = recorded
+        .iter()
+        .map(|r| Record {
+            lines: Vec::new(),
+            device: Some(r.addr),
+            vf: None,
+            values: match (r.count, args.eswitch) {
+                (Some(n), _) => Values::Count {
+                    before: r.before,
+                    wanted: Some(n),
+                    after: Some(n),
+                },
+                (None, Some(m)) => Values::Eswitch {
+                    before: None,
+                    wanted: m,
+                    after: Some(m),
+                },
+                (None, None) => Values::Vf {
+                    // `vf0.mac auto`: as the config's keys name them.
+                    wanted: args
+                        .vf
+                        .iter()
+                        .map(|(sel, set)| format!("{sel}.{} {set}", set.name()))
+                        .collect(),
+                    changes: Vec::new(),
+                    before: None,
+                    after: None,
+                },
+            },
+            status: if r.changed {
+                Status::Changed
+            } else {
+                Status::Unchanged
+            },
+            error: None,
+        })
+        .collect();
+    let config = s.config.display().to_string();
+    Report {
+        config: Some(&config),
+        config_state: None,
+        entries: &[],
+        dry_run: args.dry_run,
+        records: &records,
+        error: None,
+        exit_status: 0,
+    }
+    .to_json()
 }
 
 /// What persist did, a record and config bytes, and the modprobe line.
@@ -390,6 +462,8 @@ fn all(ctx: &mut Ctx) -> Result<Done> {
             for (addr, count) in counts {
                 if let Some(pf) = inv.pfs.iter().find(|p| p.addr == addr) {
                     migrated.push(Recorded {
+                        addr,
+                        before: None,
                         label: pf.label(),
                         count: Some(count),
                         changed: true,
@@ -430,13 +504,17 @@ fn one(ctx: &mut Ctx, args: &Args, dev: &DevKey) -> Result<Done> {
         settings: args.vf.clone(),
     };
     let mut notes = Vec::new();
+    let mut before = None;
     let (changed, after, line) = ctx.edit(|cfg| {
         if let Some((note, _)) = migrate(cfg, s) {
             notes.push(note);
         }
+        before = cfg.find(r.addr, &r.interfaces).map(|e| e.count);
         record(cfg, &r)
     })?;
     let rec = vec![Recorded {
+        addr: r.addr,
+        before,
         label: r.label,
         count,
         changed,
@@ -703,6 +781,8 @@ mod tests {
         assert!(rec.iter().all(|r| !r.changed), "{rec:?}");
         // A migrated PF keeps the count the old file gave it.
         let migrated = [Recorded {
+            addr: PciAddr::parse("0000:01:00.0").unwrap(),
+            before: None,
             label: "eth0 (0000:01:00.0)".into(),
             count: Some(7),
             changed: true,

@@ -15,7 +15,7 @@ use std::time::Duration;
 /// `vfnet set -h`.
 pub const USAGE: &str = "\
 Usage: vfnet set [--autoprobe on|off] [--eswitch legacy|switchdev] [--timeout SECS]
-                 [--dry-run] [--force] DEV N
+                 [--dry-run] [--force] [--json] DEV N
 
 Make DEV have N VFs now (0 removes them). DEV is a PF's interface name
 (enp1s0f0) or PCI address (0000:01:00.0), network device or not.
@@ -40,6 +40,8 @@ and mlx4_core, loads them again and waits for the VFs.
 Options:
   -n, --dry-run        say what would change and who uses the VFs it destroys;
                        exit as the run would (1 when it would refuse)
+  -j, --json           print the outcome as one JSON document, apply --json's
+                       shape with one count record (errors stay on stderr)
   --reload             ConnectX-3: record the count and reload mlx4_core
   --force              change the count even when VFs are in use
   --autoprobe on|off   whether new VFs get a host driver (sriov_drivers_autoprobe);
@@ -82,6 +84,8 @@ pub struct Args {
     pub reload: bool,
     /// `--eswitch MODE`: the PF's eswitch mode, over devlink.
     pub eswitch: Option<crate::devlink::Mode>,
+    /// `--json`: the outcome as apply's document, one count record.
+    pub json: bool,
 }
 
 /// Parses `vfnet set`'s arguments (or returns its help).
@@ -90,10 +94,11 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         (None, None, args::DEFAULT_TIMEOUT, None);
     let mut cap = args::DEFAULT_CAP;
     let (mut dry_run, mut force, mut reload, mut ports) = (false, false, false, None);
-    let mut eswitch = None;
+    let (mut eswitch, mut json) = (None, false);
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
+            Short('j') | Long("json") => json = true,
             Short('t') | Long("timeout") => {
                 timeout = args::timeout("set", p.value()?)?;
                 cap = timeout;
@@ -112,17 +117,14 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                 })?);
             }
             Long("autoprobe") => {
-                autoprobe = match args::text("set", "--autoprobe", p.value()?)?.as_str() {
-                    "on" => Some(true),
-                    "off" => Some(false),
-                    other => {
-                        let v = crate::text::quote(other);
-                        return Err(args::usage(
-                            "set",
-                            format!("--autoprobe takes on or off, not '{v}'"),
-                        ));
-                    }
-                }
+                let v = args::text("set", "--autoprobe", p.value()?)?;
+                autoprobe = Some(crate::text::boolean(&v).ok_or_else(|| {
+                    let v = crate::text::quote(&v);
+                    args::usage(
+                        "set",
+                        format!("--autoprobe takes on or off (yes/no, true/false), not '{v}'"),
+                    )
+                })?);
             }
             Value(v) if dev.is_none() => dev = Some(args::dev("set", v)?),
             Value(v) if count.is_none() => {
@@ -149,6 +151,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         ports,
         reload,
         eswitch,
+        json,
     }))
 }
 
@@ -214,6 +217,74 @@ fn decide(
 
 /// Runs `vfnet set` on the system `s`.
 pub fn run(s: &System, args: &Args) -> Result<()> {
+    if args.json {
+        return run_json(s, args);
+    }
+    run_text(s, args)
+}
+
+/// `set --json`: the text path run muted, then apply's document with one
+/// count record: before, wanted, after, and the status the planner gave
+/// (`in_use` for the guard's refusal, as apply says it).
+fn run_json(s: &System, args: &Args) -> Result<()> {
+    use crate::report::{Record, Report, Status, Values};
+    let pf = s
+        .sys()
+        .and_then(|sys| crate::device::resolve(sys, &args.dev));
+    let before = pf
+        .as_ref()
+        .ok()
+        .and_then(|p| sriov::read(p, "sriov_numvfs").ok());
+    let planned = pf
+        .as_ref()
+        .ok()
+        .filter(|p| !p.count_at_load())
+        .and_then(|p| {
+            let total = sriov::check_pf(p, args.count).ok()?;
+            decide(s, p, args, total, None).ok().map(|(_, plan)| plan)
+        });
+    out::mute(true);
+    let result = run_text(s, args);
+    out::mute(false);
+    let after = match (&pf, args.dry_run, &result) {
+        (Ok(p), false, _) => sriov::read(p, "sriov_numvfs").ok(),
+        (Ok(_), true, Ok(())) => Some(args.count),
+        _ => before,
+    };
+    let status = match (&result, &planned) {
+        (Err(_), Some(Plan::InUse { .. })) => Status::InUse,
+        (Err(_), _) => Status::Failed,
+        (Ok(()), _) if before == Some(args.count) && args.eswitch.is_none() => Status::Unchanged,
+        (Ok(()), _) => Status::Changed,
+    };
+    let error = result.as_ref().err().map(|e| e.to_string());
+    let record = Record {
+        lines: Vec::new(),
+        device: pf.as_ref().ok().map(|p| p.addr),
+        vf: None,
+        values: Values::Count {
+            before,
+            wanted: Some(args.count),
+            after,
+        },
+        status,
+        error,
+    };
+    let report = Report {
+        config: None,
+        config_state: None,
+        entries: &[],
+        dry_run: args.dry_run,
+        records: std::slice::from_ref(&record),
+        error: None,
+        exit_status: result.as_ref().map_or_else(|e| e.exit_code(), |_| 0),
+    };
+    out::print(&report.to_json());
+    result
+}
+
+/// `set` with its text output.
+fn run_text(s: &System, args: &Args) -> Result<()> {
     // One deadline for the whole command, the lock included; the kernel's
     // work on the VFs gets what it needs within the cap.
     let deadline = Deadline::after(args.timeout).capped(args.cap);

@@ -89,6 +89,27 @@ pub struct Free {
     pub json: bool,
 }
 
+/// One `SETTING VALUE` (`rate MIN MAX`: two values) of the command line.
+fn setting(p: &mut lexopt::Parser, name: std::ffi::OsString) -> Result<Setting> {
+    let name = args::text("vf", "SETTING", name)?;
+    let mut value = args::text(
+        "vf",
+        &name,
+        p.value()
+            .map_err(|_| args::usage("vf", format!("{name} needs a value")))?,
+    )?;
+    if name == "rate" {
+        let max = args::text(
+            "vf",
+            "rate",
+            p.value()
+                .map_err(|_| args::usage("vf", "rate needs MIN and MAX"))?,
+        )?;
+        value = format!("{value},{max}");
+    }
+    Setting::parse(&name, &value).map_err(|e| args::usage("vf", e))
+}
+
 /// Parses `vfnet vf`'s arguments (or returns its help).
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut index, mut persist, mut timeout) = (None, None, false, args::DEFAULT_TIMEOUT);
@@ -132,25 +153,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     )
                 })?);
             }
-            Value(name) if !free => {
-                let name = args::text("vf", "SETTING", name)?;
-                let mut value = args::text(
-                    "vf",
-                    &name,
-                    p.value()
-                        .map_err(|_| args::usage("vf", format!("{name} needs a value")))?,
-                )?;
-                if name == "rate" {
-                    let max = args::text(
-                        "vf",
-                        "rate",
-                        p.value()
-                            .map_err(|_| args::usage("vf", "rate needs MIN and MAX"))?,
-                    )?;
-                    value = format!("{value},{max}");
-                }
-                settings.push(Setting::parse(&name, &value).map_err(|e| args::usage("vf", e))?);
-            }
+            Value(name) if !free => settings.push(setting(p, name)?),
             _ => return Err(args::unexpected("vf", USAGE, arg)),
         }
     }

@@ -144,8 +144,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         };
         let config = s.config.display().to_string();
         let report = Report {
-            config: &config,
-            config_state: done.state,
+            config: Some(&config),
+            config_state: Some(done.state),
             entries: &done.lines,
             dry_run: args.dry_run,
             records: &done.records,
