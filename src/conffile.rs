@@ -14,11 +14,23 @@ use crate::sysfs::Root;
 use nix::errno::Errno;
 use std::path::{Path, PathBuf};
 
-/// The config file path: `--config`, else `$VFNET_CONFIG`, else under the root.
+/// The config file path: `--config`, else `$VFNET_CONFIG`, else under the
+/// root. Under `--root`, every command takes an absolute path as install
+/// does: a path of the system in the tree (`--root R --config
+/// /mnt/tank/vfnet.conf` is `R/mnt/tank/vfnet.conf`); a path already under
+/// the root, or a relative one, is taken as given.
 pub fn path(root: &Root, flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| std::env::var_os("VFNET_CONFIG").map(PathBuf::from))
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| root.join(DEFAULT_PATH))
+    let given = flag
+        .or_else(|| std::env::var_os("VFNET_CONFIG").map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty());
+    match given {
+        None => root.join(DEFAULT_PATH),
+        Some(p) if root.is_live() || !p.is_absolute() || p.starts_with(root.join("/")) => p,
+        Some(p) => match p.to_str() {
+            Some(s) => root.join(s),
+            None => root.join("/").join(p.strip_prefix("/").unwrap_or(&p)),
+        },
+    }
 }
 
 /// The largest config file vfnet reads: thousands of PFs fit in far less.
@@ -28,6 +40,24 @@ pub const MAX_SIZE: usize = 1 << 20;
 /// than being the default under the root.
 pub fn explicit(root: &Root, path: &Path) -> bool {
     path != root.join(DEFAULT_PATH)
+}
+
+/// Why an explicitly named config (`--config`, `VFNET_CONFIG`) cannot be
+/// used, from what [`load`] gave: doctor reports it as a finding. `None`
+/// for the default path (a missing default config is no problem) or when
+/// it was read.
+pub fn explicit_problem(root: &Root, path: &Path, loaded: &Result<Config>) -> Option<String> {
+    if !explicit(root, path) {
+        return None;
+    }
+    match loaded {
+        Err(e) => Some(e.to_string()),
+        Ok(c) if c.source == Source::Missing => Some(format!(
+            "no config file {} (named by --config or VFNET_CONFIG)",
+            path.display()
+        )),
+        Ok(_) => None,
+    }
 }
 
 /// Where the file at `path` really is: its symlinks followed (under the

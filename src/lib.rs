@@ -32,6 +32,7 @@ pub mod exec;
 pub mod files;
 pub mod glue;
 pub mod guard;
+pub mod hypervisor;
 pub mod ifname;
 pub mod inventory;
 pub mod json;

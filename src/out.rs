@@ -135,3 +135,8 @@ pub fn width() -> Option<usize> {
 pub fn vfs(n: u32) -> String {
     format!("{n} VF{}", if n == 1 { "" } else { "s" })
 }
+
+/// `1 unit`, `2 units`: a count with its noun, never `unit(s)`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -32,7 +32,10 @@ impl Failures {
             return None;
         }
         let mut msg = if n == 0 {
-            format!("{} failure(s) outside the config entries", self.other)
+            format!(
+                "{} outside the config entries",
+                crate::out::plural(self.other, "failure", "failures")
+            )
         } else {
             let which: Vec<String> = self.lines.iter().map(|l| l.to_string()).collect();
             format!(

@@ -159,7 +159,7 @@ fn each_problem_is_found_with_its_fix() {
         let tree = healthy();
         break_it(&tree);
         let (text, findings) = doctor(&tree, &[]);
-        text.code(1).err_has("problem(s) found");
+        text.code(1).err_has("1 problem found");
         let got = failures(&findings);
         assert_eq!(got.len(), 1, "{what}: {got:?}\n{}", text.stdout);
         assert!(

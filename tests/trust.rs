@@ -65,23 +65,67 @@ fn a_fifo_config_is_refused_at_once_never_read() {
 #[test]
 fn devices_sockets_and_directories_are_not_config_files() {
     let tree = Tree::build(&igb_qemu());
+    // Under --root an absolute --config is a path of the tree's system; the
+    // host's device nodes are reached by relative paths, taken as given.
+    let up = "../".repeat(std::env::current_dir().unwrap().components().count() - 1);
+    let dir_path = tree.root().display().to_string();
     for (path, what) in [
-        ("/dev/zero", "a character device"),
-        ("/dev/null", "a character device"),
-        ("/", "a directory"),
+        (format!("{up}dev/zero"), "a character device"),
+        (format!("{up}dev/null"), "a character device"),
+        (dir_path, "a directory"),
     ] {
         let start = Instant::now();
-        with_config(tree.root(), Path::new(path), &["apply"])
+        with_config(tree.root(), Path::new(&path), &["apply"])
             .code(1)
-            .one_error(&format!("{path} is {what}, not a regular file"));
+            .one_error(&format!(
+                "{} is {what}, not a regular file",
+                path.trim_start_matches(&*up)
+            ));
         assert!(start.elapsed() < Duration::from_secs(2), "{path}");
     }
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("sock");
+    let dir = tree.path("srv");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sock = dir.join("sock");
     let _l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
-    with_config(tree.root(), &sock, &["apply"])
+    with_config(tree.root(), Path::new("/srv/sock"), &["apply"])
         .code(1)
         .one_error("is a socket, not a regular file");
+}
+
+#[test]
+fn under_root_an_absolute_config_is_the_tree_s_as_install_takes_it() {
+    let tree = Tree::build(&x550t());
+    std::fs::create_dir_all(tree.path("mnt/tank/vfnet")).unwrap();
+    std::fs::write(tree.path("mnt/tank/vfnet/vfnet.conf"), "0000:01:00.1=0\n").unwrap();
+    // list, apply, persist and doctor all read the tree's file.
+    with_config(
+        tree.root(),
+        Path::new("/mnt/tank/vfnet/vfnet.conf"),
+        &["apply", "--dry-run"],
+    )
+    .code(0)
+    .out_has("enp1s0f1 (0000:01:00.1): 0 VFs, as configured.");
+    with_config(
+        tree.root(),
+        Path::new("/mnt/tank/vfnet/vfnet.conf"),
+        &["persist", "enp1s0f1", "2"],
+    )
+    .code(0);
+    let text = std::fs::read_to_string(tree.path("mnt/tank/vfnet/vfnet.conf")).unwrap();
+    assert!(text.contains("0000:01:00.1=2"), "{text}");
+    assert!(
+        !Path::new("/mnt/tank/vfnet/vfnet.conf").exists(),
+        "nothing on the host"
+    );
+    // A path already under the root is the same file.
+    let full = tree.path("mnt/tank/vfnet/vfnet.conf");
+    with_config(tree.root(), &full, &["apply", "--dry-run"])
+        .code(0)
+        .out_has("would change 0 -> 2 VFs");
+    // A missing explicit --config is a doctor finding, not silence.
+    let r = with_config(tree.root(), Path::new("/mnt/gone/vfnet.conf"), &["doctor"]);
+    r.code(1).out_has("FAIL config ");
+    assert!(r.stdout.contains("/mnt/gone/vfnet.conf"), "{}", r.stdout);
 }
 
 #[test]
@@ -215,25 +259,26 @@ fn a_symlinked_config_is_followed_and_stays_a_link() {
         ["vfnet.conf"],
         "no temp or lock file next to the link"
     );
-    // An explicit --config that is a relative link, on the host side.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("pool")).unwrap();
-    std::fs::write(dir.path().join("pool/real.conf"), "").unwrap();
-    symlink("pool/real.conf", dir.path().join("link.conf")).unwrap();
+    // An explicit --config that is a relative link, in the tree's /srv.
+    let dir = tree.path("srv");
+    std::fs::create_dir_all(dir.join("pool")).unwrap();
+    std::fs::write(dir.join("pool/real.conf"), "").unwrap();
+    symlink("pool/real.conf", dir.join("link.conf")).unwrap();
     with_config(
         tree.root(),
-        &dir.path().join("link.conf"),
+        Path::new("/srv/link.conf"),
         &["persist", "enp1s0f1", "2"],
     )
     .code(0);
+    let dir = tree.root().join("srv");
     assert!(
-        std::fs::symlink_metadata(dir.path().join("link.conf"))
+        std::fs::symlink_metadata(dir.join("link.conf"))
             .unwrap()
             .file_type()
             .is_symlink()
     );
     assert!(
-        std::fs::read_to_string(dir.path().join("pool/real.conf"))
+        std::fs::read_to_string(dir.join("pool/real.conf"))
             .unwrap()
             .contains("0000:01:00.1=2")
     );

@@ -138,7 +138,7 @@ fn a_range_of_vfs_is_a_pool_and_recorded_as_one_key() {
     r.code(1)
         .out_has("enp1s0f0 (0000:01:00.0) VF 1: nothing changed.")
         .out_has("enp1s0f0 (0000:01:00.0) VF 2: nothing changed.")
-        .err_has("2 setting(s) failed");
+        .err_has("2 settings failed");
     vfnet(tree.root(), &["vf", "enp1s0f0", "5-9", "trust", "on"])
         .code(1)
         .one_error("enp1s0f0 (0000:01:00.0) has no VF 5-9 (it has 4 VFs)");

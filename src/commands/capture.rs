@@ -135,11 +135,11 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             let path = file.map_or_else(|| PathBuf::from("vfnet-capture.tar"), PathBuf::from);
             files::write_atomic(&path, &archive, 0o644)?;
             out::print(&format!(
-                "wrote {} ({} bytes): {} PF(s), {} VF(s){}; unpack it and run vfnet --root DIR to see what this machine lists\n",
+                "wrote {} ({} bytes): {}, {}{}; unpack it and run vfnet --root DIR to see what this machine lists\n",
                 path.display(),
                 archive.len(),
-                inv.pfs.len(),
-                inv.vfs().count(),
+                out::plural(inv.pfs.len(), "PF", "PFs"),
+                out::plural(inv.vfs().count(), "VF", "VFs"),
                 if args.anonymize {
                     ", MAC addresses replaced"
                 } else {
@@ -181,9 +181,9 @@ impl Capture {
                 .map(|s| crate::text::quote(s))
                 .collect();
             out::warn(format_args!(
-                "{} member(s) left out of the archive: their names are not relative, normalized paths ({}): \
+                "{} left out of the archive: their names are not relative, normalized paths ({}): \
                  the tree's links lead outside its sys/",
-                self.skipped.len(),
+                out::plural(self.skipped.len(), "member", "members"),
                 first.join(", ")
             ));
         }

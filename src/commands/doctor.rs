@@ -85,6 +85,12 @@ pub struct Facts {
     pub boot: Vec<(Init, bool)>,
     /// mlx4_core's parameters as loaded, when a ConnectX-3 is present.
     pub mlx4: Option<Mlx4Params>,
+    /// Why the config named by `--config` or `VFNET_CONFIG` cannot be read
+    /// (`None`: it was read, or it is the default one).
+    pub config_error: Option<String>,
+    /// The hypervisor this runs under, when it is a VM guest
+    /// (`/sys/hypervisor/type`, DMI's vendor, cpuinfo's `hypervisor` flag).
+    pub guest: Option<String>,
 }
 
 /// mlx4_core's parameters in force (`/sys/module/mlx4_core/parameters`).
@@ -157,6 +163,22 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
         out.push(bad("sr-iov", None, why, "SR-IOV needs a device with the capability (see its specifications); in a VM, pass one of the host's VFs through to it".into()));
     }
     out.extend([iommu(f), vfio(f)]);
+    // A VF: say whose it is, and check that PF.
+    let only = match only.and_then(|a| f.inv.vfs().find(|(_, v)| v.addr == a)) {
+        Some((p, v)) => {
+            out.push(ok(
+                "device",
+                Some(v.addr.to_string()),
+                format!(
+                    "VF {} of {}: checking that PF",
+                    v.index.map_or("?".into(), |i| i.to_string()),
+                    p.label()
+                ),
+            ));
+            Some(p.addr)
+        }
+        None => only,
+    };
     if let Some(a) = only.filter(|a| f.inv.pf_by_addr(*a).is_none()) {
         out.push(bad(
             "device",
@@ -175,6 +197,14 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
         if p.sriov && p.count_at_load() {
             out.extend(mlx4(f, p));
         }
+    }
+    if let Some(why) = &f.config_error {
+        out.push(bad(
+            "config",
+            None,
+            why.clone(),
+            "create it (vfnet persist DEV N), or name the right file with --config".into(),
+        ));
     }
     if let Some(cfg) = &f.config {
         out.extend(config(f, cfg, only));
@@ -305,12 +335,23 @@ fn iommu(f: &Facts) -> Finding {
             "iommu",
             None,
             format!(
-                "IOMMU on: {} groups, {} unit(s) in /sys/class/iommu ({flags})",
-                f.groups, f.iommus
+                "IOMMU on: {} groups, {} in /sys/class/iommu ({flags})",
+                f.groups,
+                out::plural(f.iommus, "unit", "units")
             ),
         )
     } else if flags.contains("intel_iommu=off") || flags.contains("amd_iommu=off") {
         bad("iommu", None, format!("IOMMU turned off on the kernel command line ({flags})"), "remove it, and boot with intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD)".into())
+    } else if let Some(hv) = &f.guest {
+        bad(
+            "iommu",
+            None,
+            format!("no IOMMU in this VM ({hv}): /sys/class/iommu has {} entries, {} IOMMU groups ({flags})", f.iommus, f.groups),
+            "a VM sees an IOMMU only when its hypervisor gives it a virtual one: QEMU/libvirt: a q35 machine with \
+             -device intel-iommu,intremap=on (libvirt: <iommu model='intel'/>), then boot the guest with intel_iommu=on; \
+             a VF passed through to this VM needs none"
+                .into(),
+        )
     } else {
         bad(
             "iommu",
@@ -330,7 +371,9 @@ fn vfio(f: &Facts) -> Finding {
             "vfio-pci",
             None,
             "vfio-pci is neither loaded nor a module of the running kernel".into(),
-            "install the kernel's modules package (vfio-pci is in every distribution kernel), or load it: modprobe vfio-pci".into(),
+            "install the running kernel's modules (/lib/modules/VERSION: vfio-pci is in every distribution \
+             kernel), then modprobe vfio-pci; a kernel booted with nomodule loads none"
+                .into(),
         ),
     }
 }
@@ -560,7 +603,10 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         to_text(&findings)
     });
     if problems > 0 {
-        return Err(Error::fail(format!("{problems} problem(s) found")));
+        return Err(Error::fail(format!(
+            "{} found",
+            out::plural(problems, "problem", "problems")
+        )));
     }
     Ok(())
 }
@@ -665,9 +711,9 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
             _ => Some((i, i.files().iter().all(|f| root.real(f.path).exists()))),
         })
         .collect();
-    let config = crate::conffile::load(root, config_path)
-        .ok()
-        .filter(|c| c.source != config::Source::Missing);
+    let loaded = crate::conffile::load(root, config_path);
+    let config_error = crate::conffile::explicit_problem(root, config_path, &loaded);
+    let config = loaded.ok().filter(|c| c.source != config::Source::Missing);
     let param = |p: &str| crate::modules::param(root, crate::mlx4::MODULE, p);
     let mlx4 = inv
         .pfs
@@ -690,6 +736,8 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
         config,
         boot,
         mlx4,
+        config_error,
+        guest: crate::hypervisor::guest(root),
     }
 }
 

@@ -324,8 +324,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     }
     if run.failed > 0 {
         return Err(Error::fail(format!(
-            "{} command(s) failed; the files are in place",
-            run.failed
+            "{} failed; the files are in place",
+            out::plural(run.failed, "command", "commands")
         )));
     }
     Ok(())

@@ -223,7 +223,8 @@ pub fn run(system: &System, args: &Args) -> Result<()> {
     }
     if failed > 0 {
         return Err(Error::fail(format!(
-            "{failed} setting(s) failed{}",
+            "{} failed{}",
+            out::plural(failed, "setting", "settings"),
             if args.persist {
                 "; nothing was recorded"
             } else {

@@ -127,7 +127,7 @@ try() {
           fail "$what: exit 1 without the clear message 'vfnet: $PFIF ($PF_PCI) VF $vf: $what: <why>' (stderr: $(err))"
           ;;
       esac
-      expect_err "vfnet: 1 setting(s) failed"
+      expect_err "vfnet: 1 setting failed"
       if grep -qF "VF $vf: already as asked." "$E2E_TMP/last.out" && [ ! -e "$E2E_TMP/bug-as-asked" ]; then
         # vfnet 0.2.0: the report line counts only what changed
         : > "$E2E_TMP/bug-as-asked"
@@ -183,7 +183,7 @@ if grep -q '^state enable	' "$REF"; then
   expect_rc 1
   expect_err "vfnet: $PFIF ($PF_PCI) VF 1: state enable: "
   expect_err "vfnet: $PFIF ($PF_PCI) VF 1: rate 0,100: "
-  expect_err "vfnet: 2 setting(s) failed"
+  expect_err "vfnet: 2 settings failed"
   expect_err_lines 3
 else
   note "this driver took state enable: only the rate is expected to fail"

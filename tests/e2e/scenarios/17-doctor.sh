@@ -95,7 +95,7 @@ expect_finding config true "2 VFs as configured"
 expect_finding boot false "nothing applies the config at boot"
 expect_eq "boot finding's fix" "$(finding boot fix)" '"vfnet install (see vfnet install -h)"'
 expect_eq "failed findings" "$(failed_findings)" 'boot: "nothing applies the config at boot"'
-expect_err "1 problem(s) found"
+expect_err "1 problem found"
 doctor_info "2 VFs, config 2"
 
 step "config drift: the config asks for 4, the PF has 2: config fails naming the file, the line and both counts; exit 1"
@@ -106,7 +106,7 @@ expect_finding config false "^\"$CONF:2 asks for 4 VFs, the PF has 2\"\$"
 expect_eq "config finding's device" "$(finding config device)" "\"$PFIF ($PF_PCI)\""
 expect_eq "config finding's fix" "$(finding config fix)" '"vfnet apply (or vfnet persist to record what it has now)"'
 expect_finding driver true "driver igb bound"
-expect_err "2 problem(s) found"
+expect_err "2 problems found"
 run vfnet doctor
 expect_rc 1
 expect_out_re "^FAIL config +$PFIF \\($PF_PCI\\): $CONF:2 asks for 4 VFs, the PF has 2\$"

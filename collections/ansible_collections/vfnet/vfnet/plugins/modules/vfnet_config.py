@@ -228,9 +228,28 @@ def vf_specs(items):
 
 
 def config_path(params):
-    if params['config']:
-        return params['config']
-    return os.path.join(params['root'] or '/', 'etc/vfnet/vfnet.conf')
+    """The config file as vfnet resolves it: under root, an absolute path is
+    a path of the tree's system (vfnet's --config rule)."""
+    root = params['root']
+    path = params['config'] or '/etc/vfnet/vfnet.conf'
+    if root and os.path.isabs(path) and not path.startswith(root.rstrip('/') + '/'):
+        return os.path.join(root, path.lstrip('/'))
+    return path
+
+
+def check_dir(params):
+    """A temporary directory for check mode's predicted config: inside the
+    root when there is one, where vfnet's --config looks. Returns it and
+    what to remove afterwards (the root's tmp too when it made it)."""
+    base = None
+    if params['root']:
+        base = os.path.join(params['root'], 'tmp')
+        if not os.path.isdir(base):
+            os.makedirs(base)
+            made = tempfile.mkdtemp(prefix='vfnet-check-', dir=base)
+            return made, base
+    made = tempfile.mkdtemp(prefix='vfnet-check-', dir=base)
+    return made, made
 
 
 # The largest config vfnet reads (its MAX_SIZE).
@@ -269,8 +288,8 @@ def apply_config(module, params, config_text, changed_config):
     cmd = base_command(params)
     tmpdir = None
     if module.check_mode and changed_config:
-        tmpdir = tempfile.mkdtemp(prefix='vfnet-check-')
-        planned = os.path.join(tmpdir, 'vfnet.conf')
+        planned_dir, tmpdir = check_dir(params)
+        planned = os.path.join(planned_dir, 'vfnet.conf')
         with open(planned, 'w') as f:
             f.write(config_text)
         cmd = with_config(cmd, planned)
@@ -335,8 +354,8 @@ def record(module, p, entry, current, original, path):
     base = base_command(p)
     tmpdir = None
     if module.check_mode and current != original:
-        tmpdir = tempfile.mkdtemp(prefix='vfnet-check-')
-        planned = os.path.join(tmpdir, 'vfnet.conf')
+        planned_dir, tmpdir = check_dir(p)
+        planned = os.path.join(planned_dir, 'vfnet.conf')
         with open(planned, 'w') as f:
             f.write(current)
         base = with_config(base, planned)
