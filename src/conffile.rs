@@ -244,7 +244,9 @@ pub fn edit_or_plan<T>(
         load_for(root, path, true)?;
     }
     if !target.via_link {
-        files::mkdir(dir)?;
+        // The default path: its directories made as needed (a capture's
+        // tree has no /etc at all).
+        files::mkdir_p(dir)?;
     }
     let _lock = crate::lock::exclusive(&files::sibling(&target.path, ".lock"), deadline)?;
     let mut config = load_for(root, path, true)?;

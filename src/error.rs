@@ -74,7 +74,7 @@ impl From<lexopt::Error> for Error {
         let os = |v: &std::ffi::OsString| quote(&v.to_string_lossy());
         Error::Usage(match e {
             lexopt::Error::MissingValue { option: Some(o) } => {
-                format!("missing argument for option '{}'", quote(&o))
+                format!("missing argument for option '{}' (see vfnet -h)", quote(&o))
             }
             lexopt::Error::MissingValue { option: None } => "missing argument".into(),
             lexopt::Error::UnexpectedOption(o) => format!("invalid option '{}'", quote(&o)),

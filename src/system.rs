@@ -39,10 +39,17 @@ impl System {
         if let Some(d) = self.sys.get() {
             return Ok(d);
         }
-        let d = self
-            .root
-            .sys()
-            .map_err(|e| Error::io("open", &self.root.join("/sys"), e))?;
+        let d = self.root.sys().map_err(|e| {
+            let base = self.root.join("/");
+            match (self.live(), base.is_dir()) {
+                (false, false) => Error::fail(format!(
+                    "--root {}: no such directory (a tree: an unpacked capture, or one made by \
+                         cargo run --example mktree -- MACHINE DIR)",
+                    base.display().to_string().trim_end_matches('/')
+                )),
+                _ => Error::io("open", &self.root.join("/sys"), e),
+            }
+        })?;
         Ok(self.sys.get_or_init(|| d))
     }
 

@@ -138,7 +138,47 @@ fn no_config_file_is_nothing_to_apply() {
     let tree = Tree::build(&igb_qemu());
     vfnet(tree.root(), &["apply"])
         .code(0)
-        .out_has("No config file at ");
+        .out_has("no config file at ");
+    // An empty config says so too, rather than nothing.
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(tree.path("etc/vfnet/vfnet.conf"), "# nothing yet\n").unwrap();
+    vfnet(tree.root(), &["apply"])
+        .code(0)
+        .out_has("nothing configured (no entries): nothing to apply.");
+}
+
+#[test]
+fn small_usage_and_root_mistakes_name_the_way_out() {
+    let tree = Tree::build(&igb_qemu());
+    let gone = tree.path("gone");
+    vfnet(&gone, &["list"]).code(1).one_error(
+        "no such directory (a tree: an unpacked capture, or one made by cargo run --example mktree",
+    );
+    let r = support::run::output({
+        let mut c = support::run::base();
+        c.arg("--root");
+        c
+    });
+    r.code(2)
+        .one_error("missing argument for option '--root' (see vfnet -h)");
+    // persist makes the config's directories in a tree without /etc.
+    std::fs::remove_dir_all(tree.path("etc")).ok();
+    vfnet(tree.root(), &["persist", "eth0", "0"]).code(0);
+    assert!(tree.path("etc/vfnet/vfnet.conf").is_file());
+    // --stats under --root says why there are none.
+    let x = Tree::build(&x550t());
+    let r = vfnet(x.root(), &["list", "--stats"]);
+    let words = r
+        .code(0)
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains("and traffic counters (--stats) come from the kernel"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

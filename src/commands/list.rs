@@ -104,10 +104,25 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     }
     if !inv.settings_known && inv.vfs().next().is_some() {
         text.push('\n');
+        let counters = match args.stats {
+            true => " and traffic counters (--stats)",
+            false => "",
+        };
         render::note(
             &mut text,
-            "VF settings (admin MAC, VLAN, trust, spoof check, link state, rate) come \
-             from the kernel over rtnetlink: not shown under --root.",
+            &format!(
+                "VF settings (admin MAC, VLAN, trust, spoof check, link state, rate){counters} \
+                 come from the kernel over rtnetlink: not shown under --root."
+            ),
+            layout.width,
+            0,
+        );
+    } else if args.stats && !s.live() && inv.vfs().next().is_some() {
+        text.push('\n');
+        render::note(
+            &mut text,
+            "Traffic counters (--stats) come from the kernel over rtnetlink: a capture \
+             does not record them.",
             layout.width,
             0,
         );

@@ -202,7 +202,7 @@ fn run_entries(s: &System, args: &Args, done: &mut Outcome) -> std::result::Resu
     if cfg.source == Source::Missing {
         done.state = "missing";
         run.say(format!(
-            "No config file at {}: nothing to apply.\n",
+            "no config file at {}: nothing to apply.\n",
             s.config.display()
         ));
         return Ok(());
@@ -217,6 +217,12 @@ fn run_entries(s: &System, args: &Args, done: &mut Outcome) -> std::result::Resu
         .iter()
         .filter(|l| !matches!(l, Line::Other(_)))
         .count();
+    if entries == 0 {
+        run.say(format!(
+            "{}: nothing configured (no entries): nothing to apply.\n",
+            s.config.display()
+        ));
+    }
     match run.failures.summary(entries, args.dry_run) {
         Some(msg) => Err(Stop::Entries(Error::fail(msg))),
         None => Ok(()),
