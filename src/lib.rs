@@ -25,6 +25,7 @@ pub mod config;
 pub mod device;
 pub mod devlink;
 pub mod drivers;
+pub mod elf;
 pub mod engine;
 pub mod error;
 pub mod eswitch;

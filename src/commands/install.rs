@@ -620,6 +620,13 @@ impl Runner {
                 let me = crate::sysfs::read_file(Path::new("/proc/self/exe"))
                     .map_err(|e| Error::io("read", Path::new("/proc/self/exe"), e))?;
                 self.write(&host_path(&self.root, dest), &me, 0o755, None)?;
+                if crate::elf::needs_loader(&me) == Some(true) {
+                    out::warn(
+                        "this vfnet is dynamically linked: an initramfs, a TrueNAS pool or another \
+                         machine may lack its libraries; install the static build \
+                         (scripts/build-release, target/x86_64-unknown-linux-musl/release/vfnet)",
+                    );
+                }
             }
             Task::Config => self.config()?,
             Task::Write {

@@ -54,7 +54,8 @@ installkernel() {
 }
 
 install() {
-	inst_simple "$VFNET" /usr/local/sbin/vfnet
+	# inst_binary: with its libraries, should it be a dynamic build
+	inst_binary "$VFNET" /usr/local/sbin/vfnet
 	inst_simple "$VFNET_CONFIG" /etc/vfnet/vfnet.conf
 	# shellcheck disable=SC2154 # moddir is dracut's
 	inst_hook pre-mount 10 "$moddir/vfnet-apply.sh"
