@@ -44,13 +44,28 @@ pub struct Root {
 }
 
 impl Root {
-    /// `--root DIR`, else `$VFNET_ROOT`, else `/`.
+    /// `--root DIR`, else `$VFNET_ROOT`, else `/`. A relative DIR is made
+    /// absolute once, here: every path a message shows is then absolute.
     pub fn new(flag: Option<PathBuf>) -> Root {
         let base = flag
             .or_else(|| std::env::var_os("VFNET_ROOT").map(PathBuf::from))
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("/"));
+        let base = match (base.is_absolute(), std::env::current_dir()) {
+            (false, Ok(cwd)) => cwd.join(base),
+            _ => base,
+        };
         Root { base }
+    }
+
+    /// The system path of `host`, a path on this machine: `/etc/x` for
+    /// `ROOT/etc/x`; `host` itself when it is not under the root. What
+    /// files vfnet writes for the system in the tree name.
+    pub fn system(&self, host: &Path) -> PathBuf {
+        match host.strip_prefix(&self.base) {
+            Ok(rel) if !self.is_live() => Path::new("/").join(rel),
+            _ => host.to_path_buf(),
+        }
     }
 
     /// True when vfnet works on the live system rather than a tree.

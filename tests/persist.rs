@@ -143,14 +143,28 @@ fn the_original_tools_file_is_migrated() {
     r.code(0)
         .out_has("Migrated 2 entries from ")
         .out_has("enp1s0f1 (0000:01:00.1): 3 VFs recorded");
-    let legacy = tree.path("etc/vfnet/vf.config");
+    // The comment names the file as the tree's system sees it.
     assert_eq!(
         conf(&tree),
-        format!(
-            "# Migrated from {} by vfnet persist; that file is no longer read.\n# enp1s0f0\n0000:01:00.0=4\nenp9s0=2\n# enp1s0f1\n0000:01:00.1=3\n",
-            legacy.display()
-        )
+        "# Migrated from /etc/vfnet/vf.config by vfnet persist; that file is no longer read.\n# enp1s0f0\n0000:01:00.0=4\nenp9s0=2\n# enp1s0f1\n0000:01:00.1=3\n"
     );
+}
+
+#[test]
+fn paths_in_messages_are_absolute_whatever_the_root_was_given_as() {
+    let tree = Tree::build(&x550t());
+    let parent = tree.root().parent().unwrap();
+    let name = tree.root().file_name().unwrap().to_str().unwrap();
+    let r = support::run::output({
+        let mut c = support::run::base();
+        c.current_dir(parent)
+            .args(["--root", name, "persist", "enp1s0f1", "2"]);
+        c
+    });
+    r.code(0).out_has(&format!(
+        "recorded in {}",
+        tree.path("etc/vfnet/vfnet.conf").display()
+    ));
 }
 
 #[test]

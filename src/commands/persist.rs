@@ -715,7 +715,7 @@ fn migrate(cfg: &mut Config, s: &System) -> Option<(String, Vec<(PciAddr, u32)>)
     }
     let header = format!(
         "# Migrated from {} by vfnet persist; that file is no longer read.\n",
-        old.display()
+        s.root.system(&old).display()
     );
     cfg.lines.insert(0, Line::Other(header.into_bytes()));
     let note = format!(

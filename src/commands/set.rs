@@ -526,7 +526,7 @@ fn reload(s: &System, pf: &PfDev, args: &Args, deadline: &Deadline) -> Result<()
             *first = format!(
                 "{label}: would record {vfs} in {} and {}, then reload mlx4_core ({down} go down), {current} -> {} VFs.",
                 s.config.display(),
-                mlx4::MODPROBE_FILE,
+                s.root.join(mlx4::MODPROBE_FILE).display(),
                 vfs.total()
             );
         }
