@@ -189,20 +189,23 @@ pub fn check_trusted(config: &Config) -> Result<()> {
 }
 
 fn judge(file: &Path, p: &Path, what: &str, uid: u32, mode: u32, me: u32) -> Result<()> {
+    // The file itself: named once. A directory above it: both named.
+    let whose = match file == p {
+        true => "it ".to_string(),
+        false => format!("the {what} {} ", p.display()),
+    };
     if uid != 0 && uid != me {
         return Err(Error::fail(format!(
-            "refusing {}: the {what} {} is owned by uid {uid}, not root: chown root {}",
+            "refusing {}: {whose}is owned by uid {uid}, not root: chown root {}",
             file.display(),
-            p.display(),
             p.display()
         )));
     }
     let sticky_dir = what == "directory" && mode & 0o1000 != 0 && uid == 0;
     if mode & 0o022 != 0 && !sticky_dir {
         return Err(Error::fail(format!(
-            "refusing {}: the {what} {} can be written by other users (mode {mode:04o}): chmod go-w {}",
+            "refusing {}: {whose}can be written by other users (mode {mode:04o}): chmod go-w {}",
             file.display(),
-            p.display(),
             p.display()
         )));
     }

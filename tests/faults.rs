@@ -215,7 +215,7 @@ fn apply_refuses_a_config_others_could_write() {
     std::fs::write(&path, "0000:01:00.1=2\n").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
     vfnet(tree.root(), &["apply"]).code(1).one_error(&format!(
-        "refusing {p}: the file {p} can be written by other users (mode 0666): chmod go-w {p}",
+        "refusing {p}: it can be written by other users (mode 0666): chmod go-w {p}",
         p = path.display()
     ));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();

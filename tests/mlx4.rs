@@ -135,7 +135,7 @@ fn set_explains_the_reload_and_changes_nothing_without_reload() {
     let r = support::run::output(c);
     r.code(1)
         .err_has("its driver mlx4_core takes the VF count only when it loads; changing it to 2 means reloading mlx4_core")
-        .err_has("every ConnectX-3 port of the host (enp3s0, enp3s0d1) down")
+        .err_has("every ConnectX-3 port of the host down for a moment: enp3s0 and enp3s0d1:")
         .err_has("vfnet set 0000:03:00.0 2 --reload");
     assert!(!log.exists(), "modprobe ran");
     assert!(!tree.path(MODPROBE_FILE).exists());

@@ -677,8 +677,9 @@ impl Runner {
         let target = files::resolve(&self.config_host, None)
             .map_err(|e| Error::io("resolve", &self.config_host, e))?;
         if target.path.exists() {
+            let verb = if self.dry_run { "would keep" } else { "kept" };
             out::print(&format!(
-                "kept {} (the existing config)\n",
+                "{verb} {} (the existing config)\n",
                 self.config_host.display()
             ));
         } else if target.via_link && !files::parent(&target.path).is_dir() {

@@ -497,7 +497,8 @@ fn reload(s: &System, pf: &PfDev, args: &Args, deadline: &Deadline) -> Result<()
     if !args.reload {
         return Err(Error::fail(format!(
             "{label}: its driver mlx4_core takes the VF count only when it loads; changing it to {vfs} means \
-             reloading mlx4_core, which takes {down} down for a moment: vfnet set {} {vfs} --reload does that, \
+             reloading mlx4_core, which takes every ConnectX-3 port of the host down for a moment{down}: \
+             vfnet set {} {vfs} --reload does that, \
              or vfnet persist {} {vfs} and reboot",
             pf.addr, pf.addr
         )));
@@ -524,7 +525,7 @@ fn reload(s: &System, pf: &PfDev, args: &Args, deadline: &Deadline) -> Result<()
             .filter(|_| !matches!(plan, Plan::Invalid(_)))
         {
             *first = format!(
-                "{label}: would record {vfs} in {} and {}, then reload mlx4_core ({down} go down), {current} -> {} VFs.",
+                "{label}: would record {vfs} in {} and {}, then reload mlx4_core (every ConnectX-3 port of the host goes down for a moment{down}); {current} -> {} VFs.",
                 s.config.display(),
                 s.root.join(mlx4::MODPROBE_FILE).display(),
                 vfs.total()
@@ -589,10 +590,11 @@ fn ports_down(s: &System) -> Result<String> {
         .filter(|p| p.count_at_load())
         .flat_map(|p| p.interfaces.iter().map(|i| i.to_string()))
         .collect();
-    Ok(if ports.is_empty() {
-        "every ConnectX-3 port of the host".to_string()
-    } else {
-        format!("every ConnectX-3 port of the host ({})", ports.join(", "))
+    // `, enp3s0 and enp3s0d1` after "every ConnectX-3 port of the host ...".
+    Ok(match ports.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!(": {last}"),
+        Some((last, rest)) => format!(": {} and {last}", rest.join(", ")),
     })
 }
 
