@@ -12,6 +12,13 @@
 
 use crate::pci::PciAddr;
 
+/// Whether a PF driver is known to have no switchdev eswitch mode (the
+/// README's settings table: igb, ixgbe, i40e and mlx4_en have only the
+/// legacy one). Unknown drivers are not judged.
+pub fn lacks_switchdev(driver: &str) -> bool {
+    matches!(driver, "igb" | "ixgbe" | "i40e" | "mlx4_core" | "mlx4_en")
+}
+
 /// Whether `driver` creates VFs only on an up PF (`bnxt_en`).
 pub fn needs_up(driver: Option<&str>) -> bool {
     driver == Some("bnxt_en")

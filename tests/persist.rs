@@ -308,3 +308,28 @@ fn persist_names_what_it_recorded() {
     .code(0)
     .out_has("enp1s0f0 (0000:01:00.0): 3 VFs, VF settings and eswitch mode legacy recorded in ");
 }
+
+#[test]
+fn persist_warns_of_what_apply_would_then_fail() {
+    let tree = Tree::build(&x550t());
+    // ixgbe has no switchdev mode: recorded, with a warning.
+    let r = vfnet(
+        tree.root(),
+        &["persist", "enp1s0f0", "--eswitch", "switchdev"],
+    );
+    r.code(0).err_has(
+        "warning: enp1s0f0 (0000:01:00.0): recorded eswitch switchdev, but its driver ixgbe has only the legacy mode",
+    );
+    // A VF past the count recorded.
+    let r = vfnet(
+        tree.root(),
+        &["persist", "enp1s0f1", "2", "--vf", "vf5.mac=auto"],
+    );
+    r.code(0)
+        .err_has("warning: enp1s0f1 (0000:01:00.1): recorded vf5 for VFs it will not have: the config gives it 2 VFs (VFs 0-1)");
+    let r = vfnet(
+        tree.root(),
+        &["persist", "enp1s0f1", "--vf", "vf1.trust=on"],
+    );
+    assert_eq!(r.code(0).stderr, "", "VF 1 of 2: no warning");
+}

@@ -512,6 +512,7 @@ fn one(ctx: &mut Ctx, args: &Args, dev: &DevKey) -> Result<Done> {
         before = cfg.find(r.addr, &r.interfaces).map(|e| e.count);
         record(cfg, &r)
     })?;
+    warn_unlikely(&pf, args, count.or(before));
     let rec = vec![Recorded {
         addr: r.addr,
         before,
@@ -520,6 +521,40 @@ fn one(ctx: &mut Ctx, args: &Args, dev: &DevKey) -> Result<Done> {
         changed,
     }];
     Ok((rec, notes, after, line))
+}
+
+/// Warnings for what persist records but apply will likely fail: switchdev
+/// on a driver that has no such mode, VF settings past the count recorded.
+fn warn_unlikely(pf: &crate::device::PfDev, args: &Args, count: Option<u32>) {
+    let driver = pf.driver();
+    if let (Some(crate::devlink::Mode::Switchdev), Some(d)) = (args.eswitch, driver.as_deref()) {
+        if crate::drivers::lacks_switchdev(d) {
+            out::warn(format_args!(
+                "{}: recorded eswitch switchdev, but its driver {d} has only the legacy mode: apply \
+                 will fail that line (switchdev needs a driver such as mlx5_core, ice or nfp)",
+                pf.label()
+            ));
+        }
+    }
+    let Some(n) = count else { return };
+    let past: Vec<String> = args
+        .vf
+        .iter()
+        .filter_map(|(sel, _)| match sel {
+            VfSel::One(i) if *i >= n => Some(format!("vf{i}")),
+            VfSel::Range(a, b) if *b >= n => Some(format!("vf{a}-{b}")),
+            _ => None,
+        })
+        .collect();
+    if !past.is_empty() {
+        out::warn(format_args!(
+            "{}: recorded {} for VFs it will not have: the config gives it {} (VFs 0-{})",
+            pf.label(),
+            past.join(", "),
+            out::vfs(n),
+            n.saturating_sub(1)
+        ));
+    }
 }
 
 /// The count `persist DEV` records, checked against the device: N as
