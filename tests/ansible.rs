@@ -750,3 +750,57 @@ fn a_pf_that_looks_like_an_option_is_refused() {
     );
     assert_eq!(std::fs::read_to_string(&conf).unwrap_or_default(), before);
 }
+
+/// Mistakes an Ansible user makes get a message that says what to do: an
+/// unquoted PCI address (YAML's sexagesimal number), a binary that is not
+/// there; and apply's errors come once each, without vfnet's prefix.
+#[test]
+fn module_mistakes_name_their_fix_and_errors_come_once() {
+    let Some(venv) = venv() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let trees = vec![Tree::build(&x550t())];
+    let book = r#"
+- hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: an unquoted PCI address
+      vfnet.vfnet.vfnet_config:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+        pf: 0000:01:00.1
+        count: 2
+      ignore_errors: true
+    - name: no binary there
+      vfnet.vfnet.vfnet_facts:
+        binary: /nonexistent/vfnet
+      ignore_errors: true
+    - name: VF settings under --root fail, once per message
+      vfnet.vfnet.vfnet_config:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+        pf: enp1s0f0
+        vfs: [{vf: all, mac: auto}]
+        apply: true
+        timeout: 5
+      ignore_errors: true
+"#;
+    let run = play_book(&venv, work.path(), &trees, book, &[]);
+    let out = &run.stdout;
+    assert!(
+        out.contains("is a number: YAML reads an unquoted PCI address"),
+        "{out}"
+    );
+    assert!(
+        out.contains("no vfnet binary at /nonexistent/vfnet: install it"),
+        "{out}"
+    );
+    let msg = out
+        .split("\"msg\": \"vfnet apply: ")
+        .nth(1)
+        .and_then(|m| m.split('"').next())
+        .unwrap_or_else(|| panic!("no apply failure:\n{out}"));
+    assert_eq!(
+        msg, "VF settings go through the kernel's rtnetlink: not available under --root",
+        "the same error once, four VFs"
+    );
+}

@@ -113,9 +113,21 @@ options:
       - Entries that fail make the task fail with vfnet's messages; the others apply.
     type: bool
     default: false
+  timeout:
+    description:
+      - With I(apply), vfnet apply's C(--timeout SECS), the bound for waits that may never end
+        (a lock, a PF that never appears). Waits the kernel has started get what they need.
+    type: float
+  wait:
+    description:
+      - With I(apply), vfnet apply's C(--wait SECS), how long to wait for PFs that are not
+        there yet (at boot, a driver still loading).
+    type: float
   binary:
-    description: The vfnet binary.
-    type: path
+    description:
+      - The vfnet binary. A plain name is looked for on the PATH and in C(/usr/local/sbin),
+        C(/usr/sbin) and C(/usr/local/bin) (where C(vfnet install) and the role put it).
+    type: str
     default: vfnet
   root:
     description:
@@ -127,8 +139,12 @@ options:
       - vfnet's C(--config). Default is C(/etc/vfnet/vfnet.conf) under I(root).
       - Also for tests and chroots.
     type: path
+requirements:
+  - The vfnet binary on the managed host (the C(vfnet.vfnet.vfnet) role installs it).
 notes:
   - C(vfnet apply) applies the whole config file, not only this PF's entries.
+  - There is no C(force) option. C(vfnet apply) never destroys VFs in use (the guard);
+    an entry they block fails with the users named. Stop them, or run C(vfnet set --force) by hand.
   - VF settings other than C(driver) go through rtnetlink, which vfnet refuses under I(root).
 attributes:
   check_mode:
@@ -186,17 +202,27 @@ config:
 apply:
   description:
     - The document that C(vfnet apply --json) printed (in check mode, with C(--dry-run))
-      with every config entry (its device, C(before), C(wanted), C(after), C(status)
+      with every config entry (its C(pci), C(index), C(before), C(wanted), C(after), C(status)
       and C(error)), the C(totals) and the C(exit_status).
   returned: when I(apply) is true
   type: dict
   sample:
+    version: 1
+    config: /etc/vfnet/vfnet.conf
+    config_state: read
+    dry_run: false
+    entries:
+      - {lines: [1], entries: ["0000:01:00.0=8"], keys: ["0000:01:00.0"], kind: count,
+         pci: "0000:01:00.0", index: null, before: 4, wanted: 8, after: 8,
+         changes: ["4 -> 8"], status: changed, error: null}
     totals: {changed: 1, unchanged: 0, failed: 0, skipped: 0, in_use: 0}
+    error: null
     exit_status: 0
 '''
 
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -204,7 +230,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.vfnet.vfnet.plugins.module_utils.vfnet import base_command
+from ansible_collections.vfnet.vfnet.plugins.module_utils.vfnet import base_command, binary, vfnet_message
 
 SETTINGS = ('mac', 'vlan', 'qos', 'proto', 'trust', 'spoofchk', 'query_rss',
             'state', 'rate', 'mtu', 'driver')
@@ -278,7 +304,7 @@ def read_text(path):
 def run_vfnet(module, args, what):
     rc, out, err = module.run_command(args)
     if rc != 0:
-        module.fail_json(msg='vfnet %s failed: %s' % (what, err.strip() or out.strip()),
+        module.fail_json(msg='vfnet %s failed: %s' % (what, vfnet_message(err) or out.strip()),
                          rc=rc, stdout=out, stderr=err, cmd=args)
     return out
 
@@ -294,6 +320,10 @@ def apply_config(module, params, config_text, changed_config):
             f.write(config_text)
         cmd = with_config(cmd, planned)
     cmd += ['apply', '--json']
+    if params['timeout'] is not None:
+        cmd += ['--timeout', str(params['timeout'])]
+    if params['wait'] is not None:
+        cmd += ['--wait', str(params['wait'])]
     if module.check_mode:
         cmd.append('--dry-run')
     try:
@@ -304,7 +334,7 @@ def apply_config(module, params, config_text, changed_config):
     try:
         doc = json.loads(out)
     except ValueError:
-        module.fail_json(msg='vfnet apply failed: %s' % (err.strip() or out.strip()),
+        module.fail_json(msg='vfnet apply failed: %s' % (vfnet_message(err) or out.strip()),
                          rc=rc, stderr=err, cmd=cmd)
     return rc, err, doc
 
@@ -321,6 +351,9 @@ def persist_args(module, p, entry):
         module.fail_json(msg=str(e))
     if not entry['pf'] or entry['pf'].startswith('-'):
         module.fail_json(msg='pf must be an interface name or a PCI address, not %r' % entry['pf'])
+    if re.match(r'^[0-9]+(\.[0-9]+)?$', entry['pf']):
+        module.fail_json(msg='pf %s is a number: YAML reads an unquoted PCI address such as '
+                             '0000:01:00.1 as one (sexagesimal); quote it: pf: "0000:01:00.1"' % entry['pf'])
     # Options first, then `--`: no value the user gives becomes an option.
     opts = ['persist']
     if entry['state'] == 'absent':
@@ -403,7 +436,9 @@ def main():
             vfs=dict(type='list', elements='dict', options=vf_options),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             apply=dict(type='bool', default=False),
-            binary=dict(type='path', default='vfnet'),
+            timeout=dict(type='float'),
+            wait=dict(type='float'),
+            binary=dict(type='str', default='vfnet'),
             root=dict(type='path'),
             config=dict(type='path'),
         ),
@@ -412,6 +447,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    p['binary'] = binary(module, p)
     if p['pfs'] is not None:
         # Each item checked as the module's own options are (its vfs too).
         entries = []
@@ -447,12 +483,15 @@ def main():
         if doc.get('totals', {}).get('changed', 0) > 0:
             result['changed'] = True
         if rc != 0:
-            problems = [e.get('error') for e in doc.get('entries', [])
-                        if e.get('status') not in ('changed', 'unchanged') and e.get('error')]
+            problems = []
+            for e in doc.get('entries', []):
+                if e.get('status') not in ('changed', 'unchanged') and e.get('error') \
+                        and e['error'] not in problems:
+                    problems.append(e['error'])
             if doc.get('error'):
                 problems.insert(0, doc['error'])
             result['stderr'] = err
-            module.fail_json(msg='vfnet apply: ' + '; '.join(problems or [err.strip()]), **result)
+            module.fail_json(msg='vfnet apply: ' + ('; '.join(problems) or vfnet_message(err)), **result)
     module.exit_json(**result)
 
 

@@ -17,14 +17,21 @@ description:
     C(vfnet.pfs) (every PF with its driver, C(total_vfs), C(num_vfs), C(configured_vfs))
     and C(vfnet.vfs) (every VF with its PF, index, MAC, driver, settings and users).
   - Changes nothing.
+  - The document's fields are listed in vfnet's README ("JSON documents"), version 1.
+requirements:
+  - The vfnet binary on the managed host (the C(vfnet.vfnet.vfnet) role installs it).
 options:
   all:
-    description: Also list PCI network functions without SR-IOV (C(vfnet list --all)).
+    description:
+      - Also list SR-IOV capable PCI devices without a network interface (an NVMe drive,
+        a GPU, a NIC whose driver is not bound), as C(vfnet list --all) does.
     type: bool
     default: false
   binary:
-    description: The vfnet binary.
-    type: path
+    description:
+      - The vfnet binary. A plain name is looked for on the PATH and in C(/usr/local/sbin),
+        C(/usr/sbin) and C(/usr/local/bin) (where C(vfnet install) and the role put it).
+    type: str
     default: vfnet
   root:
     description: vfnet's C(--root), for tests on fake sysfs trees and for chroots.
@@ -63,34 +70,43 @@ ansible_facts:
   type: dict
   contains:
     vfnet:
-      description: The document of C(vfnet list --json), with keys C(pfs) and C(vfs).
+      description: The document of C(vfnet list --json), with keys C(version), C(pfs) and C(vfs).
       returned: always
       type: dict
+      sample:
+        version: 1
+        pfs:
+          - {pci: "0000:01:00.0", interface: enp1s0f0, driver: ixgbe, sriov_capable: true,
+             total_vfs: 63, num_vfs: 4, configured_vfs: 4, iommu_group: 15}
+        vfs:
+          - {pci: "0000:02:10.0", interface: enp1s0f0v0, parent_pci: "0000:01:00.0", index: 0,
+             driver: ixgbevf, iommu_group: 17, used_by: null, settings: null}
 '''
 
 import json
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.vfnet.vfnet.plugins.module_utils.vfnet import base_command
+from ansible_collections.vfnet.vfnet.plugins.module_utils.vfnet import base_command, binary, vfnet_message
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             all=dict(type='bool', default=False),
-            binary=dict(type='path', default='vfnet'),
+            binary=dict(type='str', default='vfnet'),
             root=dict(type='path'),
             config=dict(type='path'),
         ),
         supports_check_mode=True,
     )
     p = module.params
+    p['binary'] = binary(module, p)
     cmd = base_command(p) + ['list', '--json']
     if p['all']:
         cmd.append('--all')
     rc, out, err = module.run_command(cmd)
     if rc != 0:
-        module.fail_json(msg='vfnet list failed: %s' % (err.strip() or out.strip()),
+        module.fail_json(msg='vfnet list failed: %s' % (vfnet_message(err) or out.strip()),
                          rc=rc, stderr=err, cmd=cmd)
     try:
         doc = json.loads(out)
