@@ -24,7 +24,6 @@ use crate::config::{self, Line};
 use crate::error::Result;
 use crate::inventory::Inventory;
 use crate::mac::Mac;
-use crate::netlink::Socket;
 use crate::pci::PciAddr;
 use crate::survey::{Want, survey};
 use crate::sysfs::{Dir, LINK_MAX, Root};
@@ -106,6 +105,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         names: true,
         eswitch: true,
         users: true,
+        settings: true,
         ..Want::scan()
     };
     let inv = survey(s, &want)?;
@@ -115,9 +115,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let config_path = s.config.clone();
     c.config(root, &config_path);
     c.glue(root);
-    if let Some(Ok(route)) = s.route() {
-        c.vf_settings(route, &inv);
-    }
+    // VF settings as list read them: over rtnetlink, or a capture's own
+    // record when this is a replay (a capture of a capture keeps them).
+    c.vf_settings(&inv);
     if let Some(text) = crate::replay::eswitch_text(&inv) {
         c.file(crate::replay::ESWITCH, text.as_bytes());
     }
@@ -481,15 +481,13 @@ impl Capture {
     }
 
     /// What rtnetlink reports of each PF's VFs: `vfnet-capture/vfinfo/PF`.
-    fn vf_settings(&mut self, mut route: Socket, inv: &Inventory) {
-        for pf in inv.pfs.iter().filter(|p| !p.vfs.is_empty()) {
-            let Some(iface) = pf.interface() else {
+    fn vf_settings(&mut self, inv: &Inventory) {
+        for pf in &inv.pfs {
+            let mut infos: Vec<crate::netlink::VfInfo> =
+                pf.vfs.iter().filter_map(|v| v.settings.clone()).collect();
+            if infos.is_empty() {
                 continue;
-            };
-            let Ok(link) = route.link(iface.as_str()) else {
-                continue;
-            };
-            let mut infos = link.vfs.clone();
+            }
             if let Some(a) = &mut self.anon {
                 for v in &mut infos {
                     v.mac = v.mac.map(|m| a.mac(m));
