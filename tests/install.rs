@@ -233,7 +233,7 @@ fn dry_run_changes_nothing() {
     r.code(0)
         .out_has("would write ")
         .out_has("would link ")
-        .out_has("would run systemctl daemon-reload");
+        .out_has("not run under --root: systemctl daemon-reload");
     assert_eq!(files(root.path()), ["/lib/systemd/systemd"]);
 }
 
@@ -438,4 +438,31 @@ fn a_drivers_file_too_large_to_read_whole_is_left_alone() {
         .err_has("is larger than vfnet reads")
         .err_has("it was left as it is");
     assert_eq!(std::fs::read_to_string(&drivers).unwrap(), big);
+}
+
+/// What a dry run of install or uninstall says is, line for line, what the
+/// run then does (`would write` for `wrote`, `would remove` for `removed`,
+/// `would keep` for `kept`); a second uninstall says there is nothing left.
+#[test]
+fn install_and_uninstall_dry_runs_say_what_the_runs_do() {
+    let tree = Tree::build(&x550t());
+    let as_done = |dry: &str| {
+        dry.replace("would write ", "wrote ")
+            .replace("would remove ", "removed ")
+            .replace("would keep ", "kept ")
+            .replace("would link ", "linked ")
+    };
+    for (cmd, init) in [
+        ("install", "systemd,dracut"),
+        ("uninstall", "systemd,dracut"),
+    ] {
+        let dry = vfnet(tree.root(), &[cmd, "--init", init, "--dry-run"]);
+        dry.code(0);
+        let done = vfnet(tree.root(), &[cmd, "--init", init]);
+        done.code(0);
+        assert_eq!(as_done(&dry.stdout), done.stdout, "{cmd}");
+    }
+    vfnet(tree.root(), &["uninstall"])
+        .code(0)
+        .out_has("nothing to remove: no vfnet boot glue is installed here");
 }

@@ -1,0 +1,244 @@
+//! install's executor: carries out the [`Task`]s `plan` made, one at a
+//! time, comparing what is there first (a second install writes nothing),
+//! printing each file written or removed and each command run (`would ...`
+//! in a dry run, the same lines otherwise).
+
+use super::{Task, host_path};
+use crate::error::{Error, Result};
+use crate::glue::{self, Init};
+use crate::sysfs::Root;
+use crate::{files, out};
+use std::path::{Path, PathBuf};
+
+/// One run of install's tasks, and what it did.
+pub(super) struct Runner {
+    /// The root the tasks' system paths are under.
+    pub root: Root,
+    /// The config file as seen from here (inside the root).
+    pub config_host: PathBuf,
+    /// `--dry-run`: say, do nothing.
+    pub dry_run: bool,
+    /// Init systems whose files changed.
+    pub changed: Vec<Init>,
+    /// Files removed (with --dry-run: that would be).
+    pub removed: Vec<PathBuf>,
+    /// Commands that failed.
+    pub failed: usize,
+}
+
+impl Runner {
+    /// `wrote PATH` once it is done, or `would write PATH` in a dry run.
+    fn say(&self, (done, todo): (&str, &str), what: &str) {
+        if self.dry_run {
+            out::print(&format!("would {todo} {what}\n"));
+        } else {
+            out::print(&format!("{done} {what}\n"));
+        }
+    }
+
+    fn changed(&mut self, init: Option<Init>) {
+        if let Some(i) = init {
+            if !self.changed.contains(&i) {
+                self.changed.push(i);
+            }
+        }
+    }
+
+    /// Where the system path `sys` is here, its last component not
+    /// followed (a link to make or remove is the link itself).
+    fn at(&self, sys: &str) -> PathBuf {
+        let p = Path::new(sys);
+        match (p.parent(), p.file_name()) {
+            (Some(dir), Some(name)) => host_path(&self.root, &dir.to_string_lossy()).join(name),
+            _ => host_path(&self.root, sys),
+        }
+    }
+
+    pub(super) fn step(&mut self, step: &Task) -> Result<()> {
+        match step {
+            Task::Binary(dest) => {
+                let me = crate::sysfs::read_file(Path::new("/proc/self/exe"))
+                    .map_err(|e| Error::io("read", Path::new("/proc/self/exe"), e))?;
+                self.write(&host_path(&self.root, dest), &me, 0o755, None)?;
+                if crate::elf::needs_loader(&me) == Some(true) {
+                    out::warn(
+                        "this vfnet is dynamically linked: an initramfs, a TrueNAS pool or another \
+                         machine may lack its libraries; install the static build \
+                         (scripts/build-release, target/x86_64-unknown-linux-musl/release/vfnet)",
+                    );
+                }
+            }
+            Task::Config => self.config()?,
+            Task::Write {
+                path,
+                text,
+                mode,
+                init,
+            } => {
+                let at = host_path(&self.root, path);
+                self.write(&at, text.as_bytes(), *mode, Some(*init))?;
+            }
+            Task::Link { path, target, init } => self.link(path, target, *init)?,
+            Task::Remove { path, init } => {
+                let at = self.at(path);
+                if std::fs::symlink_metadata(&at).is_err() {
+                    return Ok(());
+                }
+                if !self.dry_run {
+                    nix::unistd::unlink(&at).map_err(|e| Error::io("remove", &at, e))?;
+                }
+                self.say(("removed", "remove"), &at.display().to_string());
+                self.removed.push(at);
+                self.changed(*init);
+            }
+            Task::RemoveDir(dir) => {
+                let at = self.at(dir);
+                // A dry run: the directory goes if all it holds goes.
+                let emptied = || {
+                    std::fs::read_dir(&at)
+                        .is_ok_and(|d| d.flatten().all(|e| self.removed.contains(&e.path())))
+                };
+                if self.dry_run && emptied() {
+                    out::print(&format!("would remove {}\n", at.display()));
+                } else if !self.dry_run && std::fs::remove_dir(&at).is_ok() {
+                    out::print(&format!("removed {}\n", at.display()));
+                }
+            }
+            Task::Refresh(init) => {
+                if self.changed.contains(init) {
+                    self.command(init.refresh());
+                }
+            }
+            Task::File { path, text } => {
+                self.write(&host_path(&self.root, path), text.as_bytes(), 0o644, None)?;
+            }
+            Task::Drivers(drivers) => self.drivers(drivers)?,
+            Task::Truenas { command, remove } => self.truenas(command, *remove),
+        }
+        Ok(())
+    }
+
+    /// The example config, unless there is one. A config that is a
+    /// symlink (to a pool) is followed: the example goes to its target,
+    /// and the link stays.
+    fn config(&mut self) -> Result<()> {
+        let target = files::resolve(&self.config_host, None)
+            .map_err(|e| Error::io("resolve", &self.config_host, e))?;
+        if target.path.exists() {
+            let verb = if self.dry_run { "would keep" } else { "kept" };
+            out::print(&format!(
+                "{verb} {} (the existing config)\n",
+                self.config_host.display()
+            ));
+        } else if target.via_link && !files::parent(&target.path).is_dir() {
+            return Err(Error::fail(format!(
+                "{} is a symlink to {}, whose directory does not exist: is the pool mounted?",
+                self.config_host.display(),
+                target.path.display()
+            )));
+        } else {
+            self.write(&target.path, glue::EXAMPLE_CONFIG.as_bytes(), 0o644, None)?;
+        }
+        Ok(())
+    }
+
+    /// A glue symlink, made unless it already leads to `target`.
+    fn link(&mut self, path: &str, target: &str, init: Init) -> Result<()> {
+        let at = self.at(path);
+        if std::fs::read_link(&at).is_ok_and(|t| t == Path::new(target)) {
+            out::print(&format!("unchanged {} -> {target}\n", at.display()));
+            return Ok(());
+        }
+        if !self.dry_run {
+            files::mkdir_p(files::parent(&at))?;
+            let _ = nix::unistd::unlink(&at);
+            std::os::unix::fs::symlink(target, &at)
+                .map_err(|e| Error::io("link", &at, files::errno(&e)))?;
+        }
+        self.say(("linked", "link"), &format!("{} -> {target}", at.display()));
+        self.changed(Some(init));
+        Ok(())
+    }
+
+    /// The initramfs driver list: the drivers recorded before, and these.
+    fn drivers(&mut self, drivers: &[String]) -> Result<()> {
+        let path = host_path(&self.root, glue::DRIVERS);
+        let mut all = glue::read_drivers(&path).map_err(Error::fail)?;
+        for d in drivers {
+            if !all.contains(d) {
+                all.push(d.clone());
+            }
+        }
+        if all.is_empty() {
+            out::warn(format_args!(
+                "no driver is known for the PFs in the config (none is visible now): an initramfs \
+                 built here will lack them; name them with vfnet install --driver NAME (e.g. igb, ixgbe, i40e)"
+            ));
+            return Ok(());
+        }
+        self.write(&path, glue::drivers_file(&all).as_bytes(), 0o644, None)
+    }
+
+    /// TrueNAS's pre-init command, registered over midclt unless it is;
+    /// removing, exactly vfnet's entry for it is deleted (found by
+    /// `initshutdownscript.query`: see `crate::truenas`).
+    fn truenas(&mut self, cmd: &str, remove: bool) {
+        let scripts = match self.root.is_live() {
+            false if remove => {
+                out::print(&format!(
+                    "not run under --root: midclt call initshutdownscript.query, then midclt call initshutdownscript.delete ID for each pre-init command {cmd}\n"
+                ));
+                return;
+            }
+            false => Vec::new(),
+            true => match crate::truenas::query() {
+                Ok(scripts) => scripts,
+                Err(e) => {
+                    out::error(format_args!("{e}"));
+                    self.failed += 1;
+                    return;
+                }
+            },
+        };
+        for step in crate::truenas::plan(&scripts, cmd, remove) {
+            match step.argv() {
+                Some(argv) => self.command(&argv.iter().map(String::as_str).collect::<Vec<_>>()),
+                None => out::print(&step.said(cmd)),
+            }
+        }
+    }
+
+    /// Writes `bytes` at `path` unless it already holds them, then says so
+    /// (never before: a root that cannot be written reports an error, not
+    /// a file as written).
+    fn write(&mut self, path: &Path, bytes: &[u8], mode: u32, init: Option<Init>) -> Result<()> {
+        if files::read_regular(path, 64 << 20).is_ok_and(|(old, _)| old == bytes) {
+            out::print(&format!("unchanged {}\n", path.display()));
+            return Ok(());
+        }
+        if !self.dry_run {
+            files::mkdir_p(files::parent(path))?;
+            files::write_atomic(path, bytes, mode)?;
+        }
+        self.say(("wrote", "write"), &path.display().to_string());
+        self.changed(init);
+        Ok(())
+    }
+
+    /// Runs a command on the live system; under --root or --dry-run, says so.
+    fn command(&mut self, argv: &[&str]) {
+        let line = argv.join(" ");
+        if !self.root.is_live() {
+            // The same line in a dry run: it is not run either way.
+            out::print(&format!("not run under --root: {line}\n"));
+        } else if self.dry_run {
+            out::print(&format!("would run {line}\n"));
+        } else {
+            out::print(&format!("running {line}\n"));
+            if let Err(e) = crate::exec::run(argv) {
+                out::error(format_args!("{line}: {e}"));
+                self.failed += 1;
+            }
+        }
+    }
+}
