@@ -12,7 +12,7 @@ PFIF=$(pf_if)
 CONF=/etc/vfnet/vfnet.conf
 NGROUPS=$(ls /sys/kernel/iommu_groups | wc -l)
 
-# finding CHECK FIELD: FIELD (ok, device, message, fix) of the first finding
+# finding CHECK FIELD: FIELD (ok, pci, interface, message, fix) of the first finding
 # of CHECK in the last `vfnet doctor --json`; prints nothing when none.
 finding() {
   json_flat | awk -v c="\"$1\"" -v f="$2" '
@@ -58,11 +58,12 @@ expect_out_re "^ok +iommu +IOMMU on: $NGROUPS groups"
 run vfnet doctor --json
 expect_rc 0
 expect_json ok true
-expect_finding iommu true "^\"IOMMU on: $NGROUPS groups, [1-9][0-9]* unit\\(s\\) in /sys/class/iommu \\(.*intel_iommu=on.*\\)\"\$"
+expect_finding iommu true "^\"IOMMU on: $NGROUPS groups, [1-9][0-9]* units? in /sys/class/iommu \\(.*intel_iommu=on.*\\)\"\$"
 expect_finding vfio-pci true "vfio-pci is loaded"
 check "vfio-pci is loaded (sysfs)" test -d /sys/bus/pci/drivers/vfio-pci
 expect_finding firmware true "SR-IOV capable: up to $(totalvfs) VFs"
-expect_eq "firmware finding's device" "$(finding firmware device)" "\"$PFIF ($PF_PCI)\""
+expect_eq "firmware finding's pci" "$(finding firmware pci)" "\"$PF_PCI\""
+expect_eq "firmware finding's interface" "$(finding firmware interface)" "\"$PFIF\""
 expect_finding driver true "driver igb bound"
 expect_eq "resources finding (no BAR trouble in this guest's kernel log)" "$(finding resources ok)" ""
 expect_eq "config finding (no config)" "$(finding config ok)" ""
@@ -103,7 +104,8 @@ printf '# e2e: drift\n%s=4\n' "$PF_PCI" > "$CONF"
 run vfnet doctor --json
 expect_rc 1
 expect_finding config false "^\"$CONF:2 asks for 4 VFs, the PF has 2\"\$"
-expect_eq "config finding's device" "$(finding config device)" "\"$PFIF ($PF_PCI)\""
+expect_eq "config finding's pci" "$(finding config pci)" "\"$PF_PCI\""
+expect_eq "config finding's interface" "$(finding config interface)" "\"$PFIF\""
 expect_eq "config finding's fix" "$(finding config fix)" '"vfnet apply (or vfnet persist to record what it has now)"'
 expect_finding driver true "driver igb bound"
 expect_err "2 problems found"
@@ -123,7 +125,8 @@ step "PF driver unbound: doctor $PF_PCI reports the driver finding (no driver bo
 run vfnet doctor "$PF_PCI" --json
 expect_rc 1
 expect_finding driver false "^\"no driver bound: the kernel creates VFs only through the PF's driver\"\$"
-expect_eq "driver finding's device (no netdev now: the PCI address)" "$(finding driver device)" "\"$PF_PCI\""
+expect_eq "driver finding's pci (no netdev now: no interface)" "$(finding driver pci)" "\"$PF_PCI\""
+expect_eq "driver finding's interface" "$(finding driver interface)" "null"
 expect_eq "driver finding's fix" "$(finding driver fix)" "\"load the device's driver (modprobe), or check why it did not bind (dmesg)\""
 expect_finding firmware true "SR-IOV capable: up to $(totalvfs) VFs"
 expect_finding config false "asks for 4 VFs, the PF has 0"
