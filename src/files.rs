@@ -58,16 +58,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let flags =
         OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let fd = open(&tmp, flags, Mode::from_bits_truncate(0o600))
-        .map_err(|e| Error::io("create", &tmp, e))?;
+        .map_err(|e| Error::io("create", path, e))?;
     let result = (|| {
         let mut rest = bytes;
         while !rest.is_empty() {
-            let n = nix::unistd::write(&fd, rest).map_err(|e| Error::io("write", &tmp, e))?;
+            let n = nix::unistd::write(&fd, rest).map_err(|e| Error::io("write", path, e))?;
             rest = &rest[n..];
         }
         nix::sys::stat::fchmod(&fd, Mode::from_bits_truncate(mode))
-            .map_err(|e| Error::io("chmod", &tmp, e))?;
-        nix::unistd::fsync(&fd).map_err(|e| Error::io("sync", &tmp, e))?;
+            .map_err(|e| Error::io("chmod", path, e))?;
+        nix::unistd::fsync(&fd).map_err(|e| Error::io("sync", path, e))?;
         nix::fcntl::renameat(CWD, &tmp, CWD, path).map_err(|e| Error::io("replace", path, e))
     })();
     if result.is_err() {

@@ -69,18 +69,25 @@ impl Vfs {
             Vfs::Dual(n) => (0, 0, n),
             Vfs::Ports(x, y, z) => (x, y, z),
         };
-        if x + z > MAX_PER_PORT || y + z > MAX_PER_PORT {
-            return Err(format!(
+        let port = x + z > MAX_PER_PORT || y + z > MAX_PER_PORT;
+        let firmware = total.filter(|&t| self.total() > t);
+        // Both limits named when both are passed: fixing one must not
+        // only lead to the next.
+        match (port, firmware) {
+            (true, Some(t)) => Err(format!(
+                "{self}: at most {t} here: the firmware enables {t} VFs (sriov_totalvfs; mlxconfig's \
+                 NUM_OF_VFS sets it), and a ConnectX-3 port takes at most {MAX_PER_PORT} (its own plus \
+                 the dual-port ones)"
+            )),
+            (true, None) => Err(format!(
                 "{self}: a ConnectX-3 port takes at most {MAX_PER_PORT} VFs (its own plus the dual-port ones)"
-            ));
-        }
-        if let Some(t) = total.filter(|&t| self.total() > t) {
-            return Err(format!(
+            )),
+            (false, Some(t)) => Err(format!(
                 "{self}: {} VFs, but the firmware enables at most {t} (sriov_totalvfs; mlxconfig's NUM_OF_VFS sets it)",
                 self.total()
-            ));
+            )),
+            (false, None) => Ok(()),
         }
-        Ok(())
     }
 
     /// Whether `probe` fits in these: the same form, each part at most

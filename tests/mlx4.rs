@@ -79,9 +79,11 @@ fn per_port_counts_and_probe_vf_go_into_one_options_line() {
 #[test]
 fn the_drivers_limits_are_checked_before_anything_is_written() {
     let tree = machine();
+    // Past both limits: both named, the tighter first.
     vfnet(tree.root(), &["persist", CX3, "64"])
         .code(1)
-        .err_has("a ConnectX-3 port takes at most 63 VFs");
+        .err_has("64: at most 16 here: the firmware enables 16 VFs")
+        .err_has("a ConnectX-3 port takes at most 63");
     vfnet(tree.root(), &["persist", CX3, "10,0,10"])
         .code(1)
         .err_has("the firmware enables at most 16");
