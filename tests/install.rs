@@ -466,3 +466,22 @@ fn install_and_uninstall_dry_runs_say_what_the_runs_do() {
         .code(0)
         .out_has("nothing to remove: no vfnet boot glue is installed here");
 }
+
+#[test]
+fn unmanaged_vfs_says_why_a_pf_driver_named_with_driver_is_no_match() {
+    let tree = Tree::build(&x550t());
+    std::fs::write(tree.path("etc/vfnet/vfnet.conf"), "0000:09:00.0=2\n").unwrap();
+    vfnet(
+        tree.root(),
+        &[
+            "install",
+            "--init",
+            "systemd",
+            "--unmanaged-vfs",
+            "--driver",
+            "mlx5_core",
+        ],
+    )
+    .code(1)
+    .one_error("--driver mlx5_core was left out: it drives PFs as well as VFs");
+}

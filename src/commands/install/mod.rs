@@ -50,7 +50,10 @@ VFs in /etc/vfnet/drivers, which the initramfs hooks add to the image.
 Options (--driver and --unmanaged-vfs: install only):
   --init INIT      which glue (repeat, or separate with commas)
   --driver NAME    also put kernel module NAME in the initramfs (repeat, or
-                   separate with commas), for PFs not visible now
+                   separate with commas), for PFs not visible now; with
+                   --unmanaged-vfs a VF-only driver (iavf, ixgbevf, igbvf, ...)
+                   named here is also matched, one that drives PFs too
+                   (mlx5_core) is not
   --unmanaged-vfs  make NetworkManager and systemd-networkd leave the VFs of
                    the configured PFs alone (matched by their VF driver, or
                    the VF drivers named with --driver): no DHCP on VFs meant
@@ -417,10 +420,26 @@ fn extra_tasks(
     } else if let Some(vf_drivers) = configured_vf_drivers(found, &args.drivers, args.unmanaged_vfs)
     {
         if vf_drivers.is_empty() {
-            return Err(Error::fail(
+            // --driver names modules for the initramfs too: one that also
+            // drives PFs is no VF match, and the user hears why.
+            let left: Vec<&str> = args
+                .drivers
+                .iter()
+                .filter(|d| !glue::is_vf_driver(d))
+                .map(String::as_str)
+                .collect();
+            let why = match left.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "; --driver {} was left out: it drives PFs as well as VFs, and matching it would \
+                     hide the PFs from NetworkManager and networkd too",
+                    left.join(",")
+                ),
+            };
+            return Err(Error::fail(format!(
                 "--unmanaged-vfs (or unmanaged_vfs=yes): no VF driver of a configured PF is known (none visible now, or their VFs share \
-                 their PF's driver, which cannot be told apart by driver): nothing was written",
-            ));
+                 their PF's driver, which cannot be told apart by driver){why}: nothing was written",
+            )));
         }
         steps.push(Task::File {
             path: glue::NM_UNMANAGED.into(),
