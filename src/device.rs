@@ -71,7 +71,7 @@ pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
                 if let Ok(net) = sys.open_dir("class/net") {
                     let _ = net.for_each_entry(|e| present.push(e.to_string()));
                 }
-                present.sort();
+                present.sort_unstable();
                 let names: Vec<&str> = present.iter().map(String::as_str).collect();
                 let hint = crate::text::did_you_mean(name.as_str(), &names);
                 Error::fail(format!(

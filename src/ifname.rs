@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn natural_order_counts_numbers() {
         let mut v = ["virtfn10", "virtfn9", "virtfn1", "eth10", "eth2", "eth02"];
-        v.sort_by(|a, b| natural_cmp(a, b));
+        v.sort_unstable_by(|a, b| natural_cmp(a, b));
         assert_eq!(
             v,
             ["eth2", "eth02", "eth10", "virtfn1", "virtfn9", "virtfn10"]

@@ -211,7 +211,7 @@ pub fn options_line(
         vfs: Vfs::Dual(0),
         probe: Vfs::Dual(0),
     }));
-    sorted.sort_by_key(|w| w.addr);
+    sorted.sort_unstable_by_key(|w| w.addr);
     let list = |f: &dyn Fn(&Want) -> String| {
         sorted
             .iter()

@@ -54,7 +54,7 @@ pub fn modprobe_files(root: &Root, except: &str) -> Vec<(String, String)> {
                 names.push(n.to_string());
             }
         });
-        names.sort();
+        names.sort_unstable();
         for name in names {
             let shown = format!("{dir}/{name}");
             if shown == except {

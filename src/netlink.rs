@@ -498,7 +498,7 @@ pub fn parse_link(body: &[u8]) -> Option<Link> {
             _ => {}
         }
     }
-    link.vfs.sort_by_key(|v| v.vf);
+    link.vfs.sort_unstable_by_key(|v| v.vf);
     Some(link)
 }
 

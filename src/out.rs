@@ -137,6 +137,15 @@ pub fn vfs(n: u32) -> String {
 }
 
 /// `1 unit`, `2 units`: a count with its noun, never `unit(s)`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> Plural<'a> {
+    Plural(n, if n == 1 { one } else { many })
+}
+
+/// A count and its noun, shown as `2 units` (see [`plural`]).
+pub struct Plural<'a>(usize, &'a str);
+
+impl std::fmt::Display for Plural<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0, self.1)
+    }
 }

@@ -146,7 +146,7 @@ pub fn addressed(root: &Root) -> Vec<String> {
             }
         }
     }
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
 }

@@ -182,8 +182,19 @@ impl Report<'_> {
             .bool("dry_run", self.dry_run)
             .raw("entries", |out| {
                 // In file order: by each record's first line (stable).
-                let mut records: Vec<&Record> = self.records.iter().collect();
-                records.sort_by_key(|r| r.lines.first().copied().unwrap_or(usize::MAX));
+                // In file order: by each record's first line, ties in the
+                // order they came (a stable sort's order, without one).
+                let first = |r: &Record| r.lines.first().copied().unwrap_or(usize::MAX);
+                let mut keys: Vec<usize> = self.records.iter().map(first).collect();
+                keys.dedup();
+                let mut seen = Vec::new();
+                let mut records: Vec<&Record> = Vec::with_capacity(self.records.len());
+                while records.len() < self.records.len() {
+                    let next = keys.iter().filter(|k| !seen.contains(*k)).min().copied();
+                    let Some(line) = next else { break };
+                    seen.push(line);
+                    records.extend(self.records.iter().filter(|r| first(r) == line));
+                }
                 crate::json::lines(out, &records, |out, r| self.record(out, r))
             })
             .raw("totals", |out| {
@@ -263,63 +274,59 @@ impl Report<'_> {
 /// the same members, whatever its kind.
 fn values(o: &mut crate::json::Obj<'_>, r: &Record) {
     // Every record has the same members; their values' types depend on
-    // the kind (counts: numbers, VF settings: objects, eswitch: names).
-    let change = |b: Option<String>, a: Option<String>| match (b, a) {
-        (Some(b), Some(a)) if b != a && r.status == Status::Changed => {
-            vec![format!("{b} -> {a}")]
-        }
-        _ => Vec::new(),
+    // the kind (counts: numbers, VF settings: objects, eswitch: names),
+    // each written here as JSON text first.
+    let num = |n: Option<u32>| n.map_or("null".to_string(), |n| n.to_string());
+    let name = |m: Option<crate::devlink::Mode>| {
+        m.map_or("null".to_string(), |m| format!("\"{}\"", m.name()))
     };
-    match &r.values {
+    let set = |list: Option<&[String]>| {
+        let mut out = String::new();
+        settings(&mut out, list);
+        out
+    };
+    let (before, wanted, after, mut changes) = match &r.values {
         Values::Count {
             before,
             wanted,
             after,
-        } => {
-            o.num("before", *before)
-                .num("wanted", *wanted)
-                .num("after", *after)
-                .strs(
-                    "changes",
-                    change(before.map(|n| n.to_string()), after.map(|n| n.to_string()))
-                        .iter()
-                        .map(String::as_str),
-                );
-        }
+        } => (num(*before), num(*wanted), num(*after), Vec::new()),
         Values::Vf {
             wanted,
             changes,
             before,
             after,
-        } => {
-            o.raw("before", |out| settings(out, before.as_deref()))
-                .raw("wanted", |out| settings(out, Some(wanted)))
-                .raw("after", |out| settings(out, after.as_deref()))
-                .strs("changes", changes.iter().map(String::as_str));
-        }
+        } => (
+            set(before.as_deref()),
+            set(Some(wanted)),
+            set(after.as_deref()),
+            changes.clone(),
+        ),
         Values::Eswitch {
             before,
             wanted,
             after,
-        } => {
-            let name = |m: Option<crate::devlink::Mode>| m.map(|m| m.name().to_string());
-            o.opt_str("before", before.map(|m| m.name()))
-                .str("wanted", wanted.name())
-                .opt_str("after", after.map(|m| m.name()))
-                .strs(
-                    "changes",
-                    change(name(*before), name(*after))
-                        .iter()
-                        .map(String::as_str),
-                );
-        }
-        Values::None => {
-            o.opt_str("before", None::<&str>)
-                .opt_str("wanted", None::<&str>)
-                .opt_str("after", None::<&str>)
-                .strs("changes", []);
-        }
+        } => (name(*before), name(Some(*wanted)), name(*after), Vec::new()),
+        Values::None => ("null".into(), "null".into(), "null".into(), Vec::new()),
+    };
+    // A count or a mode that changed: `4 -> 2`, `legacy -> switchdev`.
+    let plain = !matches!(r.values, Values::Vf { .. });
+    if plain
+        && r.status == Status::Changed
+        && before != "null"
+        && after != "null"
+        && before != after
+    {
+        changes.push(format!(
+            "{} -> {}",
+            before.trim_matches('"'),
+            after.trim_matches('"')
+        ));
     }
+    o.raw("before", |out| out.push_str(&before))
+        .raw("wanted", |out| out.push_str(&wanted))
+        .raw("after", |out| out.push_str(&after))
+        .strs("changes", changes.iter().map(String::as_str));
 }
 
 /// VF settings written `mac auto`, `vlan 7` as one object, `{"mac":"auto",

@@ -149,15 +149,18 @@ pub fn render(out: &mut String, columns: &[Column], rows: &[Vec<String>], layout
 
 /// The order in which a too-wide table gives way (see the module doc).
 fn steps(columns: &[Column]) -> Vec<Step> {
-    let mut ranked: Vec<usize> = (0..columns.len())
-        .filter(|&c| columns[c].drop > 0)
-        .collect();
-    ranked.sort_by_key(|&c| std::cmp::Reverse(columns[c].drop));
-    let (early, late): (Vec<usize>, Vec<usize>) =
-        ranked.into_iter().partition(|&c| columns[c].drop >= EARLY);
-    let mut steps: Vec<Step> = early.into_iter().map(Step::Drop).collect();
-    steps.push(Step::Shorten);
-    steps.extend(late.into_iter().map(Step::Drop));
+    // Highest rank first; ranks below EARLY after the headers shorten.
+    let mut steps = Vec::new();
+    for rank in (1..=u8::MAX).rev() {
+        if rank == EARLY - 1 {
+            steps.push(Step::Shorten);
+        }
+        steps.extend(
+            (0..columns.len())
+                .filter(|&c| columns[c].drop == rank)
+                .map(Step::Drop),
+        );
+    }
     steps
 }
 

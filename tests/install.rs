@@ -483,5 +483,5 @@ fn unmanaged_vfs_says_why_a_pf_driver_named_with_driver_is_no_match() {
         ],
     )
     .code(1)
-    .one_error("--driver mlx5_core was left out: it drives PFs as well as VFs");
+    .one_error("--driver mlx5_core was left out: it drives PFs too");
 }

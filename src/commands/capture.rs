@@ -32,7 +32,6 @@ use crate::tar::Tar;
 use crate::{files, glue, out, replay};
 use lexopt::prelude::*;
 use nix::errno::Errno;
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// `vfnet capture -h`.
@@ -154,7 +153,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
 /// The archive being filled, with the directories already in it.
 struct Capture {
     tar: Tar,
-    dirs: BTreeSet<String>,
+    /// Directories already in the archive, sorted (binary search).
+    dirs: Vec<String>,
     anon: Option<Anonymizer>,
     /// Members not written: a name that is empty, absolute or not
     /// normalized (a tree whose links lead to its root makes them), which
@@ -166,7 +166,7 @@ impl Capture {
     fn new(anonymize: bool) -> Capture {
         Capture {
             tar: Tar::new(),
-            dirs: BTreeSet::new(),
+            dirs: Vec::new(),
             anon: anonymize.then(Anonymizer::default),
             skipped: Vec::new(),
         }
@@ -209,7 +209,7 @@ impl Capture {
         let mut at = 0;
         while let Some(i) = path[at..].find('/') {
             let dir = &path[..at + i];
-            if self.dirs.insert(dir.to_string()) {
+            if self.new_dir(dir) {
                 self.tar.dir(dir);
             }
             at += i + 1;
@@ -221,8 +221,19 @@ impl Capture {
             return;
         }
         self.parents(path);
-        if self.dirs.insert(path.to_string()) {
+        if self.new_dir(path) {
             self.tar.dir(path);
+        }
+    }
+
+    /// Records directory `path`; false when it was there already.
+    fn new_dir(&mut self, path: &str) -> bool {
+        match self.dirs.binary_search_by(|d| d.as_str().cmp(path)) {
+            Ok(_) => false,
+            Err(at) => {
+                self.dirs.insert(at, path.to_string());
+                true
+            }
         }
     }
 
@@ -316,8 +327,8 @@ impl Capture {
         };
         let mut addrs: Vec<PciAddr> = inv.pfs.iter().map(|p| p.addr).collect();
         addrs.extend(inv.vfs().map(|(_, v)| v.addr));
-        let mut drivers = BTreeSet::new();
-        let mut groups = BTreeSet::new();
+        let mut drivers = Vec::new();
+        let mut groups = Vec::new();
         for addr in addrs {
             let name = addr.name();
             let bus_link = format!("sys/bus/pci/devices/{name}");
@@ -336,17 +347,17 @@ impl Capture {
                 if let Some(t) = self.copy_link(&dir, l, &format!("{real}/{l}")) {
                     let last = t.rsplit('/').next().unwrap_or("").to_string();
                     match l {
-                        "driver" => {
-                            drivers.insert(last);
-                        }
-                        "iommu_group" => {
-                            groups.insert(last);
-                        }
+                        "driver" => drivers.push(last),
+                        "iommu_group" => groups.push(last),
                         _ => {}
                     }
                 }
             }
             self.links_and_netdevs(sys, &dir, &real);
+        }
+        for v in [&mut drivers, &mut groups] {
+            v.sort_unstable();
+            v.dedup();
         }
         for d in drivers.iter().chain(["vfio-pci".to_string()].iter()) {
             if crate::glue::valid_module(d) && sys.exists(&format!("bus/pci/drivers/{d}")) {

@@ -347,9 +347,8 @@ fn iommu(f: &Facts) -> Finding {
             "iommu",
             None,
             format!("no IOMMU in this VM ({hv}): /sys/class/iommu has {} entries, {} IOMMU groups ({flags})", f.iommus, f.groups),
-            "a VM sees an IOMMU only when its hypervisor gives it a virtual one: QEMU/libvirt: a q35 machine with \
-             -device intel-iommu,intremap=on (libvirt: <iommu model='intel'/>), then boot the guest with intel_iommu=on; \
-             a VF passed through to this VM needs none"
+            "give the VM a virtual IOMMU (QEMU: q35 with -device intel-iommu; libvirt: <iommu model='intel'/>) \
+             and boot it with intel_iommu=on"
                 .into(),
         )
     } else {
@@ -684,7 +683,7 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
                 }
             });
         }
-        peers.sort();
+        peers.sort_unstable();
         group_peers.push((vf.addr, peers));
     }
     // Regular files only, capped: a tree's /proc may hold anything.

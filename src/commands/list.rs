@@ -16,11 +16,8 @@ and their virtual functions (VFs), with the VF counts the config file asks for.
 This is what vfnet does without a command. With DEV (an interface name or a
 PCI address), only that PF and its VFs, or that VF and its PF.
 
-On a terminal narrower than the tables (or COLUMNS=N), columns give way
-in this order: the device path, subsystem and parent's address; then
-headers shorten and descriptions are cut; then, in the PF table, IOMMU Grp,
-Can VF?, Config VFs, Driver and Description, and in the VF table Settings,
-Admin MAC, Parent, Driver, IOMMU Grp, MAC and Used by. A line never wraps.
+Tables fit the terminal (or COLUMNS=N): columns give way in a fixed order
+(the README lists it), headers shorten, cells are cut; a line never wraps.
 
 Options:
   -a, --all   also list SR-IOV capable PCI devices without a network

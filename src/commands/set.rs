@@ -191,6 +191,7 @@ fn dry_run_lines(label: &str, now: &Now, plan: &Plan) -> Vec<String> {
 
 /// The PF as it is now and what to do with it: the one decision a dry run
 /// prints and a run carries out (`crate::change`).
+#[inline(never)] // one copy for set, its dry run and set --json
 fn decide(
     s: &System,
     pf: &PfDev,
@@ -284,6 +285,7 @@ fn run_json(s: &System, args: &Args) -> Result<()> {
 }
 
 /// `set` with its text output.
+#[inline(never)]
 fn run_text(s: &System, args: &Args) -> Result<()> {
     // One deadline for the whole command, the lock included; the kernel's
     // work on the VFs gets what it needs within the cap.

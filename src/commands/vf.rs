@@ -465,7 +465,7 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
             .iter()
             .filter(|v| v.index.is_some() && v.used_by.is_none())
             .collect();
-        vfs.sort_by_key(|v| v.index);
+        vfs.sort_unstable_by_key(|v| v.index);
         let vf = vfs.first().map(|v| (*v).clone());
         Ok(vf.map(|v| (p, v)))
     };

@@ -211,7 +211,7 @@ pub fn plan_vfs(
                 .filter(|(p, e)| *p == pf && e.vf.contains(index))
                 .map(|(_, e)| e)
                 .collect();
-            mine.sort_by_key(|e| (std::cmp::Reverse(e.vf.width()), e.line));
+            mine.sort_unstable_by_key(|e| (std::cmp::Reverse(e.vf.width()), e.line));
             for e in mine {
                 want.add(e.setting);
                 lines.push(e.line);

@@ -431,8 +431,7 @@ fn extra_tasks(
             let why = match left.is_empty() {
                 true => String::new(),
                 false => format!(
-                    "; --driver {} was left out: it drives PFs as well as VFs, and matching it would \
-                     hide the PFs from NetworkManager and networkd too",
+                    "; --driver {} was left out: it drives PFs too, which it would hide as well",
                     left.join(",")
                 ),
             };

@@ -62,9 +62,8 @@ impl Runner {
                 self.write(&host_path(&self.root, dest), &me, 0o755, None)?;
                 if crate::elf::needs_loader(&me) == Some(true) {
                     out::warn(
-                        "this vfnet is dynamically linked: an initramfs, a TrueNAS pool or another \
-                         machine may lack its libraries; install the static build \
-                         (scripts/build-release, target/x86_64-unknown-linux-musl/release/vfnet)",
+                        "this vfnet is dynamically linked: an initramfs may lack its libraries; \
+                         install the static build (scripts/build-release)",
                     );
                 }
             }
