@@ -627,12 +627,26 @@ fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
     };
     let raw = raw.to_vec();
     let Some((key, value)) = body.split_once('=') else {
-        return bad(format!(
-            "expected KEY=N (a PCI address or interface name, '=', a VF count), found '{}'",
-            crate::text::quote(body)
-        ));
+        // The original vfnet's `iface:count` gets its fix.
+        let old = body
+            .rsplit_once(':')
+            .filter(|(k, n)| parse_count(n).is_some() && DevKey::parse(k).is_ok());
+        return bad(match old {
+            Some((k, n)) => format!(
+                "'{}' is the original vfnet's syntax: write {}={n}",
+                crate::text::quote(body),
+                crate::text::quote(k)
+            ),
+            None => format!(
+                "expected KEY=N (a PCI address or interface name, '=', a VF count), found '{}'",
+                crate::text::quote(body)
+            ),
+        });
     };
     let (key, value) = (key.trim(), value.trim());
+    if let Some(why) = bad_vf_selection(key) {
+        return bad(why);
+    }
     if let Some((dev, vf, name)) = split_vf_key(key) {
         let key = match DevKey::parse(dev) {
             Ok(k) => k,
@@ -734,6 +748,29 @@ fn split_vf_key(key: &str) -> Option<(&str, VfSel, &str)> {
         n => parse_vf_sel(n)?,
     };
     Some((dev, sel, name))
+}
+
+/// Why `KEY` (`DEV.vfSEL.NAME`) has a VF selection that is none: `vf4-2`
+/// (a range runs low to high), `vfx`. `None` for any other key.
+fn bad_vf_selection(key: &str) -> Option<String> {
+    let (rest, _) = key.rsplit_once('.')?;
+    let (_, sel) = rest.rsplit_once('.')?;
+    let n = sel.strip_prefix("vf")?;
+    if n == "s" || parse_vf_sel(n).is_some() || DevKey::parse(rest).is_ok() {
+        return None;
+    }
+    let q = crate::text::quote(sel);
+    Some(
+        match n
+            .split_once('-')
+            .map(|(a, b)| (a.parse::<u32>(), b.parse::<u32>()))
+        {
+            Some((Ok(a), Ok(b))) if a > b => {
+                format!("'{q}' is not a VF range: it runs from low to high (vf{b}-{a})")
+            }
+            _ => format!("'{q}' is not a VF selection (vfN, vfA-B or vfs)"),
+        },
+    )
 }
 
 /// A VF count: digits only, at most [`MAX_COUNT`].
@@ -871,6 +908,19 @@ mod tests {
             ("0000:01:00=1", "not a PCI address"),
             ("0000:01:00.0.vf1=1", "not a PCI address"),
             ("averyveryverylongname=1", "at most 15 bytes"),
+            // Blamed on what is wrong, with the fix where there is one.
+            (
+                "0000:01:00.0.vf4-2.mtu=9000",
+                "'vf4-2' is not a VF range: it runs from low to high (vf2-4)",
+            ),
+            (
+                "eth0.vfx.trust=on",
+                "'vfx' is not a VF selection (vfN, vfA-B or vfs)",
+            ),
+            (
+                "enp1s0f0:4",
+                "'enp1s0f0:4' is the original vfnet's syntax: write enp1s0f0=4",
+            ),
         ];
         for (line, want) in cases {
             match parse_line(line) {

@@ -333,3 +333,11 @@ fn persist_warns_of_what_apply_would_then_fail() {
     );
     assert_eq!(r.code(0).stderr, "", "VF 1 of 2: no warning");
 }
+
+#[test]
+fn a_vf_spec_without_its_selection_names_the_forms() {
+    let tree = Tree::build(&x550t());
+    vfnet(tree.root(), &["persist", "enp1s0f1", "--vf", "mac=auto"])
+        .code(2)
+        .one_error("--vf takes vfN.SETTING=VALUE, vfA-B.SETTING=VALUE or vfs.SETTING=VALUE (vfs.mac=auto for every VF), not 'mac=auto'");
+}

@@ -172,6 +172,13 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
 /// Parses a `--vf` SPEC as the config file would (`vf1.vlan=7`), with a
 /// stand-in PF.
 fn vf_spec(spec: &str) -> Result<(VfSel, Setting)> {
+    if !spec.starts_with("vf") {
+        return Err(crate::error::Error::Usage(format!(
+            "persist: --vf takes vfN.SETTING=VALUE, vfA-B.SETTING=VALUE or vfs.SETTING=VALUE \
+             (vfs.mac=auto for every VF), not '{}'",
+            crate::text::quote(spec)
+        )));
+    }
     match config::parse_line(&format!("0000:00:00.0.{spec}\n")) {
         Line::Vf { vf, setting, .. } => Ok((vf, setting)),
         Line::Bad { error, .. } => Err(crate::error::Error::Usage(format!(
