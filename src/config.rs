@@ -999,7 +999,7 @@ mod tests {
             ("0000:01:00.0.vf3.color=red", "unknown VF setting 'color'"),
             ("0000:01:00.0.vf3.vlan=5000", "vlan takes a VLAN id"),
             ("../x.vf1.mac=auto", "cannot contain '/'"),
-            ("0000:01:00.0.vfx.mac=auto", "not a PCI address"),
+            ("0000:01:00.0.vfx.mac=auto", "'vfx' is not a VF selection"),
         ] {
             match parse_line(line) {
                 Line::Bad { error, .. } => assert!(error.contains(want), "{line}: {error}"),
