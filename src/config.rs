@@ -914,7 +914,7 @@ mod tests {
                 "'vf4-2' is not a VF range: it runs from low to high (vf2-4)",
             ),
             (
-                "eth0.vfx.trust=on",
+                "0000:01:00.0.vfx.trust=on",
                 "'vfx' is not a VF selection (vfN, vfA-B or vfs)",
             ),
             (
