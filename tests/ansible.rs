@@ -804,3 +804,34 @@ fn module_mistakes_name_their_fix_and_errors_come_once() {
         "the same error once, four VFs"
     );
 }
+
+/// `pfs: []` with `apply: true` is an apply-only task (for a handler): the
+/// config as it is, applied; nothing recorded.
+#[test]
+fn an_empty_pfs_list_applies_the_config_as_it_is() {
+    let Some(venv) = venv() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let trees = vec![Tree::build(&x550t())];
+    let _k = FakeKernel::start(&trees[0], KernelOpts::default());
+    std::fs::write(trees[0].path("etc/vfnet/vfnet.conf"), "0000:01:00.1=2\n").unwrap();
+    let book = r#"
+- hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: apply only
+      vfnet.vfnet.vfnet_config:
+        binary: "{{ vfnet_bin }}"
+        root: "{{ vfnet_root }}"
+        pfs: []
+        apply: true
+"#;
+    let run = play_book(&venv, work.path(), &trees, book, &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(recap(&run, 1, "changed"), 1, "{}", run.stdout);
+    assert_eq!(trees[0].vfs("0000:01:00.1").len(), 2);
+    assert_eq!(
+        std::fs::read_to_string(trees[0].path("etc/vfnet/vfnet.conf")).unwrap(),
+        "0000:01:00.1=2\n",
+        "nothing recorded"
+    );
+}

@@ -38,6 +38,8 @@ options:
         leave it, and the one apply on the config as all of them would.
       - Each item takes the options I(pf), I(count), I(eswitch), I(vfs) and I(state),
         as the module does, and is checked as they are.
+      - An empty list with I(apply) records nothing and applies the config as it is (an
+        apply-only task, for a handler).
     type: list
     elements: dict
   count:
@@ -178,6 +180,12 @@ EXAMPLES = r'''
         count: 4
         eswitch: switchdev
     apply: true
+
+- name: Apply the config file as it is (from a handler, say), recording nothing
+  vfnet.vfnet.vfnet_config:
+    pfs: []
+    apply: true
+    timeout: 60
 
 - name: Forget a PF
   vfnet.vfnet.vfnet_config:
