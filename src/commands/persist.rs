@@ -35,18 +35,12 @@ exist now are not changed (vfnet set does that).
                          remove every entry of DEV (its count, its VF
                          settings); DEV need not be present
 
-A ConnectX-3 (mlx4_core) takes its count only when its driver loads: for
-it, persist also writes /etc/modprobe.d/vfnet-mlx4.conf with one options
-line for every ConnectX-3 in the config (other modprobe.d files are left
-as they are), and says when the initramfs must be rebuilt. N is that many
-VFs on both ports; X,Y,Z is X VFs on port 1, Y on port 2, Z on both. The
-VFs appear at the next load (reboot, or vfnet set DEV N --reload).
+A ConnectX-3 (mlx4_core) takes its count when its driver loads: persist
+also writes /etc/modprobe.d/vfnet-mlx4.conf and says when the initramfs must
+be rebuilt. X,Y,Z is X VFs on port 1, Y on port 2, Z on both.
 
-Entries are written by PCI address, which survives interface renames and
-exists before udev names interfaces, with the interface name in a comment
-above. An entry for the same PF is replaced in place; every other line of
-the file is kept as it is. A config file that is a symlink (to a pool) is
-followed: the link's target is replaced, the link stays.
+Entries are written by PCI address (the name in a comment above), in place;
+other lines stay as they are, and a symlinked config stays a link.
 
 Options:
   -t, --timeout SECS   give up waiting for another vfnet's edit after SECS

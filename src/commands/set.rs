@@ -30,12 +30,9 @@ is in use (a VM or program holding it through vfio, a container owning its
 netdev, a bridge or an address on the host), set refuses, names each user,
 and changes nothing, unless --force.
 
-A ConnectX-3 (mlx4_core) takes its count only when its driver loads, so
-changing it means reloading mlx4_core, which takes every port of every
-ConnectX-3 in the host down for a moment. set does that only with --reload:
-it records N (or X,Y,Z: VFs on port 1, on port 2, on both) as vfnet persist
-does, with /etc/modprobe.d/vfnet-mlx4.conf, then unloads mlx4_ib, mlx4_en
-and mlx4_core, loads them again and waits for the VFs.
+A ConnectX-3 (mlx4_core) takes its count when its driver loads: changing it
+reloads mlx4_core (every ConnectX-3 port goes down for a moment), so set
+does it only with --reload, after recording N (or X,Y,Z) as persist does.
 
 Options:
   -n, --dry-run        say what would change and who uses the VFs it destroys;
@@ -50,13 +47,10 @@ Options:
                        netdev per VF, for OVS or tc) or legacy. Drivers change it
                        only without VFs: a change goes through 0 VFs, as a count
                        change does, and a refusal puts the VFs back
-  -t, --timeout SECS   give up waiting (for another vfnet, for the kernel)
-                       after SECS. Without it, waits for what may never happen
-                       (the lock) end after 30 s, and the kernel, once N is
-                       written, gets 10 s plus 1 s per VF to create the VFs and
-                       bind their drivers (up to 300 s). It bounds waiting,
-                       never finishing: once 0 is written on the way to N, N is
-                       written; SIGTERM, SIGINT and SIGHUP are held until then.
+  -t, --timeout SECS   give up waiting after SECS. Without it, the lock gets
+                       30 s and the kernel 10 s plus 1 s per VF (at most 300 s).
+                       Once 0 is written on the way to N, N is written; SIGTERM,
+                       SIGINT and SIGHUP are held until then.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -47,14 +47,10 @@ Options:
   --deadline SECS      the hard cap of the whole run (default 300, or the
                        environment's VFNET_DEADLINE)
   -q, --quiet          print errors only
-  -j, --json           print one JSON document instead of the lines: every
-                       config entry with its key and device, the value before, the
-                       one wanted and the one after (with --dry-run: what
-                       it would be), its status (changed, unchanged,
-                       failed, skipped, in_use) and error, and the totals.
-                       The document has the same shape when apply cannot
-                       run at all (its \"error\" says why); errors still go
-                       to stderr as well
+  -j, --json           print one JSON document instead of the lines: a record
+                       per entry (before, wanted, after, status, error) and
+                       the totals, also when apply cannot run (its \"error\"
+                       says why); errors still go to stderr (README: JSON)
 
 How long apply waits, and for what. One budget, --wait plus --timeout (60 s
 for the boot services' --wait 30), bounds the waits for what may never
