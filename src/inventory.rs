@@ -167,6 +167,9 @@ pub struct Inventory {
     /// everything it needed (an unprivileged user): a VF with no user
     /// found may be in use all the same, so no change calls it free.
     pub usage_incomplete: bool,
+    /// Netdevs of `/sys/class/net` that are no PCI function's (so neither a
+    /// PF nor a VF), with the PCI function of a virtio NIC: what a VM has.
+    pub others: Vec<(IfName, Option<PciAddr>)>,
     /// Whether `Vf::settings` were asked for and could be (rtnetlink live,
     /// a capture's record under --root): then `None` there means the
     /// driver reported none.

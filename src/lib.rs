@@ -25,7 +25,6 @@ pub mod config;
 pub mod device;
 pub mod devlink;
 pub mod drivers;
-pub mod elf;
 pub mod engine;
 pub mod error;
 pub mod eswitch;

@@ -145,6 +145,16 @@ pub fn netdev_parent(target: &[u8]) -> Option<PciAddr> {
     PciAddr::parse(std::str::from_utf8(parts.next()?).ok()?)
 }
 
+/// The PCI function behind a virtio NIC's `/sys/class/net` link
+/// (`.../0000:00:03.0/virtio0/net/eth0`): virtio has no SR-IOV.
+pub fn virtio_parent(target: &[u8]) -> Option<PciAddr> {
+    let mut parts = target.rsplit(|&b| b == b'/').skip(2);
+    if !parts.next()?.starts_with(b"virtio") {
+        return None;
+    }
+    PciAddr::parse(std::str::from_utf8(parts.next()?).ok()?)
+}
+
 /// The PCI address a `virtfnN` or `physfn` link points to (`../0000:01:10.0`).
 pub fn link_addr(target: &[u8]) -> Option<PciAddr> {
     let last = target.rsplit(|&b| b == b'/').next()?;

@@ -178,12 +178,20 @@ pub fn no_sriov(inv: &Inventory) -> Option<String> {
             .map(|p| p.label())
             .collect()
     };
-    let (off, none) = (names(true), names(false));
+    let (off, mut none) = (names(true), names(false));
+    // What a VM or a desktop has instead: virtio NICs, virtual interfaces.
+    for (name, pci) in &inv.others {
+        none.push(match pci {
+            Some(a) => format!("{name} (virtio, {a})"),
+            None => format!("{name} (virtual)"),
+        });
+    }
     Some(match (off.is_empty(), none.is_empty()) {
-        (true, true) => "No PCI network function (virtual interfaces are not listed)".into(),
+        (true, true) => "No PCI network function".into(),
         (true, false) => format!(
-            "No SR-IOV capable device: {} has no SR-IOV",
-            none.join(", ")
+            "No SR-IOV capable device: {} {} no SR-IOV",
+            none.join(", "),
+            if none.len() == 1 { "has" } else { "have" }
         ),
         (false, true) => format!("SR-IOV is off in the firmware of {}", off.join(", ")),
         (false, false) => format!(

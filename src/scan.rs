@@ -40,7 +40,11 @@ pub fn open_sys(root: &Root) -> Result<Dir> {
 /// function with a `physfn` that cannot be followed is left out.
 pub fn scan(sys: &Dir, all: bool) -> Inventory {
     let net = sys.open_dir("class/net").ok();
-    let netdevs = net.as_ref().map(netdevs).unwrap_or_default();
+    let mut others = Vec::new();
+    let netdevs = net
+        .as_ref()
+        .map(|n| netdevs(n, &mut others))
+        .unwrap_or_default();
     let Ok(bus) = sys.open_dir("bus/pci/devices") else {
         return Inventory::default();
     };
@@ -102,6 +106,7 @@ pub fn scan(sys: &Dir, all: bool) -> Inventory {
     drop_listed_vfs(&mut pfs);
     Inventory {
         pfs,
+        others,
         usage_known: false,
         usage_incomplete: false,
         settings_known: false,
@@ -155,7 +160,9 @@ fn visit(ctx: &Ctx, addr: PciAddr) -> Option<(Dir, Function)> {
 }
 
 /// Netdevs owned by PCI functions: `(function, name)`, sorted.
-fn netdevs(net: &Dir) -> Vec<(PciAddr, IfName)> {
+/// Each PCI function's netdevs; the others (virtual, virtio, USB) go to
+/// `others`, `lo` left out.
+fn netdevs(net: &Dir, others: &mut Vec<(IfName, Option<PciAddr>)>) -> Vec<(PciAddr, IfName)> {
     let mut out = Vec::new();
     let mut buf = [0u8; LINK_MAX];
     let _ = net.for_each_entry(|entry| {
@@ -163,8 +170,14 @@ fn netdevs(net: &Dir) -> Vec<(PciAddr, IfName)> {
             return;
         };
         if let Ok(target) = net.link(entry, &mut buf) {
-            if let Some(addr) = netdev_parent(target) {
-                out.push((addr, name));
+            match netdev_parent(target) {
+                Some(addr) => out.push((addr, name)),
+                None if entry != "lo" => {
+                    // Kept sorted as they come (no sort code of its own).
+                    let at = others.partition_point(|o| natural_cmp(o.0.as_str(), entry).is_lt());
+                    others.insert(at, (name, crate::pci::virtio_parent(target)));
+                }
+                None => {}
             }
         }
     });

@@ -276,3 +276,25 @@ fn a_machine_without_sriov_is_told_so_first() {
     let r = vfnet(Tree::build(&x550t()).root(), &["list"]);
     assert!(!r.stdout.contains("See vfnet doctor"), "{}", r.stdout);
 }
+
+#[test]
+fn a_vm_without_sr_iov_hears_which_nics_it_has_and_why_they_are_no_pfs() {
+    let tree = Tree::build(&non_pci());
+    let r = vfnet(tree.root(), &["doctor"]);
+    r.code(1);
+    let first = r.stdout.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("FAIL sr-iov")
+            && first.contains("enp0s3 (virtio, 0000:00:03.0)")
+            && first.contains("br0 (virtual)"),
+        "{}",
+        r.stdout
+    );
+    // A guest (DMI says QEMU): the IOMMU advice is a virtual IOMMU's.
+    std::fs::create_dir_all(tree.path("sys/class/dmi/id")).unwrap();
+    std::fs::write(tree.path("sys/class/dmi/id/sys_vendor"), "QEMU\n").unwrap();
+    vfnet(tree.root(), &["doctor"])
+        .code(1)
+        .out_has("no IOMMU in this VM (QEMU)")
+        .out_has("give the VM a virtual IOMMU");
+}

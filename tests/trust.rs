@@ -902,22 +902,6 @@ fn install_into_a_root_it_cannot_write_reports_nothing_as_written() {
 }
 
 #[test]
-fn install_warns_when_the_binary_it_copies_is_dynamically_linked() {
-    let tree = Tree::build(&igb_qemu());
-    let r = vfnet(tree.root(), &["install", "--init", "systemd"]);
-    r.code(0);
-    let me = std::fs::read(tree.path("usr/local/sbin/vfnet")).unwrap();
-    let dynamic = vfnet::elf::needs_loader(&me).unwrap();
-    assert_eq!(
-        r.stderr
-            .contains("warning: this vfnet is dynamically linked"),
-        dynamic,
-        "{}",
-        r.stderr
-    );
-}
-
-#[test]
 fn install_records_the_drivers_an_initramfs_needs() {
     let tree = Tree::build(&igb_qemu());
     write_conf(&tree, b"0000:01:00.0=2\n");

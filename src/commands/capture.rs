@@ -110,6 +110,13 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let inv = survey(s, &want)?;
     let mut c = Capture::new(args.anonymize);
     c.functions(sys, &inv);
+    // The netdevs that are no PCI function's (virtio, virtual): their
+    // links only, so a replay says what the machine had instead of PFs.
+    if let Ok(net) = sys.open_dir("class/net") {
+        for (name, _) in &inv.others {
+            c.copy_link(&net, name.as_str(), &format!("sys/class/net/{name}"));
+        }
+    }
     c.system(root, sys, &inv);
     let config_path = s.config.clone();
     c.config(root, &config_path);

@@ -834,6 +834,7 @@ mod tests {
             vfio_loaded: true,
             vfio_available: true,
             inv: Inventory {
+                others: Vec::new(),
                 pfs,
                 usage_known: false,
                 usage_incomplete: false,

@@ -23,11 +23,8 @@ Options:
   -a, --all   also list SR-IOV capable PCI devices without a network
               interface (an NVMe drive, a GPU, a NIC whose driver is not bound)
   -j, --json  print one JSON document {\"version\":1,\"pfs\":[...],\"vfs\":[...]}
-  -b, --brief one line per PF, each followed by its VFs, no header (as ip -br):
-              interface, PCI address, pf|vf, VFs (4/63) or parent#index,
-              driver, MAC, IOMMU group, and Used by where it was looked for
-  --no-headers  the table rows only: no count line, titles, headers or notes;
-              the PF rows, a blank line, then the VF rows
+  -b, --brief one line per PF and per VF, no header (as ip -br; README)
+  --no-headers  the tables' rows only (PFs, a blank line, VFs)
   --stats     also each VF's traffic counters, as the PF's driver counts them
               (a driver that keeps none reports zeros; live systems only)
 ";

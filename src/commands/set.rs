@@ -185,7 +185,7 @@ fn dry_run_lines(label: &str, now: &Now, plan: &Plan) -> Vec<String> {
 
 /// The PF as it is now and what to do with it: the one decision a dry run
 /// prints and a run carries out (`crate::change`).
-#[inline(never)] // one copy for set, its dry run and set --json
+
 fn decide(
     s: &System,
     pf: &PfDev,
@@ -219,8 +219,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
 }
 
 /// `set --json`: the text path run muted, then apply's document with one
-/// count record: before, wanted, after, and the status the planner gave
-/// (`in_use` for the guard's refusal, as apply says it).
+/// count record: before, wanted, after, and its status (`in_use` for the
+/// guard's refusal, as apply says it).
 fn run_json(s: &System, args: &Args) -> Result<()> {
     use crate::report::{Record, Report, Status, Values};
     let pf = s
@@ -230,14 +230,6 @@ fn run_json(s: &System, args: &Args) -> Result<()> {
         .as_ref()
         .ok()
         .and_then(|p| sriov::read(p, "sriov_numvfs").ok());
-    let planned = pf
-        .as_ref()
-        .ok()
-        .filter(|p| !p.count_at_load())
-        .and_then(|p| {
-            let total = sriov::check_pf(p, args.count).ok()?;
-            decide(s, p, args, total, None).ok().map(|(_, plan)| plan)
-        });
     out::mute(true);
     let result = run_text(s, args);
     out::mute(false);
@@ -246,11 +238,13 @@ fn run_json(s: &System, args: &Args) -> Result<()> {
         (Ok(_), true, Ok(())) => Some(args.count),
         _ => before,
     };
-    let status = match (&result, &planned) {
-        (Err(_), Some(Plan::InUse { .. })) => Status::InUse,
-        (Err(_), _) => Status::Failed,
-        (Ok(()), _) if before == Some(args.count) && args.eswitch.is_none() => Status::Unchanged,
-        (Ok(()), _) => Status::Changed,
+    // The guard's refusal (refused(), above) is the one error that says
+    // "nothing was changed (stop what uses them".
+    let status = match &result {
+        Err(e) if e.to_string().contains("(stop what uses them") => Status::InUse,
+        Err(_) => Status::Failed,
+        Ok(()) if before == Some(args.count) && args.eswitch.is_none() => Status::Unchanged,
+        Ok(()) => Status::Changed,
     };
     let error = result.as_ref().err().map(|e| e.to_string());
     let record = Record {
@@ -279,7 +273,6 @@ fn run_json(s: &System, args: &Args) -> Result<()> {
 }
 
 /// `set` with its text output.
-#[inline(never)]
 fn run_text(s: &System, args: &Args) -> Result<()> {
     // One deadline for the whole command, the lock included; the kernel's
     // work on the VFs gets what it needs within the cap.

@@ -22,9 +22,8 @@ Usage: vfnet vf [--persist] [--force] DEV INDEX|A-B [SETTING VALUE]...
        vfnet vf DEV INDEX|A-B [--json]
        vfnet vf DEV free [--driver vfio-pci] [--json]
 
-Without settings, show VF INDEX (or VFs A to B) of the PF DEV: address,
-driver, netdev, IOMMU group, who uses it and its settings; --json prints
-what vfnet list DEV --json does, for those VFs. With settings, change them now,
+Without settings, show VF INDEX (or VFs A to B) of the PF DEV, as list does
+(--json: its document). With settings, change them now,
 on VF INDEX or on VFs A to B (a pool: vfnet vf eth0 0-3 driver vfio-pci);
 --persist also records them in the config file, for vfnet apply at boot.
 
@@ -392,33 +391,26 @@ fn vf_block(
     pf_mac: Option<crate::mac::Mac>,
     live: bool,
 ) -> String {
-    let or = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    let mut text = format!("{} VF {}\n", pf.label(), v.index.unwrap_or(0));
-    text.push_str(&format!("  pci       {}\n", v.addr));
-    text.push_str(&format!(
-        "  driver    {}\n",
-        or(v.driver.as_ref().map(|d| d.to_string()))
-    ));
-    text.push_str(&format!(
-        "  netdev    {}\n",
-        or(v.interface
-            .as_ref()
-            .map(|n| format!("{n} {}", v.mac.map_or("-".into(), |m| m.to_string()))))
-    ));
-    text.push_str(&format!(
-        "  iommu     {}\n",
-        v.iommu_group.map_or(
-            "- (no IOMMU group: passthrough needs the IOMMU on)".into(),
-            |g| format!("group {g}")
-        )
-    ));
+    let dash = |v: Option<&dyn std::fmt::Display>| v.map_or("-".to_string(), |v| v.to_string());
     let used = match (&v.used_by, inv.usage_known, inv.usage_incomplete) {
         (Some(u), _, _) => u.to_string(),
         (None, true, false) => "- (free)".into(),
         (None, true, true) => "? (not all processes could be read: run as root)".into(),
         (None, false, _) => "? (this tree has no /proc to look in)".into(),
     };
-    text.push_str(&format!("  used by   {used}\n"));
+    let mut text = format!(
+        "{} VF {}\n  pci       {}\n  driver    {}\n  netdev    {} {}\n  iommu     {}\n  used by   {used}\n",
+        pf.label(),
+        v.index.unwrap_or(0),
+        v.addr,
+        dash(v.driver.as_ref().map(|d| d as _)),
+        dash(v.interface.as_ref().map(|n| n as _)),
+        dash(v.mac.as_ref().map(|m| m as _)),
+        v.iommu_group.map_or(
+            "- (no IOMMU group: passthrough needs the IOMMU on)".into(),
+            |g| format!("group {g}")
+        ),
+    );
     match (&v.settings, inv.settings_known, live) {
         (Some(set), _, _) => text.push_str(&crate::render::vf_settings_lines(set, pf_mac)),
         (None, true, _) => text.push_str("  settings  not reported by the PF's driver\n"),

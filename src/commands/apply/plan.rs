@@ -344,6 +344,7 @@ mod tests {
             ..Vf::new(PciAddr::parse("0000:01:10.1").unwrap())
         });
         Inventory {
+            others: Vec::new(),
             pfs: vec![
                 pf("0000:01:00.0", "eth0", true, 7, 0),
                 eth1,

@@ -43,22 +43,17 @@ glue that runs `vfnet apply --wait` early at boot, before networking:
 It prints every file it writes and every command it runs; a second run
 changes nothing. uninstall removes what install added and keeps the config.
 
-An initramfs is often built where the NICs are not visible (a chroot, an
-image builder): install records the drivers of the configured PFs and their
-VFs in /etc/vfnet/drivers, which the initramfs hooks add to the image.
+install records the configured PFs' and VFs' drivers in /etc/vfnet/drivers
+for the initramfs hooks (an image may be built where the NICs are not).
 
 Options (--driver and --unmanaged-vfs: install only):
   --init INIT      which glue (repeat, or separate with commas)
   --driver NAME    also put kernel module NAME in the initramfs (repeat, or
-                   separate with commas), for PFs not visible now; with
-                   --unmanaged-vfs a VF-only driver (iavf, ixgbevf, igbvf, ...)
-                   named here is also matched, one that drives PFs too
-                   (mlx5_core) is not
-  --unmanaged-vfs  make NetworkManager and systemd-networkd leave the VFs of
-                   the configured PFs alone (matched by their VF driver, or
-                   the VF drivers named with --driver): no DHCP on VFs meant
-                   for VMs; uninstall removes it. Without it, the same for
-                   the PFs whose config has KEY.unmanaged_vfs=yes
+                   separate with commas); a VF-only one (iavf) also counts
+                   for --unmanaged-vfs
+  --unmanaged-vfs  make NetworkManager and systemd-networkd leave the VFs
+                   alone (matched by VF driver): no DHCP on VFs meant for
+                   VMs. Without it, for PFs with KEY.unmanaged_vfs=yes
   -n, --dry-run    print what would be done and do nothing
 ";
 
@@ -663,6 +658,7 @@ mod tests {
 
     fn found(conf: &str) -> (Config, Inventory) {
         let inv = Inventory {
+            others: Vec::new(),
             pfs: vec![
                 pf("0000:01:00.0", "eth0", "igb", &["igbvf", "vfio-pci"]),
                 pf("0000:02:00.0", "eth1", "ixgbe", &[]),

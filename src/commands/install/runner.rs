@@ -60,12 +60,6 @@ impl Runner {
                 let me = crate::sysfs::read_file(Path::new("/proc/self/exe"))
                     .map_err(|e| Error::io("read", Path::new("/proc/self/exe"), e))?;
                 self.write(&host_path(&self.root, dest), &me, 0o755, None)?;
-                if crate::elf::needs_loader(&me) == Some(true) {
-                    out::warn(
-                        "this vfnet is dynamically linked: an initramfs may lack its libraries; \
-                         install the static build (scripts/build-release)",
-                    );
-                }
             }
             Task::Config => self.config()?,
             Task::Write {
