@@ -185,7 +185,6 @@ fn dry_run_lines(label: &str, now: &Now, plan: &Plan) -> Vec<String> {
 
 /// The PF as it is now and what to do with it: the one decision a dry run
 /// prints and a run carries out (`crate::change`).
-
 fn decide(
     s: &System,
     pf: &PfDev,
