@@ -298,3 +298,13 @@ fn a_vm_without_sr_iov_hears_which_nics_it_has_and_why_they_are_no_pfs() {
         .out_has("no IOMMU in this VM (QEMU)")
         .out_has("give the VM a virtual IOMMU");
 }
+
+#[test]
+fn doctor_on_a_vf_names_its_pf_and_checks_that_pf() {
+    let tree = Tree::build(&x550t());
+    let r = vfnet(tree.root(), &["doctor", "enp1s0f0v0"]);
+    r.out_has("ok   device      0000:02:10.0: VF 0 of enp1s0f0 (0000:01:00.0): checking that PF")
+        .out_has("ok   driver      enp1s0f0 (0000:01:00.0): driver ixgbe bound");
+    assert!(!r.stdout.contains("not a network function"), "{}", r.stdout);
+    assert!(!r.stdout.contains("enp1s0f1"), "only that PF: {}", r.stdout);
+}

@@ -399,13 +399,17 @@ fn vf_block(
         (None, false, _) => "? (this tree has no /proc to look in)".into(),
     };
     let mut text = format!(
-        "{} VF {}\n  pci       {}\n  driver    {}\n  netdev    {} {}\n  iommu     {}\n  used by   {used}\n",
+        "{} VF {}\n  pci       {}\n  driver    {}\n  netdev    {}{}\n  iommu     {}\n  used by   {used}\n",
         pf.label(),
         v.index.unwrap_or(0),
         v.addr,
         dash(v.driver.as_ref().map(|d| d as _)),
         dash(v.interface.as_ref().map(|n| n as _)),
-        dash(v.mac.as_ref().map(|m| m as _)),
+        // A VF without a netdev (vfio-pci, no driver) has no MAC here.
+        v.interface.as_ref().map_or(String::new(), |_| format!(
+            " {}",
+            dash(v.mac.as_ref().map(|m| m as _))
+        )),
         v.iommu_group.map_or(
             "- (no IOMMU group: passthrough needs the IOMMU on)".into(),
             |g| format!("group {g}")
