@@ -3,7 +3,7 @@
 //! whether a configured device is there yet ([`ready`]).
 
 use crate::error::{Error, Result, strerror};
-use crate::ifname::{IfName, natural_cmp};
+use crate::ifname::IfName;
 use crate::pci::{DevKey, PciAddr, label, link_addr, netdev_parent, virtfn_path};
 use crate::sysfs::{Dir, LINK_MAX};
 use nix::errno::Errno;
@@ -237,6 +237,6 @@ fn dir_interfaces(dir: &Dir) -> Vec<IfName> {
     if let Ok(net) = dir.open_dir("net") {
         let _ = net.for_each_entry(|e| out.extend(IfName::parse(e).ok()));
     }
-    out.sort_unstable_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
+    crate::ifname::sort(&mut out);
     out
 }

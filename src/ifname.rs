@@ -85,6 +85,12 @@ fn strip_zeros(d: &[u8]) -> &[u8] {
     &d[z.min(d.len().saturating_sub(1))..]
 }
 
+/// Sorts interface names in natural order (`eth2` before `eth10`): one
+/// sort for every list of names vfnet shows.
+pub fn sort(names: &mut [IfName]) {
+    names.sort_unstable_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -212,7 +212,7 @@ fn interfaces(dir: &Dir, at: &str, addr: PciAddr, netdevs: &[(PciAddr, IfName)])
     if let Ok(net) = dir.open_dir(&path) {
         let _ = net.for_each_entry(|e| out.extend(IfName::parse(e).ok()));
     }
-    out.sort_unstable_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
+    crate::ifname::sort(&mut out);
     out
 }
 

@@ -456,13 +456,12 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
         let Some(p) = inv.pfs.pop() else {
             return Ok(None);
         };
-        let mut vfs: Vec<&crate::inventory::Vf> = p
+        let vf = p
             .vfs
             .iter()
             .filter(|v| v.index.is_some() && v.used_by.is_none())
-            .collect();
-        vfs.sort_unstable_by_key(|v| v.index);
-        let vf = vfs.first().map(|v| (*v).clone());
+            .min_by_key(|v| v.index)
+            .cloned();
         Ok(vf.map(|v| (p, v)))
     };
     let Some((_, vf)) = pick(system)? else {
