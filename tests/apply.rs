@@ -167,18 +167,9 @@ fn small_usage_and_root_mistakes_name_the_way_out() {
     assert!(tree.path("etc/vfnet/vfnet.conf").is_file());
     // --stats under --root says why there are none.
     let x = Tree::build(&x550t());
-    let r = vfnet(x.root(), &["list", "--stats"]);
-    let words = r
+    vfnet(x.root(), &["list", "--stats"])
         .code(0)
-        .stdout
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        words.contains("and traffic counters (--stats) come from the kernel"),
-        "{}",
-        r.stdout
-    );
+        .words_have("and traffic counters (--stats) come from the kernel");
 }
 
 #[test]

@@ -212,17 +212,7 @@ fn member_names_are_always_relative_and_normalized() {
 
 #[test]
 fn a_capture_of_a_replay_keeps_the_vf_settings_and_users() {
-    let first = tempfile::tempdir().unwrap();
-    let tar = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/captures/qemu-igb/igb-vf0-settings.tar.gz");
-    let st = Command::new("tar")
-        .arg("-xzf")
-        .arg(&tar)
-        .arg("-C")
-        .arg(first.path())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let first = unpack_capture("igb-vf0-settings");
     let again = tempfile::tempdir().unwrap();
     let archive = again.path().join("c.tar");
     vfnet(first.path(), &["capture", archive.to_str().unwrap()]).code(0);

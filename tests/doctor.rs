@@ -260,18 +260,9 @@ fn a_machine_without_sriov_is_told_so_first() {
         "{}",
         r.stdout
     );
-    let r = vfnet(tree.root(), &["list"]);
-    let words = r
+    vfnet(tree.root(), &["list"])
         .code(0)
-        .stdout
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        words.contains("has no SR-IOV. See vfnet doctor."),
-        "{}",
-        r.stdout
-    );
+        .words_have("has no SR-IOV. See vfnet doctor.");
     // A machine with an SR-IOV PF hears none of it.
     let r = vfnet(Tree::build(&x550t()).root(), &["list"]);
     assert!(!r.stdout.contains("See vfnet doctor"), "{}", r.stdout);

@@ -53,29 +53,14 @@ fn doc(r: &support::run::Run) -> Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", r.stdout))
 }
 
-fn unpack(state: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let tar = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("tests/captures/qemu-igb/{state}.tar.gz"));
-    let st = std::process::Command::new("tar")
-        .arg("-xzf")
-        .arg(&tar)
-        .arg("-C")
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    assert!(st.success(), "tar {state}");
-    dir
-}
-
 #[test]
 fn every_document_has_exactly_the_readme_fields() {
     let schema = schema();
     // (schema name, document) pairs, from every command that prints one.
     let mut docs: Vec<(&str, Value)> = Vec::new();
     let x550t = Tree::build(&x550t());
-    let settings = unpack("igb-vf0-settings");
-    let held = unpack("igb-vf1-held");
+    let settings = unpack_capture("igb-vf0-settings");
+    let held = unpack_capture("igb-vf1-held");
     for root in [x550t.root(), settings.path(), held.path()] {
         docs.push(("list", doc(&vfnet(root, &["list", "--json"]))));
         docs.push(("list", doc(&vfnet(root, &["list", "--all", "--json"]))));
@@ -188,7 +173,7 @@ fn set_and_persist_json_records_say_what_happened() {
     let same = doc(vfnet(tree.root(), &["set", "enp1s0f0", "4", "--json"]).code(0));
     assert_eq!(same["entries"][0]["status"], "unchanged");
     assert_eq!(same["config"], Value::Null);
-    let held = unpack("igb-vf1-held");
+    let held = unpack_capture("igb-vf1-held");
     let r = vfnet(held.path(), &["set", "eth0", "2", "--json"]);
     let d = doc(r.code(1));
     assert_eq!(d["entries"][0]["status"], "in_use");

@@ -31,17 +31,7 @@ fn show_a_vf() {
 
 #[test]
 fn a_capture_s_vf_settings_and_users_are_shown_as_list_shows_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let tar = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/captures/qemu-igb/igb-vf0-settings.tar.gz");
-    let st = std::process::Command::new("tar")
-        .arg("-xzf")
-        .arg(&tar)
-        .arg("-C")
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let dir = unpack_capture("igb-vf0-settings");
     vfnet(dir.path(), &["vf", "eth0", "0"])
         .code(0)
         .out_has("  netdev    eth1 02:11:22:33:44:55\n")

@@ -35,6 +35,23 @@ pub use run::{Run, golden, vfnet};
 pub use spec::*;
 pub use tree::{Entry, Tree, diff, snapshot};
 
+/// One of the QEMU suite's captures (`tests/captures/qemu-igb/STATE.tar.gz`)
+/// unpacked into a new directory, with the system's tar.
+pub fn unpack_capture(state: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/captures/qemu-igb/{state}.tar.gz"));
+    let st = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(st.success(), "tar -xzf {}", tar.display());
+    dir
+}
+
 /// The seconds of each `... -> N VFs in T s.` line apply printed, in order
 /// (tests/slow.rs and examples/bootbench read the same lines).
 pub fn vf_times(stdout: &str) -> Vec<f64> {

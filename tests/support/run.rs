@@ -67,6 +67,19 @@ impl Run {
         self
     }
 
+    /// stdout has `want` once its notes' line breaks are undone (notes are
+    /// filled to the width: words split by single spaces).
+    #[track_caller]
+    pub fn words_have(&self, want: &str) -> &Self {
+        let words = self.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains(want),
+            "stdout lacks {want:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
     #[track_caller]
     pub fn err_has(&self, want: &str) -> &Self {
         assert!(
