@@ -60,11 +60,15 @@ pub fn explicit_problem(root: &Root, path: &Path, loaded: &Result<Config>) -> Op
     }
 }
 
-/// Where the file at `path` really is: its symlinks followed (under the
-/// root, for the default path in a tree: nothing the tree links to lies
-/// outside it; an explicit path is taken as the host sees it).
+/// Where the file at `path` really is: its symlinks followed (for a path
+/// under the root, inside it: nothing the tree links to lies outside it; a
+/// relative `--config` is taken as the host sees it).
 pub fn resolve(root: &Root, path: &Path) -> Result<crate::files::Resolved> {
-    let jail = (!root.is_live() && !explicit(root, path)).then(|| root.join("/"));
+    // Inside the root (the default, or an absolute --config joined under
+    // it), links and `..` resolve inside it too; a relative --config is
+    // the host's, as given.
+    let base: std::path::PathBuf = root.join("/").components().collect();
+    let jail = (!root.is_live() && path.starts_with(&base)).then_some(base);
     files::resolve(path, jail.as_deref()).map_err(|e| Error::io("resolve", path, e))
 }
 

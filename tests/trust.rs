@@ -117,6 +117,23 @@ fn under_root_an_absolute_config_is_the_tree_s_as_install_takes_it() {
         !Path::new("/mnt/tank/vfnet/vfnet.conf").exists(),
         "nothing on the host"
     );
+    // Under the root, a link and `..` in the named path stay in the tree.
+    std::fs::create_dir_all(tree.path("srv")).unwrap();
+    symlink("/mnt/tank/vfnet/vfnet.conf", tree.path("srv/abs.conf")).unwrap();
+    with_config(
+        tree.root(),
+        Path::new("/srv/abs.conf"),
+        &["apply", "--dry-run"],
+    )
+    .code(0)
+    .out_has("would change 0 -> 2 VFs");
+    with_config(
+        tree.root(),
+        Path::new("/../../../mnt/tank/vfnet/vfnet.conf"),
+        &["apply", "--dry-run"],
+    )
+    .code(0)
+    .out_has("would change 0 -> 2 VFs");
     // A path already under the root is the same file.
     let full = tree.path("mnt/tank/vfnet/vfnet.conf");
     with_config(tree.root(), &full, &["apply", "--dry-run"])
