@@ -182,18 +182,13 @@ impl Report<'_> {
             .bool("dry_run", self.dry_run)
             .raw("entries", |out| {
                 // In file order: by each record's first line (stable).
-                // In file order: by each record's first line, ties in the
-                // order they came (a stable sort's order, without one).
+                // In file order: each record after every one whose first
+                // line is not later (a stable insertion, no sort code).
                 let first = |r: &Record| r.lines.first().copied().unwrap_or(usize::MAX);
-                let mut keys: Vec<usize> = self.records.iter().map(first).collect();
-                keys.dedup();
-                let mut seen = Vec::new();
                 let mut records: Vec<&Record> = Vec::with_capacity(self.records.len());
-                while records.len() < self.records.len() {
-                    let next = keys.iter().filter(|k| !seen.contains(*k)).min().copied();
-                    let Some(line) = next else { break };
-                    seen.push(line);
-                    records.extend(self.records.iter().filter(|r| first(r) == line));
+                for r in self.records {
+                    let at = records.partition_point(|o| first(o) <= first(r));
+                    records.insert(at, r);
                 }
                 crate::json::lines(out, &records, |out, r| self.record(out, r))
             })
@@ -444,5 +439,42 @@ mod tests {
             serde_json::json!({"changed": 2, "unchanged": 0, "failed": 1, "skipped": 0, "in_use": 0})
         );
         assert_eq!(doc["exit_status"], 1);
+    }
+
+    #[test]
+    fn records_come_in_file_order_ties_as_they_came() {
+        let cfg = Config::parse(PathBuf::from("/c"), "a=1\nb=1\nc=1\nd=1\n");
+        let rec = |lines: Vec<usize>, vf: Option<u32>| Record {
+            lines,
+            device: None,
+            vf,
+            values: Values::None,
+            status: Status::Failed,
+            error: None,
+        };
+        let records = [
+            rec(vec![4], None),
+            rec(vec![2], Some(0)),
+            rec(vec![1], None),
+            rec(vec![2, 3], Some(1)),
+            rec(vec![2], Some(2)),
+        ];
+        let report = Report {
+            config: None,
+            config_state: None,
+            entries: &cfg.lines,
+            dry_run: true,
+            records: &records,
+            error: None,
+            exit_status: 1,
+        };
+        let doc: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        let order: Vec<String> = doc["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{}{}", e["lines"], e["index"]))
+            .collect();
+        assert_eq!(order, ["[1]null", "[2]0", "[2,3]1", "[2]2", "[4]null"]);
     }
 }

@@ -149,6 +149,9 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     }))
 }
 
+/// How the guard's refusal ends: `set --json` tells an `in_use` record by it.
+const IN_USE_FIX: &str = "(stop what uses them, or use --force)";
+
 /// The error that ends a refused plan (VFs in use, a bad count): each VF
 /// in use one line on stderr, then the refusal. `None` when it goes ahead.
 fn refused(label: &str, plan: &Plan) -> Option<crate::error::Error> {
@@ -164,7 +167,7 @@ fn refused(label: &str, plan: &Plan) -> Option<crate::error::Error> {
             }
             let why = plan.refusal().unwrap_or_default();
             Some(crate::error::Error::fail(format!(
-                "{label}: {why}; nothing was changed (stop what uses them, or use --force)"
+                "{label}: {why}; nothing was changed {IN_USE_FIX}"
             )))
         }
         Plan::Keep | Plan::Change(_) => None,
@@ -237,10 +240,9 @@ fn run_json(s: &System, args: &Args) -> Result<()> {
         (Ok(_), true, Ok(())) => Some(args.count),
         _ => before,
     };
-    // The guard's refusal (refused(), above) is the one error that says
-    // "nothing was changed (stop what uses them".
+    // The guard's refusal (refused()) is the one error ending in IN_USE_FIX.
     let status = match &result {
-        Err(e) if e.to_string().contains("(stop what uses them") => Status::InUse,
+        Err(e) if e.to_string().ends_with(IN_USE_FIX) => Status::InUse,
         Err(_) => Status::Failed,
         Ok(()) if before == Some(args.count) && args.eswitch.is_none() => Status::Unchanged,
         Ok(()) => Status::Changed,
