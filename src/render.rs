@@ -179,12 +179,16 @@ pub fn no_sriov(inv: &Inventory) -> Option<String> {
             .collect()
     };
     let (off, mut none) = (names(true), names(false));
-    // What a VM or a desktop has instead: virtio NICs, virtual interfaces.
-    for (name, pci) in &inv.others {
+    // What a VM or a desktop has instead: virtio NICs, virtual interfaces
+    // (the first 8: a container host has hundreds of veths).
+    for (name, pci) in inv.others.iter().take(8) {
         none.push(match pci {
             Some(a) => format!("{name} (virtio, {a})"),
             None => format!("{name} (virtual)"),
         });
+    }
+    if inv.others.len() > 8 {
+        none.push(format!("{} more", inv.others.len() - 8));
     }
     Some(match (off.is_empty(), none.is_empty()) {
         (true, true) => "No PCI network function".into(),
@@ -618,6 +622,21 @@ mod tests {
             crate::json::Value::Obj(m) => m.iter().map(|(k, _)| k.clone()).collect(),
             other => panic!("not an object: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_machine_without_sr_iov_names_at_most_8_other_netdevs() {
+        let mut inv = Inventory::default();
+        for i in 0..12 {
+            let name = crate::ifname::IfName::parse(&format!("veth{i}")).unwrap();
+            inv.others.push((name, None));
+        }
+        let why = no_sriov(&inv).unwrap();
+        assert!(
+            why.contains("veth7 (virtual), 4 more have no SR-IOV"),
+            "{why}"
+        );
+        assert!(!why.contains("veth8"), "{why}");
     }
 
     #[test]
