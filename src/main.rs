@@ -7,6 +7,7 @@ use vfnet::out;
 use vfnet::system::System;
 
 fn main() {
+    vfnet::signals::report_crashes();
     let result = cli::parse(std::env::args_os().skip(1)).and_then(|(g, command)| {
         let s = System::new(&g);
         match command {

@@ -139,3 +139,35 @@ fn pending() -> Option<Signal> {
 pub fn exit_status(sig: Signal) -> i32 {
     128 + sig as i32
 }
+
+/// What a bug prints. The shipped build stops at a panic at once
+/// (`panic = "immediate-abort"`, scripts/build-release): no message of its
+/// own, the process dies by SIGILL (x86_64's `ud2`), SIGTRAP (aarch64's
+/// `brk`) or SIGABRT. This line stands in for the panic's message.
+const CRASHED: &[u8] = b"vfnet: internal error: a bug stopped vfnet where it was \
+(nothing after that point ran); please report it with the command line and \
+the archive `vfnet capture` writes\n";
+
+/// Makes a crash say that it was one: one line on stderr, then death by the
+/// same signal (so the exit status is still 128 + its number).
+pub fn report_crashes() {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, sigaction};
+    extern "C" fn crashed(sig: nix::libc::c_int) {
+        // SAFETY: write, signal and raise are async-signal-safe; CRASHED is
+        // a static byte string.
+        unsafe {
+            nix::libc::write(2, CRASHED.as_ptr().cast(), CRASHED.len());
+            nix::libc::signal(sig, nix::libc::SIG_DFL);
+            nix::libc::raise(sig);
+        }
+    }
+    let act = SigAction::new(
+        SigHandler::Handler(crashed),
+        SaFlags::SA_RESETHAND,
+        SigSet::empty(),
+    );
+    for sig in [Signal::SIGILL, Signal::SIGTRAP, Signal::SIGABRT] {
+        // SAFETY: the handler only makes async-signal-safe calls.
+        let _ = unsafe { sigaction(sig, &act) };
+    }
+}

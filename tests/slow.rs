@@ -162,3 +162,47 @@ fn the_cap_comes_from_vfnet_deadline_when_no_option_gives_it() {
     c.env("VFNET_DEADLINE", "soon");
     support::run::output(c).code(0).out_has("0 -> 2 VFs");
 }
+
+/// A bug's crash (the shipped build's panic is SIGILL at once, with no
+/// message of its own) says in one line that it was one, and vfnet still
+/// dies by the signal: 128 + its number for the shell.
+#[test]
+fn a_crash_says_it_was_a_bug_and_dies_by_its_signal() {
+    let tree = Tree::build(&many(1, 0));
+    std::fs::create_dir_all(tree.path("etc/vfnet")).unwrap();
+    std::fs::write(
+        tree.path("etc/vfnet/vfnet.conf"),
+        format!("{}=128\n", PFS[0]),
+    )
+    .unwrap();
+    let _k = FakeKernel::start(
+        &tree,
+        KernelOpts::slow(Duration::from_millis(20), Duration::from_millis(10)),
+    );
+    for sig in [
+        nix::sys::signal::Signal::SIGILL,
+        nix::sys::signal::Signal::SIGABRT,
+    ] {
+        let _ = support::run::command(tree.root(), &["set", PFS[0], "0"]).output();
+        let child = support::run::command(tree.root(), &["apply"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig).unwrap();
+        let out = child.wait_with_output().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.signal(), Some(sig as i32), "{stderr}");
+        assert!(
+            stderr.contains("vfnet: internal error: a bug stopped vfnet where it was"),
+            "{stderr}"
+        );
+        assert_eq!(
+            stderr.matches("internal error").count(),
+            1,
+            "one line: {stderr}"
+        );
+    }
+}
