@@ -4,7 +4,7 @@
 //! global options are accepted before or after the command.
 
 use crate::args::{Globals, Parsed, unexpected};
-use crate::commands::{apply, capture, doctor, install, list, persist, set, vf};
+use crate::commands::{apply, capture, doctor, fdb, install, list, persist, set, vf};
 use crate::error::{Error, Result};
 use lexopt::Parser;
 use lexopt::prelude::*;
@@ -32,6 +32,8 @@ Commands:
                              IOMMU groups, config drift, boot service)
   capture [FILE]             write what vfnet reads here as one tar archive
                              (for a bug report; vfnet --root replays it)
+  fdb [--watch] [DEV]        let VFs reach the guests on the bridge their PF
+                             is a port of (the bridge's MACs into the PF's table)
   help [COMMAND]             show help for a command
 
 DEV is an interface name (enp1s0f0) or a PCI address (0000:01:00.0).
@@ -63,6 +65,8 @@ pub enum Command {
     Doctor(doctor::Args),
     /// `vfnet capture`.
     Capture(capture::Args),
+    /// `vfnet fdb`.
+    Fdb(fdb::Args),
     /// `install` and `uninstall`.
     Install(install::Args),
     /// Print this usage text.
@@ -72,7 +76,7 @@ pub enum Command {
 }
 
 /// The commands, as `vfnet -h` lists them (and `help`).
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "list",
     "set",
     "vf",
@@ -82,6 +86,7 @@ const COMMANDS: [&str; 10] = [
     "uninstall",
     "doctor",
     "capture",
+    "fdb",
     "help",
 ];
 
@@ -115,6 +120,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "vf" => wrap(vf::parse(&mut p, &mut g)?, Command::Vf),
                     "doctor" => wrap(doctor::parse(&mut p, &mut g)?, Command::Doctor),
                     "capture" => wrap(capture::parse(&mut p, &mut g)?, Command::Capture),
+                    "fdb" => wrap(fdb::parse(&mut p, &mut g)?, Command::Fdb),
                     "persist" => wrap(persist::parse(&mut p, &mut g)?, Command::Persist),
                     "apply" => wrap(apply::parse(&mut p, &mut g)?, Command::Apply),
                     "install" => wrap(install::parse(&mut p, &mut g, false)?, Command::Install),
@@ -156,6 +162,7 @@ fn help(p: &mut Parser) -> Result<Command> {
             "vf" => vf::USAGE,
             "doctor" => doctor::USAGE,
             "capture" => capture::USAGE,
+            "fdb" => fdb::USAGE,
             "persist" => persist::USAGE,
             "apply" => apply::USAGE,
             "install" | "uninstall" => install::USAGE,

@@ -23,6 +23,10 @@ use crate::vf::Setting;
 pub use crate::vf::{VfSel, parse_vf_sel};
 use std::path::PathBuf;
 
+mod line;
+use line::parse_bytes;
+pub use line::{Flag, Line, parse_count, parse_line};
+
 /// Where the config file is, under the root.
 pub const DEFAULT_PATH: &str = "/etc/vfnet/vfnet.conf";
 /// The original vfnet's file.
@@ -30,89 +34,6 @@ pub const LEGACY_PATH: &str = "/etc/vfnet/vf.config";
 
 /// The largest VF count a config line may ask for (`sriov_totalvfs` is 16-bit).
 pub const MAX_COUNT: u32 = 65535;
-
-/// One line of the file, with its line ending, as the bytes it was read as
-/// (a line that is not valid UTF-8 is kept too, byte for byte).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Line {
-    /// `KEY=N`: a PF and its VF count. `KEY=X,Y,Z` (a ConnectX-3's VFs
-    /// on port 1, on port 2, on both; `ports`) counts X+Y+Z.
-    Count {
-        /// The PF.
-        key: DevKey,
-        /// Its VF count.
-        count: u32,
-        /// The count per port, for `X,Y,Z`.
-        ports: Option<[u32; 3]>,
-        /// The line's bytes, as read.
-        raw: Vec<u8>,
-    },
-    /// `KEY.probe_vf=N` (or `X,Y,Z`): how many of a ConnectX-3's VFs the
-    /// host's own driver probes (mlx4_core's `probe_vf`).
-    Probe {
-        /// The PF.
-        key: DevKey,
-        /// The value.
-        probe: crate::mlx4::Vfs,
-        /// The line's bytes, as read.
-        raw: Vec<u8>,
-    },
-    /// `KEY.vfN.SETTING=VALUE` or `KEY.vfs.SETTING=VALUE`: a VF setting.
-    Vf {
-        /// The PF.
-        key: DevKey,
-        /// Which of its VFs.
-        vf: VfSel,
-        /// The setting.
-        setting: Setting,
-        /// The line's bytes, as read.
-        raw: Vec<u8>,
-    },
-    /// `KEY.unmanaged_vfs=yes|no`: whether NetworkManager and
-    /// systemd-networkd leave the PF's VFs alone (written by `vfnet install`).
-    Unmanaged {
-        /// The PF.
-        key: DevKey,
-        /// `yes`.
-        on: bool,
-        /// The line's bytes, as read.
-        raw: Vec<u8>,
-    },
-    /// `KEY.eswitch=legacy|switchdev`: the PF's eswitch mode, set over
-    /// devlink while it has no VFs, before they are created.
-    Eswitch {
-        /// The PF.
-        key: DevKey,
-        /// The mode.
-        mode: crate::devlink::Mode,
-        /// The line's bytes, as read.
-        raw: Vec<u8>,
-    },
-    /// A comment or a blank line.
-    Other(Vec<u8>),
-    /// A line that does not parse, kept as it is and reported.
-    Bad {
-        /// The line's bytes, as read.
-        raw: Vec<u8>,
-        /// What is wrong with it.
-        error: String,
-    },
-}
-
-impl Line {
-    /// The line's bytes, as read (or as vfnet wrote it).
-    pub fn raw(&self) -> &[u8] {
-        match self {
-            Line::Count { raw, .. }
-            | Line::Probe { raw, .. }
-            | Line::Unmanaged { raw, .. }
-            | Line::Eswitch { raw, .. }
-            | Line::Vf { raw, .. }
-            | Line::Other(raw)
-            | Line::Bad { raw, .. } => raw,
-        }
-    }
-}
 
 /// A VF setting line, with its 1-based line number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,7 +233,7 @@ impl Config {
             | Line::Vf { key, .. }
             | Line::Probe { key, .. }
             | Line::Eswitch { key, .. }
-            | Line::Unmanaged { key, .. } => matches(key, addr, names),
+            | Line::Flag { key, .. } => matches(key, addr, names),
             _ => false,
         });
         let at = match last_of_pf {
@@ -377,7 +298,7 @@ impl Config {
             | Line::Vf { key, .. }
             | Line::Probe { key, .. }
             | Line::Eswitch { key, .. }
-            | Line::Unmanaged { key, .. }) = &self.lines[i]
+            | Line::Flag { key, .. }) = &self.lines[i]
             else {
                 i += 1;
                 continue;
@@ -404,9 +325,19 @@ impl Config {
     /// The keys of the PFs whose VFs host networking is to leave alone
     /// (`KEY.unmanaged_vfs=yes`; a later line for the same key wins).
     pub fn unmanaged(&self) -> Vec<&DevKey> {
+        self.flagged(Flag::UnmanagedVfs)
+    }
+
+    /// The keys of the PFs that say yes to `flag` (a later line for the
+    /// same key wins).
+    pub fn flagged(&self, flag: Flag) -> Vec<&DevKey> {
         let mut out: Vec<&DevKey> = Vec::new();
         for l in &self.lines {
-            if let Line::Unmanaged { key, on, .. } = l {
+            if let Line::Flag {
+                key, on, flag: f, ..
+            } = l
+                && *f == flag
+            {
                 out.retain(|k| *k != key);
                 if *on {
                     out.push(key);
@@ -599,188 +530,6 @@ fn split_lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     text.split_inclusive(|&b| b == b'\n')
 }
 
-/// Parses one line (with its ending). `#` starts a comment anywhere.
-pub fn parse_line(raw: &str) -> Line {
-    parse_bytes(raw.as_bytes(), raw.as_bytes())
-}
-
-/// Parses `body` (the line, or the line after a byte-order mark), keeping
-/// `raw` as the line's bytes. What comes before a `#` must be UTF-8.
-fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
-    let before = body.split(|&b| b == b'#').next().unwrap_or(b"");
-    let Ok(before) = std::str::from_utf8(before) else {
-        return Line::Bad {
-            raw: raw.to_vec(),
-            error: format!(
-                "not valid UTF-8 text: '{}' (the line is skipped)",
-                crate::text::quote_bytes(crate::sysfs::trim(before))
-            ),
-        };
-    };
-    let body = before.trim();
-    if body.is_empty() {
-        return Line::Other(raw.to_vec());
-    }
-    let bad = |error: String| Line::Bad {
-        raw: raw.to_vec(),
-        error,
-    };
-    let raw = raw.to_vec();
-    let Some((key, value)) = body.split_once('=') else {
-        // The original vfnet's `iface:count` gets its fix.
-        let old = body
-            .rsplit_once(':')
-            .filter(|(k, n)| parse_count(n).is_some() && DevKey::parse(k).is_ok());
-        return bad(match old {
-            Some((k, n)) => format!(
-                "'{}' is the original vfnet's syntax: write {}={n}",
-                crate::text::quote(body),
-                crate::text::quote(k)
-            ),
-            None => format!(
-                "expected KEY=N (a PCI address or interface name, '=', a VF count), found '{}'",
-                crate::text::quote(body)
-            ),
-        });
-    };
-    let (key, value) = (key.trim(), value.trim());
-    if let Some(why) = bad_vf_selection(key) {
-        return bad(why);
-    }
-    if let Some((dev, vf, name)) = split_vf_key(key) {
-        let key = match DevKey::parse(dev) {
-            Ok(k) => k,
-            Err(why) => return bad(why),
-        };
-        return match Setting::parse(name, value) {
-            Ok(setting) => Line::Vf {
-                key,
-                vf,
-                setting,
-                raw,
-            },
-            Err(why) => bad(why),
-        };
-    }
-    pf_key(&raw, key, value).unwrap_or_else(|| count_line(raw, key, value))
-}
-
-/// A PF key, `KEY.NAME=VALUE` (unmanaged_vfs, eswitch, probe_vf), VALUE
-/// parsed by NAME's parser; `None` for a key that is none of them.
-fn pf_key(raw: &[u8], key: &str, value: &str) -> Option<Line> {
-    let bad = |error: String| Line::Bad {
-        raw: raw.to_vec(),
-        error,
-    };
-    let raw = raw.to_vec();
-    for name in ["unmanaged_vfs", "eswitch", "probe_vf"] {
-        let Some(dev) = key.strip_suffix(name).and_then(|k| k.strip_suffix('.')) else {
-            continue;
-        };
-        let key = match DevKey::parse(dev) {
-            Ok(k) => k,
-            Err(why) => return Some(bad(why)),
-        };
-        let q = crate::text::quote(value);
-        return Some(match (name, crate::text::boolean(value)) {
-            ("unmanaged_vfs", Some(on)) => Line::Unmanaged { key, on, raw },
-            ("unmanaged_vfs", None) => bad(format!(
-                "unmanaged_vfs takes yes or no (or on/off, true/false, 1/0), not '{q}'"
-            )),
-            ("eswitch", _) => match crate::devlink::Mode::parse(value) {
-                Some(mode) => Line::Eswitch { key, mode, raw },
-                None => bad(format!("eswitch takes legacy or switchdev, not '{q}'")),
-            },
-            _ => match crate::mlx4::Vfs::parse(value) {
-                Some(probe) => Line::Probe { key, probe, raw },
-                None => bad(format!(
-                    "'{q}' is not a probe_vf value (a number, or X,Y,Z for ports 1, 2 and both)"
-                )),
-            },
-        });
-    }
-    None
-}
-
-/// `KEY=N` (or `KEY=X,Y,Z` for a ConnectX-3's ports).
-fn count_line(raw: Vec<u8>, key: &str, value: &str) -> Line {
-    let bad = |error: String| Line::Bad {
-        raw: raw.clone(),
-        error,
-    };
-    let key = match DevKey::parse(key) {
-        Ok(k) => k,
-        Err(why) => return bad(why),
-    };
-    if let Some(crate::mlx4::Vfs::Ports(x, y, z)) = value
-        .contains(',')
-        .then(|| crate::mlx4::Vfs::parse(value))
-        .flatten()
-    {
-        return Line::Count {
-            key,
-            count: x + y + z,
-            ports: Some([x, y, z]),
-            raw,
-        };
-    }
-    match parse_count(value) {
-        Some(count) => Line::Count {
-            key,
-            count,
-            ports: None,
-            raw,
-        },
-        None => bad(format!(
-            "'{}' is not a VF count (expected a number from 0 to {MAX_COUNT}, or X,Y,Z for a ConnectX-3's ports)",
-            crate::text::quote(value)
-        )),
-    }
-}
-
-/// `0000:01:00.0.vf3.mac` → (`0000:01:00.0`, VF 3, `mac`); `eth0.vfs.trust`
-/// → (`eth0`, all VFs, `trust`). Anything else is not a VF key.
-fn split_vf_key(key: &str) -> Option<(&str, VfSel, &str)> {
-    let (rest, name) = key.rsplit_once('.')?;
-    let (dev, sel) = rest.rsplit_once('.')?;
-    let sel = match sel.strip_prefix("vf")? {
-        "s" => VfSel::All,
-        n => parse_vf_sel(n)?,
-    };
-    Some((dev, sel, name))
-}
-
-/// Why `KEY` (`DEV.vfSEL.NAME`) has a VF selection that is none: `vf4-2`
-/// (a range runs low to high), `vfx`. `None` for any other key.
-fn bad_vf_selection(key: &str) -> Option<String> {
-    let (rest, _) = key.rsplit_once('.')?;
-    let (_, sel) = rest.rsplit_once('.')?;
-    let n = sel.strip_prefix("vf")?;
-    if n == "s" || parse_vf_sel(n).is_some() || DevKey::parse(rest).is_ok() {
-        return None;
-    }
-    let q = crate::text::quote(sel);
-    Some(
-        match n
-            .split_once('-')
-            .map(|(a, b)| (a.parse::<u32>(), b.parse::<u32>()))
-        {
-            Some((Ok(a), Ok(b))) if a > b => {
-                format!("'{q}' is not a VF range: it runs from low to high (vf{b}-{a})")
-            }
-            _ => format!("'{q}' is not a VF selection (vfN, vfA-B or vfs)"),
-        },
-    )
-}
-
-/// A VF count: digits only, at most [`MAX_COUNT`].
-pub fn parse_count(s: &str) -> Option<u32> {
-    if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok().filter(|&n| n <= MAX_COUNT)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -798,6 +547,25 @@ mod tests {
     }
 
     const SAMPLE: &str = "# VFs for the VM host\n\n# enp1s0f0\n0000:01:00.0=4\n  enp3s0 = 2   # for containers\nfuture.key=x\n";
+
+    #[test]
+    fn fdb_sync_is_a_pf_key_apart_from_unmanaged_vfs_and_the_last_line_wins() {
+        let c = cfg(
+            "0000:01:00.0.fdb_sync=yes\neth1.fdb_sync=on\neth1.unmanaged_vfs=yes\n0000:01:00.0.fdb_sync=no\n",
+        );
+        let keys: Vec<String> = c
+            .flagged(Flag::FdbSync)
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(keys, ["eth1"]);
+        let keys: Vec<String> = c.unmanaged().iter().map(|k| k.to_string()).collect();
+        assert_eq!(keys, ["eth1"]);
+        assert!(matches!(
+            parse_line("eth0.fdb_sync=2\n"),
+            Line::Bad { error, .. } if error.contains("fdb_sync takes yes or no")
+        ));
+    }
 
     #[test]
     fn unmanaged_vfs_is_a_pf_key_and_the_last_line_wins() {

@@ -264,6 +264,38 @@ const OPENRC: [File; 1] = [File {
     host: true,
 }];
 
+/// `install --fdb-sync`: the `vfnet fdb --watch` service, per init system
+/// that runs services, and the link that enables it.
+pub fn fdb_service(init: Init) -> Option<(File, EnableLink)> {
+    match init {
+        Init::Systemd => Some((
+            File {
+                path: "/etc/systemd/system/vfnet-fdb.service",
+                text: include_str!("../systemd/vfnet-fdb.service"),
+                mode: 0o644,
+                host: true,
+            },
+            EnableLink {
+                path: "/etc/systemd/system/multi-user.target.wants/vfnet-fdb.service",
+                target: "/etc/systemd/system/vfnet-fdb.service",
+            },
+        )),
+        Init::Openrc => Some((
+            File {
+                path: "/etc/init.d/vfnet-fdb",
+                text: include_str!("../openrc/vfnet-fdb"),
+                mode: 0o755,
+                host: true,
+            },
+            EnableLink {
+                path: "/etc/runlevels/default/vfnet-fdb",
+                target: "/etc/init.d/vfnet-fdb",
+            },
+        )),
+        _ => None,
+    }
+}
+
 const INITRAMFS_TOOLS: [File; 2] = [
     File {
         path: "/etc/initramfs-tools/hooks/vfnet",

@@ -29,6 +29,8 @@ pub mod engine;
 pub mod error;
 pub mod eswitch;
 pub mod exec;
+pub mod fdb;
+pub mod fdbsync;
 pub mod files;
 pub mod glue;
 pub mod guard;
@@ -43,6 +45,7 @@ pub mod memcpy;
 pub mod mlx4;
 pub mod modprobe;
 pub mod modules;
+pub mod neigh;
 pub mod netlink;
 #[cfg(vfnet_no_unwinder)]
 pub mod nounwind;

@@ -17,22 +17,22 @@ use nix::errno::Errno;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 // linux/netlink.h and linux/rtnetlink.h
-const NLMSG_HDR: usize = 16;
+pub(crate) const NLMSG_HDR: usize = 16;
 const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 /// A request (`NLM_F_REQUEST`).
 pub const NLM_F_REQUEST: u16 = 1;
 /// Asks for an ACK (`NLM_F_ACK`).
 pub const NLM_F_ACK: u16 = 4;
-const RTM_NEWLINK: u16 = 16;
-const RTM_GETLINK: u16 = 18;
+pub(crate) const RTM_NEWLINK: u16 = 16;
+pub(crate) const RTM_GETLINK: u16 = 18;
 const RTM_SETLINK: u16 = 19;
-const IFINFOMSG: usize = 16;
+pub(crate) const IFINFOMSG: usize = 16;
 const IFF_UP: u32 = 1;
 
 // linux/if_link.h
-const IFLA_ADDRESS: u16 = 1;
-const IFLA_IFNAME: u16 = 3;
+pub(crate) const IFLA_ADDRESS: u16 = 1;
+pub(crate) const IFLA_IFNAME: u16 = 3;
 const IFLA_MTU: u16 = 4;
 const IFLA_NUM_VF: u16 = 21;
 const IFLA_VFINFO_LIST: u16 = 22;
@@ -54,6 +54,11 @@ const IFLA_VF_VLAN_INFO: u16 = 1;
 pub const ETH_P_8021Q: u16 = 0x8100;
 /// 802.1ad, QinQ's outer tag (ETH_P_8021AD).
 pub const ETH_P_8021AD: u16 = 0x88a8;
+/// rtnetlink's multicast groups, as `nl_groups` bits: links, neighbours.
+pub const RTMGRP_LINK: u32 = 1;
+/// `RTMGRP_NEIGH` (`RTNLGRP_NEIGH` is 3).
+pub const RTMGRP_NEIGH: u32 = 4;
+
 const RTEXT_FILTER_VF: u32 = 1;
 const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
 /// `nla_type` carries two flags in its top bits.
@@ -289,19 +294,19 @@ pub fn attr(buf: &mut Vec<u8>, kind: u16, payload: &[u8]) {
 }
 
 /// Starts a nested attribute; [`end_nest`] fixes its length.
-fn nest(buf: &mut Vec<u8>, kind: u16) -> usize {
+pub(crate) fn nest(buf: &mut Vec<u8>, kind: u16) -> usize {
     let at = buf.len();
     attr(buf, kind, &[]);
     at
 }
 
-fn end_nest(buf: &mut [u8], at: usize) {
+pub(crate) fn end_nest(buf: &mut [u8], at: usize) {
     let len = (buf.len() - at) as u16;
     buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
 }
 
 /// The netlink header and `ifinfomsg`, with the total length fixed later.
-fn header(
+pub(crate) fn header(
     kind: u16,
     flags: u16,
     seq: u32,
@@ -323,7 +328,7 @@ fn header(
     b
 }
 
-fn finish(mut b: Vec<u8>) -> Vec<u8> {
+pub(crate) fn finish(mut b: Vec<u8>) -> Vec<u8> {
     let len = b.len() as u32;
     b[0..4].copy_from_slice(&len.to_ne_bytes());
     b
@@ -418,7 +423,7 @@ pub fn attrs(mut buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
-fn u32_at(p: &[u8], i: usize) -> Option<u32> {
+pub(crate) fn u32_at(p: &[u8], i: usize) -> Option<u32> {
     Some(u32::from_ne_bytes(
         p.get(i * 4..i * 4 + 4)?.try_into().ok()?,
     ))
@@ -429,7 +434,7 @@ fn setting(p: &[u8], i: usize) -> Option<u32> {
     u32_at(p, i).filter(|&v| v != u32::MAX)
 }
 
-fn mac(p: &[u8]) -> Option<Mac> {
+pub(crate) fn mac(p: &[u8]) -> Option<Mac> {
     let b: [u8; 6] = p.get(..6)?.try_into().ok()?;
     (p.len() == 6).then_some(Mac(b))
 }
@@ -655,6 +660,99 @@ impl Socket {
     pub fn set_mtu(&mut self, ifindex: i32, mtu: u32) -> Result<(), Errno> {
         let seq = self.send(|s| set_mtu(s, ifindex, mtu))?;
         self.ack(seq)
+    }
+
+    /// The messages of kind `want` in the answer to the dump request
+    /// `msg(seq)`: what `parse` makes of each (`crate::neigh`: links, the
+    /// bridges' tables).
+    pub fn dump_all<T>(
+        &mut self,
+        msg: impl FnOnce(u32) -> Vec<u8>,
+        want: u16,
+        parse: fn(&[u8]) -> Option<T>,
+    ) -> Result<Vec<T>, Errno> {
+        let seq = self.send(msg)?;
+        let mut out = Vec::new();
+        loop {
+            let n = nix::sys::socket::recv(
+                self.fd.as_raw_fd(),
+                &mut self.buf,
+                nix::sys::socket::MsgFlags::empty(),
+            )?;
+            for (s, r) in replies(&self.buf[..n]) {
+                match r {
+                    _ if s != seq => {}
+                    Reply::Msg(k, body) if k == want => out.extend(parse(body)),
+                    Reply::Done => return Ok(out),
+                    Reply::Ack(Err(e)) => return Err(e),
+                    _ => {}
+                }
+            }
+            if n == 0 {
+                return Err(Errno::EPIPE);
+            }
+        }
+    }
+
+    /// Sends `msg(seq)`, which asks for an ACK; the kernel's answer.
+    pub fn acked(&mut self, msg: impl FnOnce(u32) -> Vec<u8>) -> Result<(), Errno> {
+        let seq = self.send(msg)?;
+        self.ack(seq)
+    }
+
+    /// An rtnetlink socket that receives the events of `groups`
+    /// ([`RTMGRP_LINK`], [`RTMGRP_NEIGH`]), for [`Socket::events`].
+    pub fn route_events(groups: u32) -> Result<Socket, Errno> {
+        use nix::sys::socket::{AddressFamily, NetlinkAddr, SockFlag, SockType, bind, socket};
+        let fd = socket(
+            AddressFamily::Netlink,
+            SockType::Raw,
+            SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+            nix::sys::socket::SockProtocol::NetlinkRoute,
+        )?;
+        bind(fd.as_raw_fd(), &NetlinkAddr::new(0, groups))?;
+        Ok(Socket {
+            fd,
+            seq: 0,
+            buf: vec![0; 256 * 1024],
+        })
+    }
+
+    /// Waits up to `timeout` for events and drains them: how many link or
+    /// bridge-table events came (0: none in time). ENOBUFS (the kernel
+    /// dropped some) counts as one: the caller looks again anyway.
+    pub fn events(&mut self, timeout: std::time::Duration) -> Result<usize, Errno> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd;
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+        match poll(
+            &mut fds,
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+        ) {
+            Ok(0) => return Ok(0),
+            Err(Errno::EINTR) => return Ok(0),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let mut count = 0;
+        loop {
+            match nix::sys::socket::recv(
+                self.fd.as_raw_fd(),
+                &mut self.buf,
+                nix::sys::socket::MsgFlags::MSG_DONTWAIT,
+            ) {
+                Ok(n) => {
+                    // Only the groups subscribed to send here.
+                    count += replies(&self.buf[..n])
+                        .filter(|(_, r)| matches!(r, Reply::Msg(..)))
+                        .count()
+                }
+                Err(Errno::EAGAIN) => return Ok(count),
+                Err(Errno::ENOBUFS) => count += 1,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     fn ack(&mut self, seq: u32) -> Result<(), Errno> {

@@ -128,6 +128,19 @@ pub enum Values {
         /// After apply (with `--dry-run`: would be).
         after: Option<crate::devlink::Mode>,
     },
+    /// `KEY.fdb_sync=yes`: how many of the MACs behind the PF's bridges
+    /// were in its table before and after (with `--dry-run`: would be),
+    /// of how many wanted, and each MAC added or removed.
+    Fdb {
+        /// In the table before (`None`: not read).
+        before: Option<u32>,
+        /// Behind the bridges.
+        wanted: Option<u32>,
+        /// In the table after.
+        after: Option<u32>,
+        /// `add MAC`, `remove MAC`.
+        changes: Vec<String>,
+    },
     /// A line that names no device apply could act on.
     None,
 }
@@ -246,6 +259,7 @@ impl Report<'_> {
             Values::Count { .. } => "count",
             Values::Vf { .. } => "vf",
             Values::Eswitch { .. } => "eswitch",
+            Values::Fdb { .. } => "fdb",
             Values::None => "unknown",
         };
         o.str("kind", kind)
@@ -302,10 +316,16 @@ fn values(o: &mut crate::json::Obj<'_>, r: &Record) {
             wanted,
             after,
         } => (name(*before), name(Some(*wanted)), name(*after), Vec::new()),
+        Values::Fdb {
+            before,
+            wanted,
+            after,
+            changes,
+        } => (num(*before), num(*wanted), num(*after), changes.clone()),
         Values::None => ("null".into(), "null".into(), "null".into(), Vec::new()),
     };
     // A count or a mode that changed: `4 -> 2`, `legacy -> switchdev`.
-    let plain = !matches!(r.values, Values::Vf { .. });
+    let plain = !matches!(r.values, Values::Vf { .. } | Values::Fdb { .. });
     if plain
         && r.status == Status::Changed
         && before != "null"

@@ -72,4 +72,13 @@ impl System {
     pub fn route(&self) -> Option<std::result::Result<Socket, Errno>> {
         self.live().then(Socket::route)
     }
+
+    /// rtnetlink for the bridges' tables (`vfnet fdb`, apply's
+    /// `fdb_sync`): [`System::route`], or, under `--root` with
+    /// `VFNET_TEST_ROUTE=1`, this network namespace's (the tests pair a
+    /// fake tree's PFs with a namespace's veths and bridge).
+    pub fn bridges(&self) -> Option<std::result::Result<Socket, Errno>> {
+        let test = || std::env::var_os("VFNET_TEST_ROUTE").is_some_and(|v| v == "1");
+        (self.live() || test()).then(Socket::route)
+    }
 }

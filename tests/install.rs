@@ -485,3 +485,86 @@ fn unmanaged_vfs_says_why_a_pf_driver_named_with_driver_is_no_match() {
     .code(1)
     .one_error("--driver mlx5_core was left out: it drives PFs too");
 }
+
+#[test]
+fn fdb_sync_installs_the_watch_service_and_uninstall_takes_it_away() {
+    let root = root_with(&[]);
+    let r = vfnet(
+        root.path(),
+        &["install", "--init", "systemd,openrc", "--fdb-sync"],
+    );
+    r.code(0);
+    let unit = root.path().join("etc/systemd/system/vfnet-fdb.service");
+    assert_eq!(
+        std::fs::read_to_string(&unit).unwrap(),
+        repo("systemd/vfnet-fdb.service")
+    );
+    assert_eq!(mode(&unit), 0o644);
+    let rc = root.path().join("etc/init.d/vfnet-fdb");
+    assert_eq!(
+        std::fs::read_to_string(&rc).unwrap(),
+        repo("openrc/vfnet-fdb")
+    );
+    assert_eq!(mode(&rc), 0o755);
+    let all = files(root.path());
+    for link in [
+        "/etc/systemd/system/multi-user.target.wants/vfnet-fdb.service -> /etc/systemd/system/vfnet-fdb.service",
+        "/etc/runlevels/default/vfnet-fdb -> /etc/init.d/vfnet-fdb",
+    ] {
+        assert!(all.iter().any(|f| f == link), "{link}: {all:?}");
+    }
+    assert!(
+        repo("systemd/vfnet-fdb.service").contains("ExecStart=/usr/local/sbin/vfnet fdb --watch")
+    );
+    // A second install changes nothing; its dry run says the same.
+    let again = vfnet(
+        root.path(),
+        &["install", "--init", "systemd,openrc", "--fdb-sync"],
+    );
+    assert!(
+        !again.stdout.contains("wrote") && !again.stdout.contains("linked"),
+        "{}",
+        again.stdout
+    );
+    // Without it, install leaves the service be; uninstall removes it.
+    vfnet(root.path(), &["uninstall", "--init", "systemd,openrc"]).code(0);
+    assert!(
+        !files(root.path()).iter().any(|f| f.contains("vfnet-fdb")),
+        "{:?}",
+        files(root.path())
+    );
+    // Only where a service manager runs.
+    vfnet(root.path(), &["install", "--init", "dracut", "--fdb-sync"])
+        .code(1)
+        .err_has("--fdb-sync needs a service manager");
+    assert!(!root.path().join("usr/local/sbin/vfnet").exists());
+}
+
+#[test]
+fn fdb_sync_names_a_config_elsewhere_quoted() {
+    let root = root_with(&[]);
+    vfnet(
+        root.path(),
+        &[
+            "install",
+            "--init",
+            "systemd,openrc",
+            "--fdb-sync",
+            "--config",
+            "/mnt/tank/vfnet.conf",
+        ],
+    )
+    .code(0);
+    let unit =
+        std::fs::read_to_string(root.path().join("etc/systemd/system/vfnet-fdb.service")).unwrap();
+    assert!(
+        unit.contains("Environment=VFNET_CONFIG=/mnt/tank/vfnet.conf"),
+        "{unit}"
+    );
+    let rc = std::fs::read_to_string(root.path().join("etc/init.d/vfnet-fdb")).unwrap();
+    assert!(
+        rc.contains("vfnet_config='/mnt/tank/vfnet.conf'")
+            || rc.contains("vfnet_config=/mnt/tank/vfnet.conf"),
+        "{rc}"
+    );
+}

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod capture;
 pub mod doctor;
+pub mod fdb;
 pub mod install;
 pub mod list;
 pub mod persist;

@@ -135,6 +135,10 @@ impl<'a> Run<'a> {
             };
             self.vf_settings(s, &inv, &actions)?;
         }
+        if !self.cfg.flagged(crate::config::Flag::FdbSync).is_empty() {
+            let inv = crate::survey::survey(s, &crate::survey::Want::scan())?;
+            self.fdb_sync(s, &inv, &actions);
+        }
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! `crate::change`), [`report`] (failures and the `--json` document).
 
 mod exec;
+mod fdb;
 pub mod plan;
 
 mod vfs;

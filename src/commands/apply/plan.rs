@@ -61,7 +61,7 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
             Line::Other(_)
             | Line::Vf { .. }
             | Line::Probe { .. }
-            | Line::Unmanaged { .. }
+            | Line::Flag { .. }
             | Line::Eswitch { .. } => {
                 continue;
             }

@@ -46,7 +46,8 @@ changes nothing. uninstall removes what install added and keeps the config.
 install records the configured PFs' and VFs' drivers in /etc/vfnet/drivers
 for the initramfs hooks (an image may be built where the NICs are not).
 
-Options (--driver and --unmanaged-vfs: install only):
+Options (--driver, --unmanaged-vfs and --fdb-sync: install only; uninstall
+removes the fdb service with its init system's glue):
   --init INIT      which glue (repeat, or separate with commas)
   --driver NAME    also put kernel module NAME in the initramfs (repeat, or
                    separate with commas); a VF-only one (iavf) also counts
@@ -54,6 +55,8 @@ Options (--driver and --unmanaged-vfs: install only):
   --unmanaged-vfs  make NetworkManager and systemd-networkd leave the VFs
                    alone (matched by VF driver): no DHCP on VFs meant for
                    VMs. Without it, for PFs with KEY.unmanaged_vfs=yes
+  --fdb-sync       also the vfnet fdb --watch service (systemd, openrc): VFs
+                   reach the guests on their PF's bridge (vfnet fdb -h)
   -n, --dry-run    print what would be done and do nothing
 ";
 
@@ -71,6 +74,8 @@ pub struct Args {
     /// `--unmanaged-vfs`: NetworkManager and systemd-networkd leave the VFs
     /// alone.
     pub unmanaged_vfs: bool,
+    /// `--fdb-sync`: the `vfnet fdb --watch` service too.
+    pub fdb_sync: bool,
 }
 
 /// Parses `vfnet install`'s or (`remove`) `vfnet uninstall`'s arguments.
@@ -82,12 +87,14 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
         dry_run: false,
         drivers: Vec::new(),
         unmanaged_vfs: false,
+        fdb_sync: false,
     };
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
             Short('n') | Long("dry-run") => args.dry_run = true,
             Long("unmanaged-vfs") if !remove => args.unmanaged_vfs = true,
+            Long("fdb-sync") if !remove => args.fdb_sync = true,
             Long("driver") if !remove => {
                 let v = args::text(cmd, "--driver", p.value()?)?;
                 for name in v.split(',') {
@@ -312,7 +319,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let found = (!args.remove)
         .then(|| configured(&root, &config_host))
         .flatten();
-    extra_tasks(&mut steps, &inits, args, found.as_ref())?;
+    extra_tasks(&mut steps, &inits, args, &config, found.as_ref())?;
     let mut run = Runner {
         root,
         config_host,
@@ -376,6 +383,7 @@ fn extra_tasks(
     steps: &mut Vec<Task>,
     inits: &[Init],
     args: &Args,
+    config: &str,
     found: Option<&(Config, Inventory)>,
 ) -> Result<()> {
     let initramfs = inits
@@ -405,6 +413,7 @@ fn extra_tasks(
             steps.insert(at, Task::Drivers(drivers));
         }
     }
+    fdb_service(steps, inits, args, config)?;
     if args.remove {
         for p in [glue::NM_UNMANAGED, glue::NETWORKD_UNMANAGED] {
             steps.push(Task::Remove {
@@ -443,6 +452,64 @@ fn extra_tasks(
             path: glue::NETWORKD_UNMANAGED.into(),
             text: glue::networkd_unmanaged(&vf_drivers),
         });
+    }
+    Ok(())
+}
+
+/// `--fdb-sync`'s service for each init system among `inits` that runs
+/// services (uninstall: removed with that glue), before the refresh
+/// commands (`systemctl daemon-reload` reads it).
+fn fdb_service(steps: &mut Vec<Task>, inits: &[Init], args: &Args, config: &str) -> Result<()> {
+    if !args.remove && !args.fdb_sync {
+        return Ok(());
+    }
+    let mut at = steps
+        .iter()
+        .position(|s| matches!(s, Task::Refresh(_)))
+        .unwrap_or(steps.len());
+    let services: Vec<(Init, (glue::File, glue::EnableLink))> = inits
+        .iter()
+        .filter_map(|&i| glue::fdb_service(i).map(|s| (i, s)))
+        .collect();
+    if services.is_empty() && args.fdb_sync {
+        return Err(Error::fail(
+            "--fdb-sync needs a service manager: --init systemd or --init openrc (or auto, where one runs): nothing was written",
+        ));
+    }
+    for (init, (file, link)) in services {
+        let tasks = match args.remove {
+            true => vec![
+                Task::Remove {
+                    path: link.path.into(),
+                    init: Some(init),
+                },
+                Task::Remove {
+                    path: file.path.into(),
+                    init: Some(init),
+                },
+            ],
+            false => vec![
+                Task::Write {
+                    path: file.path.into(),
+                    text: glue::text(&file, config)
+                        .map_err(|why| {
+                            Error::fail(format!("--fdb-sync: {why}: nothing was written"))
+                        })?
+                        .into_owned(),
+                    mode: file.mode,
+                    init,
+                },
+                Task::Link {
+                    path: link.path.into(),
+                    target: link.target.into(),
+                    init,
+                },
+            ],
+        };
+        for t in tasks {
+            steps.insert(at, t);
+            at += 1;
+        }
     }
     Ok(())
 }

@@ -22,8 +22,9 @@ BACKPORTS_LIST=/etc/apt/sources.list.d/e2e-bookworm-backports.list
 KERNEL_PKG_DEFAULT=linux-image-6.12.95+deb12-amd64-unsigned
 # Modules the guest loads; their dependencies are found from each module's
 # `depends=` (the .deb ships no modules.dep).  vfio_iommu_type1 is not a
-# hard dependency of vfio-pci but is what a VFIO user needs.
-KERNEL_MODULES_DEFAULT="igb igbvf vfio-pci vfio_iommu_type1 nvme"
+# hard dependency of vfio-pci but is what a VFIO user needs; bridge and
+# veth are scenario 28's (the PF in a bridge, a veth for a bridge VM).
+KERNEL_MODULES_DEFAULT="igb igbvf vfio-pci vfio_iommu_type1 nvme bridge veth"
 
 APT_UPDATED=
 

@@ -24,15 +24,18 @@ ensure_iproute2() {
 # guest_iproute2 DIR: the host's ip at DIR/usr/sbin/ip, with its libraries
 # and loader at the same paths as on the host.
 guest_iproute2() {
-  local r=$1 ip lib
+  local r=$1 ip lib tool
   ensure_iproute2
   ip=$(readlink -f "$(command -v ip)")
-  install -D -m 0755 "$ip" "$r/usr/sbin/ip"
-  # "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and
-  # "/lib64/ld-linux-x86-64.so.2 (0x...)"; linux-vdso has no file
-  for lib in $(ldd "$ip" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-    mkdir -p "$r$(dirname "$lib")"
-    cp -L "$lib" "$r$lib"
+  # ip, and bridge (scenario 28 reads the bridges' tables with it)
+  for tool in "$ip" "$(readlink -f "$(command -v bridge)")"; do
+    install -D -m 0755 "$tool" "$r/usr/sbin/${tool##*/}"
+    # "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and
+    # "/lib64/ld-linux-x86-64.so.2 (0x...)"; linux-vdso has no file
+    for lib in $(ldd "$tool" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+      mkdir -p "$r$(dirname "$lib")"
+      cp -L "$lib" "$r$lib"
+    done
   done
   # ip reads these when it names protocols and tables (absent: numbers)
   if [ -d /etc/iproute2 ]; then

@@ -1,0 +1,367 @@
+//! `vfnet fdb`: put the MACs behind the bridge a PF is a port of into the
+//! PF's own forwarding table, so that its VFs reach the guests on that
+//! bridge (`crate::fdb` says why and decides; `crate::fdbsync` runs it).
+
+use crate::args::{self, Globals, Parsed};
+use crate::config::Flag;
+use crate::error::{Error, Result};
+use crate::fdbsync::{Outcome, Target};
+use crate::json::Obj;
+use crate::mac::Mac;
+use crate::pci::DevKey;
+use crate::pci::PciAddr;
+use crate::survey::{Want, survey};
+use crate::system::System;
+use crate::wait::Deadline;
+use crate::{out, text};
+use lexopt::prelude::*;
+use std::time::{Duration, Instant};
+
+/// `vfnet fdb -h`.
+pub const USAGE: &str = "\
+Usage: vfnet fdb [--dry-run] [--json] [--watch] [DEV]
+
+Let VFs reach the guests on the Linux bridge their PF is a port of. A frame
+a VF sends to a VM's tap on that bridge goes to the NIC's embedded switch,
+which does not know the VM's MAC, and leaves on the wire. fdb adds each MAC
+the bridge has learned or been given on its other ports (and the bridge's
+own) to the PF's table, as `bridge fdb add MAC dev PF self` does, and
+removes the ones it added that are gone. It never removes an entry it did
+not add (its record: /run/vfnet/fdb/PCI).
+
+A PF counts when it is a bridge port directly, through its bond, or through
+a VLAN on either. Without DEV: the PFs the config gives KEY.fdb_sync=yes, or,
+when it gives none, every PF with VFs. A PF without VFs needs nothing: what
+vfnet added to it is removed.
+
+Options:
+  -n, --dry-run  say what would be added and removed; change nothing
+  -j, --json     one JSON document (README, \"JSON documents\")
+  -w, --watch    keep the tables in step: follow the bridges' events (and look
+                 again every 60 s), one line per change, until stopped
+";
+
+/// `vfnet fdb`'s arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Args {
+    /// `DEV`: only this PF.
+    pub dev: Option<DevKey>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--json`.
+    pub json: bool,
+    /// `--watch`.
+    pub watch: bool,
+}
+
+/// Parses `vfnet fdb`'s arguments (or returns its help).
+pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
+    let mut a = Args::default();
+    while let Some(arg) = p.next()? {
+        crate::prologue!(arg, p, g, USAGE);
+        match arg {
+            Short('n') | Long("dry-run") => a.dry_run = true,
+            Short('j') | Long("json") => a.json = true,
+            Short('w') | Long("watch") => a.watch = true,
+            Value(v) if a.dev.is_none() => a.dev = Some(args::dev("fdb", v)?),
+            _ => return Err(args::unexpected("fdb", USAGE, arg)),
+        }
+    }
+    if a.watch && (a.json || a.dry_run) {
+        return Err(args::usage(
+            "fdb",
+            "--watch prints one line per change; it takes neither --json nor --dry-run",
+        ));
+    }
+    Ok(Parsed::Run(a))
+}
+
+/// `vfnet fdb`.
+pub fn run(s: &System, a: &Args) -> Result<()> {
+    let mut route = match s.bridges() {
+        Some(r) => r,
+        None => {
+            return Err(Error::fail(
+                "fdb reads and changes the running kernel's bridge tables; it does not run with --root",
+            ));
+        }
+    }
+    .map_err(|e| Error::fail(format!("cannot open rtnetlink: {}", crate::error::strerror(e))))?;
+    if a.watch {
+        return watch(s, a, &mut route);
+    }
+    let targets = targets(s, a)?;
+    let lock = match a.dry_run {
+        true => None,
+        false => Some(s.state_lock(&Deadline::after(Duration::from_secs(30)))?),
+    };
+    let outcomes = crate::fdbsync::sync(&mut route, &s.root, &targets, a.dry_run)?;
+    drop(lock);
+    let failed = outcomes
+        .iter()
+        .filter(|o| o.error.is_some() || !o.failed.is_empty())
+        .count();
+    if a.json {
+        out::print(&json(&targets, &outcomes, a.dry_run));
+    } else {
+        let mut text = String::new();
+        for (t, o) in targets.iter().zip(&outcomes) {
+            report(&mut text, t, o, a.dry_run, a.dev.is_some());
+        }
+        if text.is_empty() {
+            text = format!(
+                "{}: no PF with VFs is a bridge port; nothing to do\n",
+                match &a.dev {
+                    Some(_) => "that PF",
+                    None => "fdb",
+                }
+            );
+        }
+        out::print(&text);
+    }
+    match failed {
+        0 => Ok(()),
+        n => Err(Error::fail(format!(
+            "{} of {} not fully synced (above)",
+            out::plural(n, "PF", "PFs"),
+            targets.len()
+        ))),
+    }
+}
+
+/// The PFs to sync: DEV; or those the config gives `fdb_sync=yes`; or,
+/// when it gives none, every PF with a netdev and VFs (and every PF vfnet
+/// has a record for, so that what it added goes when the VFs go).
+fn targets(s: &System, a: &Args) -> Result<Vec<Target>> {
+    let inv = survey(s, &Want::default())?;
+    let flagged: Vec<DevKey> = match crate::conffile::load(&s.root, &s.config) {
+        Ok(c) => c.flagged(Flag::FdbSync).into_iter().cloned().collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (i, pf) in inv.pfs.iter().enumerate() {
+        let chosen = match (&a.dev, flagged.is_empty()) {
+            (Some(k), _) => inv.pf_by_key(k) == Some(i),
+            (None, false) => flagged.iter().any(|k| inv.pf_by_key(k) == Some(i)),
+            (None, true) => {
+                pf.num_vfs.unwrap_or(0) > 0
+                    || !crate::fdbsync::recorded(&s.root, pf.addr).is_empty()
+            }
+        };
+        let Some(name) = pf.interface().filter(|_| chosen) else {
+            continue;
+        };
+        out.push(Target {
+            pci: pf.addr,
+            interface: name.to_string(),
+            vfs: pf.num_vfs.unwrap_or(0),
+        });
+    }
+    if let (Some(k), true) = (&a.dev, out.is_empty()) {
+        return Err(Error::fail(format!(
+            "{}: no PF with a network interface of that name or address (vfnet list shows them)",
+            text::quote(&k.to_string())
+        )));
+    }
+    Ok(out)
+}
+
+/// `enp1s0f0 (0000:01:00.0)`.
+fn label(t: &Target) -> String {
+    format!("{} ({})", text::quote(&t.interface), t.pci)
+}
+
+fn macs(m: &[Mac]) -> String {
+    let v: Vec<String> = m.iter().map(|m| m.to_string()).collect();
+    v.join(", ")
+}
+
+/// One PF's lines: what changed (or would), what did not fit, what failed.
+/// A PF that is no bridge port and had nothing to undo says so only when
+/// it was asked for by name.
+fn report(out: &mut String, t: &Target, o: &Outcome, dry: bool, named: bool) {
+    use std::fmt::Write;
+    let l = label(t);
+    if let Some(e) = &o.error {
+        crate::out::error(e);
+        return;
+    }
+    let bridges: Vec<String> = o.bridges.iter().map(|b| text::quote(b)).collect();
+    let (add, remove) = match dry {
+        true => ("would add", "would remove"),
+        false => ("added", "removed"),
+    };
+    if o.bridges.is_empty() && o.plan.is_empty() {
+        if named {
+            let why = match t.vfs {
+                0 => "has no VFs",
+                _ => "is not a bridge port (directly, through a bond or a VLAN)",
+            };
+            let _ = writeln!(out, "{l}: {why}; nothing to sync");
+        }
+        return;
+    }
+    let mut parts = Vec::new();
+    if !o.plan.add.is_empty() {
+        parts.push(format!("{add} {}", macs(&o.plan.add)));
+    }
+    if !o.plan.remove.is_empty() {
+        parts.push(format!("{remove} {}", macs(&o.plan.remove)));
+    }
+    let behind = out::plural(o.behind.len(), "MAC", "MACs");
+    if parts.is_empty() {
+        parts.push(format!("in step ({behind} behind the bridge)"));
+    } else {
+        parts.push(format!("{behind} behind the bridge"));
+    }
+    let on = match bridges.is_empty() {
+        true => String::new(),
+        false => format!(" in {}", bridges.join(", ")),
+    };
+    let _ = writeln!(out, "{l}{on}: {}", parts.join("; "));
+    if !o.did_not_fit.is_empty() {
+        crate::out::warn(format_args!(
+            "{l}: the NIC's filter table is full: {} did not fit (the others are in; guests with these MACs stay unreachable from VFs)",
+            macs(&o.did_not_fit)
+        ));
+    }
+    for (m, added, e) in &o.failed {
+        crate::out::error(format_args!(
+            "{l}: cannot {} {m}: {}",
+            if *added { "add" } else { "remove" },
+            crate::error::strerror(*e)
+        ));
+    }
+}
+
+/// The JSON document: one object per PF.
+fn json(targets: &[Target], outcomes: &[Outcome], dry: bool) -> String {
+    let mut s = String::with_capacity(256);
+    let mut doc = Obj::document(&mut s);
+    doc.bool("dry_run", dry);
+    doc.raw("pfs", |s| {
+        s.push('[');
+        for (i, (t, o)) in targets.iter().zip(outcomes).enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            let list = |v: &[Mac]| -> Vec<String> { v.iter().map(|m| m.to_string()).collect() };
+            let mut p = Obj::new(s);
+            p.display("pci", t.pci)
+                .str("interface", &t.interface)
+                .strs("bridges", o.bridges.iter().map(String::as_str))
+                .strs("behind", list(&o.behind).iter().map(String::as_str))
+                .strs("added", list(&o.plan.add).iter().map(String::as_str))
+                .strs("removed", list(&o.plan.remove).iter().map(String::as_str))
+                .strs(
+                    "did_not_fit",
+                    list(&o.did_not_fit).iter().map(String::as_str),
+                );
+            let failed: Vec<String> = o
+                .failed
+                .iter()
+                .map(|(m, add, e)| {
+                    let verb = if *add { "add" } else { "remove" };
+                    format!("{verb} {m}: {}", crate::error::strerror(*e))
+                })
+                .chain(o.error.clone())
+                .collect();
+            p.strs("errors", failed.iter().map(String::as_str));
+            p.end();
+        }
+        s.push(']');
+    });
+    doc.end();
+    s.push('\n');
+    s
+}
+
+/// `--watch`: a sync now, then one after each burst of link or bridge
+/// events (200 ms after the last) and every 60 s, printing each change.
+fn watch(s: &System, a: &Args, route: &mut crate::netlink::Socket) -> Result<()> {
+    use crate::netlink::{RTMGRP_LINK, RTMGRP_NEIGH, Socket};
+    let mut events = Socket::route_events(RTMGRP_LINK | RTMGRP_NEIGH).map_err(|e| {
+        Error::fail(format!(
+            "cannot follow rtnetlink events: {}",
+            crate::error::strerror(e)
+        ))
+    })?;
+    let mut full: Vec<(PciAddr, Mac)> = Vec::new();
+    let mut said_idle = false;
+    loop {
+        let targets = targets(s, a)?;
+        let outcomes = {
+            let _lock = s.state_lock(&Deadline::after(Duration::from_secs(30)))?;
+            crate::fdbsync::sync(route, &s.root, &targets, false)?
+        };
+        let mut text = String::new();
+        for (t, o) in targets.iter().zip(&outcomes) {
+            changes(&mut text, t, o, &mut full);
+        }
+        if !text.is_empty() {
+            out::print(&text);
+        } else if !said_idle {
+            out::note(format_args!(
+                "fdb: following {}; in step",
+                out::plural(targets.len(), "PF", "PFs")
+            ));
+        }
+        said_idle = true;
+        // Wait for a burst of events, then for it to end.
+        let start = Instant::now();
+        let mut n = 0;
+        while start.elapsed() < Duration::from_secs(60) {
+            let wait = match n {
+                0 => Duration::from_secs(60).saturating_sub(start.elapsed()),
+                _ => Duration::from_millis(200),
+            };
+            match events.events(wait) {
+                Ok(0) if n > 0 => break,
+                Ok(k) => n += k,
+                Err(e) => {
+                    return Err(Error::fail(format!(
+                        "fdb --watch: rtnetlink events: {}",
+                        crate::error::strerror(e)
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// `--watch`'s lines: one per MAC added or removed; a MAC that did not fit
+/// is said once (until it fits or goes).
+fn changes(out: &mut String, t: &Target, o: &Outcome, full: &mut Vec<(PciAddr, Mac)>) {
+    use std::fmt::Write;
+    let l = label(t);
+    if let Some(e) = &o.error {
+        crate::out::error(e);
+    }
+    for m in &o.plan.add {
+        let _ = writeln!(out, "{l}: added {m}");
+    }
+    for m in &o.plan.remove {
+        let _ = writeln!(out, "{l}: removed {m}");
+    }
+    full.retain(|(p, m)| *p != t.pci || o.did_not_fit.contains(m));
+    let new: Vec<Mac> = o
+        .did_not_fit
+        .iter()
+        .filter(|m| !full.contains(&(t.pci, **m)))
+        .copied()
+        .collect();
+    if !new.is_empty() {
+        crate::out::warn(format_args!(
+            "{l}: the NIC's filter table is full: {} did not fit",
+            macs(&new)
+        ));
+        full.extend(new.iter().map(|m| (t.pci, *m)));
+    }
+    for (m, added, e) in &o.failed {
+        crate::out::error(format_args!(
+            "{l}: cannot {} {m}: {}",
+            if *added { "add" } else { "remove" },
+            crate::error::strerror(*e)
+        ));
+    }
+}
