@@ -4,7 +4,7 @@
 //! global options are accepted before or after the command.
 
 use crate::args::{Globals, Parsed, unexpected};
-use crate::commands::{apply, capture, doctor, fdb, install, list, persist, set, vf};
+use crate::commands::{apply, capture, doctor, fdb, install, list, metrics, persist, set, vf};
 use crate::error::{Error, Result};
 use lexopt::Parser;
 use lexopt::prelude::*;
@@ -34,6 +34,7 @@ Commands:
                              (for a bug report; vfnet --root replays it)
   fdb [--watch] [DEV]        let VFs reach the guests on the bridge their PF
                              is a port of (the bridge's MACs into the PF's table)
+  metrics [--textfile DIR]   PFs, VFs, users, settings and counters for Prometheus
   help [COMMAND]             show help for a command
 
 DEV is an interface name (enp1s0f0) or a PCI address (0000:01:00.0).
@@ -67,6 +68,8 @@ pub enum Command {
     Capture(capture::Args),
     /// `vfnet fdb`.
     Fdb(fdb::Args),
+    /// `vfnet metrics`.
+    Metrics(metrics::Args),
     /// `install` and `uninstall`.
     Install(install::Args),
     /// Print this usage text.
@@ -76,7 +79,7 @@ pub enum Command {
 }
 
 /// The commands, as `vfnet -h` lists them (and `help`).
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "list",
     "set",
     "vf",
@@ -87,6 +90,7 @@ const COMMANDS: [&str; 11] = [
     "doctor",
     "capture",
     "fdb",
+    "metrics",
     "help",
 ];
 
@@ -121,6 +125,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "doctor" => wrap(doctor::parse(&mut p, &mut g)?, Command::Doctor),
                     "capture" => wrap(capture::parse(&mut p, &mut g)?, Command::Capture),
                     "fdb" => wrap(fdb::parse(&mut p, &mut g)?, Command::Fdb),
+                    "metrics" => wrap(metrics::parse(&mut p, &mut g)?, Command::Metrics),
                     "persist" => wrap(persist::parse(&mut p, &mut g)?, Command::Persist),
                     "apply" => wrap(apply::parse(&mut p, &mut g)?, Command::Apply),
                     "install" => wrap(install::parse(&mut p, &mut g, false)?, Command::Install),
@@ -163,6 +168,7 @@ fn help(p: &mut Parser) -> Result<Command> {
             "doctor" => doctor::USAGE,
             "capture" => capture::USAGE,
             "fdb" => fdb::USAGE,
+            "metrics" => metrics::USAGE,
             "persist" => persist::USAGE,
             "apply" => apply::USAGE,
             "install" | "uninstall" => install::USAGE,

@@ -296,6 +296,71 @@ pub fn fdb_service(init: Init) -> Option<(File, EnableLink)> {
     }
 }
 
+/// `install --metrics DIR`'s files for `init`: where each goes, its text
+/// and mode, and the link that enables it (systemd: a service and a timer
+/// every minute; OpenRC: a cron line), every value quoted for its
+/// language; or why DIR (or the config path) cannot be written there.
+#[allow(clippy::type_complexity)]
+pub fn metrics_files(
+    init: Init,
+    dir: &str,
+    config: &str,
+) -> Result<Option<(Vec<(&'static str, String, u32)>, Option<EnableLink>)>, String> {
+    let args = |dir: &str| -> Result<String, String> {
+        // ExecStart: specifiers (%) and variables ($) doubled; white space
+        // and quotes refused by systemd_path.
+        Ok(crate::text::systemd_path(dir)?.replace('$', "$$"))
+    };
+    Ok(match init {
+        Init::Systemd => Some((
+            vec![
+                (
+                    "/etc/systemd/system/vfnet-metrics.service",
+                    format!(
+                        "# vfnet metrics for node_exporter's textfile collector (README, \"vfnet metrics\").\n\
+                         # Installed by `vfnet install --metrics DIR`; run by vfnet-metrics.timer.\n\n\
+                         [Unit]\nDescription=SR-IOV metrics for node_exporter (vfnet metrics)\n\n\
+                         [Service]\nType=oneshot\nEnvironment=VFNET_CONFIG={}\n\
+                         ExecStart=/usr/local/sbin/vfnet metrics --textfile {}\n",
+                        crate::text::systemd_path(config)?,
+                        args(dir)?
+                    ),
+                    0o644,
+                ),
+                (
+                    "/etc/systemd/system/vfnet-metrics.timer",
+                    "# Refreshes vfnet's metrics every minute (vfnet install --metrics DIR).\n\n\
+                     [Unit]\nDescription=SR-IOV metrics for node_exporter, every minute\n\n\
+                     [Timer]\nOnBootSec=1min\nOnUnitActiveSec=1min\nAccuracySec=5s\n\n\
+                     [Install]\nWantedBy=timers.target\n"
+                        .to_string(),
+                    0o644,
+                ),
+            ],
+            Some(EnableLink {
+                path: "/etc/systemd/system/timers.target.wants/vfnet-metrics.timer",
+                target: "/etc/systemd/system/vfnet-metrics.timer",
+            }),
+        )),
+        // cron runs the command with sh, and reads an unescaped % as a newline.
+        Init::Openrc => Some((
+            vec![(
+                "/etc/cron.d/vfnet-metrics",
+                format!(
+                    "# vfnet metrics for node_exporter's textfile collector, every minute\n\
+                     # (installed by `vfnet install --metrics DIR`).\n\
+                     * * * * * root VFNET_CONFIG={} /usr/local/sbin/vfnet metrics --textfile {}\n",
+                    crate::text::sh_quote(config)?.replace('%', "\\%"),
+                    crate::text::sh_quote(dir)?.replace('%', "\\%")
+                ),
+                0o644,
+            )],
+            None,
+        )),
+        _ => None,
+    })
+}
+
 const INITRAMFS_TOOLS: [File; 2] = [
     File {
         path: "/etc/initramfs-tools/hooks/vfnet",

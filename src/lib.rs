@@ -54,6 +54,7 @@ pub mod parallel;
 pub mod pci;
 pub mod pciids;
 pub mod procfs;
+pub mod prom;
 pub mod render;
 pub mod replay;
 pub mod report;

@@ -2,7 +2,7 @@
 //! result into an exit status (0 success, 1 failure, 2 usage error).
 
 use vfnet::cli::{self, Command};
-use vfnet::commands::{apply, capture, doctor, fdb, install, list, persist, set, vf};
+use vfnet::commands::{apply, capture, doctor, fdb, install, list, metrics, persist, set, vf};
 use vfnet::out;
 use vfnet::system::System;
 
@@ -17,6 +17,7 @@ fn main() {
             Command::Doctor(a) => doctor::run(&s, &a),
             Command::Capture(a) => capture::run(&s, &a),
             Command::Fdb(a) => fdb::run(&s, &a),
+            Command::Metrics(a) => metrics::run(&s, &a),
             Command::Persist(a) => persist::run(&s, &a),
             Command::Apply(a) => apply::run(&s, &a),
             Command::Install(a) => install::run(&s, &a),

@@ -568,3 +568,72 @@ fn fdb_sync_names_a_config_elsewhere_quoted() {
         "{rc}"
     );
 }
+
+#[test]
+fn metrics_installs_a_timer_or_a_cron_line_with_the_directory_quoted_for_each() {
+    let root = root_with(&[]);
+    let dir = "/var/lib/prom/text%files$x";
+    vfnet(
+        root.path(),
+        &["install", "--init", "systemd,openrc", "--metrics", dir],
+    )
+    .code(0);
+    let unit =
+        std::fs::read_to_string(root.path().join("etc/systemd/system/vfnet-metrics.service"))
+            .unwrap();
+    // systemd: % is a specifier, $ a variable: both doubled.
+    assert!(
+        unit.contains(
+            "ExecStart=/usr/local/sbin/vfnet metrics --textfile /var/lib/prom/text%%files$$x\n"
+        ),
+        "{unit}"
+    );
+    let timer = std::fs::read_to_string(root.path().join("etc/systemd/system/vfnet-metrics.timer"))
+        .unwrap();
+    assert!(
+        timer.contains("OnUnitActiveSec=1min") && timer.contains("WantedBy=timers.target"),
+        "{timer}"
+    );
+    assert!(files(root.path()).iter().any(|f| f
+        == "/etc/systemd/system/timers.target.wants/vfnet-metrics.timer -> /etc/systemd/system/vfnet-metrics.timer"));
+    // cron: sh quoting, and % escaped for cron itself; the command parses.
+    let cron = std::fs::read_to_string(root.path().join("etc/cron.d/vfnet-metrics")).unwrap();
+    let line = cron
+        .lines()
+        .find(|l| l.starts_with("* * * * * root "))
+        .unwrap();
+    assert!(
+        line.ends_with(r"--textfile '/var/lib/prom/text\%files$x'"),
+        "{line}"
+    );
+    let cmd = line["* * * * * root ".len()..].replace(r"\%", "%");
+    let echo = cmd.replace("/usr/local/sbin/vfnet metrics --textfile", "printf %s");
+    let out = std::process::Command::new("sh")
+        .args(["-c", &echo])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        dir,
+        "sh gets the directory back whole"
+    );
+    // A directory systemd cannot hold, or a relative one: refused, nothing written.
+    let root2 = root_with(&[]);
+    vfnet(
+        root2.path(),
+        &["install", "--init", "systemd", "--metrics", "/a b"],
+    )
+    .code(1)
+    .err_has("--metrics: '/a b' has white space");
+    assert!(files(root2.path()).is_empty(), "{:?}", files(root2.path()));
+    vfnet(root2.path(), &["install", "--metrics", "textfiles"])
+        .code(2)
+        .err_has("--metrics takes node_exporter's textfile directory as an absolute path");
+    // Uninstall takes them away with their glue.
+    vfnet(root.path(), &["uninstall", "--init", "systemd,openrc"]).code(0);
+    assert!(
+        !files(root.path()).iter().any(|f| f.contains("metrics")),
+        "{:?}",
+        files(root.path())
+    );
+}

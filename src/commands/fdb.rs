@@ -287,9 +287,18 @@ fn watch(s: &System, a: &Args, route: &mut crate::netlink::Socket) -> Result<()>
         ))
     })?;
     let mut full: Vec<(PciAddr, Mac)> = Vec::new();
-    let mut said_idle = false;
+    let mut first = true;
     loop {
         let targets = targets(s, a)?;
+        if first {
+            let names: Vec<String> = targets.iter().map(label).collect();
+            out::note(format_args!(
+                "fdb --watch: following {} ({}); one line per change",
+                out::plural(targets.len(), "PF", "PFs"),
+                names.join(", ")
+            ));
+            first = false;
+        }
         let outcomes = {
             let _lock = s.state_lock(&Deadline::after(Duration::from_secs(30)))?;
             crate::fdbsync::sync(route, &s.root, &targets, false)?
@@ -300,13 +309,7 @@ fn watch(s: &System, a: &Args, route: &mut crate::netlink::Socket) -> Result<()>
         }
         if !text.is_empty() {
             out::print(&text);
-        } else if !said_idle {
-            out::note(format_args!(
-                "fdb: following {}; in step",
-                out::plural(targets.len(), "PF", "PFs")
-            ));
         }
-        said_idle = true;
         // Wait for a burst of events, then for it to end.
         let start = Instant::now();
         let mut n = 0;

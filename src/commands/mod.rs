@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod fdb;
 pub mod install;
 pub mod list;
+pub mod metrics;
 pub mod persist;
 pub mod set;
 pub mod vf;

@@ -398,6 +398,9 @@ boot() {
   replay_captures "$OUT/files/boot-$i"
   p=$((p + REPLAY_PASS))
   f=$((f + REPLAY_FAIL))
+  parse_metrics "$OUT/files/boot-$i"
+  p=$((p + METRICS_PASS))
+  f=$((f + METRICS_FAIL))
   while IFS= read -r n; do TIMES+=("$n"); done < <(sed -n 's/^E2E: TIME //p' "$clean")
   while IFS= read -r n; do NOTES+=("$n"); done < <(sed -n 's/^E2E: NOTE //p' "$clean")
   PASSED=$((PASSED + p))
@@ -474,6 +477,44 @@ replay_captures() {
     done
   done
   [ "$n" = 0 ] || TIMES+=("replay comparisons=$n host_seconds=$(secs_since "$t0")")
+}
+
+# parse_metrics DIR: each DIR/*.prom (vfnet metrics on the real igb)
+# read by Prometheus's own text parser (prometheus_client, pip-installed
+# into target/prom-venv as tests/metrics.rs does): every family parses,
+# and the PF and VF series are there.
+parse_metrics() {
+  local dir=$1 f py=$REPO/target/prom-venv/bin/python3 got
+  METRICS_PASS=0
+  METRICS_FAIL=0
+  compgen -G "$dir/*.prom" > /dev/null || return 0
+  if ! "$py" -c 'import prometheus_client' 2> /dev/null; then
+    python3 -m venv "$REPO/target/prom-venv" &&
+      "$REPO/target/prom-venv/bin/pip" install -q --disable-pip-version-check prometheus_client==0.21.1 ||
+      { printf '  FAIL  metrics: cannot install prometheus_client (PyPI)\n'; METRICS_FAIL=1; return 0; }
+  fi
+  for f in "$dir"/*.prom; do
+    if got=$("$py" - "$f" 2>&1 <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+need = ["vfnet_pf_vfs", "vfnet_vf_info", "vfnet_vf_in_use", "vfnet_vf_settings_info", "vfnet_vf_tx_packets", "vfnet_scrape_duration_seconds"]
+missing = [n for n in need if n not in fams or not fams[n].samples]
+if missing:
+    sys.exit("no samples of " + ", ".join(missing))
+assert fams["vfnet_vf_tx_packets"].type == "counter"
+vf = [s.labels for s in fams["vfnet_vf_info"].samples]
+assert all(set(l) == {"pf", "vf", "pci", "interface", "driver", "used_by"} for l in vf), vf
+print("%d families, %d samples" % (len(fams), sum(len(f.samples) for f in fams.values())))
+PY
+    ); then
+      printf '  PASS  metrics %s: Prometheus'"'"'s parser reads it: %s\n' "${f##*/}" "$got"
+      METRICS_PASS=$((METRICS_PASS + 1))
+    else
+      printf '  FAIL  metrics %s: %s\n' "${f##*/}" "$got"
+      METRICS_FAIL=$((METRICS_FAIL + 1))
+    fi
+  done
 }
 
 rm -rf "$OUT/files"

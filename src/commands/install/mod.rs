@@ -46,8 +46,9 @@ changes nothing. uninstall removes what install added and keeps the config.
 install records the configured PFs' and VFs' drivers in /etc/vfnet/drivers
 for the initramfs hooks (an image may be built where the NICs are not).
 
-Options (--driver, --unmanaged-vfs and --fdb-sync: install only; uninstall
-removes the fdb service with its init system's glue):
+Options (--driver, --unmanaged-vfs, --fdb-sync, --metrics: install only;
+uninstall removes the fdb service and the metrics timer with their init
+system's glue):
   --init INIT      which glue (repeat, or separate with commas)
   --driver NAME    also put kernel module NAME in the initramfs (repeat, or
                    separate with commas); a VF-only one (iavf) also counts
@@ -57,6 +58,9 @@ removes the fdb service with its init system's glue):
                    VMs. Without it, for PFs with KEY.unmanaged_vfs=yes
   --fdb-sync       also the vfnet fdb --watch service (systemd, openrc): VFs
                    reach the guests on their PF's bridge (vfnet fdb -h)
+  --metrics DIR    refresh DIR/vfnet.prom (vfnet metrics) every minute for
+                   node_exporter's textfile collector: a systemd timer, or a
+                   cron line (/etc/cron.d) with OpenRC
   -n, --dry-run    print what would be done and do nothing
 ";
 
@@ -76,6 +80,8 @@ pub struct Args {
     pub unmanaged_vfs: bool,
     /// `--fdb-sync`: the `vfnet fdb --watch` service too.
     pub fdb_sync: bool,
+    /// `--metrics DIR`: refresh `DIR/vfnet.prom` every minute.
+    pub metrics: Option<String>,
 }
 
 /// Parses `vfnet install`'s or (`remove`) `vfnet uninstall`'s arguments.
@@ -88,6 +94,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
         drivers: Vec::new(),
         unmanaged_vfs: false,
         fdb_sync: false,
+        metrics: None,
     };
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
@@ -95,6 +102,19 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
             Short('n') | Long("dry-run") => args.dry_run = true,
             Long("unmanaged-vfs") if !remove => args.unmanaged_vfs = true,
             Long("fdb-sync") if !remove => args.fdb_sync = true,
+            Long("metrics") if !remove => {
+                let v = args::text(cmd, "--metrics", p.value()?)?;
+                if !v.starts_with('/') {
+                    return Err(args::usage(
+                        cmd,
+                        format!(
+                            "--metrics takes node_exporter's textfile directory as an absolute path, not '{}'",
+                            crate::text::quote(&v)
+                        ),
+                    ));
+                }
+                args.metrics = Some(v);
+            }
             Long("driver") if !remove => {
                 let v = args::text(cmd, "--driver", p.value()?)?;
                 for name in v.split(',') {
@@ -414,6 +434,7 @@ fn extra_tasks(
         }
     }
     fdb_service(steps, inits, args, config)?;
+    metrics_tasks(steps, inits, args, config)?;
     if args.remove {
         for p in [glue::NM_UNMANAGED, glue::NETWORKD_UNMANAGED] {
             steps.push(Task::Remove {
@@ -510,6 +531,70 @@ fn fdb_service(steps: &mut Vec<Task>, inits: &[Init], args: &Args, config: &str)
             steps.insert(at, t);
             at += 1;
         }
+    }
+    Ok(())
+}
+
+/// `--metrics DIR`'s timer (systemd) or cron line (OpenRC), for each such
+/// init system among `inits` (uninstall: removed with that glue), before
+/// the refresh commands.
+fn metrics_tasks(steps: &mut Vec<Task>, inits: &[Init], args: &Args, config: &str) -> Result<()> {
+    let dir = match (&args.metrics, args.remove) {
+        (Some(d), false) => d.as_str(),
+        (None, true) => "/",
+        _ => return Ok(()),
+    };
+    let mut at = steps
+        .iter()
+        .position(|s| matches!(s, Task::Refresh(_)))
+        .unwrap_or(steps.len());
+    let mut any = false;
+    for &init in inits {
+        let found = glue::metrics_files(init, dir, config)
+            .map_err(|why| Error::fail(format!("--metrics: {why}: nothing was written")))?;
+        let Some((files, link)) = found else { continue };
+        any = true;
+        let mut tasks = Vec::new();
+        if let Some(l) = link {
+            tasks.push(match args.remove {
+                true => Task::Remove {
+                    path: l.path.into(),
+                    init: Some(init),
+                },
+                false => Task::Link {
+                    path: l.path.into(),
+                    target: l.target.into(),
+                    init,
+                },
+            });
+        }
+        for (path, text, mode) in files {
+            tasks.push(match args.remove {
+                true => Task::Remove {
+                    path: path.into(),
+                    init: Some(init),
+                },
+                false => Task::Write {
+                    path: path.into(),
+                    text,
+                    mode,
+                    init,
+                },
+            });
+        }
+        if !args.remove && !tasks.is_empty() && matches!(tasks[0], Task::Link { .. }) {
+            // The files before the link that enables them.
+            tasks.rotate_left(1);
+        }
+        for t in tasks {
+            steps.insert(at, t);
+            at += 1;
+        }
+    }
+    if !any && !args.remove {
+        return Err(Error::fail(
+            "--metrics needs systemd (a timer) or OpenRC (a cron line): nothing was written",
+        ));
     }
     Ok(())
 }

@@ -32,10 +32,20 @@ nsenter -t "$NS_VM" -n "$IPROUTE2" addr add 192.0.2.1/24 dev vm0
 nsenter -t "$NS_VM" -n "$IPROUTE2" link set vm0 up
 nsenter -t "$NS_VF" -n "$IPROUTE2" addr add 192.0.2.2/24 dev "$VF0IF"
 nsenter -t "$NS_VF" -n "$IPROUTE2" link set "$VF0IF" up
-VMMAC=$(nsenter -t "$NS_VM" -n cat /sys/class/net/vm0/address)
+# (sysfs shows the namespace of its mount, not this one: ip tells.)
+VMMAC=$(nsenter -t "$NS_VM" -n "$IPROUTE2" -br link show vm0 | awk '{ print $3 }')
+note "the VM's MAC: $VMMAC"
 # The VM speaks (its ARP probe): the bridge learns its MAC on vm0p.
 nsenter -t "$NS_VM" -n ping -c 1 -W 1 192.0.2.9 > /dev/null 2>&1
 check "the bridge learned the VM's MAC $VMMAC on vm0p" wait_until 10 sh -c "$BRIDGE fdb show br br0 | grep -q '^$VMMAC dev vm0p'"
+# Pinned there (static sticky: learning never moves it): QEMU's igb hands
+# the PF a copy of what the PF sends to a VF (the PF is promiscuous as a
+# bridge port), so the bridge relearns the VM's MAC on the PF's port as
+# soon as the VM answers the VF; a plain static entry moves too (seen in
+# this scenario's first runs: the entry went to eth0, and the ping after
+# the sync then depended on timing).
+run "$BRIDGE" fdb replace "$VMMAC" dev vm0p master static sticky
+expect_rc 0
 note "$("$BRIDGE" fdb show br br0)"
 
 step "before the sync: a ping from the VF's namespace to the VM (evidence only)"
@@ -59,15 +69,21 @@ run vfnet fdb
 expect_rc 0
 expect_out "in step (1 MAC behind the bridge)"
 
-step "after the sync: a ping from the VF's namespace to the VM"
+step "after the sync: a ping from the VF's namespace to the VM (evidence only)"
 if nsenter -t "$NS_VF" -n ping -c 3 -W 2 192.0.2.1 > "$E2E_TMP/ping1.out" 2>&1; then AFTER=ok; else AFTER=lost; fi
 note "ping after: $AFTER: $(cat "$E2E_TMP/ping1.out")"
+note "$("$BRIDGE" fdb show br br0)"
+# Evidence, not a check: QEMU's igb switches VF traffic to the PF only at
+# times (README, "vfnet fdb": of the runs on 2026-12-02, the ping after the
+# sync went through in one, and in none before it; in the others the VF's
+# own frames never reached the bridge: its MAC is missing from the table
+# printed above). The entries are what this scenario checks.
 report_note "fdb ping VF->bridge VM: before sync $BEFORE, after sync $AFTER (QEMU igb)"
 
 step "vfnet fdb --watch follows a MAC that comes (a static entry) and one that goes (the VM's veth removed)"
 vfnet fdb --watch > "$E2E_TMP/watch.out" 2>&1 &
 WATCH=$!
-check "--watch started" wait_until 10 grep -q "following 1 PF" "$E2E_TMP/watch.out"
+check "--watch started" wait_until 10 grep -q "fdb --watch: following 1 PF" "$E2E_TMP/watch.out"
 "$BRIDGE" fdb add 02:aa:00:00:00:28 dev vm0p master static
 check "--watch added 02:aa:00:00:00:28" wait_until 10 grep -q "$PFIF ($PF_PCI): added 02:aa:00:00:00:28" "$E2E_TMP/watch.out"
 check "in the PF's table" self_has "$PFIF" 02:aa:00:00:00:28
