@@ -26,7 +26,7 @@ pub enum Parsed<T> {
     /// The command's arguments: run it.
     Run(T),
     /// `-h`/`--help`: print this usage text.
-    Help(&'static str),
+    Help(crate::packed::Packed),
 }
 
 /// The prologue of every command's argument loop: a global option (before
@@ -103,7 +103,7 @@ fn nonempty(opt: &str, v: OsString) -> Result<PathBuf> {
 }
 
 /// The usage error for an argument a command does not take.
-pub fn unexpected(cmd: &str, usage_text: &str, arg: Arg) -> Error {
+pub fn unexpected(cmd: &str, help_text: crate::packed::Packed, arg: Arg) -> Error {
     let help = if cmd == "vfnet" {
         "vfnet -h".to_string()
     } else {
@@ -119,7 +119,8 @@ pub fn unexpected(cmd: &str, usage_text: &str, arg: Arg) -> Error {
         Short(c) => format!("invalid option '-{}'", crate::text::quote(&c.to_string())),
         Long(o) => {
             // The command's own options (from its usage text) and the global ones.
-            let mut known = crate::text::long_options(usage_text);
+            let usage_text = help_text.text();
+            let mut known = crate::text::long_options(&usage_text);
             known.extend(["root", "config", "help"]);
             let hint = crate::text::did_you_mean(o, &known);
             let hint = hint.replacen(" (did you mean '", " (did you mean '--", 1);

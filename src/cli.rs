@@ -11,43 +11,7 @@ use lexopt::prelude::*;
 use std::ffi::OsString;
 
 /// The top-level help (`vfnet -h`).
-pub const USAGE: &str = "\
-Usage: vfnet [OPTIONS] [COMMAND] [ARGS]
-
-Manage SR-IOV virtual functions (VFs) of network cards.
-
-Commands:
-  list [--json] [DEV]        list PFs and their VFs (the default command)
-  set DEV N                  make DEV have N VFs now (0 removes them)
-  vf DEV INDEX [SETTINGS]    show or change a VF (or a range A-B): mac, vlan,
-                             qos, proto, trust, spoofchk, query_rss, state,
-                             rate, mtu, driver (vfio-pci); vf DEV free: a free VF
-  persist [DEV [N]]          record VF counts in the config file
-  apply [--dry-run]          make the VFs (counts, eswitch modes, settings)
-                             match the config file
-  install [--init INIT]      install vfnet and its boot glue (systemd, OpenRC,
-                             initramfs-tools, dracut, TrueNAS)
-  uninstall                  remove what install added (keeps the config)
-  doctor [DEV]               check the set-up (IOMMU, vfio-pci, firmware, BARs,
-                             IOMMU groups, config drift, boot service)
-  capture [FILE]             write what vfnet reads here as one tar archive
-                             (for a bug report; vfnet --root replays it)
-  fdb [--watch] [DEV]        let VFs reach the guests on the bridge their PF
-                             is a port of (the bridge's MACs into the PF's table)
-  metrics [--textfile DIR]   PFs, VFs, users, settings and counters for Prometheus
-  help [COMMAND]             show help for a command
-
-DEV is an interface name (enp1s0f0) or a PCI address (0000:01:00.0).
-
-Options:
-  --root DIR       use DIR as / for /sys, /proc, /etc, /run and /usr/share
-                   (env VFNET_ROOT)
-  --config FILE    config file (env VFNET_CONFIG; default /etc/vfnet/vfnet.conf)
-  -h, --help       show this help; vfnet COMMAND -h shows a command's
-  -V, --version    show the version
-
-Exit status: 0 success, 1 failure, 2 usage error, 128+N stopped by signal N.
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_VFNET_TXT;
 
 #[derive(Debug, PartialEq)]
 /// A command line, parsed: the command and its arguments.
@@ -73,7 +37,7 @@ pub enum Command {
     /// `install` and `uninstall`.
     Install(install::Args),
     /// Print this usage text.
-    Help(&'static str),
+    Help(crate::packed::Packed),
     /// `vfnet --version`.
     Version,
 }

@@ -72,11 +72,16 @@ pub fn sync(
             crate::error::strerror(e)
         ))
     };
-    let links = route
-        .dump_all(|s| neigh::dump(s, false), neigh::RTM_NEWLINK, parse_iface)
+    let (mut links, mut entries) = (Vec::new(), Vec::new());
+    route
+        .dump_each(&|s| neigh::dump(s, false), neigh::RTM_NEWLINK, &mut |b| {
+            links.extend(parse_iface(b))
+        })
         .map_err(dumped)?;
-    let entries = route
-        .dump_all(|s| neigh::dump(s, true), neigh::RTM_NEWNEIGH, parse_fdb)
+    route
+        .dump_each(&|s| neigh::dump(s, true), neigh::RTM_NEWNEIGH, &mut |b| {
+            entries.extend(parse_fdb(b))
+        })
         .map_err(dumped)?;
     let mut out = Vec::with_capacity(targets.len());
     for t in targets {
@@ -158,4 +163,30 @@ fn write_record(root: &Root, pci: PciAddr, macs: &[Mac]) -> Result<()> {
     }
     crate::files::mkdir_p(crate::files::parent(&path))?;
     crate::files::write_atomic(&path, fdb::record_text(macs).as_bytes(), 0o644)
+}
+
+/// MACs, comma-separated, as a message shows them.
+pub struct Macs<'a>(pub &'a [Mac]);
+
+impl std::fmt::Display for Macs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, m) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            m.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// A refusal: `add MAC: errno text`.
+pub struct Refused<'a>(pub &'a (Mac, bool, Errno));
+
+impl std::fmt::Display for Refused<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (m, add, e) = self.0;
+        let verb = if *add { "add" } else { "remove" };
+        write!(f, "{verb} {m}: {}", crate::error::strerror(*e))
+    }
 }

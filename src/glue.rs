@@ -10,6 +10,7 @@
 //! initramfs always read `/etc/vfnet/vfnet.conf`, where the hooks copy it.
 
 use crate::config::DEFAULT_PATH;
+use crate::packed::texts;
 use std::borrow::Cow;
 
 /// Where `install` puts the binary.
@@ -234,7 +235,7 @@ pub struct File {
     /// Where it goes (under the root).
     pub path: &'static str,
     /// Its content.
-    pub text: &'static str,
+    pub text: crate::packed::Packed,
     /// Its mode.
     pub mode: u32,
     /// It runs on the host and names the config file.
@@ -252,14 +253,14 @@ pub struct EnableLink {
 
 const SYSTEMD: [File; 1] = [File {
     path: "/etc/systemd/system/vfnet.service",
-    text: include_str!("../systemd/vfnet.service"),
+    text: texts::SYSTEMD_VFNET_SERVICE,
     mode: 0o644,
     host: true,
 }];
 
 const OPENRC: [File; 1] = [File {
     path: "/etc/init.d/vfnet",
-    text: include_str!("../openrc/vfnet"),
+    text: texts::OPENRC_VFNET,
     mode: 0o755,
     host: true,
 }];
@@ -271,7 +272,7 @@ pub fn fdb_service(init: Init) -> Option<(File, EnableLink)> {
         Init::Systemd => Some((
             File {
                 path: "/etc/systemd/system/vfnet-fdb.service",
-                text: include_str!("../systemd/vfnet-fdb.service"),
+                text: texts::SYSTEMD_VFNET_FDB_SERVICE,
                 mode: 0o644,
                 host: true,
             },
@@ -283,7 +284,7 @@ pub fn fdb_service(init: Init) -> Option<(File, EnableLink)> {
         Init::Openrc => Some((
             File {
                 path: "/etc/init.d/vfnet-fdb",
-                text: include_str!("../openrc/vfnet-fdb"),
+                text: texts::OPENRC_VFNET_FDB,
                 mode: 0o755,
                 host: true,
             },
@@ -364,13 +365,13 @@ pub fn metrics_files(
 const INITRAMFS_TOOLS: [File; 2] = [
     File {
         path: "/etc/initramfs-tools/hooks/vfnet",
-        text: include_str!("../initramfs-hooks/initramfs-tools/hooks/vfnet"),
+        text: texts::INITRAMFS_HOOKS_INITRAMFS_TOOLS_HOOKS_VFNET,
         mode: 0o755,
         host: true,
     },
     File {
         path: "/etc/initramfs-tools/scripts/init-premount/vfnet",
-        text: include_str!("../initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet"),
+        text: texts::INITRAMFS_HOOKS_INITRAMFS_TOOLS_SCRIPTS_INIT_PREMOUNT_VFNET,
         mode: 0o755,
         host: false,
     },
@@ -379,19 +380,19 @@ const INITRAMFS_TOOLS: [File; 2] = [
 const DRACUT: [File; 3] = [
     File {
         path: "/usr/lib/dracut/modules.d/90vfnet/module-setup.sh",
-        text: include_str!("../initramfs-hooks/dracut/90vfnet/module-setup.sh"),
+        text: texts::INITRAMFS_HOOKS_DRACUT_90VFNET_MODULE_SETUP_SH,
         mode: 0o755,
         host: true,
     },
     File {
         path: "/usr/lib/dracut/modules.d/90vfnet/vfnet-apply.sh",
-        text: include_str!("../initramfs-hooks/dracut/90vfnet/vfnet-apply.sh"),
+        text: texts::INITRAMFS_HOOKS_DRACUT_90VFNET_VFNET_APPLY_SH,
         mode: 0o755,
         host: false,
     },
     File {
         path: "/etc/dracut.conf.d/vfnet.conf",
-        text: "# Added by vfnet install: create SR-IOV VFs in the initramfs.\nadd_dracutmodules+=\" vfnet \"\n",
+        text: texts::INITRAMFS_HOOKS_DRACUT_VFNET_CONF,
         mode: 0o644,
         host: false,
     },
@@ -421,10 +422,11 @@ enum Lang {
 /// cannot be written there safely.
 pub fn text(file: &File, config: &str) -> Result<Cow<'static, str>, String> {
     if !file.host || config == DEFAULT_PATH {
-        return Ok(Cow::Borrowed(file.text));
+        return Ok(Cow::Owned(file.text.text()));
     }
-    let mut out = String::with_capacity(file.text.len() + 64);
-    for line in file.text.split_inclusive('\n') {
+    let text = file.text.text();
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
         match CONFIG_LINES.iter().find(|(p, _)| line.starts_with(p)) {
             Some((_, lang)) => {
                 let quoted = match lang {
@@ -579,9 +581,12 @@ mod tests {
         assert!(moved.contains("Environment=VFNET_CONFIG=/mnt/tank/vfnet.conf"));
         assert!(moved.contains("RequiresMountsFor=/usr/local/sbin/vfnet /mnt/tank/vfnet.conf"));
         assert!(!moved.contains(DEFAULT_PATH));
-        assert_eq!(text(unit, DEFAULT_PATH).unwrap(), unit.text);
+        assert_eq!(text(unit, DEFAULT_PATH).unwrap(), unit.text.text());
         let script = &Init::InitramfsTools.files()[1];
-        assert_eq!(text(script, "/mnt/tank/vfnet.conf").unwrap(), script.text);
+        assert_eq!(
+            text(script, "/mnt/tank/vfnet.conf").unwrap(),
+            script.text.text()
+        );
         let hook = &Init::InitramfsTools.files()[0];
         let moved = text(hook, "/mnt/tank/vfnet.conf").unwrap();
         assert!(moved.contains("\nVFNET_CONFIG=/mnt/tank/vfnet.conf\n"));
@@ -633,7 +638,7 @@ mod tests {
 
     #[test]
     fn the_unit_runs_before_network_managers() {
-        let unit = Init::Systemd.files()[0].text;
+        let unit = Init::Systemd.files()[0].text.text();
         for line in [
             "DefaultDependencies=no",
             "Before=network-pre.target shutdown.target",

@@ -171,6 +171,20 @@ impl<'a> Obj<'a> {
         self
     }
 
+    /// An array of what `v`'s items display, each as a string.
+    pub fn displays<T: std::fmt::Display>(&mut self, k: &str, v: &[T]) -> &mut Self {
+        let out = self.key(k);
+        out.push('[');
+        for (i, x) in v.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            display(out, x);
+        }
+        out.push(']');
+        self
+    }
+
     /// A list of strings, or `null`.
     pub fn opt_strs(&mut self, k: &str, v: Option<&[String]>) -> &mut Self {
         match v {

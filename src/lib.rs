@@ -50,6 +50,7 @@ pub mod netlink;
 #[cfg(vfnet_no_unwinder)]
 pub mod nounwind;
 pub mod out;
+pub mod packed;
 pub mod parallel;
 pub mod pci;
 pub mod pciids;

@@ -22,7 +22,7 @@ fn main() {
             Command::Apply(a) => apply::run(&s, &a),
             Command::Install(a) => install::run(&s, &a),
             Command::Help(usage) => {
-                out::print(usage);
+                out::print(&usage.text());
                 Ok(())
             }
             Command::Version => {

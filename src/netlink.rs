@@ -663,16 +663,15 @@ impl Socket {
     }
 
     /// The messages of kind `want` in the answer to the dump request
-    /// `msg(seq)`: what `parse` makes of each (`crate::neigh`: links, the
-    /// bridges' tables).
-    pub fn dump_all<T>(
+    /// `msg`, each handed to `each` (`crate::neigh`: links, the bridges'
+    /// tables). Not generic: one copy for every kind of dump.
+    pub fn dump_each(
         &mut self,
-        msg: impl FnOnce(u32) -> Vec<u8>,
+        msg: &dyn Fn(u32) -> Vec<u8>,
         want: u16,
-        parse: fn(&[u8]) -> Option<T>,
-    ) -> Result<Vec<T>, Errno> {
+        each: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), Errno> {
         let seq = self.send(msg)?;
-        let mut out = Vec::new();
         loop {
             let n = nix::sys::socket::recv(
                 self.fd.as_raw_fd(),
@@ -682,8 +681,8 @@ impl Socket {
             for (s, r) in replies(&self.buf[..n]) {
                 match r {
                     _ if s != seq => {}
-                    Reply::Msg(k, body) if k == want => out.extend(parse(body)),
-                    Reply::Done => return Ok(out),
+                    Reply::Msg(k, body) if k == want => each(body),
+                    Reply::Done => return Ok(()),
                     Reply::Ack(Err(e)) => return Err(e),
                     _ => {}
                 }

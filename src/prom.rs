@@ -3,7 +3,7 @@
 //! values escaped as the format requires (`\\`, `\"`, `\n`; names from the
 //! system are hostile input). Pure; `vfnet metrics` fills it.
 
-use std::fmt::Write;
+use std::fmt::{Display, Write};
 
 /// A document being written: one family after another.
 #[derive(Debug, Default)]
@@ -33,7 +33,8 @@ impl Doc {
     }
 
     /// One sample of the current family: `name{label="value",...} value`.
-    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+    /// Label values are written through the escaping as they display.
+    pub fn sample(&mut self, name: &str, labels: &[(&str, &dyn Display)], value: &dyn Display) {
         self.out.push_str(name);
         if !labels.is_empty() {
             self.out.push('{');
@@ -43,7 +44,7 @@ impl Doc {
                 }
                 self.out.push_str(k);
                 self.out.push_str("=\"");
-                escape(&mut self.out, v);
+                let _ = write!(Escaping(&mut self.out), "{v}");
                 self.out.push('"');
             }
             self.out.push('}');
@@ -57,15 +58,21 @@ impl Doc {
     }
 }
 
-/// A label value's text: backslash, double quote and newline escaped.
-fn escape(out: &mut String, v: &str) {
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
+/// A `fmt::Write` that escapes a label value as it goes: backslash,
+/// double quote and newline.
+struct Escaping<'a>(&'a mut String);
+
+impl std::fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, v: &str) -> std::fmt::Result {
+        for c in v.chars() {
+            match c {
+                '\\' => self.0.push_str("\\\\"),
+                '"' => self.0.push_str("\\\""),
+                '\n' => self.0.push_str("\\n"),
+                c => self.0.push(c),
+            }
         }
+        Ok(())
     }
 }
 
@@ -79,11 +86,11 @@ mod tests {
         d.family("vfnet_pf_vfs", Kind::Gauge, "VFs a PF has now.");
         d.sample(
             "vfnet_pf_vfs",
-            &[("pf", "0000:01:00.0"), ("interface", "a\"b\\c\nd")],
-            4,
+            &[("pf", &"0000:01:00.0"), ("interface", &"a\"b\\c\nd")],
+            &4,
         );
         d.family("vfnet_up", Kind::Gauge, "back\\slash\nnewline");
-        d.sample("vfnet_up", &[], 1);
+        d.sample("vfnet_up", &[], &1);
         assert_eq!(
             d.finish(),
             "# HELP vfnet_pf_vfs VFs a PF has now.\n# TYPE vfnet_pf_vfs gauge\n\

@@ -35,21 +35,7 @@ use nix::errno::Errno;
 use std::path::PathBuf;
 
 /// `vfnet capture -h`.
-pub const USAGE: &str = "\
-Usage: vfnet capture [--anonymize] [FILE]
-
-Write one tar archive of exactly what vfnet reads on this machine: the sysfs
-entries of its network and SR-IOV PCI functions and their VFs, drivers and
-IOMMU groups, the kernel command line and version, the config file's entries,
-vfnet's boot glue, and (on a live system) the VF settings rtnetlink reports.
-Unpacked, `vfnet --root DIR` lists what this machine lists. Attach it to a
-bug report when a listing looks wrong.
-
-FILE defaults to vfnet-capture.tar; - writes to standard output.
-
-Options:
-  --anonymize   replace every MAC address, consistently
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_CAPTURE_TXT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// `vfnet capture`'s arguments.
@@ -61,6 +47,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet capture`'s arguments (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         file: None,
@@ -95,6 +82,7 @@ const ATTRS: [&str; 9] = [
 const LINKS: [&str; 4] = ["subsystem", "driver", "iommu_group", "physfn"];
 
 /// Runs `vfnet capture` on the system `s`.
+#[inline(never)]
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = &s.root;
     let sys = s.sys()?;

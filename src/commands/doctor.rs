@@ -19,20 +19,7 @@ use crate::system::System;
 use lexopt::prelude::*;
 
 /// `vfnet doctor -h`.
-pub const USAGE: &str = "\
-Usage: vfnet doctor [DEV] [--json]
-
-Check what SR-IOV needs and explain each problem with its fix: the IOMMU
-(kernel command line, IOMMU groups), vfio-pci, and for each PF (or DEV only):
-SR-IOV in firmware, its driver, VF BARs the firmware left no room for (the
-kernel log), VFs that share an IOMMU group with other devices, the config
-file against the live state, and the boot service.
-
-Exit status: 0 when nothing is wrong, 1 otherwise.
-
-Options:
-  --json    print {\"version\":1,\"ok\":...,\"findings\":[...]}
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_DOCTOR_TXT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// `vfnet doctor`'s arguments.
@@ -44,6 +31,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet doctor`'s arguments (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dev: None,
@@ -585,6 +573,7 @@ fn boot(f: &Facts, cfg: &Config) -> Option<Finding> {
 }
 
 /// Runs `vfnet doctor` on the system `s`.
+#[inline(never)]
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = &s.root;
     let sys = s.sys()?;

@@ -5,7 +5,7 @@
 use crate::args::{self, Globals, Parsed};
 use crate::config::Flag;
 use crate::error::{Error, Result};
-use crate::fdbsync::{Outcome, Target};
+use crate::fdbsync::{Macs, Outcome, Refused, Target};
 use crate::json::Obj;
 use crate::mac::Mac;
 use crate::pci::DevKey;
@@ -18,28 +18,7 @@ use lexopt::prelude::*;
 use std::time::{Duration, Instant};
 
 /// `vfnet fdb -h`.
-pub const USAGE: &str = "\
-Usage: vfnet fdb [--dry-run] [--json] [--watch] [DEV]
-
-Let VFs reach the guests on the Linux bridge their PF is a port of. A frame
-a VF sends to a VM's tap on that bridge goes to the NIC's embedded switch,
-which does not know the VM's MAC, and leaves on the wire. fdb adds each MAC
-the bridge has learned or been given on its other ports (and the bridge's
-own) to the PF's table, as `bridge fdb add MAC dev PF self` does, and
-removes the ones it added that are gone. It never removes an entry it did
-not add (its record: /run/vfnet/fdb/PCI).
-
-A PF counts when it is a bridge port directly, through its bond, or through
-a VLAN on either. Without DEV: the PFs the config gives KEY.fdb_sync=yes, or,
-when it gives none, every PF with VFs. A PF without VFs needs nothing: what
-vfnet added to it is removed.
-
-Options:
-  -n, --dry-run  say what would be added and removed; change nothing
-  -j, --json     one JSON document (README, \"JSON documents\")
-  -w, --watch    keep the tables in step: follow the bridges' events (and look
-                 again every 60 s), one line per change, until stopped
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_FDB_TXT;
 
 /// `vfnet fdb`'s arguments.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,6 +34,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet fdb`'s arguments (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut a = Args::default();
     while let Some(arg) = p.next()? {
@@ -77,6 +57,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
 }
 
 /// `vfnet fdb`.
+#[inline(never)]
 pub fn run(s: &System, a: &Args) -> Result<()> {
     let mut route = match s.bridges() {
         Some(r) => r,
@@ -171,14 +152,10 @@ fn label(t: &Target) -> String {
     format!("{} ({})", text::quote(&t.interface), t.pci)
 }
 
-fn macs(m: &[Mac]) -> String {
-    let v: Vec<String> = m.iter().map(|m| m.to_string()).collect();
-    v.join(", ")
-}
-
 /// One PF's lines: what changed (or would), what did not fit, what failed.
 /// A PF that is no bridge port and had nothing to undo says so only when
 /// it was asked for by name.
+#[inline(never)]
 fn report(out: &mut String, t: &Target, o: &Outcome, dry: bool, named: bool) {
     use std::fmt::Write;
     let l = label(t);
@@ -203,10 +180,10 @@ fn report(out: &mut String, t: &Target, o: &Outcome, dry: bool, named: bool) {
     }
     let mut parts = Vec::new();
     if !o.plan.add.is_empty() {
-        parts.push(format!("{add} {}", macs(&o.plan.add)));
+        parts.push(format!("{add} {}", Macs(&o.plan.add)));
     }
     if !o.plan.remove.is_empty() {
-        parts.push(format!("{remove} {}", macs(&o.plan.remove)));
+        parts.push(format!("{remove} {}", Macs(&o.plan.remove)));
     }
     let behind = out::plural(o.behind.len(), "MAC", "MACs");
     if parts.is_empty() {
@@ -222,19 +199,16 @@ fn report(out: &mut String, t: &Target, o: &Outcome, dry: bool, named: bool) {
     if !o.did_not_fit.is_empty() {
         crate::out::warn(format_args!(
             "{l}: the NIC's filter table is full: {} did not fit (the others are in; guests with these MACs stay unreachable from VFs)",
-            macs(&o.did_not_fit)
+            Macs(&o.did_not_fit)
         ));
     }
-    for (m, added, e) in &o.failed {
-        crate::out::error(format_args!(
-            "{l}: cannot {} {m}: {}",
-            if *added { "add" } else { "remove" },
-            crate::error::strerror(*e)
-        ));
+    for f in &o.failed {
+        crate::out::error(format_args!("{l}: cannot {}", Refused(f)));
     }
 }
 
 /// The JSON document: one object per PF.
+#[inline(never)]
 fn json(targets: &[Target], outcomes: &[Outcome], dry: bool) -> String {
     let mut s = String::with_capacity(256);
     let mut doc = Obj::document(&mut s);
@@ -245,28 +219,21 @@ fn json(targets: &[Target], outcomes: &[Outcome], dry: bool) -> String {
             if i > 0 {
                 s.push(',');
             }
-            let list = |v: &[Mac]| -> Vec<String> { v.iter().map(|m| m.to_string()).collect() };
+            let errors: Vec<String> = o
+                .failed
+                .iter()
+                .map(|f| Refused(f).to_string())
+                .chain(o.error.clone())
+                .collect();
             let mut p = Obj::new(s);
             p.display("pci", t.pci)
                 .str("interface", &t.interface)
-                .strs("bridges", o.bridges.iter().map(String::as_str))
-                .strs("behind", list(&o.behind).iter().map(String::as_str))
-                .strs("added", list(&o.plan.add).iter().map(String::as_str))
-                .strs("removed", list(&o.plan.remove).iter().map(String::as_str))
-                .strs(
-                    "did_not_fit",
-                    list(&o.did_not_fit).iter().map(String::as_str),
-                );
-            let failed: Vec<String> = o
-                .failed
-                .iter()
-                .map(|(m, add, e)| {
-                    let verb = if *add { "add" } else { "remove" };
-                    format!("{verb} {m}: {}", crate::error::strerror(*e))
-                })
-                .chain(o.error.clone())
-                .collect();
-            p.strs("errors", failed.iter().map(String::as_str));
+                .displays("bridges", &o.bridges)
+                .displays("behind", &o.behind)
+                .displays("added", &o.plan.add)
+                .displays("removed", &o.plan.remove)
+                .displays("did_not_fit", &o.did_not_fit)
+                .displays("errors", &errors);
             p.end();
         }
         s.push(']');
@@ -278,6 +245,7 @@ fn json(targets: &[Target], outcomes: &[Outcome], dry: bool) -> String {
 
 /// `--watch`: a sync now, then one after each burst of link or bridge
 /// events (200 ms after the last) and every 60 s, printing each change.
+#[inline(never)]
 fn watch(s: &System, a: &Args, route: &mut crate::netlink::Socket) -> Result<()> {
     use crate::netlink::{RTMGRP_LINK, RTMGRP_NEIGH, Socket};
     let mut events = Socket::route_events(RTMGRP_LINK | RTMGRP_NEIGH).map_err(|e| {
@@ -334,6 +302,7 @@ fn watch(s: &System, a: &Args, route: &mut crate::netlink::Socket) -> Result<()>
 
 /// `--watch`'s lines: one per MAC added or removed; a MAC that did not fit
 /// is said once (until it fits or goes).
+#[inline(never)]
 fn changes(out: &mut String, t: &Target, o: &Outcome, full: &mut Vec<(PciAddr, Mac)>) {
     use std::fmt::Write;
     let l = label(t);
@@ -356,15 +325,11 @@ fn changes(out: &mut String, t: &Target, o: &Outcome, full: &mut Vec<(PciAddr, M
     if !new.is_empty() {
         crate::out::warn(format_args!(
             "{l}: the NIC's filter table is full: {} did not fit",
-            macs(&new)
+            Macs(&new)
         ));
         full.extend(new.iter().map(|m| (t.pci, *m)));
     }
-    for (m, added, e) in &o.failed {
-        crate::out::error(format_args!(
-            "{l}: cannot {} {m}: {}",
-            if *added { "add" } else { "remove" },
-            crate::error::strerror(*e)
-        ));
+    for f in &o.failed {
+        crate::out::error(format_args!("{l}: cannot {}", Refused(f)));
     }
 }

@@ -8,26 +8,7 @@ use crate::{out, render};
 use lexopt::prelude::*;
 
 /// `vfnet list -h`.
-pub const USAGE: &str = "\
-Usage: vfnet list [--all] [--json | --brief] [--no-headers] [--stats] [DEV]
-
-List physical functions (PFs: network functions, SR-IOV capable or not)
-and their virtual functions (VFs), with the VF counts the config file asks for.
-This is what vfnet does without a command. With DEV (an interface name or a
-PCI address), only that PF and its VFs, or that VF and its PF.
-
-Tables fit the terminal (or COLUMNS=N): columns give way in a fixed order
-(the README lists it), headers shorten, cells are cut; a line never wraps.
-
-Options:
-  -a, --all   also list SR-IOV capable PCI devices without a network
-              interface (an NVMe drive, a GPU, a NIC whose driver is not bound)
-  -j, --json  print one JSON document {\"version\":1,\"pfs\":[...],\"vfs\":[...]}
-  -b, --brief one line per PF and per VF, no header (as ip -br; README)
-  --no-headers  the tables' rows only (PFs, a blank line, VFs)
-  --stats     also each VF's traffic counters, as the PF's driver counts them
-              (a driver that keeps none reports zeros; live systems only)
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_LIST_TXT;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 /// `vfnet list`'s arguments.
@@ -47,6 +28,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet list`'s arguments into `args` (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<Parsed<Args>> {
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
@@ -69,6 +51,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, mut args: Args) -> Result<
 }
 
 /// Runs `vfnet list` on the system `s`.
+#[inline(never)]
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let mut inv = survey(s, &Want::list(args.all, args.stats))?;
     if let Some(key) = &args.dev {

@@ -9,25 +9,12 @@ use crate::prom::{Doc, Kind};
 use crate::survey::{Want, survey};
 use crate::system::System;
 use lexopt::prelude::*;
+use std::fmt::Display;
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// `vfnet metrics -h`.
-pub const USAGE: &str = "\
-Usage: vfnet metrics [--textfile DIR]
-
-Print what vfnet knows as Prometheus metrics (the text format): per PF its
-VFs now, the most it allows and the count the config asks for; per VF an
-info series (PF, index, PCI address, interface, driver, user), whether it is
-in use, its settings as labels, and its traffic counters as the PF's driver
-keeps them (live systems only); and how long the scrape took. The README
-lists every series.
-
-Options:
-  --textfile DIR  write DIR/vfnet.prom (atomically: a temporary file renamed
-                  over it) for node_exporter's textfile collector, instead of
-                  printing; vfnet install --metrics DIR refreshes it every minute
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_METRICS_TXT;
 
 /// `vfnet metrics`'s arguments.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,6 +24,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet metrics`'s arguments (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut a = Args::default();
     while let Some(arg) = p.next()? {
@@ -56,11 +44,12 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
 }
 
 /// `vfnet metrics`.
+#[inline(never)]
 pub fn run(s: &System, a: &Args) -> Result<()> {
     let start = Instant::now();
     let inv = survey(s, &Want::list(false, true))?;
     let mut text = metrics(&inv);
-    text.push_str(&scrape(start.elapsed().as_secs_f64()));
+    text.push_str(&scrape(start.elapsed()));
     match &a.textfile {
         None => crate::out::print(&text),
         Some(dir) => {
@@ -77,33 +66,39 @@ pub fn run(s: &System, a: &Args) -> Result<()> {
 }
 
 /// The scrape's own series.
-fn scrape(secs: f64) -> String {
+fn scrape(took: std::time::Duration) -> String {
     let mut d = Doc::default();
+    let name = "vfnet_scrape_duration_seconds";
     d.family(
-        "vfnet_scrape_duration_seconds",
+        name,
         Kind::Gauge,
         "How long vfnet took to read what these metrics show.",
     );
+    // Integer arithmetic: no float formatting in the binary (4 KiB).
+    let us = took.as_micros() as u64;
     d.sample(
-        "vfnet_scrape_duration_seconds",
+        name,
         &[],
-        format_args!("{secs:.6}"),
+        &format_args!("{}.{:06}", us / 1_000_000, us % 1_000_000),
     );
     d.finish()
+}
+
+/// Shown for a value that is not there: an empty label value.
+struct Opt<T>(Option<T>);
+
+impl<T: Display> Display for Opt<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(v) => v.fmt(f),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Every PF's and VF's series, family by family.
 pub fn metrics(inv: &Inventory) -> String {
     let mut d = Doc::default();
-    let pf_labels = |p: &Pf| -> [(&'static str, String); 2] {
-        [
-            ("pf", p.addr.to_string()),
-            (
-                "interface",
-                p.interface().map(|i| i.to_string()).unwrap_or_default(),
-            ),
-        ]
-    };
     type Pick = fn(&Pf) -> Option<u32>;
     let per_pf: [(&str, &str, Pick); 3] = [
         ("vfnet_pf_vfs", "VFs the PF has now (sriov_numvfs).", |p| {
@@ -124,118 +119,87 @@ pub fn metrics(inv: &Inventory) -> String {
         d.family(name, Kind::Gauge, help);
         for p in inv.pfs.iter().filter(|p| p.sriov) {
             if let Some(v) = pick(p) {
-                let l = pf_labels(p);
-                d.sample(name, &[(l[0].0, &l[0].1), (l[1].0, &l[1].1)], v);
+                d.sample(
+                    name,
+                    &[("pf", &p.addr), ("interface", &Opt(p.interface()))],
+                    &v,
+                );
             }
         }
     }
-    vf_families(&mut d, inv);
-    d.finish()
-}
-
-/// A VF's identifying labels: its PF, its index and its address.
-fn vf_id(p: &Pf, v: &Vf) -> [(&'static str, String); 3] {
-    [
-        ("pf", p.addr.to_string()),
-        ("vf", v.index.map(|i| i.to_string()).unwrap_or_default()),
-        ("pci", v.addr.to_string()),
-    ]
-}
-
-/// `id` and then `more`, as one label list.
-fn with(
-    id: &[(&'static str, String)],
-    more: &[(&'static str, String)],
-) -> Vec<(&'static str, String)> {
-    id.iter().chain(more).cloned().collect()
-}
-
-/// One sample with owned label values.
-fn sample(d: &mut Doc, name: &str, l: &[(&'static str, String)], v: u64) {
-    let refs: Vec<(&str, &str)> = l.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    d.sample(name, &refs, v);
-}
-
-fn vf_families(d: &mut Doc, inv: &Inventory) {
     let vfs: Vec<(&Pf, &Vf)> = inv.vfs().collect();
-    vf_info(d, inv, &vfs);
-    vf_settings(d, &vfs);
-    vf_counters(d, &vfs);
+    vf_info(&mut d, inv, &vfs);
+    vf_settings(&mut d, &vfs);
+    vf_counters(&mut d, &vfs);
+    d.finish()
 }
 
 /// `vfnet_vf_info` and (where users are known) `vfnet_vf_in_use`.
 fn vf_info(d: &mut Doc, inv: &Inventory, vfs: &[(&Pf, &Vf)]) {
+    let name = "vfnet_vf_info";
     d.family(
-        "vfnet_vf_info",
+        name,
         Kind::Gauge,
         "A VF: its PF, index, address, interface, driver and user (1).",
     );
     for (p, v) in vfs {
-        let more = [
-            (
-                "interface",
-                v.interface
-                    .as_ref()
-                    .map(|i| i.to_string())
-                    .unwrap_or_default(),
-            ),
-            (
-                "driver",
-                v.driver.as_ref().map(|i| i.to_string()).unwrap_or_default(),
-            ),
-            (
-                // Who, or nobody; "unknown" when it could not be told.
-                "used_by",
-                match (&v.used_by, inv.usage_known) {
-                    (Some(u), _) => u.to_string(),
-                    (None, true) => String::new(),
-                    (None, false) => "unknown".into(),
-                },
-            ),
+        // Who, or nobody; "unknown" when it could not be told.
+        let user: &dyn Display = match (&v.used_by, inv.usage_known) {
+            (Some(u), _) => u,
+            (None, true) => &"",
+            (None, false) => &"unknown",
+        };
+        let labels: [(&str, &dyn Display); 6] = [
+            ("pf", &p.addr),
+            ("vf", &Opt(v.index)),
+            ("pci", &v.addr),
+            ("interface", &Opt(v.interface.as_ref())),
+            ("driver", &Opt(v.driver.as_ref())),
+            ("used_by", user),
         ];
-        sample(d, "vfnet_vf_info", &with(&vf_id(p, v), &more), 1);
+        d.sample(name, &labels, &1);
     }
-    if inv.usage_known {
-        d.family(
-            "vfnet_vf_in_use",
-            Kind::Gauge,
-            "Whether a VM, a program, a container or the host uses the VF.",
-        );
-        for (p, v) in vfs {
-            sample(
-                d,
-                "vfnet_vf_in_use",
-                &with(&vf_id(p, v), &[]),
-                v.used_by.is_some() as u64,
-            );
-        }
+    if !inv.usage_known {
+        return;
+    }
+    let name = "vfnet_vf_in_use";
+    d.family(
+        name,
+        Kind::Gauge,
+        "Whether a VM, a program, a container or the host uses the VF.",
+    );
+    for (p, v) in vfs {
+        let labels: [(&str, &dyn Display); 3] =
+            [("pf", &p.addr), ("vf", &Opt(v.index)), ("pci", &v.addr)];
+        d.sample(name, &labels, &(v.used_by.is_some() as u8));
     }
 }
 
 /// `vfnet_vf_settings_info`: the settings as labels.
 fn vf_settings(d: &mut Doc, vfs: &[(&Pf, &Vf)]) {
+    let name = "vfnet_vf_settings_info";
     d.family(
-        "vfnet_vf_settings_info",
+        name,
         Kind::Gauge,
         "A VF's settings as its PF's driver reports them (1).",
     );
+    let on = |b: Option<bool>| Opt(b.map(|b| if b { "on" } else { "off" }));
     for (p, v) in vfs {
         let Some(s) = &v.settings else { continue };
-        let opt = |x: Option<String>| x.unwrap_or_default();
-        let more = [
-            (
-                "mac",
-                opt(s.mac.filter(|m| m.0 != [0; 6]).map(|m| m.to_string())),
-            ),
-            ("vlan", opt(s.vlan.map(|x| x.to_string()))),
-            ("qos", opt(s.qos.map(|x| x.to_string()))),
-            ("spoofchk", opt(s.spoofchk.map(|x| on(x).into()))),
-            ("trust", opt(s.trust.map(|x| on(x).into()))),
-            ("state", opt(s.link_state.map(|x| x.name().into()))),
-            ("min_rate", opt(s.min_tx_rate.map(|x| x.to_string()))),
-            ("max_rate", opt(s.max_tx_rate.map(|x| x.to_string()))),
+        let labels: [(&str, &dyn Display); 11] = [
+            ("pf", &p.addr),
+            ("vf", &Opt(v.index)),
+            ("pci", &v.addr),
+            ("mac", &Opt(s.mac.filter(|m| m.0 != [0; 6]))),
+            ("vlan", &Opt(s.vlan)),
+            ("qos", &Opt(s.qos)),
+            ("spoofchk", &on(s.spoofchk)),
+            ("trust", &on(s.trust)),
+            ("state", &Opt(s.link_state.map(|x| x.name()))),
+            ("min_rate", &Opt(s.min_tx_rate)),
+            ("max_rate", &Opt(s.max_tx_rate)),
         ];
-        sample(d, "vfnet_vf_settings_info", &with(&vf_id(p, v), &more), 1);
+        d.sample(name, &labels, &1);
     }
 }
 
@@ -280,12 +244,10 @@ fn vf_counters(d: &mut Doc, vfs: &[(&Pf, &Vf)]) {
         d.family(name, Kind::Counter, help);
         for (p, v) in vfs {
             if let Some(st) = v.settings.as_ref().and_then(|s| s.stats.as_ref()) {
-                sample(d, name, &with(&vf_id(p, v), &[]), pick(st));
+                let labels: [(&str, &dyn Display); 3] =
+                    [("pf", &p.addr), ("vf", &Opt(v.index)), ("pci", &v.addr)];
+                d.sample(name, &labels, &pick(st));
             }
         }
     }
-}
-
-fn on(b: bool) -> &'static str {
-    if b { "on" } else { "off" }
 }

@@ -14,54 +14,7 @@ use crate::{out, sriov};
 use lexopt::prelude::*;
 
 /// `vfnet persist -h`.
-pub const USAGE: &str = "\
-Usage: vfnet persist [--timeout SECS] [--dry-run] [--json] [DEV [N] [--vf SPEC]...]
-       vfnet persist [--dry-run] DEV --remove
-       vfnet persist DEV N|X,Y,Z [--probe N|X,Y,Z] [--refresh-initramfs]
-       vfnet persist DEV [N] --eswitch legacy|switchdev
-
-Record VF counts in the config file, for vfnet apply at boot. The VFs that
-exist now are not changed (vfnet set does that).
-
-  vfnet persist          record the current count of every PF that has VFs
-                         (and update entries of PFs that have none now)
-  vfnet persist DEV      record DEV's current count (both forms also record
-                         switchdev, when devlink reports it: DEV.eswitch)
-  vfnet persist DEV N    record N for DEV, checked against its sriov_totalvfs
-  vfnet persist DEV [N] --vf vfs.mac=auto --vf vf0-3.driver=vfio-pci
-                         also (or only, without N) record VF settings, in
-                         the config file's own syntax after the PF
-  vfnet persist DEV --remove
-                         remove every entry of DEV (its count, its VF
-                         settings); DEV need not be present
-
-A ConnectX-3 (mlx4_core) takes its count when its driver loads: persist
-also writes /etc/modprobe.d/vfnet-mlx4.conf and says when the initramfs must
-be rebuilt. X,Y,Z is X VFs on port 1, Y on port 2, Z on both.
-
-Entries are written by PCI address (the name in a comment above), in place;
-other lines stay as they are, and a symlinked config stays a link.
-
-Options:
-  -t, --timeout SECS   give up waiting for another vfnet's edit after SECS
-                       (default 30)
-  -n, --dry-run        print the config file as it would be, change nothing
-  -j, --json           say what was (with --dry-run: would be) recorded as one
-                       JSON document, apply --json's shape: a record per PF
-                       (for diffs: the Ansible module's check mode)
-  --vf SPEC            record a VF setting, SPEC as in the config file after
-                       the PF's key: vfN.SETTING=VALUE, vfA-B.SETTING=VALUE or
-                       vfs.SETTING=VALUE. Settings asked for this way are
-                       the only ones written (no stable MACs are added)
-  --remove             remove DEV's entries
-  --probe N|X,Y,Z      ConnectX-3: how many of its VFs the host's own driver
-                       takes (mlx4_core's probe_vf; default none: all are
-                       left free for VMs)
-  --refresh-initramfs  ConnectX-3: rebuild the initramfs after writing the
-                       modprobe.d file (update-initramfs -u or dracut -f)
-  --eswitch MODE       record DEV's eswitch mode (DEV.eswitch=MODE): apply sets
-                       it over devlink before it creates DEV's VFs
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_PERSIST_TXT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// `vfnet persist`'s arguments.
@@ -91,6 +44,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet persist`'s arguments (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dev: None,
@@ -316,6 +270,7 @@ impl Ctx<'_> {
 }
 
 /// Runs `vfnet persist` on the system `s`.
+#[inline(never)]
 pub fn run(s: &System, args: &Args) -> Result<()> {
     out::set_changing();
     let mut ctx = Ctx {

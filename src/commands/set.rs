@@ -13,45 +13,7 @@ use lexopt::prelude::*;
 use std::time::Duration;
 
 /// `vfnet set -h`.
-pub const USAGE: &str = "\
-Usage: vfnet set [--autoprobe on|off] [--eswitch legacy|switchdev] [--timeout SECS]
-                 [--dry-run] [--force] [--json] DEV N
-
-Make DEV have N VFs now (0 removes them). DEV is a PF's interface name
-(enp1s0f0) or PCI address (0000:01:00.0), network device or not.
-
-N is checked against the device's sriov_totalvfs first. Changing a nonzero
-count goes through 0, as the kernel requires. vfnet returns once the kernel
-shows the N VFs and their drivers (and netdevs), then lists them. The change
-does not survive a reboot: vfnet persist records it.
-
-Changing a nonzero count destroys every VF, the ones in use too: when a VF
-is in use (a VM or program holding it through vfio, a container owning its
-netdev, a bridge or an address on the host), set refuses, names each user,
-and changes nothing, unless --force.
-
-A ConnectX-3 (mlx4_core) takes its count when its driver loads: changing it
-reloads mlx4_core (every ConnectX-3 port goes down for a moment), so set
-does it only with --reload, after recording N (or X,Y,Z) as persist does.
-
-Options:
-  -n, --dry-run        say what would change and who uses the VFs it destroys;
-                       exit as the run would (1 when it would refuse)
-  -j, --json           print the outcome as one JSON document, apply --json's
-                       shape with one count record (errors stay on stderr)
-  --reload             ConnectX-3: record the count and reload mlx4_core
-  --force              change the count even when VFs are in use
-  --autoprobe on|off   whether new VFs get a host driver (sriov_drivers_autoprobe);
-                       off: VFs without a driver, ready for vfio-pci or a VM
-  --eswitch MODE       the PF's eswitch mode over devlink: switchdev (a representor
-                       netdev per VF, for OVS or tc) or legacy. Drivers change it
-                       only without VFs: a change goes through 0 VFs, as a count
-                       change does, and a refusal puts the VFs back
-  -t, --timeout SECS   give up waiting after SECS. Without it, the lock gets
-                       30 s and the kernel 10 s plus 1 s per VF (at most 300 s).
-                       Once 0 is written on the way to N, N is written; SIGTERM,
-                       SIGINT and SIGHUP are held until then.
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_SET_TXT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// `vfnet set`'s arguments.
@@ -83,6 +45,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet set`'s arguments (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut count, mut timeout, mut autoprobe) =
         (None, None, args::DEFAULT_TIMEOUT, None);
@@ -213,6 +176,7 @@ fn decide(
 }
 
 /// Runs `vfnet set` on the system `s`.
+#[inline(never)]
 pub fn run(s: &System, args: &Args) -> Result<()> {
     if args.json {
         return run_json(s, args);

@@ -17,46 +17,7 @@ use lexopt::prelude::*;
 use std::time::Duration;
 
 /// `vfnet vf -h`.
-pub const USAGE: &str = "\
-Usage: vfnet vf [--persist] [--force] DEV INDEX|A-B [SETTING VALUE]...
-       vfnet vf DEV INDEX|A-B [--json]
-       vfnet vf DEV free [--driver vfio-pci] [--json]
-
-Without settings, show VF INDEX (or VFs A to B) of the PF DEV, as list does
-(--json: its document). With settings, change them now,
-on VF INDEX or on VFs A to B (a pool: vfnet vf eth0 0-3 driver vfio-pci);
---persist also records them in the config file, for vfnet apply at boot.
-
-vfnet vf DEV free prints the PCI address of DEV's lowest-numbered VF that
-nobody uses (exit 1 when none is free); --driver vfio-pci binds it to
-vfio-pci first, --json prints its whole row. For VM hook scripts.
-
-Settings:
-  mac MAC|auto             the VF's MAC; auto: a stable one derived from the
-                           PF's permanent MAC and INDEX, the same on every boot;
-                           00:00:00:00:00:00 clears it
-  vlan ID [qos Q]          VLAN id (0: none) and 802.1p priority (0-7)
-  proto 802.1Q|802.1ad     the VLAN's protocol (802.1ad: QinQ's outer tag)
-  query_rss on|off         let the VF query the PF's RSS configuration
-  trust on|off             let the VF change its MAC and use promiscuous mode
-  spoofchk on|off          drop frames whose source MAC is not the VF's
-  state auto|enable|disable   link state: follow the PF, always up, always down
-  rate MIN MAX             TX rate limits in Mbit/s (0: no limit)
-  mtu N                    the MTU of the VF's netdev on the host (the PF's is
-                           raised to it first, never lowered)
-  driver vfio-pci|default  hand the VF to vfio-pci (for a VM), or back
-
-A new MAC reaches the VF's own netdev when its driver probes: vfnet brings the
-PF up if it is down and rebinds that one VF's driver.
-
-A driver change of a VF in use (held by a VM or program, its netdev in a
-container, a bridge or an address on the host) is refused unless --force.
-
-Options:
-  --persist            also record the settings in the config file
-  --force              change the driver even when the VF is in use
-  -t, --timeout SECS   give up waiting for drivers after SECS (default 30)
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_VF_TXT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// `vfnet vf`'s arguments.
@@ -110,6 +71,7 @@ fn setting(p: &mut lexopt::Parser, name: std::ffi::OsString) -> Result<Setting> 
 }
 
 /// Parses `vfnet vf`'s arguments (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut index, mut persist, mut timeout) = (None, None, false, args::DEFAULT_TIMEOUT);
     let mut settings = Vec::new();
@@ -181,6 +143,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
 }
 
 /// Runs `vfnet vf` on the system `system`.
+#[inline(never)]
 pub fn run(system: &System, args: &Args) -> Result<()> {
     let deadline = Deadline::after(args.timeout);
     if let Some(free) = &args.free {

@@ -6,7 +6,7 @@
 use super::exec::Run;
 use super::plan::Action;
 use crate::config::{Flag, Line};
-use crate::fdbsync::{Outcome, Target};
+use crate::fdbsync::{Macs, Outcome, Refused, Target};
 use crate::inventory::{Inventory, Pf};
 use crate::netlink::Socket;
 use crate::pci::DevKey;
@@ -16,6 +16,7 @@ use crate::system::System;
 impl Run<'_> {
     /// Syncs the PFs with `fdb_sync=yes` (the last line for a PF wins).
     /// A dry run counts the VFs the count phase would give (`actions`).
+    #[inline(never)]
     pub(super) fn fdb_sync(&mut self, s: &System, inv: &Inventory, actions: &[Action]) {
         let flagged = self.cfg.flagged(Flag::FdbSync);
         let lines: Vec<(usize, &DevKey)> = self
@@ -72,6 +73,7 @@ impl Run<'_> {
     }
 
     /// One `fdb_sync=yes` line: its PF synced (or, dry run, planned).
+    #[inline(never)]
     fn fdb_line(
         &mut self,
         s: &System,
@@ -178,16 +180,12 @@ fn summary(o: &Outcome) -> (Values, Status, Option<String>) {
     let mut why: Vec<String> = o
         .failed
         .iter()
-        .map(|(m, add, e)| {
-            let verb = if *add { "add" } else { "remove" };
-            format!("cannot {verb} {m}: {}", crate::error::strerror(*e))
-        })
+        .map(|f| format!("cannot {}", Refused(f)))
         .collect();
     if !o.did_not_fit.is_empty() {
-        let m: Vec<String> = o.did_not_fit.iter().map(|m| m.to_string()).collect();
         why.push(format!(
             "the NIC's filter table is full: {} did not fit",
-            m.join(", ")
+            Macs(&o.did_not_fit)
         ));
     }
     let status = match (o.failed.is_empty() && o.error.is_none(), changes.is_empty()) {

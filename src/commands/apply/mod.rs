@@ -25,50 +25,7 @@ use lexopt::prelude::*;
 use std::time::Duration;
 
 /// `vfnet apply -h`.
-pub const USAGE: &str = "\
-Usage: vfnet apply [--dry-run] [--wait SECS] [--timeout SECS] [--quiet] [--json]
-
-Make the live VF counts match the config file, entry by entry: entries that
-already match are left alone, the others are set as vfnet set does. A bad
-entry (a line that does not parse, an unknown device, a count over the
-device's total, a kernel error) is reported and the other entries still
-apply; the exit status is then 1. Boot services run this, with --wait.
-
-Prints one line per action: the device, what changed, how long it took.
-
-Options:
-  -n, --dry-run        print what would change and change nothing; exit as
-                       the run would (1 when an entry would fail or be skipped)
-  -w, --wait SECS      first wait up to SECS for every configured PF to appear
-                       with its driver (at boot, drivers bind while apply
-                       starts); PFs still missing then are reported, the
-                       others applied
-  -t, --timeout SECS   the budget for what may never happen, after --wait
-                       (default 30)
-  --deadline SECS      the hard cap of the whole run (default 300, or the
-                       environment's VFNET_DEADLINE)
-  -q, --quiet          print errors only
-  -j, --json           print one JSON document instead of the lines: a record
-                       per entry (before, wanted, after, status, error) and
-                       the totals, also when apply cannot run (its \"error\"
-                       says why); errors still go to stderr (README: JSON)
-
-How long apply waits, and for what. One budget, --wait plus --timeout (60 s
-for the boot services' --wait 30), bounds the waits for what may never
-happen: PFs to appear, the state lock, VF drivers to take settings. Once a
-VF count is written, the kernel has started: creating the VFs and binding
-their drivers gets 10 s plus 1 s per VF from that write (138 s for 128
-VFs), whatever an earlier PF left of the budget, and never past the cap.
-PFs are changed at the same time (counts, then VF settings), so a boot waits
-for its slowest PF. A wait of over a second says every 5 s where it is
-(--quiet silences it):
-  enp24s0f0 (0000:18:00.0): 61 of 125 VFs, 58 with a driver, 21 s
-What is left undone when time runs out is reported, and apply exits 1.
-
-An entry that would change a nonzero count while its VFs are in use (a VM, a
-container, the host) is skipped and reported (exit 1); the others apply. At
-boot nothing is in use.
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_APPLY_TXT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// `vfnet apply`'s arguments.
@@ -88,6 +45,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet apply`'s arguments (or returns its help).
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let mut args = Args {
         dry_run: false,
@@ -125,6 +83,7 @@ fn default_deadline() -> Duration {
 }
 
 /// Runs `vfnet apply` on the system `s`.
+#[inline(never)]
 pub fn run(s: &System, args: &Args) -> Result<()> {
     let mut done = Outcome {
         state: "not_read",

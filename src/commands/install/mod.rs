@@ -23,46 +23,7 @@ mod runner;
 use runner::Runner;
 
 /// `vfnet install -h` (and `vfnet uninstall -h`).
-pub const USAGE: &str = "\
-Usage: vfnet install [--init INIT[,INIT...]] [--dry-run]
-       vfnet uninstall [--init INIT[,INIT...]] [--dry-run]
-
-install copies this binary to /usr/local/sbin/vfnet, creates the config file
-if there is none (a commented example), and installs and enables the boot
-glue that runs `vfnet apply --wait` early at boot, before networking:
-
-  systemd           /etc/systemd/system/vfnet.service, enabled for sysinit.target
-  openrc            /etc/init.d/vfnet, in the sysinit runlevel
-  initramfs-tools   a hook and an init-premount script; update-initramfs -u
-  dracut            the module 90vfnet; dracut -f
-  truenas           the binary next to the config on a pool (--config
-                    /mnt/POOL/...), registered as a pre-init command
-  auto              the running init system and the initramfs generator
-                    (the default); TrueNAS alone on TrueNAS
-
-It prints every file it writes and every command it runs; a second run
-changes nothing. uninstall removes what install added and keeps the config.
-
-install records the configured PFs' and VFs' drivers in /etc/vfnet/drivers
-for the initramfs hooks (an image may be built where the NICs are not).
-
-Options (--driver, --unmanaged-vfs, --fdb-sync, --metrics: install only;
-uninstall removes the fdb service and the metrics timer with their init
-system's glue):
-  --init INIT      which glue (repeat, or separate with commas)
-  --driver NAME    also put kernel module NAME in the initramfs (repeat, or
-                   separate with commas); a VF-only one (iavf) also counts
-                   for --unmanaged-vfs
-  --unmanaged-vfs  make NetworkManager and systemd-networkd leave the VFs
-                   alone (matched by VF driver): no DHCP on VFs meant for
-                   VMs. Without it, for PFs with KEY.unmanaged_vfs=yes
-  --fdb-sync       also the vfnet fdb --watch service (systemd, openrc): VFs
-                   reach the guests on their PF's bridge (vfnet fdb -h)
-  --metrics DIR    refresh DIR/vfnet.prom (vfnet metrics) every minute for
-                   node_exporter's textfile collector: a systemd timer, or a
-                   cron line (/etc/cron.d) with OpenRC
-  -n, --dry-run    print what would be done and do nothing
-";
+pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_INSTALL_TXT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// `vfnet install`'s (and `uninstall`'s) arguments.
@@ -85,6 +46,7 @@ pub struct Args {
 }
 
 /// Parses `vfnet install`'s or (`remove`) `vfnet uninstall`'s arguments.
+#[inline(never)]
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Parsed<Args>> {
     let cmd = if remove { "uninstall" } else { "install" };
     let mut args = Args {
@@ -325,6 +287,7 @@ pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Task>> {
 }
 
 /// Runs `vfnet install` (or uninstall) on the system `s`.
+#[inline(never)]
 pub fn run(s: &System, args: &Args) -> Result<()> {
     out::set_changing();
     let root = s.root.clone();

@@ -1,0 +1,205 @@
+//! Texts the binary carries packed (the commands' help in `help/`, the
+//! boot glue): LZSS, one stream for all ([`SOURCES`], in order), unpacked
+//! when shown or written. About 16 KiB of the binary's 512 (README,
+//! "Size"). Pure.
+//!
+//! The stream and its index are generated files in the repository
+//! (`packed/texts.lz`, `packed/texts.rs`, written by `packed/pack.rs`):
+//! no build script (it would make cargo walk the whole repository, the
+//! demo tree's looping sysfs links too). The test `packed_texts_are_current`
+//! fails when they differ from what the sources give;
+//! `UPDATE_PACKED=1 cargo test --lib packed` rewrites them.
+//!
+//! The format: a little-endian u32 length, then groups of a flag byte and
+//! up to 8 items, bit i (from the lowest) of the flag telling item i: 0 a
+//! literal byte, 1 a match of two bytes, `offset-1` in the high 12 bits
+//! and `length-3` in the low 4 (3 to 18 bytes, from 1 to 4096 back).
+
+/// One of the packed texts: where it is in their unpacked whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packed {
+    /// Its first byte's offset.
+    pub at: u32,
+    /// Its length.
+    pub len: u32,
+}
+
+/// The files packed, in the stream's order; each is `texts::NAME`, NAME
+/// its path in capitals with `/`, `-` and `.` as `_` (`help/set.txt` is
+/// `HELP_SET_TXT`).
+pub const SOURCES: [&str; 20] = [
+    "help/vfnet.txt",
+    "help/apply.txt",
+    "help/capture.txt",
+    "help/doctor.txt",
+    "help/fdb.txt",
+    "help/install.txt",
+    "help/list.txt",
+    "help/metrics.txt",
+    "help/persist.txt",
+    "help/set.txt",
+    "help/vf.txt",
+    "systemd/vfnet.service",
+    "systemd/vfnet-fdb.service",
+    "openrc/vfnet",
+    "openrc/vfnet-fdb",
+    "initramfs-hooks/initramfs-tools/hooks/vfnet",
+    "initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet",
+    "initramfs-hooks/dracut/90vfnet/module-setup.sh",
+    "initramfs-hooks/dracut/90vfnet/vfnet-apply.sh",
+    "initramfs-hooks/dracut/vfnet.conf",
+];
+
+/// Every text, packed as one stream (so that each shares the others'
+/// phrases).
+static ALL: &[u8] = include_bytes!("packed/texts.lz");
+
+/// Each text's place in the stream, by name (generated: not reformatted).
+#[rustfmt::skip]
+pub mod texts;
+
+impl Packed {
+    /// The text. Packed from UTF-8 files, so it is UTF-8; a damaged one
+    /// comes out lossily, never panicking.
+    pub fn text(&self) -> String {
+        let end = (self.at + self.len) as usize;
+        let all = unpack_to(ALL, end);
+        let part = all.get(self.at as usize..end).unwrap_or_default();
+        String::from_utf8_lossy(part).into_owned()
+    }
+}
+
+/// `pack`'s inverse, up to `want` bytes of it.
+fn unpack_to(b: &[u8], want: usize) -> Vec<u8> {
+    let mut b2 = b.to_vec();
+    if b2.len() >= 4 {
+        let len = u32::from_le_bytes([b2[0], b2[1], b2[2], b2[3]]) as usize;
+        b2[..4].copy_from_slice(&(len.min(want) as u32).to_le_bytes());
+    }
+    unpack(&b2)
+}
+
+/// `pack`'s inverse. Stops at the first item that points before the start.
+pub fn unpack(b: &[u8]) -> Vec<u8> {
+    let Some(len) = b
+        .get(..4)
+        .map(|l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(len.min(1 << 20));
+    let mut i = 4;
+    while out.len() < len && i < b.len() {
+        let flags = b[i];
+        i += 1;
+        for bit in 0..8 {
+            if out.len() >= len || i >= b.len() {
+                break;
+            }
+            if flags & (1 << bit) == 0 {
+                out.push(b[i]);
+                i += 1;
+                continue;
+            }
+            let Some(&[hi, lo]) = b.get(i..i + 2).and_then(|s| <&[u8; 2]>::try_from(s).ok()) else {
+                return out;
+            };
+            i += 2;
+            let word = u16::from_be_bytes([hi, lo]) as usize;
+            let (back, n) = ((word >> 4) + 1, (word & 15) + 3);
+            let Some(from) = out.len().checked_sub(back) else {
+                return out;
+            };
+            for k in 0..n {
+                let c = out[from + k];
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The packer.
+#[cfg(test)]
+mod pack;
+
+#[cfg(test)]
+mod tests {
+    use super::pack::pack;
+    use super::*;
+
+    #[test]
+    fn what_is_packed_unpacks_to_itself() {
+        for t in [
+            &b""[..],
+            b"a",
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            b"Usage: vfnet set DEV N\n  --dry-run  say what would change\n  --dry-run again\n",
+        ] {
+            assert_eq!(unpack(&pack(t)), t);
+        }
+        let long: Vec<u8> = (0..20000u32).map(|i| (i * 7 % 251) as u8).collect();
+        assert_eq!(unpack(&pack(&long)), long);
+        let help = include_bytes!("../help/set.txt");
+        assert_eq!(texts::HELP_SET_TXT.text().as_bytes(), help);
+        let unit = include_bytes!("../systemd/vfnet.service");
+        assert_eq!(texts::SYSTEMD_VFNET_SERVICE.text().as_bytes(), unit);
+        assert!(
+            ALL.len() < 28_000 / 2,
+            "the texts pack to less than half: {}",
+            ALL.len()
+        );
+    }
+
+    /// The stream and its index as the sources give them (with
+    /// `UPDATE_PACKED=1`: rewritten).
+    #[test]
+    fn packed_texts_are_current() {
+        let top = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (mut all, mut index) = (
+            Vec::new(),
+            String::from(
+                "//! Generated by `UPDATE_PACKED=1 cargo test --lib packed` from\n\
+             //! `crate::packed::SOURCES`: each text's place in `texts.lz`.\n\n\
+             use super::Packed;\n",
+            ),
+        );
+        for path in SOURCES {
+            let data = std::fs::read(top.join(path)).unwrap();
+            let name = path.replace(['/', '-', '.'], "_").to_uppercase();
+            index.push_str(&format!(
+                "\n/// `{path}`.\npub const {name}: Packed = Packed {{\n    at: {},\n    len: {},\n}};\n",
+                all.len(),
+                data.len()
+            ));
+            all.extend_from_slice(&data);
+        }
+        let packed = pack(&all);
+        let lz = top.join("src/packed/texts.lz");
+        let rs = top.join("src/packed/texts.rs");
+        if std::env::var_os("UPDATE_PACKED").is_some() {
+            std::fs::write(&lz, &packed).unwrap();
+            std::fs::write(&rs, &index).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&rs).unwrap(),
+            index,
+            "UPDATE_PACKED=1 cargo test --lib packed"
+        );
+        assert!(
+            std::fs::read(&lz).unwrap() == packed,
+            "texts.lz is stale: UPDATE_PACKED=1 cargo test --lib packed"
+        );
+        assert_eq!(unpack(&packed), all);
+    }
+
+    #[test]
+    fn damaged_input_never_panics() {
+        let good = pack(b"hello hello hello hello");
+        for cut in 0..good.len() {
+            let _ = unpack(&good[..cut]);
+        }
+        // A match pointing before the start.
+        assert_eq!(unpack(&[5, 0, 0, 0, 1, 0xff, 0xf0]), b"");
+    }
+}
