@@ -74,7 +74,9 @@ fn a_stuck_pf_is_reported_at_the_cap_and_the_others_apply() {
     let start = Instant::now();
     let r = vfnet(
         tree.root(),
-        &["apply", "--timeout", "0.3", "--deadline", "3"],
+        // A cap of 5 s: the other PFs' 1.3 s of work fits it even on a
+        // loaded machine (seen: 3 s was too short with QEMU running beside).
+        &["apply", "--timeout", "0.3", "--deadline", "5"],
     );
     let wall = start.elapsed();
     r.code(1).err_has(&format!(
@@ -88,7 +90,7 @@ fn a_stuck_pf_is_reported_at_the_cap_and_the_others_apply() {
     }
     assert!(tree.vfs(PFS[2]).is_empty());
     assert!(
-        wall >= Duration::from_millis(2900) && wall < Duration::from_secs(6),
+        wall >= Duration::from_millis(4900) && wall < Duration::from_secs(9),
         "{wall:?}"
     );
 }
