@@ -267,9 +267,15 @@ fn watch(s: &System, a: &Args, route: &mut crate::netlink::Socket) -> Result<()>
             ));
             first = false;
         }
-        let outcomes = {
-            let _lock = s.state_lock(&Deadline::after(Duration::from_secs(30)))?;
-            crate::fdbsync::sync(route, &s.root, &targets, false)?
+        // Another vfnet changing VFs (apply at boot, with slow PFs) holds
+        // the state lock: this round waits for it up to 30 s, then the next
+        // round (an event, or 60 s) tries again; the service keeps running.
+        let outcomes = match s.state_lock(&Deadline::after(Duration::from_secs(30))) {
+            Ok(_lock) => crate::fdbsync::sync(route, &s.root, &targets, false)?,
+            Err(e) => {
+                out::warn(format_args!("fdb --watch: {e}; trying again later"));
+                Vec::new()
+            }
         };
         let mut text = String::new();
         for (t, o) in targets.iter().zip(&outcomes) {
