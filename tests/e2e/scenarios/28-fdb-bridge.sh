@@ -74,7 +74,7 @@ if nsenter -t "$NS_VF" -n ping -c 3 -W 2 192.0.2.1 > "$E2E_TMP/ping1.out" 2>&1; 
 note "ping after: $AFTER: $(cat "$E2E_TMP/ping1.out")"
 note "$("$BRIDGE" fdb show br br0)"
 # Evidence, not a check: QEMU's igb switches VF traffic to the PF only at
-# times (README, "vfnet fdb": of five runs on 2026-12-02, the ping after the
+# times (README, "vfnet fdb": of six runs on 2026-12-02, the ping after the
 # sync went through in two, and in none before it; in the others the VF's
 # own frames never reached the bridge: its MAC is missing from the table
 # printed above). The entries are what this scenario checks.
