@@ -672,25 +672,15 @@ impl Socket {
         each: &mut dyn FnMut(&[u8]),
     ) -> Result<(), Errno> {
         let seq = self.send(msg)?;
-        loop {
-            let n = nix::sys::socket::recv(
-                self.fd.as_raw_fd(),
-                &mut self.buf,
-                nix::sys::socket::MsgFlags::empty(),
-            )?;
-            for (s, r) in replies(&self.buf[..n]) {
-                match r {
-                    _ if s != seq => {}
-                    Reply::Msg(k, body) if k == want => each(body),
-                    Reply::Done => return Ok(()),
-                    Reply::Ack(Err(e)) => return Err(e),
-                    _ => {}
-                }
+        self.reply(seq, |r| match r {
+            Reply::Msg(k, body) if k == want => {
+                each(body);
+                None
             }
-            if n == 0 {
-                return Err(Errno::EPIPE);
-            }
-        }
+            Reply::Done => Some(Ok(())),
+            Reply::Ack(Err(e)) => Some(Err(e)),
+            _ => None,
+        })
     }
 
     /// Sends `msg(seq)`, which asks for an ACK; the kernel's answer.
