@@ -44,9 +44,11 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-/// The record of one PF: `ROOT/run/vfnet/fdb/PCI`.
+/// The record of one PF: `ROOT/run/vfnet/fdb/PCI`, in a tree with its
+/// links resolved inside the tree (a `run` that is a link to the host's
+/// /run means the tree's): the record is read and written in the sandbox.
 pub fn record_path(root: &Root, pci: PciAddr) -> std::path::PathBuf {
-    root.join(&format!("/run/vfnet/fdb/{pci}"))
+    root.real(&format!("/run/vfnet/fdb/{pci}"))
 }
 
 /// What vfnet added to this PF's table before (nothing when the record is

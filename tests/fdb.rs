@@ -382,3 +382,26 @@ fn fdb_json_has_exactly_the_readme_fields() {
         assert_eq!(keys(&d["pfs"][0]), fields("fdb.pfs[]"));
     }
 }
+
+/// The record under `--root` stays in the tree: a tree whose `run` is an
+/// absolute link to a directory outside means the tree's own copy of it.
+#[test]
+fn the_record_is_written_inside_the_tree_even_through_a_link_that_points_out() {
+    let Some((ns, tree)) = bridged("sandbox") else {
+        return;
+    };
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), tree.path("run")).unwrap();
+    ns.vfnet(&tree, &["fdb"])
+        .code(0)
+        .out_has(&format!("added {VM1}"));
+    assert!(
+        std::fs::read_dir(outside.path()).unwrap().next().is_none(),
+        "nothing written outside the tree"
+    );
+    let inside = tree.path(&format!(
+        "{}/vfnet/fdb/0000:01:00.0",
+        outside.path().display().to_string().trim_start_matches('/')
+    ));
+    assert_eq!(std::fs::read_to_string(inside).unwrap(), format!("{VM1}\n"));
+}
