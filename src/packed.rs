@@ -63,27 +63,19 @@ impl Packed {
     /// comes out lossily, never panicking.
     pub fn text(&self) -> String {
         let end = (self.at + self.len) as usize;
-        let all = unpack_to(ALL, end);
+        let all = unpack(ALL, end);
         let part = all.get(self.at as usize..end).unwrap_or_default();
         String::from_utf8_lossy(part).into_owned()
     }
 }
 
-/// `pack`'s inverse, up to `want` bytes of it.
-fn unpack_to(b: &[u8], want: usize) -> Vec<u8> {
-    let mut b2 = b.to_vec();
-    if b2.len() >= 4 {
-        let len = u32::from_le_bytes([b2[0], b2[1], b2[2], b2[3]]) as usize;
-        b2[..4].copy_from_slice(&(len.min(want) as u32).to_le_bytes());
-    }
-    unpack(&b2)
-}
-
-/// `pack`'s inverse. Stops at the first item that points before the start.
-pub fn unpack(b: &[u8]) -> Vec<u8> {
+/// `pack`'s inverse, its first `want` bytes (a few more when a match
+/// runs past them; `usize::MAX`: all). Stops at the first item that points
+/// before the start.
+pub fn unpack(b: &[u8], want: usize) -> Vec<u8> {
     let Some(len) = b
         .get(..4)
-        .map(|l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize)
+        .map(|l| (u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize).min(want))
     else {
         return Vec::new();
     };
@@ -136,10 +128,10 @@ mod tests {
             b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             b"Usage: vfnet set DEV N\n  --dry-run  say what would change\n  --dry-run again\n",
         ] {
-            assert_eq!(unpack(&pack(t)), t);
+            assert_eq!(unpack(&pack(t), usize::MAX), t);
         }
         let long: Vec<u8> = (0..20000u32).map(|i| (i * 7 % 251) as u8).collect();
-        assert_eq!(unpack(&pack(&long)), long);
+        assert_eq!(unpack(&pack(&long), usize::MAX), long);
         let help = include_bytes!("../help/set.txt");
         assert_eq!(texts::HELP_SET_TXT.text().as_bytes(), help);
         let unit = include_bytes!("../systemd/vfnet.service");
@@ -190,16 +182,24 @@ mod tests {
             std::fs::read(&lz).unwrap() == packed,
             "texts.lz is stale: UPDATE_PACKED=1 cargo test --lib packed"
         );
-        assert_eq!(unpack(&packed), all);
+        assert_eq!(unpack(&packed, usize::MAX), all);
+    }
+
+    #[test]
+    fn a_prefix_is_unpacked_alone() {
+        let all = b"one two one two one two, three";
+        let p = pack(all);
+        let head = unpack(&p, 7);
+        assert!(head.len() >= 7 && all.starts_with(&head), "{head:?}");
     }
 
     #[test]
     fn damaged_input_never_panics() {
         let good = pack(b"hello hello hello hello");
         for cut in 0..good.len() {
-            let _ = unpack(&good[..cut]);
+            let _ = unpack(&good[..cut], usize::MAX);
         }
         // A match pointing before the start.
-        assert_eq!(unpack(&[5, 0, 0, 0, 1, 0xff, 0xf0]), b"");
+        assert_eq!(unpack(&[5, 0, 0, 0, 1, 0xff, 0xf0], usize::MAX), b"");
     }
 }

@@ -59,17 +59,22 @@ impl Run<'_> {
                     Some(skip.into()),
                 );
             } else {
-                self.record(
-                    &[line],
-                    pf,
-                    None,
-                    Values::None,
-                    Status::Failed,
-                    Some(why.clone()),
-                );
-                self.fail(&[line], &why);
+                self.fdb_failed(line, pf, &why);
             }
         }
+    }
+
+    /// A line that could not be synced at all: its record and its error.
+    fn fdb_failed(&mut self, line: usize, pf: Option<crate::pci::PciAddr>, why: &str) {
+        self.record(
+            &[line],
+            pf,
+            None,
+            Values::None,
+            Status::Failed,
+            Some(why.into()),
+        );
+        self.fail(&[line], &why);
     }
 
     /// One `fdb_sync=yes` line: its PF synced (or, dry run, planned).
@@ -103,16 +108,7 @@ impl Run<'_> {
         let (pf, o) = match (pf, done) {
             (Some(pf), Ok(o)) => (pf, o),
             (pf, Err(e)) => {
-                let addr = pf.map(|p| p.addr);
-                self.record(
-                    &[line],
-                    addr,
-                    None,
-                    Values::None,
-                    Status::Failed,
-                    Some(e.clone()),
-                );
-                self.fail(&[line], &e);
+                self.fdb_failed(line, pf.map(|p| p.addr), &e);
                 return;
             }
             (None, Ok(_)) => return,
