@@ -362,6 +362,26 @@ pub fn metrics_files(
     })
 }
 
+/// The VM managers `install --hooks` gives vfnet's VM hook to, by
+/// `--hooks` name, and where: libvirt's qemu hooks directory (beside a
+/// host's own `/etc/libvirt/hooks/qemu`), a Proxmox VE hookscript in the
+/// `local` storage's snippets. One script (`hooks/vfnet-hook`), which
+/// tells them apart by its arguments.
+pub const HOOKS: [(&str, &str); 2] = [
+    ("libvirt", "/etc/libvirt/hooks/qemu.d/vfnet"),
+    ("proxmox", "/var/lib/vz/snippets/vfnet"),
+];
+
+/// The VM hook installed at `path`.
+pub fn hook(path: &'static str) -> File {
+    File {
+        path,
+        text: texts::HOOKS_VFNET_HOOK,
+        mode: 0o755,
+        host: true,
+    }
+}
+
 const INITRAMFS_TOOLS: [File; 2] = [
     File {
         path: "/etc/initramfs-tools/hooks/vfnet",
@@ -441,16 +461,9 @@ pub fn text(file: &File, config: &str) -> Result<Cow<'static, str>, String> {
     Ok(Cow::Owned(out))
 }
 
-/// The config file `install` creates when there is none.
-pub const EXAMPLE_CONFIG: &str = "\
-# vfnet: how many SR-IOV VFs each PF gets at boot (vfnet apply).
-# One KEY=N per line. KEY is a PCI address, which survives interface
-# renames, or an interface name. vfnet persist writes entries for you:
-#   vfnet persist enp1s0f0 4
-#
-# enp1s0f0
-# 0000:01:00.0=4
-";
+/// The config file `install` creates when there is none
+/// (`help/vfnet.conf`).
+pub const EXAMPLE_CONFIG: crate::packed::Packed = texts::HELP_VFNET_CONF;
 
 /// What is present under a root, as far as choosing glue goes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Texts the binary carries packed (the commands' help in `help/`, the
-//! boot glue): LZSS, one stream for all ([`SOURCES`], in order), unpacked
+//! boot glue and VM hooks without their comments, `pack::source`): LZSS, one stream for all ([`SOURCES`], in order), unpacked
 //! when shown or written. About 16 KiB of the binary's 512 (README,
 //! "Size"). Pure.
 //!
@@ -10,10 +10,12 @@
 //! fails when they differ from what the sources give;
 //! `UPDATE_PACKED=1 cargo test --lib packed` rewrites them.
 //!
-//! The format: a little-endian u32 length, then groups of a flag byte and
-//! up to 8 items, bit i (from the lowest) of the flag telling item i: 0 a
-//! literal byte, 1 a match of two bytes, `offset-1` in the high 12 bits
-//! and `length-3` in the low 4 (3 to 18 bytes, from 1 to 4096 back).
+//! The format: a little-endian u32 length, then items. The texts are
+//! ASCII, so a byte below 0x80 is itself; `10` in the top bits starts a
+//! two-byte match (`length-3` in the next 3 bits, `offset-1` in the low
+//! 11: 3 to 10 bytes from 1 to 2048 back), `11` a three-byte one
+//! (`length-3` in 7 bits, then 15 of offset: 3 to 130 bytes, up to 32768
+//! back).
 
 /// One of the packed texts: where it is in their unpacked whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +29,7 @@ pub struct Packed {
 /// The files packed, in the stream's order; each is `texts::NAME`, NAME
 /// its path in capitals with `/`, `-` and `.` as `_` (`help/set.txt` is
 /// `HELP_SET_TXT`).
-pub const SOURCES: [&str; 20] = [
+pub const SOURCES: [&str; 22] = [
     "help/vfnet.txt",
     "help/apply.txt",
     "help/capture.txt",
@@ -39,6 +41,7 @@ pub const SOURCES: [&str; 20] = [
     "help/persist.txt",
     "help/set.txt",
     "help/vf.txt",
+    "help/vfnet.conf",
     "systemd/vfnet.service",
     "systemd/vfnet-fdb.service",
     "openrc/vfnet",
@@ -48,6 +51,7 @@ pub const SOURCES: [&str; 20] = [
     "initramfs-hooks/dracut/90vfnet/module-setup.sh",
     "initramfs-hooks/dracut/90vfnet/vfnet-apply.sh",
     "initramfs-hooks/dracut/vfnet.conf",
+    "hooks/vfnet-hook",
 ];
 
 /// Every text, packed as one stream (so that each shares the others'
@@ -71,7 +75,7 @@ impl Packed {
 
 /// `pack`'s inverse, its first `want` bytes (a few more when a match
 /// runs past them; `usize::MAX`: all). Stops at the first item that points
-/// before the start.
+/// before the start or runs past the end.
 pub fn unpack(b: &[u8], want: usize) -> Vec<u8> {
     let Some(len) = b
         .get(..4)
@@ -82,30 +86,29 @@ pub fn unpack(b: &[u8], want: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len.min(1 << 20));
     let mut i = 4;
     while out.len() < len && i < b.len() {
-        let flags = b[i];
-        i += 1;
-        for bit in 0..8 {
-            if out.len() >= len || i >= b.len() {
-                break;
-            }
-            if flags & (1 << bit) == 0 {
-                out.push(b[i]);
-                i += 1;
-                continue;
-            }
-            let Some(&[hi, lo]) = b.get(i..i + 2).and_then(|s| <&[u8; 2]>::try_from(s).ok()) else {
-                return out;
-            };
-            i += 2;
-            let word = u16::from_be_bytes([hi, lo]) as usize;
-            let (back, n) = ((word >> 4) + 1, (word & 15) + 3);
-            let Some(from) = out.len().checked_sub(back) else {
-                return out;
-            };
-            for k in 0..n {
-                let c = out[from + k];
-                out.push(c);
-            }
+        let first = b[i] as usize;
+        if first < 0x80 {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        // 10: two bytes, 11: three; the rest of the bits, big-endian.
+        let size = 2 + (first >> 6 & 1);
+        let Some(bytes) = b.get(i..i + size) else {
+            return out;
+        };
+        i += size;
+        let v = bytes[1..]
+            .iter()
+            .fold(first & 0x3f, |v, &c| v << 8 | c as usize);
+        let bits = 4 * size + 3; // offset bits: 11 or 15
+        let (n, back) = ((v >> bits) + 3, (v & ((1 << bits) - 1)) + 1);
+        let Some(from) = out.len().checked_sub(back) else {
+            return out;
+        };
+        for k in 0..n {
+            let c = out[from + k];
+            out.push(c);
         }
     }
     out
@@ -130,15 +133,17 @@ mod tests {
         ] {
             assert_eq!(unpack(&pack(t), usize::MAX), t);
         }
-        let long: Vec<u8> = (0..20000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let long: Vec<u8> = (0..20000u32).map(|i| (i * 7 % 127) as u8).collect();
         assert_eq!(unpack(&pack(&long), usize::MAX), long);
         let help = include_bytes!("../help/set.txt");
         assert_eq!(texts::HELP_SET_TXT.text().as_bytes(), help);
         let unit = include_bytes!("../systemd/vfnet.service");
+        let unit = super::pack::source("systemd/vfnet.service", unit);
         assert_eq!(texts::SYSTEMD_VFNET_SERVICE.text().as_bytes(), unit);
+        let whole = unpack(ALL, usize::MAX).len();
         assert!(
-            ALL.len() < 28_000 / 2,
-            "the texts pack to less than half: {}",
+            ALL.len() < whole / 2,
+            "the texts pack to less than half: {} of {whole}",
             ALL.len()
         );
     }
@@ -157,7 +162,7 @@ mod tests {
             ),
         );
         for path in SOURCES {
-            let data = std::fs::read(top.join(path)).unwrap();
+            let data = super::pack::source(path, &std::fs::read(top.join(path)).unwrap());
             let name = path.replace(['/', '-', '.'], "_").to_uppercase();
             index.push_str(&format!(
                 "\n/// `{path}`.\npub const {name}: Packed = Packed {{\n    at: {},\n    len: {},\n}};\n",
@@ -200,6 +205,7 @@ mod tests {
             let _ = unpack(&good[..cut], usize::MAX);
         }
         // A match pointing before the start.
-        assert_eq!(unpack(&[5, 0, 0, 0, 1, 0xff, 0xf0], usize::MAX), b"");
+        assert_eq!(unpack(&[5, 0, 0, 0, 0xff, 0xf0, 0], usize::MAX), b"");
+        assert_eq!(unpack(&[5, 0, 0, 0, b'a', 0x80, 1], usize::MAX), b"a");
     }
 }

@@ -23,8 +23,20 @@ fn root_with(markers: &[&str]) -> tempfile::TempDir {
     dir
 }
 
+/// A glue file as vfnet installs it: the repository's copy with its first
+/// two lines and its code (comment lines after those, blank lines and
+/// indentation are the repository's alone).
 fn repo(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        let code = line.trim_start_matches('\t');
+        if n < 2 || !(code.starts_with('#') || code.is_empty()) {
+            out.push_str(code);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn mode(p: &Path) -> u32 {

@@ -40,9 +40,12 @@ pub struct Args {
     pub json: bool,
 }
 
-/// `vfnet vf DEV free [--driver vfio-pci] [--json]`.
+/// `vfnet vf DEV [INDEX|A-B] free [--driver vfio-pci] [--json]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Free {
+    /// `INDEX|A-B free`: only among these VFs (a hook asking whether the
+    /// VF a VM names is free).
+    pub among: Option<VfSel>,
     /// `driver vfio-pci|default`.
     pub driver: Option<crate::vf::Driver>,
     /// `--json`: show as JSON.
@@ -75,7 +78,7 @@ fn setting(p: &mut lexopt::Parser, name: std::ffi::OsString) -> Result<Setting> 
 pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
     let (mut dev, mut index, mut persist, mut timeout) = (None, None, false, args::DEFAULT_TIMEOUT);
     let mut settings = Vec::new();
-    let (mut force, mut free, mut json, mut driver) = (false, false, false, None);
+    let (mut force, mut free, mut json, mut driver, mut among) = (false, false, false, None, None);
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
         match arg {
@@ -96,8 +99,9 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     }
                 }
             }
-            Value(v) if dev.is_some() && index.is_none() && !free && v == "free" => {
+            Value(v) if dev.is_some() && !free && settings.is_empty() && v == "free" => {
                 free = true;
+                among = index;
                 index = Some(VfSel::One(0));
             }
             Short('t') | Long("timeout") => timeout = args::timeout("vf", p.value()?)?,
@@ -137,7 +141,11 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         persist,
         timeout,
         force,
-        free: free.then_some(Free { driver, json }),
+        free: free.then_some(Free {
+            among,
+            driver,
+            json,
+        }),
         json,
     }))
 }
@@ -419,10 +427,23 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
         let Some(p) = inv.pfs.pop() else {
             return Ok(None);
         };
+        let among = |v: &crate::inventory::Vf| {
+            v.index
+                .is_some_and(|i| free.among.is_none_or(|s| s.contains(i)))
+        };
+        if let (Some(VfSel::One(i)), Some(v)) = (free.among, p.vfs.iter().find(|v| among(v))) {
+            if let Some(u) = &v.used_by {
+                return Err(Error::fail(format!(
+                    "{}: VF {i} ({}) is in use: {u}",
+                    pf.label(),
+                    v.addr
+                )));
+            }
+        }
         let vf = p
             .vfs
             .iter()
-            .filter(|v| v.index.is_some() && v.used_by.is_none())
+            .filter(|v| among(v) && v.used_by.is_none())
             .min_by_key(|v| v.index)
             .cloned();
         Ok(vf.map(|v| (p, v)))
@@ -430,9 +451,12 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
     let Some((_, vf)) = pick(system)? else {
         let n = crate::scan::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
         return Err(Error::fail(format!(
-            "{}: no free VF: all {} in use (vfnet list shows who uses each)",
+            "{}: no free VF{} (vfnet list shows who uses each)",
             pf.label(),
-            out::vfs(n as u32)
+            match free.among {
+                Some(s) => format!(" in {s}"),
+                None => format!(": all {} in use", out::vfs(n as u32)),
+            },
         )));
     };
     let index = vf.index.unwrap_or(0);

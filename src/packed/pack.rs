@@ -1,56 +1,105 @@
-//! The packer of `crate::packed`'s format, run by build.rs (which takes
-//! this file as its module) and by the tests.
+//! The packer of `crate::packed`'s format, run by the tests
+//! (`UPDATE_PACKED=1 cargo test --lib packed`).
 
-/// Packs `data` (build time, and the tests): at each byte the longest
-/// match among the last 4096 bytes, found through chains of earlier
-/// positions whose next 3 bytes hash alike.
+/// Packs `data` (ASCII; the tests write the stream with it): the cheapest
+/// parse (a literal costs 1 byte, a near match 2, a far one 3), from the
+/// longest match at each byte among the last 2048 bytes and among the
+/// last 32768, found through chains of earlier positions whose next 3
+/// bytes are alike; any shorter prefix of a match is one too.
 pub fn pack(data: &[u8]) -> Vec<u8> {
-    // A hash of the next 3 bytes (collisions only lengthen a chain).
+    assert!(data.is_ascii(), "the packed texts are ASCII");
+    let n = data.len();
     let key = |i: usize| {
-        ((data[i] as usize) << 10 ^ (data[i + 1] as usize) << 5 ^ data[i + 2] as usize) & 0x7fff
+        ((data[i] as usize) << 14 | (data[i + 1] as usize) << 7 | data[i + 2] as usize) & 0x1f_ffff
     };
-    let mut head = vec![usize::MAX; 1 << 15];
-    let mut prev = vec![usize::MAX; data.len()];
-    let mut seen = 0; // positions entered into the chains
-    let mut out = (data.len() as u32).to_le_bytes().to_vec();
+    let mut head = vec![usize::MAX; 1 << 21];
+    let mut prev = vec![usize::MAX; n];
+    // At each byte: the longest (length, back) near and far.
+    let mut near = vec![(0usize, 0usize); n];
+    let mut far = vec![(0usize, 0usize); n];
+    for i in 0..n.saturating_sub(2) {
+        let mut j = head[key(i)];
+        while j != usize::MAX && i - j <= 32768 {
+            let mut l = 0;
+            while l < 130 && i + l < n && data[j + l] == data[i + l] {
+                l += 1;
+            }
+            if i - j <= 2048 && l.min(10) > near[i].0 {
+                near[i] = (l.min(10), i - j);
+            }
+            if l > far[i].0 {
+                far[i] = (l, i - j);
+            }
+            j = prev[j];
+        }
+        let k = key(i);
+        prev[i] = head[k];
+        head[k] = i;
+    }
+    // cost[i]: the fewest bytes that code data[i..]; step[i]: how.
+    #[derive(Clone, Copy)]
+    enum Step {
+        Literal,
+        Near(usize),
+        Far(usize),
+    }
+    let mut cost = vec![0usize; n + 1];
+    let mut step = vec![Step::Literal; n];
+    for i in (0..n).rev() {
+        cost[i] = 1 + cost[i + 1];
+        for l in 3..=near[i].0 {
+            if 2 + cost[i + l] < cost[i] {
+                (cost[i], step[i]) = (2 + cost[i + l], Step::Near(l));
+            }
+        }
+        for l in 3..=far[i].0 {
+            if 3 + cost[i + l] < cost[i] {
+                (cost[i], step[i]) = (3 + cost[i + l], Step::Far(l));
+            }
+        }
+    }
+    let mut out = (n as u32).to_le_bytes().to_vec();
     let mut i = 0;
-    while i < data.len() {
-        let at = out.len();
-        out.push(0);
-        for bit in 0..8 {
-            if i >= data.len() {
-                break;
-            }
-            while seen < i && seen + 2 < data.len() {
-                let k = key(seen);
-                prev[seen] = head[k];
-                head[k] = seen;
-                seen += 1;
-            }
-            let (mut best, mut back) = (0, 0);
-            if i + 2 < data.len() {
-                let mut j = head[key(i)];
-                while j != usize::MAX && i - j <= 4096 {
-                    let mut l = 0;
-                    while l < 18 && i + l < data.len() && data[j + l] == data[i + l] {
-                        l += 1;
-                    }
-                    if l > best {
-                        (best, back) = (l, i - j);
-                    }
-                    j = prev[j];
-                }
-            }
-            if best >= 3 {
-                out[at] |= 1 << bit;
-                let word = (((back - 1) << 4) | (best - 3)) as u16;
-                out.extend_from_slice(&word.to_be_bytes());
-                i += best;
-            } else {
+    while i < n {
+        match step[i] {
+            Step::Literal => {
                 out.push(data[i]);
                 i += 1;
+            }
+            Step::Near(l) => {
+                let v = 0x8000 | (l - 3) << 11 | (near[i].1 - 1);
+                out.extend_from_slice(&(v as u16).to_be_bytes());
+                i += l;
+            }
+            Step::Far(l) => {
+                let v = 0xc0_0000 | (l - 3) << 15 | (far[i].1 - 1);
+                out.extend_from_slice(&(v as u32).to_be_bytes()[1..]);
+                i += l;
             }
         }
     }
     out
+}
+
+/// The text packed for the file at `path` (in the repository): a help
+/// text as it is; of the glue (boot glue, units, VM hooks), the first two
+/// lines (the `#!` line or the first comment, what the file is) and the
+/// code. The other comment lines, blank lines and indentation stay in the
+/// repository's copy, which the README points to: about 5 KiB of the
+/// binary.
+pub fn source(path: &str, data: &[u8]) -> Vec<u8> {
+    if path.starts_with("help/") {
+        return data.to_vec();
+    }
+    let text = String::from_utf8_lossy(data);
+    let mut out = String::with_capacity(text.len());
+    for (n, line) in text.lines().enumerate() {
+        let code = line.trim_start_matches('\t');
+        if n >= 2 && (code.starts_with('#') || code.is_empty()) {
+            continue;
+        }
+        out.push_str(code);
+        out.push('\n');
+    }
+    out.into_bytes()
 }

@@ -12,113 +12,125 @@ pub const HELP_VFNET_TXT: Packed = Packed {
 /// `help/apply.txt`.
 pub const HELP_APPLY_TXT: Packed = Packed {
     at: 1947,
-    len: 2457,
+    len: 2001,
 };
 
 /// `help/capture.txt`.
 pub const HELP_CAPTURE_TXT: Packed = Packed {
-    at: 4404,
+    at: 3948,
     len: 596,
 };
 
 /// `help/doctor.txt`.
 pub const HELP_DOCTOR_TXT: Packed = Packed {
-    at: 5000,
+    at: 4544,
     len: 507,
 };
 
 /// `help/fdb.txt`.
 pub const HELP_FDB_TXT: Packed = Packed {
-    at: 5507,
+    at: 5051,
     len: 1094,
 };
 
 /// `help/install.txt`.
 pub const HELP_INSTALL_TXT: Packed = Packed {
-    at: 6601,
+    at: 6145,
     len: 2227,
 };
 
 /// `help/list.txt`.
 pub const HELP_LIST_TXT: Packed = Packed {
-    at: 8828,
+    at: 8372,
     len: 1040,
 };
 
 /// `help/metrics.txt`.
 pub const HELP_METRICS_TXT: Packed = Packed {
-    at: 9868,
+    at: 9412,
     len: 680,
 };
 
 /// `help/persist.txt`.
 pub const HELP_PERSIST_TXT: Packed = Packed {
-    at: 10548,
-    len: 2740,
+    at: 10092,
+    len: 2596,
 };
 
 /// `help/set.txt`.
 pub const HELP_SET_TXT: Packed = Packed {
-    at: 13288,
+    at: 12688,
     len: 2271,
 };
 
 /// `help/vf.txt`.
 pub const HELP_VF_TXT: Packed = Packed {
-    at: 15559,
-    len: 2106,
+    at: 14959,
+    len: 2116,
+};
+
+/// `help/vfnet.conf`.
+pub const HELP_VFNET_CONF: Packed = Packed {
+    at: 17075,
+    len: 264,
 };
 
 /// `systemd/vfnet.service`.
 pub const SYSTEMD_VFNET_SERVICE: Packed = Packed {
-    at: 17665,
-    len: 1346,
+    at: 17339,
+    len: 667,
 };
 
 /// `systemd/vfnet-fdb.service`.
 pub const SYSTEMD_VFNET_FDB_SERVICE: Packed = Packed {
-    at: 19011,
-    len: 734,
+    at: 18006,
+    len: 510,
 };
 
 /// `openrc/vfnet`.
 pub const OPENRC_VFNET: Packed = Packed {
-    at: 19745,
-    len: 1593,
+    at: 18516,
+    len: 712,
 };
 
 /// `openrc/vfnet-fdb`.
 pub const OPENRC_VFNET_FDB: Packed = Packed {
-    at: 21338,
-    len: 798,
+    at: 19228,
+    len: 469,
 };
 
 /// `initramfs-hooks/initramfs-tools/hooks/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_HOOKS_VFNET: Packed = Packed {
-    at: 22136,
-    len: 2428,
+    at: 19697,
+    len: 1571,
 };
 
 /// `initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_SCRIPTS_INIT_PREMOUNT_VFNET: Packed = Packed {
-    at: 24564,
-    len: 962,
+    at: 21268,
+    len: 470,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/module-setup.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_MODULE_SETUP_SH: Packed = Packed {
-    at: 25526,
-    len: 2307,
+    at: 21738,
+    len: 1476,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/vfnet-apply.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_VFNET_APPLY_SH: Packed = Packed {
-    at: 27833,
-    len: 688,
+    at: 23214,
+    len: 383,
 };
 
 /// `initramfs-hooks/dracut/vfnet.conf`.
 pub const INITRAMFS_HOOKS_DRACUT_VFNET_CONF: Packed = Packed {
-    at: 28521,
+    at: 23597,
     len: 91,
+};
+
+/// `hooks/vfnet-hook`.
+pub const HOOKS_VFNET_HOOK: Packed = Packed {
+    at: 23688,
+    len: 5262,
 };

@@ -43,6 +43,11 @@ pub struct Args {
     pub fdb_sync: bool,
     /// `--metrics DIR`: refresh `DIR/vfnet.prom` every minute.
     pub metrics: Option<String>,
+    /// `--hooks LIST`: the VM hooks to add (uninstall: to remove), as
+    /// places in `glue::HOOKS`.
+    pub hooks: Vec<usize>,
+    /// `uninstall --hooks`: the hooks alone.
+    pub only_hooks: bool,
 }
 
 /// Parses `vfnet install`'s or (`remove`) `vfnet uninstall`'s arguments.
@@ -57,6 +62,8 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
         unmanaged_vfs: false,
         fdb_sync: false,
         metrics: None,
+        hooks: Vec::new(),
+        only_hooks: false,
     };
     while let Some(arg) = p.next()? {
         crate::prologue!(arg, p, g, USAGE);
@@ -91,6 +98,34 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
                     }
                     if !args.drivers.iter().any(|d| d == name) {
                         args.drivers.push(name.to_string());
+                    }
+                }
+            }
+            Long("hooks") => {
+                // uninstall --hooks: every hook, alone.
+                args.only_hooks = remove;
+                let v = match remove {
+                    true => p.optional_value(),
+                    false => Some(p.value()?),
+                };
+                let v = v.map_or(Ok("libvirt,proxmox".into()), |v| {
+                    args::text(cmd, "--hooks", v)
+                })?;
+                for name in v.split(',') {
+                    let h = glue::HOOKS
+                        .iter()
+                        .position(|h| h.0 == name)
+                        .ok_or_else(|| {
+                            args::usage(
+                                cmd,
+                                format!(
+                                    "unknown VM hook '{}' (libvirt, proxmox)",
+                                    crate::text::quote(name)
+                                ),
+                            )
+                        })?;
+                    if !args.hooks.contains(&h) {
+                        args.hooks.push(h);
                     }
                 }
             }
@@ -169,12 +204,15 @@ pub enum Task {
     /// Record the kernel modules an initramfs needs for the configured PFs
     /// (and their VFs), for images built where the NICs are not visible.
     Drivers(Vec<String>),
-    /// A file that belongs to no init system (`--unmanaged-vfs`).
+    /// A file that belongs to no init system (`--unmanaged-vfs`, a VM
+    /// hook).
     File {
         /// Where (a system path).
         path: String,
         /// Its content.
         text: String,
+        /// Its mode.
+        mode: u32,
     },
 }
 
@@ -293,16 +331,20 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     let root = s.root.clone();
     let config = system_path(&root, &s.config)?;
     let config_host = host_path(&root, &config);
-    let inits = inits_of(&root, args, &config)?;
-    let mut steps = plan(&inits, &config, args.remove)?;
-    if args.remove {
-        keep_shared_binary(&root, &inits, &mut steps);
+    let mut steps = Vec::new();
+    if !args.only_hooks {
+        let inits = inits_of(&root, args, &config)?;
+        steps = plan(&inits, &config, args.remove)?;
+        if args.remove {
+            keep_shared_binary(&root, &inits, &mut steps);
+        }
+        // The config and the PFs it names, for the driver lists: loaded once.
+        let found = (!args.remove)
+            .then(|| configured(&root, &config_host))
+            .flatten();
+        extra_tasks(&mut steps, &inits, args, &config, found.as_ref())?;
     }
-    // The config and the PFs it names, for the driver lists: loaded once.
-    let found = (!args.remove)
-        .then(|| configured(&root, &config_host))
-        .flatten();
-    extra_tasks(&mut steps, &inits, args, &config, found.as_ref())?;
+    hook_tasks(&mut steps, args, &config)?;
     let mut run = Runner {
         root,
         config_host,
@@ -431,10 +473,35 @@ fn extra_tasks(
         steps.push(Task::File {
             path: glue::NM_UNMANAGED.into(),
             text: glue::nm_unmanaged(&vf_drivers),
+            mode: 0o644,
         });
         steps.push(Task::File {
             path: glue::NETWORKD_UNMANAGED.into(),
             text: glue::networkd_unmanaged(&vf_drivers),
+            mode: 0o644,
+        });
+    }
+    Ok(())
+}
+
+/// `--hooks`' VM hooks (uninstall: each named, else every one).
+fn hook_tasks(steps: &mut Vec<Task>, args: &Args, config: &str) -> Result<()> {
+    for (i, &(_, path)) in glue::HOOKS.iter().enumerate() {
+        if !(args.hooks.contains(&i) || args.remove && args.hooks.is_empty()) {
+            continue;
+        }
+        steps.push(match args.remove {
+            true => Task::Remove {
+                path: path.into(),
+                init: None,
+            },
+            false => Task::File {
+                path: path.into(),
+                text: glue::text(&glue::hook(path), config)
+                    .map_err(Error::fail)?
+                    .into_owned(),
+                mode: 0o755,
+            },
         });
     }
     Ok(())

@@ -102,8 +102,8 @@ impl Runner {
                     self.command(init.refresh());
                 }
             }
-            Task::File { path, text } => {
-                self.write(&host_path(&self.root, path), text.as_bytes(), 0o644, None)?;
+            Task::File { path, text, mode } => {
+                self.write(&host_path(&self.root, path), text.as_bytes(), *mode, None)?;
             }
             Task::Drivers(drivers) => self.drivers(drivers)?,
             Task::Truenas { command, remove } => self.truenas(command, *remove),
@@ -130,7 +130,12 @@ impl Runner {
                 target.path.display()
             )));
         } else {
-            self.write(&target.path, glue::EXAMPLE_CONFIG.as_bytes(), 0o644, None)?;
+            self.write(
+                &target.path,
+                glue::EXAMPLE_CONFIG.text().as_bytes(),
+                0o644,
+                None,
+            )?;
         }
         Ok(())
     }
