@@ -93,27 +93,32 @@ fn libvirt_lifecycle(hook: &Path) {
         0,
         "pf=\"enp1s0f0\" mac=\"52:54:00:12:34:56\" vlan=\"100\" trust=\"on\"",
     );
-    let (rc, err, log) = run(&tree, hook, &["web", "prepare", "begin", "-"], &xml);
-    assert_eq!((rc, err.as_str()), (0, ""), "{log}");
-    assert_eq!(log, "vfnet vf 0000:01:00.0 0 free\n");
-    let (rc, err, log) = run(&tree, hook, &["web", "start", "begin", "-"], &xml);
-    assert_eq!((rc, err.as_str()), (0, ""));
-    assert_eq!(
-        log,
-        "vfnet vf 0000:01:00.0 0 mac 52:54:00:12:34:56 vlan 100 trust on\n"
-    );
-    // Phases it has nothing to do in run nothing.
-    let (rc, _, log) = run(&tree, hook, &["web", "started", "begin", "-"], &xml);
-    assert_eq!((rc, log.as_str()), (0, ""));
-    let (rc, err, log) = run(&tree, hook, &["web", "release", "end", "-"], &xml);
-    assert_eq!((rc, err.as_str()), (0, ""));
-    assert_eq!(
-        log,
-        "vfnet vf 0000:01:00.0 0 mac 00:00:00:00:00:00 vlan 0 trust off\n"
-    );
-    // Released once: a second release has nothing to undo.
-    let (_, _, log) = run(&tree, hook, &["web", "release", "end", "-"], &xml);
-    assert_eq!(log, "");
+    // Each phase in turn: it succeeds, quietly, and makes these calls.
+    for (op, sub, calls) in [
+        ("prepare", "begin", "vf 0000:01:00.0 0 free"),
+        (
+            "start",
+            "begin",
+            "vf 0000:01:00.0 0 mac 52:54:00:12:34:56 vlan 100 trust on",
+        ),
+        // Phases it has nothing to do in run nothing.
+        ("started", "begin", ""),
+        (
+            "release",
+            "end",
+            "vf 0000:01:00.0 0 mac 00:00:00:00:00:00 vlan 0 trust off",
+        ),
+        // Released once: a second release has nothing to undo.
+        ("release", "end", ""),
+    ] {
+        let (rc, err, log) = run(&tree, hook, &["web", op, sub, "-"], &xml);
+        assert_eq!((rc, err.as_str()), (0, ""), "{op} {sub}: {log}");
+        let want = match calls {
+            "" => String::new(),
+            c => format!("vfnet {c}\n"),
+        };
+        assert_eq!(log, want, "{op} {sub}");
+    }
 }
 
 #[test]
@@ -170,6 +175,22 @@ fn libvirt_refuses_metadata_that_is_not_plain_or_no_setting() {
 }
 
 #[test]
+fn a_domain_name_is_shown_escaped_and_cut() {
+    let tree = busy_host();
+    let name = format!("evil\x1b[2J{}", "x".repeat(100));
+    let (rc, err, _) = run(
+        &tree,
+        Path::new(HOOK),
+        &[&name, "prepare", "begin", "-"],
+        &domain(2, "pf=\"enp1s0f0\""),
+    );
+    assert_eq!(rc, 1);
+    assert!(!err.contains('\x1b'), "{err:?}");
+    let shown = format!("domain evil??2J{} not started", "x".repeat(56));
+    assert!(err.contains(&shown), "{err:?}");
+}
+
+#[test]
 fn proxmox_sets_from_the_mapping_file_and_refuses_a_vf_in_use() {
     let tree = busy_host();
     let dir = stand_ins(&tree);
@@ -219,6 +240,25 @@ fn proxmox_sets_from_the_mapping_file_and_refuses_a_vf_in_use() {
 #[test]
 fn the_installed_hooks_are_the_same_program() {
     let tree = busy_host();
+    let before = snapshot(tree.root());
+    vfnet(
+        tree.root(),
+        &[
+            "install",
+            "--dry-run",
+            "--init",
+            "systemd",
+            "--hooks",
+            "libvirt,proxmox",
+        ],
+    )
+    .code(0)
+    .out_has("/etc/libvirt/hooks/qemu.d/vfnet");
+    assert_eq!(
+        diff(&before, &snapshot(tree.root())),
+        Vec::<String>::new(),
+        "a dry run writes nothing"
+    );
     let r = vfnet(
         tree.root(),
         &["install", "--init", "systemd", "--hooks", "libvirt,proxmox"],

@@ -132,6 +132,21 @@ fn the_next_free_vf_for_a_vm_hook() {
 }
 
 #[test]
+fn free_among_some_vfs_names_the_user_of_one() {
+    let tree = busy_host();
+    let r = vfnet(tree.root(), &["vf", "enp1s0f0", "0-3", "free"]);
+    r.code(0);
+    assert_eq!(r.stdout, "0000:02:10.0\n");
+    vfnet(tree.root(), &["vf", "enp1s0f0", "0", "free"]).code(0);
+    vfnet(tree.root(), &["vf", "enp1s0f0", "1", "free"])
+        .code(1)
+        .one_error("enp1s0f0 (0000:01:00.0): VF 1 (0000:02:10.2) is in use: vm:win11 (pid 2211)");
+    vfnet(tree.root(), &["vf", "enp1s0f0", "1-3", "free"])
+        .code(1)
+        .one_error("enp1s0f0 (0000:01:00.0): no free VF in vf1-3");
+}
+
+#[test]
 fn apply_on_a_running_host_skips_entries_that_would_destroy_vfs_in_use() {
     let tree = busy_host();
     let k = FakeKernel::start(&tree, KernelOpts::default());

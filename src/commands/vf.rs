@@ -400,6 +400,48 @@ fn vf_block(
     text
 }
 
+/// The lowest-numbered VF of `pf` nobody uses (among `among`'s when
+/// given); for one VF that is in use, the error naming its user.
+// Called once: inlined, as the code it came out of was.
+#[inline(always)]
+fn pick_free(
+    system: &System,
+    pf: &PfDev,
+    among: Option<VfSel>,
+) -> Result<Option<crate::inventory::Vf>> {
+    let mut inv = survey(system, &Want::users_of(pf.addr))?;
+    if !inv.usage_known {
+        return Err(Error::fail(match system.live() {
+            true => {
+                "cannot tell which VFs are free: the processes' open files cannot be read (run vfnet as root)"
+            }
+            false => {
+                "cannot tell which VFs are free: this tree has no /proc to look in (and no record of who used its VFs)"
+            }
+        }));
+    }
+    let Some(p) = inv.pfs.pop() else {
+        return Ok(None);
+    };
+    let wanted =
+        |v: &&crate::inventory::Vf| v.index.is_some_and(|i| among.is_none_or(|s| s.contains(i)));
+    if let (Some(VfSel::One(i)), Some(v)) = (among, p.vfs.iter().find(wanted)) {
+        if let Some(u) = &v.used_by {
+            return Err(Error::fail(format!(
+                "{}: VF {i} ({}) is in use: {u}",
+                pf.label(),
+                v.addr
+            )));
+        }
+    }
+    Ok(p.vfs
+        .iter()
+        .filter(wanted)
+        .filter(|v| v.used_by.is_none())
+        .min_by_key(|v| v.index)
+        .cloned())
+}
+
 /// `vfnet vf DEV free`: the lowest-numbered VF nobody uses, bound to
 /// vfio-pci first when asked.
 fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> Result<()> {
@@ -412,43 +454,7 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
             args.dev
         )));
     }
-    let pick = |system: &System| -> Result<Option<(crate::inventory::Pf, crate::inventory::Vf)>> {
-        let mut inv = survey(system, &Want::users_of(pf.addr))?;
-        if !inv.usage_known {
-            return Err(Error::fail(match system.live() {
-                true => {
-                    "cannot tell which VFs are free: the processes' open files cannot be read (run vfnet as root)"
-                }
-                false => {
-                    "cannot tell which VFs are free: this tree has no /proc to look in (and no record of who used its VFs)"
-                }
-            }));
-        }
-        let Some(p) = inv.pfs.pop() else {
-            return Ok(None);
-        };
-        let among = |v: &crate::inventory::Vf| {
-            v.index
-                .is_some_and(|i| free.among.is_none_or(|s| s.contains(i)))
-        };
-        if let (Some(VfSel::One(i)), Some(v)) = (free.among, p.vfs.iter().find(|v| among(v))) {
-            if let Some(u) = &v.used_by {
-                return Err(Error::fail(format!(
-                    "{}: VF {i} ({}) is in use: {u}",
-                    pf.label(),
-                    v.addr
-                )));
-            }
-        }
-        let vf = p
-            .vfs
-            .iter()
-            .filter(|v| among(v) && v.used_by.is_none())
-            .min_by_key(|v| v.index)
-            .cloned();
-        Ok(vf.map(|v| (p, v)))
-    };
-    let Some((_, vf)) = pick(system)? else {
+    let Some(vf) = pick_free(system, &pf, free.among)? else {
         let n = crate::scan::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
         return Err(Error::fail(format!(
             "{}: no free VF{} (vfnet list shows who uses each)",

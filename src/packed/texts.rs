@@ -12,125 +12,125 @@ pub const HELP_VFNET_TXT: Packed = Packed {
 /// `help/apply.txt`.
 pub const HELP_APPLY_TXT: Packed = Packed {
     at: 1947,
-    len: 2001,
+    len: 1889,
 };
 
 /// `help/capture.txt`.
 pub const HELP_CAPTURE_TXT: Packed = Packed {
-    at: 3948,
+    at: 3836,
     len: 596,
 };
 
 /// `help/doctor.txt`.
 pub const HELP_DOCTOR_TXT: Packed = Packed {
-    at: 4544,
+    at: 4432,
     len: 507,
 };
 
 /// `help/fdb.txt`.
 pub const HELP_FDB_TXT: Packed = Packed {
-    at: 5051,
+    at: 4939,
     len: 1094,
 };
 
 /// `help/install.txt`.
 pub const HELP_INSTALL_TXT: Packed = Packed {
-    at: 6145,
-    len: 2227,
+    at: 6033,
+    len: 2280,
 };
 
 /// `help/list.txt`.
 pub const HELP_LIST_TXT: Packed = Packed {
-    at: 8372,
+    at: 8313,
     len: 1040,
 };
 
 /// `help/metrics.txt`.
 pub const HELP_METRICS_TXT: Packed = Packed {
-    at: 9412,
+    at: 9353,
     len: 680,
 };
 
 /// `help/persist.txt`.
 pub const HELP_PERSIST_TXT: Packed = Packed {
-    at: 10092,
+    at: 10033,
     len: 2596,
 };
 
 /// `help/set.txt`.
 pub const HELP_SET_TXT: Packed = Packed {
-    at: 12688,
-    len: 2271,
+    at: 12629,
+    len: 2173,
 };
 
 /// `help/vf.txt`.
 pub const HELP_VF_TXT: Packed = Packed {
-    at: 14959,
-    len: 2116,
+    at: 14802,
+    len: 2044,
 };
 
 /// `help/vfnet.conf`.
 pub const HELP_VFNET_CONF: Packed = Packed {
-    at: 17075,
+    at: 16846,
     len: 264,
 };
 
 /// `systemd/vfnet.service`.
 pub const SYSTEMD_VFNET_SERVICE: Packed = Packed {
-    at: 17339,
+    at: 17110,
     len: 667,
 };
 
 /// `systemd/vfnet-fdb.service`.
 pub const SYSTEMD_VFNET_FDB_SERVICE: Packed = Packed {
-    at: 18006,
+    at: 17777,
     len: 510,
 };
 
 /// `openrc/vfnet`.
 pub const OPENRC_VFNET: Packed = Packed {
-    at: 18516,
+    at: 18287,
     len: 712,
 };
 
 /// `openrc/vfnet-fdb`.
 pub const OPENRC_VFNET_FDB: Packed = Packed {
-    at: 19228,
+    at: 18999,
     len: 469,
 };
 
 /// `initramfs-hooks/initramfs-tools/hooks/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_HOOKS_VFNET: Packed = Packed {
-    at: 19697,
+    at: 19468,
     len: 1571,
 };
 
 /// `initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_SCRIPTS_INIT_PREMOUNT_VFNET: Packed = Packed {
-    at: 21268,
+    at: 21039,
     len: 470,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/module-setup.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_MODULE_SETUP_SH: Packed = Packed {
-    at: 21738,
+    at: 21509,
     len: 1476,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/vfnet-apply.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_VFNET_APPLY_SH: Packed = Packed {
-    at: 23214,
+    at: 22985,
     len: 383,
 };
 
 /// `initramfs-hooks/dracut/vfnet.conf`.
 pub const INITRAMFS_HOOKS_DRACUT_VFNET_CONF: Packed = Packed {
-    at: 23597,
+    at: 23368,
     len: 91,
 };
 
 /// `hooks/vfnet-hook`.
 pub const HOOKS_VFNET_HOOK: Packed = Packed {
-    at: 23688,
-    len: 5262,
+    at: 23459,
+    len: 5310,
 };

@@ -102,56 +102,71 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
                 }
             }
             Long("hooks") => {
-                // uninstall --hooks: every hook, alone.
+                // uninstall --hooks: the hooks alone (without a value: all).
                 args.only_hooks = remove;
                 let v = match remove {
                     true => p.optional_value(),
                     false => Some(p.value()?),
                 };
-                let v = v.map_or(Ok("libvirt,proxmox".into()), |v| {
-                    args::text(cmd, "--hooks", v)
-                })?;
-                for name in v.split(',') {
-                    let h = glue::HOOKS
-                        .iter()
-                        .position(|h| h.0 == name)
-                        .ok_or_else(|| {
-                            args::usage(
-                                cmd,
-                                format!(
-                                    "unknown VM hook '{}' (libvirt, proxmox)",
-                                    crate::text::quote(name)
-                                ),
-                            )
-                        })?;
-                    if !args.hooks.contains(&h) {
-                        args.hooks.push(h);
-                    }
-                }
+                hooks_arg(cmd, v, &mut args.hooks)?;
             }
-            Long("init") => {
-                let v = args::text(cmd, "--init", p.value()?)?;
-                for name in v.split(',') {
-                    match Init::parse(name) {
-                        Some(i) if !args.inits.contains(&i) => args.inits.push(i),
-                        Some(_) => {}
-                        None if name == "auto" => {}
-                        None => {
-                            return Err(args::usage(
-                                cmd,
-                                format!(
-                                    "unknown init system '{}' (systemd, openrc, initramfs-tools, dracut, truenas, auto)",
-                                    crate::text::quote(name)
-                                ),
-                            ));
-                        }
-                    }
-                }
-            }
+            Long("init") => inits_arg(cmd, p.value()?, &mut args.inits)?,
             _ => return Err(args::unexpected(cmd, USAGE, arg)),
         }
     }
     Ok(Parsed::Run(args))
+}
+
+/// `--init LIST` into `inits` (`auto`: none named, found at run time).
+// Called once: inlined, as the code it came out of was.
+#[inline(always)]
+fn inits_arg(cmd: &str, v: std::ffi::OsString, inits: &mut Vec<Init>) -> Result<()> {
+    let v = args::text(cmd, "--init", v)?;
+    for name in v.split(',') {
+        match Init::parse(name) {
+            Some(i) if !inits.contains(&i) => inits.push(i),
+            Some(_) => {}
+            None if name == "auto" => {}
+            None => {
+                return Err(args::usage(
+                    cmd,
+                    format!(
+                        "unknown init system '{}' (systemd, openrc, initramfs-tools, dracut, truenas, auto)",
+                        crate::text::quote(name)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--hooks LIST` (none: every hook) into `hooks`, as places in
+/// `glue::HOOKS`.
+// Called once: inlined, as the code it came out of was.
+#[inline(always)]
+fn hooks_arg(cmd: &str, v: Option<std::ffi::OsString>, hooks: &mut Vec<usize>) -> Result<()> {
+    let v = v.map_or(Ok("libvirt,proxmox".into()), |v| {
+        args::text(cmd, "--hooks", v)
+    })?;
+    for name in v.split(',') {
+        let h = glue::HOOKS
+            .iter()
+            .position(|h| h.0 == name)
+            .ok_or_else(|| {
+                args::usage(
+                    cmd,
+                    format!(
+                        "unknown VM hook '{}' (libvirt, proxmox)",
+                        crate::text::quote(name)
+                    ),
+                )
+            })?;
+        if !hooks.contains(&h) {
+            hooks.push(h);
+        }
+    }
+    Ok(())
 }
 
 /// One thing to put in place or take away. Paths are system paths; they
@@ -495,13 +510,14 @@ fn hook_tasks(steps: &mut Vec<Task>, args: &Args, config: &str) -> Result<()> {
                 path: path.into(),
                 init: None,
             },
-            false => Task::File {
-                path: path.into(),
-                text: glue::text(&glue::hook(path), config)
-                    .map_err(Error::fail)?
-                    .into_owned(),
-                mode: 0o755,
-            },
+            false => {
+                let file = glue::hook(path);
+                Task::File {
+                    path: path.into(),
+                    text: glue::text(&file, config).map_err(Error::fail)?.into_owned(),
+                    mode: file.mode,
+                }
+            }
         });
     }
     Ok(())
