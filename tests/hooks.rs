@@ -9,6 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use support::layout::write_file;
+use support::readme::block_in;
 use support::run::bin;
 use support::*;
 
@@ -78,21 +79,26 @@ fn run(tree: &Tree, hook: &Path, args: &[&str], stdin: &str) -> (i32, String, St
 /// A domain with VF `function` (0000:02:10.F) as a hostdev and one
 /// vfnet:vf element with `attrs`.
 fn domain(function: u32, attrs: &str) -> String {
+    domain_with(
+        function,
+        &format!(
+            "<metadata>\n    <vfnet:vf xmlns:vfnet=\"https://github.com/vfnet/vfnet/libvirt/1\" {attrs}/>\n  </metadata>"
+        ),
+    )
+}
+
+/// A domain with VF `function` as a hostdev and `metadata` as it is.
+fn domain_with(function: u32, metadata: &str) -> String {
     format!(
-        "<domain type='kvm'>\n  <name>web</name>\n  <uuid>0b8f4f4e-3c1a-4d2e-9f00-1234567890ab</uuid>\n  <metadata>\n    \
-         <vfnet:vf xmlns:vfnet=\"https://github.com/vfnet/vfnet/libvirt/1\" {attrs}/>\n  </metadata>\n  <devices>\n    \
+        "<domain type='kvm'>\n  <name>web</name>\n  <uuid>0b8f4f4e-3c1a-4d2e-9f00-1234567890ab</uuid>\n  {metadata}\n  <devices>\n    \
          <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        \
          <address domain='0x0000' bus='0x02' slot='0x10' function='0x{function}'/>\n      </source>\n      \
          <address type='pci' domain='0x0000' bus='0x07' slot='0x00' function='0x0'/>\n    </hostdev>\n  </devices>\n</domain>\n"
     )
 }
 
-fn libvirt_lifecycle(hook: &Path) {
+fn libvirt_lifecycle(hook: &Path, xml: &str) {
     let tree = busy_host();
-    let xml = domain(
-        0,
-        "pf=\"enp1s0f0\" mac=\"52:54:00:12:34:56\" vlan=\"100\" trust=\"on\"",
-    );
     // Each phase in turn: it succeeds, quietly, and makes these calls.
     for (op, sub, calls) in [
         ("prepare", "begin", "vf 0000:01:00.0 0 free"),
@@ -111,7 +117,7 @@ fn libvirt_lifecycle(hook: &Path) {
         // Released once: a second release has nothing to undo.
         ("release", "end", ""),
     ] {
-        let (rc, err, log) = run(&tree, hook, &["web", op, sub, "-"], &xml);
+        let (rc, err, log) = run(&tree, hook, &["web", op, sub, "-"], xml);
         assert_eq!((rc, err.as_str()), (0, ""), "{op} {sub}: {log}");
         let want = match calls {
             "" => String::new(),
@@ -123,7 +129,47 @@ fn libvirt_lifecycle(hook: &Path) {
 
 #[test]
 fn libvirt_checks_sets_and_undoes() {
-    libvirt_lifecycle(Path::new(HOOK));
+    libvirt_lifecycle(Path::new(HOOK), &domain(0, LIFECYCLE));
+}
+
+/// The settings the lifecycle checks, as vfnet:vf attributes.
+const LIFECYCLE: &str = "pf=\"enp1s0f0\" mac=\"52:54:00:12:34:56\" vlan=\"100\" trust=\"on\"";
+
+#[test]
+fn readme_libvirt_hook() {
+    // The README's metadata, as a domain has it, makes the same calls.
+    let metadata = block_in("tests/hooks.rs", "readme_libvirt_hook");
+    libvirt_lifecycle(Path::new(HOOK), &domain_with(0, metadata.trim_end()));
+}
+
+#[test]
+fn readme_hook_refusal() {
+    // The README's refusal is what the hook prints, whole.
+    let tree = busy_host();
+    let (rc, err, _) = run(
+        &tree,
+        Path::new(HOOK),
+        &["web", "prepare", "begin", "-"],
+        &domain(2, "pf=\"enp1s0f0\""),
+    );
+    assert_eq!(rc, 1);
+    assert_eq!(err, block_in("tests/hooks.rs", "readme_hook_refusal"));
+}
+
+#[test]
+fn readme_proxmox_hook() {
+    // The README's proxmox.conf, for a VM whose hostpci0 is VF 0.
+    let tree = busy_host();
+    let dir = stand_ins(&tree);
+    std::fs::write(dir.join("qm.conf"), "hostpci0: 0000:02:10.0,pcie=1\n").unwrap();
+    let map = block_in("tests/hooks.rs", "readme_proxmox_hook");
+    std::fs::write(dir.join("proxmox.conf"), map).unwrap();
+    let (rc, err, log) = run(&tree, Path::new(HOOK), &["100", "pre-start"], "");
+    assert_eq!((rc, err.as_str()), (0, ""));
+    assert_eq!(
+        log,
+        "vfnet vf 0000:01:00.0 0 free\nvfnet vf 0000:01:00.0 0 mac 52:54:00:aa:bb:01 vlan 20\n"
+    );
 }
 
 #[test]
@@ -270,7 +316,7 @@ fn the_installed_hooks_are_the_same_program() {
         std::fs::read(&libvirt).unwrap(),
         std::fs::read(&proxmox).unwrap()
     );
-    libvirt_lifecycle(&libvirt);
+    libvirt_lifecycle(&libvirt, &domain(0, LIFECYCLE));
     let r = vfnet(tree.root(), &["uninstall", "--hooks"]);
     r.code(0);
     assert!(!libvirt.exists() && !proxmox.exists());

@@ -10,6 +10,8 @@
 
 mod support;
 
+use support::readme::{block, blocks, readme};
+
 use std::path::Path;
 use std::process::Command;
 
@@ -70,48 +72,6 @@ fn every_demo_example_in_the_readme_is_what_vfnet_prints() {
 // `<!-- checked: tests/FILE.rs NAME -->` (a test elsewhere), or
 // `<!-- checked: QEMU scenario NN -->` (the real-kernel suite's scenario,
 // whose transcript checks it). The demo examples are checked above.
-
-/// Every fenced block with the marker above it: (marker, block text).
-fn blocks(readme: &str) -> Vec<(Option<String>, String)> {
-    let lines: Vec<&str> = readme.lines().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        if !lines[i].starts_with("```") {
-            i += 1;
-            continue;
-        }
-        let marker = i
-            .checked_sub(1)
-            .and_then(|p| lines[p].strip_prefix("<!-- checked: "))
-            .and_then(|m| m.strip_suffix(" -->"))
-            .map(str::to_string);
-        let end = (i + 1..lines.len())
-            .find(|&j| lines[j].starts_with("```"))
-            .unwrap_or(lines.len());
-        let mut text = lines[i + 1..end].join("\n");
-        text.push('\n');
-        out.push((marker, text));
-        i = end + 1;
-    }
-    out
-}
-
-fn readme() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
-}
-
-/// The block checked by `tests/readme.rs NAME`.
-fn block(name: &str) -> String {
-    let want = format!("tests/readme.rs {name}");
-    let found: Vec<String> = blocks(&readme())
-        .into_iter()
-        .filter(|(m, _)| m.as_deref() == Some(want.as_str()))
-        .map(|(_, b)| b)
-        .collect();
-    assert_eq!(found.len(), 1, "one README block is marked {want}");
-    found.into_iter().next().unwrap()
-}
 
 /// Timings and sizes vary from run to run: `in 0.50 s` -> `in N s`,
 /// `after 0.51 s` -> `after N s`, `(73728 bytes)` -> `(N bytes)`.

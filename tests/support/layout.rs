@@ -15,7 +15,7 @@
 //! - Files that exist already are rewritten atomically (temp file + rename), so
 //!   a reader never sees a half-written value and the fake kernel's inotify
 //!   watch (IN_CLOSE_WRITE on `sriov_numvfs`) never mistakes our own writes for
-//!   a writer's.
+//!   a writer's; `sriov_numvfs` is always written so (`replace_file` says why).
 //! - No directory is ever left empty (git could not keep it in demo/).
 
 use std::fs;
@@ -152,6 +152,13 @@ fn set_mode(p: &Path, mode: u32) {
 
 /// Writes `p` (creating missing parents) with `mode`.
 pub fn write_file(p: &Path, content: &[u8], mode: u32) {
+    if p.file_name() == Some("sriov_numvfs".as_ref()) {
+        // The fake kernel's watch names it: written as `replace_file` does.
+        if let Some(parent) = p.parent().filter(|d| !d.exists()) {
+            mkdirs(parent);
+        }
+        return replace_file(p, content, mode);
+    }
     let create = || fs::File::create(p);
     let mut f = match create() {
         Err(e) if e.kind() == ErrorKind::NotFound && p.parent().is_some() => {
@@ -167,16 +174,26 @@ pub fn write_file(p: &Path, content: &[u8], mode: u32) {
         .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
 }
 
+/// Puts `content` at `p` as a new inode. The file is written under a
+/// temporary name and hard-linked to a second one that is renamed into
+/// place, so the written file's own name is never `p`'s: a child another
+/// test thread forks while the file is open keeps it open until its exec,
+/// and that late close (IN_CLOSE_WRITE) then names the temporary file, never
+/// `sriov_numvfs`, and is not taken for a writer by the fake kernel.
 pub fn replace_file(p: &Path, content: &[u8], mode: u32) {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let name = p.file_name().unwrap().to_string_lossy();
     let seq = SEQ.fetch_add(1, Ordering::Relaxed);
-    let tmp = p.with_file_name(format!(".{name}.{}.{seq}.tmp", std::process::id()));
-    write_file(&tmp, content, mode);
+    let tmp = |k: &str| p.with_file_name(format!(".{name}.{}.{seq}.{k}", std::process::id()));
+    let (written, linked) = (tmp("tmp"), tmp("new"));
+    write_file(&written, content, mode);
+    fs::hard_link(&written, &linked)
+        .unwrap_or_else(|e| panic!("link to {}: {e}", linked.display()));
+    fs::remove_file(&written).unwrap_or_else(|e| panic!("remove {}: {e}", written.display()));
     if p.is_dir() {
         remove_any(p);
     }
-    fs::rename(&tmp, p).unwrap_or_else(|e| panic!("rename to {}: {e}", p.display()));
+    fs::rename(&linked, p).unwrap_or_else(|e| panic!("rename to {}: {e}", p.display()));
 }
 
 pub fn make_unreadable(p: &Path, errno: &str) {

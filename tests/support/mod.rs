@@ -6,6 +6,7 @@
 //! - `pciids`: pci.ids names and the excerpt each machine ships.
 //! - `layout`: how every sysfs file and link is written (SYSFS.md's layout).
 //! - `tree`: `Tree::build(&machine)` and the mutators tests use.
+//! - `readme`: the README's fenced blocks, by the marker that names their test.
 //! - `kernel`: `FakeKernel`, which reacts to `sriov_numvfs` writes like the kernel.
 //!
 //! ```ignore
@@ -22,6 +23,7 @@ pub mod kernel;
 pub mod layout;
 pub mod machines;
 pub mod pciids;
+pub mod readme;
 #[cfg(test)] // runs the binary: integration tests only, not examples/mktree
 pub mod run;
 pub mod spec;
