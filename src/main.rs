@@ -26,7 +26,14 @@ fn main() {
                 Ok(())
             }
             Command::Version => {
-                out::print(concat!("vfnet ", env!("CARGO_PKG_VERSION"), "\n"));
+                // scripts/build-release names the commit it builds.
+                out::print(concat!("vfnet ", env!("CARGO_PKG_VERSION")));
+                if let Some(c) = option_env!("VFNET_COMMIT") {
+                    out::print(" (commit ");
+                    out::print(c);
+                    out::print(")");
+                }
+                out::print("\n");
                 Ok(())
             }
         }

@@ -25,7 +25,22 @@ fn help_and_version_go_to_stdout_and_exit_0() {
     for args in [&["-V"][..], &["--version"]] {
         let r = vfnet(tree.root(), args);
         r.code(0);
-        assert_eq!(r.stdout, format!("vfnet {}\n", env!("CARGO_PKG_VERSION")));
+        // `vfnet 0.2.0`, or from scripts/build-release `vfnet 0.2.0 (commit
+        // 0123456789ab)` (`-dirty` after it when the work tree had changes).
+        let line = r.stdout.strip_suffix('\n').unwrap();
+        let rest = line
+            .strip_prefix(concat!("vfnet ", env!("CARGO_PKG_VERSION")))
+            .unwrap_or_else(|| panic!("{line:?}"));
+        if !rest.is_empty() {
+            let c = rest
+                .strip_prefix(" (commit ")
+                .and_then(|c| c.strip_suffix(')'));
+            let c = c.map(|c| c.strip_suffix("-dirty").unwrap_or(c));
+            assert!(
+                c.is_some_and(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_hexdigit())),
+                "{line:?}"
+            );
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use support::layout::write_file;
 use support::*;
 
 /// An empty root with the markers of the given init systems.
@@ -648,4 +649,86 @@ fn metrics_installs_a_timer_or_a_cron_line_with_the_directory_quoted_for_each() 
         "{:?}",
         files(root.path())
     );
+}
+
+/// Whether the ELF file `p` names a program interpreter (dynamically
+/// linked), read the simple way: its PT_INTERP's path is in the file.
+fn names_an_interpreter(p: &Path) -> bool {
+    let bytes = std::fs::read(p).unwrap();
+    [&b"/ld-linux"[..], b"/ld-musl"]
+        .iter()
+        .any(|ld| bytes.windows(ld.len()).any(|w| w == *ld))
+}
+
+#[test]
+fn install_warns_when_the_binary_it_copies_is_dynamically_linked() {
+    let root = root_with(&[]);
+    let r = support::run::output_raw(support::run::command(
+        root.path(),
+        &["install", "--init", "systemd"],
+    ));
+    r.code(0);
+    let warned = r.stderr.contains(support::run::DYNAMIC_WARNING);
+    // cargo's debug build is dynamic (glibc); the shipped build
+    // (VFNET_TEST_BIN) is static and says nothing.
+    assert_eq!(
+        warned,
+        names_an_interpreter(&support::run::bin()),
+        "{}",
+        r.stderr
+    );
+    if warned {
+        r.err_has("needs the static build");
+    }
+}
+
+#[test]
+fn beside_the_vfnet_package_install_uses_its_files_and_uninstall_keeps_them() {
+    let root = root_with(&[]);
+    let r = root.path();
+    // The package's files, as dpkg lists them.
+    let owned = [
+        "/usr/sbin/vfnet",
+        "/usr/lib/systemd/system/vfnet.service",
+        "/usr/share/initramfs-tools/hooks/vfnet",
+        "/usr/share/initramfs-tools/scripts/init-premount/vfnet",
+    ];
+    for p in owned {
+        write_file(&r.join(&p[1..]), b"package\n", 0o755);
+    }
+    let list = format!("/.\n/usr\n{}\n", owned.join("\n"));
+    write_file(
+        &r.join("var/lib/dpkg/info/vfnet.list"),
+        list.as_bytes(),
+        0o644,
+    );
+    let out = vfnet(r, &["install", "--init", "systemd,initramfs-tools"]);
+    out.code(0);
+    for p in owned {
+        out.out_has(&format!("the vfnet package has {p}: used as it is"));
+        assert_eq!(
+            std::fs::read(r.join(&p[1..])).unwrap(),
+            b"package\n",
+            "{p} untouched"
+        );
+    }
+    assert!(!r.join("usr/local/sbin/vfnet").exists(), "no second binary");
+    assert!(!r.join("etc/systemd/system/vfnet.service").exists());
+    assert!(!r.join("etc/initramfs-tools/hooks/vfnet").exists());
+    let link = r.join("etc/systemd/system/sysinit.target.wants/vfnet.service");
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        Path::new("/usr/lib/systemd/system/vfnet.service"),
+        "enabled: the package's unit"
+    );
+    // A second run changes nothing.
+    let again = vfnet(r, &["install", "--init", "systemd,initramfs-tools"]);
+    again.code(0);
+    assert!(!again.stdout.contains("wrote "), "{}", again.stdout);
+    // uninstall removes the enable link, never the package's files.
+    vfnet(r, &["uninstall", "--init", "systemd,initramfs-tools"]).code(0);
+    assert!(std::fs::symlink_metadata(&link).is_err(), "the link goes");
+    for p in owned {
+        assert!(r.join(&p[1..]).exists(), "{p} stays");
+    }
 }

@@ -6,131 +6,131 @@ use super::Packed;
 /// `help/vfnet.txt`.
 pub const HELP_VFNET_TXT: Packed = Packed {
     at: 0,
-    len: 1947,
+    len: 1939,
 };
 
 /// `help/apply.txt`.
 pub const HELP_APPLY_TXT: Packed = Packed {
-    at: 1947,
-    len: 1889,
+    at: 1939,
+    len: 1358,
 };
 
 /// `help/capture.txt`.
 pub const HELP_CAPTURE_TXT: Packed = Packed {
-    at: 3836,
-    len: 596,
+    at: 3297,
+    len: 653,
 };
 
 /// `help/doctor.txt`.
 pub const HELP_DOCTOR_TXT: Packed = Packed {
-    at: 4432,
-    len: 507,
+    at: 3950,
+    len: 547,
 };
 
 /// `help/fdb.txt`.
 pub const HELP_FDB_TXT: Packed = Packed {
-    at: 4939,
-    len: 1094,
+    at: 4497,
+    len: 874,
 };
 
 /// `help/install.txt`.
 pub const HELP_INSTALL_TXT: Packed = Packed {
-    at: 6033,
-    len: 2280,
+    at: 5371,
+    len: 2154,
 };
 
 /// `help/list.txt`.
 pub const HELP_LIST_TXT: Packed = Packed {
-    at: 8313,
-    len: 1040,
+    at: 7525,
+    len: 964,
 };
 
 /// `help/metrics.txt`.
 pub const HELP_METRICS_TXT: Packed = Packed {
-    at: 9353,
-    len: 680,
+    at: 8489,
+    len: 310,
 };
 
 /// `help/persist.txt`.
 pub const HELP_PERSIST_TXT: Packed = Packed {
-    at: 10033,
-    len: 2596,
+    at: 8799,
+    len: 2310,
 };
 
 /// `help/set.txt`.
 pub const HELP_SET_TXT: Packed = Packed {
-    at: 12629,
-    len: 2173,
+    at: 11109,
+    len: 1474,
 };
 
 /// `help/vf.txt`.
 pub const HELP_VF_TXT: Packed = Packed {
-    at: 14802,
-    len: 2044,
+    at: 12583,
+    len: 2172,
 };
 
 /// `help/vfnet.conf`.
 pub const HELP_VFNET_CONF: Packed = Packed {
-    at: 16846,
+    at: 14755,
     len: 264,
 };
 
 /// `systemd/vfnet.service`.
 pub const SYSTEMD_VFNET_SERVICE: Packed = Packed {
-    at: 17110,
-    len: 667,
+    at: 15019,
+    len: 694,
 };
 
 /// `systemd/vfnet-fdb.service`.
 pub const SYSTEMD_VFNET_FDB_SERVICE: Packed = Packed {
-    at: 17777,
-    len: 510,
+    at: 15713,
+    len: 537,
 };
 
 /// `openrc/vfnet`.
 pub const OPENRC_VFNET: Packed = Packed {
-    at: 18287,
+    at: 16250,
     len: 712,
 };
 
 /// `openrc/vfnet-fdb`.
 pub const OPENRC_VFNET_FDB: Packed = Packed {
-    at: 18999,
+    at: 16962,
     len: 469,
 };
 
 /// `initramfs-hooks/initramfs-tools/hooks/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_HOOKS_VFNET: Packed = Packed {
-    at: 19468,
-    len: 1571,
+    at: 17431,
+    len: 1698,
 };
 
 /// `initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_SCRIPTS_INIT_PREMOUNT_VFNET: Packed = Packed {
-    at: 21039,
+    at: 19129,
     len: 470,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/module-setup.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_MODULE_SETUP_SH: Packed = Packed {
-    at: 21509,
-    len: 1476,
+    at: 19599,
+    len: 1478,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/vfnet-apply.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_VFNET_APPLY_SH: Packed = Packed {
-    at: 22985,
+    at: 21077,
     len: 383,
 };
 
 /// `initramfs-hooks/dracut/vfnet.conf`.
 pub const INITRAMFS_HOOKS_DRACUT_VFNET_CONF: Packed = Packed {
-    at: 23368,
+    at: 21460,
     len: 91,
 };
 
 /// `hooks/vfnet-hook`.
 pub const HOOKS_VFNET_HOOK: Packed = Packed {
-    at: 23459,
+    at: 21551,
     len: 5310,
 };

@@ -17,7 +17,9 @@ check() {
 		echo "vfnet: $VFNET is missing: this initramfs will not create the SR-IOV VFs of $VFNET_CONFIG (vfnet install --init dracut puts it back)" >&2
 		return 1
 	fi
-	return 0
+	# Only when asked (add_dracutmodules, as /etc/dracut.conf.d/vfnet.conf
+	# does): the vfnet package's copy is inert until then.
+	return 255
 }
 
 depends() {

@@ -19,6 +19,8 @@ use crate::{files, out};
 use lexopt::prelude::*;
 use std::path::{Path, PathBuf};
 
+mod extras;
+mod package;
 mod runner;
 use runner::Runner;
 
@@ -359,7 +361,15 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
             .flatten();
         extra_tasks(&mut steps, &inits, args, &config, found.as_ref())?;
     }
-    hook_tasks(&mut steps, args, &config)?;
+    extras::hook_tasks(&mut steps, args, &config)?;
+    // Where the vfnet package is installed, its files are used as they are.
+    if let Ok((list, _)) = files::read_regular(&host_path(&root, package::LIST), 1 << 20) {
+        let used;
+        (steps, used) = package::packaged(steps, &String::from_utf8_lossy(&list));
+        for p in used {
+            out::print(&format!("the vfnet package has {p}: used as it is\n"));
+        }
+    }
     let mut run = Runner {
         root,
         config_host,
@@ -453,8 +463,8 @@ fn extra_tasks(
             steps.insert(at, Task::Drivers(drivers));
         }
     }
-    fdb_service(steps, inits, args, config)?;
-    metrics_tasks(steps, inits, args, config)?;
+    extras::fdb_service(steps, inits, args, config)?;
+    extras::metrics_tasks(steps, inits, args, config)?;
     if args.remove {
         for p in [glue::NM_UNMANAGED, glue::NETWORKD_UNMANAGED] {
             steps.push(Task::Remove {
@@ -495,152 +505,6 @@ fn extra_tasks(
             text: glue::networkd_unmanaged(&vf_drivers),
             mode: 0o644,
         });
-    }
-    Ok(())
-}
-
-/// `--hooks`' VM hooks (uninstall: each named, else every one).
-fn hook_tasks(steps: &mut Vec<Task>, args: &Args, config: &str) -> Result<()> {
-    for (i, &(_, path)) in glue::HOOKS.iter().enumerate() {
-        if !(args.hooks.contains(&i) || args.remove && args.hooks.is_empty()) {
-            continue;
-        }
-        steps.push(match args.remove {
-            true => Task::Remove {
-                path: path.into(),
-                init: None,
-            },
-            false => {
-                let file = glue::hook(path);
-                Task::File {
-                    path: path.into(),
-                    text: glue::text(&file, config).map_err(Error::fail)?.into_owned(),
-                    mode: file.mode,
-                }
-            }
-        });
-    }
-    Ok(())
-}
-
-/// `--fdb-sync`'s service for each init system among `inits` that runs
-/// services (uninstall: removed with that glue), before the refresh
-/// commands (`systemctl daemon-reload` reads it).
-fn fdb_service(steps: &mut Vec<Task>, inits: &[Init], args: &Args, config: &str) -> Result<()> {
-    if !args.remove && !args.fdb_sync {
-        return Ok(());
-    }
-    let mut at = steps
-        .iter()
-        .position(|s| matches!(s, Task::Refresh(_)))
-        .unwrap_or(steps.len());
-    let services: Vec<(Init, (glue::File, glue::EnableLink))> = inits
-        .iter()
-        .filter_map(|&i| glue::fdb_service(i).map(|s| (i, s)))
-        .collect();
-    if services.is_empty() && args.fdb_sync {
-        return Err(Error::fail(
-            "--fdb-sync needs a service manager: --init systemd or --init openrc (or auto, where one runs): nothing was written",
-        ));
-    }
-    for (init, (file, link)) in services {
-        let tasks = match args.remove {
-            true => vec![
-                Task::Remove {
-                    path: link.path.into(),
-                    init: Some(init),
-                },
-                Task::Remove {
-                    path: file.path.into(),
-                    init: Some(init),
-                },
-            ],
-            false => vec![
-                Task::Write {
-                    path: file.path.into(),
-                    text: glue::text(&file, config)
-                        .map_err(|why| {
-                            Error::fail(format!("--fdb-sync: {why}: nothing was written"))
-                        })?
-                        .into_owned(),
-                    mode: file.mode,
-                    init,
-                },
-                Task::Link {
-                    path: link.path.into(),
-                    target: link.target.into(),
-                    init,
-                },
-            ],
-        };
-        for t in tasks {
-            steps.insert(at, t);
-            at += 1;
-        }
-    }
-    Ok(())
-}
-
-/// `--metrics DIR`'s timer (systemd) or cron line (OpenRC), for each such
-/// init system among `inits` (uninstall: removed with that glue), before
-/// the refresh commands.
-fn metrics_tasks(steps: &mut Vec<Task>, inits: &[Init], args: &Args, config: &str) -> Result<()> {
-    let dir = match (&args.metrics, args.remove) {
-        (Some(d), false) => d.as_str(),
-        (None, true) => "/",
-        _ => return Ok(()),
-    };
-    let mut at = steps
-        .iter()
-        .position(|s| matches!(s, Task::Refresh(_)))
-        .unwrap_or(steps.len());
-    let mut any = false;
-    for &init in inits {
-        let found = glue::metrics_files(init, dir, config)
-            .map_err(|why| Error::fail(format!("--metrics: {why}: nothing was written")))?;
-        let Some((files, link)) = found else { continue };
-        any = true;
-        let mut tasks = Vec::new();
-        if let Some(l) = link {
-            tasks.push(match args.remove {
-                true => Task::Remove {
-                    path: l.path.into(),
-                    init: Some(init),
-                },
-                false => Task::Link {
-                    path: l.path.into(),
-                    target: l.target.into(),
-                    init,
-                },
-            });
-        }
-        for (path, text, mode) in files {
-            tasks.push(match args.remove {
-                true => Task::Remove {
-                    path: path.into(),
-                    init: Some(init),
-                },
-                false => Task::Write {
-                    path: path.into(),
-                    text,
-                    mode,
-                    init,
-                },
-            });
-        }
-        if !args.remove && !tasks.is_empty() && matches!(tasks[0], Task::Link { .. }) {
-            // The files before the link that enables them.
-            tasks.rotate_left(1);
-        }
-        for t in tasks {
-            steps.insert(at, t);
-            at += 1;
-        }
-    }
-    if !any && !args.remove {
-        return Err(Error::fail(
-            "--metrics needs systemd (a timer) or OpenRC (a cron line): nothing was written",
-        ));
     }
     Ok(())
 }
@@ -800,7 +664,7 @@ mod tests {
     use crate::config::DEFAULT_PATH;
 
     /// A plan as short lines: what each task does, where.
-    fn lines(tasks: &[Task]) -> Vec<String> {
+    pub(super) fn lines(tasks: &[Task]) -> Vec<String> {
         tasks
             .iter()
             .map(|t| match t {

@@ -59,6 +59,12 @@ impl Runner {
             Task::Binary(dest) => {
                 let me = crate::sysfs::read_file(Path::new("/proc/self/exe"))
                     .map_err(|e| Error::io("read", Path::new("/proc/self/exe"), e))?;
+                if dynamic(&me) {
+                    out::warn(
+                        "this vfnet is dynamically linked: an initramfs or appliance \
+                         needs the static build (scripts/build-release, or the package)",
+                    );
+                }
                 self.write(&host_path(&self.root, dest), &me, 0o755, None)?;
             }
             Task::Config => self.config()?,
@@ -238,5 +244,63 @@ impl Runner {
                 self.failed += 1;
             }
         }
+    }
+}
+
+/// Whether an ELF image asks for a program interpreter (a `PT_INTERP`
+/// program header): a dynamically linked program, whose libraries would
+/// have to go where it goes. 64-bit little-endian, as vfnet's targets.
+fn dynamic(elf: &[u8]) -> bool {
+    let int = |at: usize, n: usize| {
+        elf.get(at..at.checked_add(n)?)
+            .map(|b| b.iter().rev().fold(0usize, |a, &x| a << 8 | x as usize))
+    };
+    if elf.get(..5) != Some(b"\x7fELF\x02") {
+        return false;
+    }
+    let (Some(at), Some(size), Some(count)) = (int(0x20, 8), int(0x36, 2), int(0x38, 2)) else {
+        return false;
+    };
+    (0..count).any(|i| int(at.wrapping_add(i * size), 4) == Some(3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dynamic;
+
+    /// An ELF header with program headers of `types`.
+    fn elf(types: &[u32]) -> Vec<u8> {
+        let mut e = vec![0u8; 64];
+        e[..5].copy_from_slice(b"\x7fELF\x02");
+        e[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        e[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        e[0x38..0x3a].copy_from_slice(&(types.len() as u16).to_le_bytes());
+        for t in types {
+            let mut ph = vec![0u8; 56];
+            ph[..4].copy_from_slice(&t.to_le_bytes());
+            e.extend(ph);
+        }
+        e
+    }
+
+    #[test]
+    fn an_interpreter_header_means_dynamically_linked() {
+        // PT_PHDR, PT_INTERP, PT_LOAD: a dynamic program.
+        assert!(dynamic(&elf(&[6, 3, 1])));
+        // PT_LOAD, PT_DYNAMIC, PT_GNU_STACK: a static-pie one has no interpreter.
+        assert!(!dynamic(&elf(&[1, 2, 0x6474_e551])));
+        // Not ELF, cut short, or headers pointing past the end: not dynamic.
+        assert!(!dynamic(b"#!/bin/sh\n"));
+        assert!(!dynamic(&elf(&[3])[..66]));
+        let mut far = elf(&[3]);
+        far[0x20..0x28].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(!dynamic(&far));
+    }
+
+    #[test]
+    fn the_test_binary_itself_is_told_apart() {
+        // cargo's test binaries are dynamically linked (glibc).
+        let me = std::fs::read("/proc/self/exe").unwrap();
+        assert!(dynamic(&me));
     }
 }

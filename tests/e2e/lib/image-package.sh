@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # the IMAGE_* variables are read by run.sh
+# image-package.sh: the Debian package on a Debian 12 root (scenario 30).
+#
+# The package is built from the suite's vfnet with scripts/build-deb amd64
+# and installed with `dpkg -i` into a copy of a cached Debian root (systemd,
+# udev, kmod, initramfs-tools, and man-db and bash-completion to try the man
+# page and the completion); its dpkg path-excludes for docs are dropped so
+# that the man page is installed as on a host. Before anything is enabled,
+# mkinitramfs in the root shows the package's initramfs-tools hook inert
+# (the config has no entry). Then `systemctl enable vfnet.service` in the
+# root (what the README says) and a config asking for 3 VFs: the boot makes
+# them with the package's own unit. Everything else (man, completion,
+# systemd-analyze verify, dpkg -r and -P) the scenario does in the guest.
+
+DEBROOT_PACKAGE_PKGS="systemd-sysv udev kmod initramfs-tools e2fsprogs man-db bash-completion"
+
+image_package() {
+  debroot package "$DEBROOT_PACKAGE_PKGS"
+  local r=$BUILD/package-root h deb
+  root_copy "$DEBROOT" "$r"
+  h=$r/e2e/host
+  mkdir -p "$h"
+  deb=$(VFNET_DEB_BIN=$VFNET_BIN "$REPO/scripts/build-deb" amd64) || die "scripts/build-deb amd64 failed"
+  log "package: ${deb##*/} ($(stat -c %s "$deb") bytes)"
+  rm -f "$r/etc/dpkg/dpkg.cfg.d/e2e-nodoc"
+  cp "$deb" "$r/root/vfnet.deb"
+  local rc=0
+  in_root "$r" dpkg -i /root/vfnet.deb > "$h/dpkg-i.out" 2>&1 || rc=$?
+  echo "$rc" > "$h/dpkg-i.rc"
+  dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\.||' > "$h/contents"
+  # Installed, nothing enabled: the hook adds nothing to an image while
+  # the config has no entry.
+  rc=0
+  in_root "$r" sh -c 'mkinitramfs -o /tmp/initrd.img && lsinitramfs /tmp/initrd.img' > "$h/inert-initrd.list" 2> "$h/inert-initrd.err" || rc=$?
+  echo "$rc" > "$h/inert-initrd.rc"
+  find "$r/etc/systemd/system" -name 'vfnet*' > "$h/enabled-before.list"
+  # Enabled as the README says, with a config asking for 3 VFs.
+  rc=0
+  in_root "$r" systemctl enable vfnet.service > "$h/enable.out" 2>&1 || rc=$?
+  echo "$rc" > "$h/enable.rc"
+  printf '%s=%s\n' "$E2E_PF_PCI" "$E2E_BOOT_VFS" >> "$r/etc/vfnet/vfnet.conf"
+  rm -f "$r/root/vfnet.deb"
+  e2e_payload "$r"
+  mkdir -p "$r/e2e/bin" "$r/usr/local/bin"
+  cp "$BUSYBOX" "$r/e2e/bin/busybox"
+  install -m 0755 "$BUILD/e2e-helper" "$r/usr/local/bin/e2e-helper"
+  install -m 0755 "$E2E_DIR/guest/realroot-entry" "$r/e2e/entry"
+  e2e_check_unit "$r"
+  REALROOT=$r
+  realroot_boot package "$DEBROOT/boot/initrd.img-$KVER"
+}

@@ -1,0 +1,97 @@
+# e2e-scenario: the Debian package on Debian 12: dpkg -i, man page, bash completion, the unit verified, enabled with systemctl it makes 3 VFs at boot; dpkg -r leaves only the config, dpkg -P nothing
+# e2e-image: package
+# e2e-boot: fresh
+#
+# The image (lib/image-package.sh) installed scripts/build-deb's amd64
+# package with dpkg -i into a Debian bookworm root, built an initramfs to
+# see the hook inert, then ran `systemctl enable vfnet.service` and added a
+# config line asking for 3 VFs. This scenario runs from e2e-check.service
+# once the boot is done; the root is a snapshot, so dpkg -r and -P here
+# change nothing on the host.
+
+H=/e2e/host
+
+step "dpkg -i installed the package; nothing was enabled by it; its initramfs-tools hook added nothing while the config had no entry"
+note "$(cat "$H/dpkg-i.out" 2>&1)"
+expect_eq "dpkg -i exit status" "$(cat "$H/dpkg-i.rc" 2>&1)" 0
+run dpkg-query -W -f '${Status} ${Version}\n' vfnet
+expect_out "install ok installed"
+expect_eq "enable links before systemctl enable" "$(cat "$H/enabled-before.list" 2>&1)" ""
+expect_eq "mkinitramfs with the package (exit status)" "$(cat "$H/inert-initrd.rc" 2>&1)" 0
+check "the image has no vfnet (config without entries)" sh -c "! grep -q vfnet '$H/inert-initrd.list'"
+check "the image was listed (it has the kernel's modules dir)" grep -q 'usr/lib/modules\|lib/modules' "$H/inert-initrd.list"
+
+step "vfnet --version and the binary are the package's (/usr/sbin/vfnet, static)"
+run /usr/sbin/vfnet --version
+expect_rc 0
+expect_out "vfnet "
+run sh -c 'command -v vfnet'
+expect_out "/usr/sbin/vfnet"
+
+step "man -l renders vfnet(8) without warnings (MANWIDTH=80 man --warnings)"
+run sh -c 'MANWIDTH=80 man --warnings -l /usr/share/man/man8/vfnet.8.gz > /tmp/man.txt'
+expect_rc 0
+expect_err_empty
+check "the page has NAME, VFNET SET and EXIT STATUS" sh -c 'grep -q "^NAME" /tmp/man.txt && grep -q "VFNET SET" /tmp/man.txt && grep -q "EXIT STATUS" /tmp/man.txt'
+run man -w vfnet
+expect_out "/usr/share/man/man8/vfnet.8.gz"
+
+step "bash completion from /usr/share/bash-completion answers: vfnet s, vfnet set --, vfnet vf eth0 0 tr"
+# bash-completion loads a command's completion on first use
+# (_completion_loader); COMP_LINE and COMP_POINT are what bash sets.
+cat > /tmp/complete.sh << 'SH'
+. /usr/share/bash-completion/bash_completion
+_completion_loader vfnet
+complete -p vfnet
+c() { COMP_LINE=$1; COMP_POINT=${#1}; read -ra COMP_WORDS <<< "$1"; COMP_CWORD=${#COMP_WORDS[@]}; _vfnet; echo "$1 => ${COMPREPLY[*]}"; }
+c 'vfnet s'
+c 'vfnet set --'
+c 'vfnet vf eth0 0 tr'
+SH
+run bash /tmp/complete.sh
+expect_rc 0
+expect_out "complete -F _vfnet vfnet"
+expect_out "vfnet s => set"
+expect_out "--dry-run"
+expect_out "vfnet vf eth0 0 tr => trust"
+
+step "the package's unit passes systemd-analyze verify"
+run systemd-analyze verify /usr/lib/systemd/system/vfnet.service
+expect_rc 0
+expect_no_err "vfnet.service"
+run systemctl cat vfnet.service
+expect_out "ExecStart=/usr/sbin/vfnet apply --wait"
+expect_out "Documentation=man:vfnet(8)"
+
+step "enabled with systemctl enable, the package's vfnet.service made 3 VFs at boot"
+note "$(cat "$H/enable.out" 2>&1)"
+expect_eq "systemctl enable exit status" "$(cat "$H/enable.rc" 2>&1)" 0
+run systemctl show -p ActiveState,Result,FragmentPath vfnet.service
+expect_out "ActiveState=active"
+expect_out "Result=success"
+expect_out "systemd/system/vfnet.service"
+expect_no_out "/etc/systemd/system/vfnet.service"
+run journalctl -b -o cat -u vfnet.service
+expect_out "0 -> 3"
+check "3 VFs ready" vfs_ready 3
+
+step "dpkg -r removes everything but the config (and the unit's enable link); dpkg -P the config too"
+dpkg-query -L vfnet > /tmp/vfnet.files
+run dpkg -r vfnet
+expect_rc 0
+left=""
+while read -r f; do
+  [ -d "$f" ] && continue
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  left="$left $f"
+done < /tmp/vfnet.files
+note "left after dpkg -r:$left"
+expect_eq "files left after dpkg -r" "$left" " /etc/vfnet/vfnet.conf"
+links=$(find /etc/systemd/system -name 'vfnet*' 2> /dev/null)
+expect_eq "enable links left after dpkg -r" "$links" ""
+run dpkg -P vfnet
+expect_rc 0
+check "/etc/vfnet/vfnet.conf is gone after dpkg -P" test ! -e /etc/vfnet/vfnet.conf
+run dpkg-query -W -f '${Status}\n' vfnet
+expect_no_out "installed"
+step_close
