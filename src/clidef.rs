@@ -38,6 +38,8 @@ pub enum Block {
     Man(&'static str),
     /// A list of terms with their meaning, under a title (or none).
     List(&'static str, &'static [(&'static str, &'static str)]),
+    /// A list for the man page only.
+    ManList(&'static [(&'static str, &'static str)]),
     /// The VF settings (`SETTINGS`), as a list.
     Settings,
     /// Lines shown as they are (an example, a file).

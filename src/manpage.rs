@@ -57,6 +57,11 @@ fn blocks(out: &mut String, body: &[Block]) {
                     item(out, term, help);
                 }
             }
+            Block::ManList(items) => {
+                for (term, help) in items.iter() {
+                    item(out, term, help);
+                }
+            }
             Block::Settings => {
                 out.push_str(".PP\nSettings:\n");
                 for s in clidef::SETTINGS {

@@ -732,3 +732,20 @@ fn beside_the_vfnet_package_install_uses_its_files_and_uninstall_keeps_them() {
         assert!(r.join(&p[1..]).exists(), "{p} stays");
     }
 }
+
+#[test]
+fn the_files_install_takes_from_the_package_are_the_ones_build_deb_ships() {
+    let script =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/build-deb"))
+            .unwrap();
+    for (ours, theirs) in vfnet::commands::install::package::FILES {
+        let dest = &theirs[1..];
+        let shipped = script.lines().any(|l| {
+            l.trim_end().ends_with(&format!(" {dest}")) || l.contains(&format!("\"$root/{dest}\""))
+        });
+        assert!(
+            shipped,
+            "scripts/build-deb ships no {theirs} (in place of {ours})"
+        );
+    }
+}

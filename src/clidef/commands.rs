@@ -14,10 +14,9 @@ pub const COMMANDS: &[Command] = &[
         usage: &["list [--all] [--json | --brief] [--no-headers] [--stats] [DEV]"],
         body: &[
             Block::Text(
-                "List physical functions (PFs: network functions, SR-IOV capable or not) \
-                 and their virtual functions (VFs), with the VF counts the config file asks \
-                 for. This is what vfnet does without a command. With DEV (an interface \
-                 name or a PCI address), only that PF and its VFs, or that VF and its PF.",
+                "List physical functions (PFs) and their virtual functions (VFs), with the VF \
+                 counts the config file asks for; with DEV, only that PF and its VFs (or \
+                 that VF and its PF). This is what vfnet does without a command.",
             ),
             Block::Man(
                 "Tables fit the terminal (or COLUMNS=N): columns give way in a fixed order \
@@ -36,8 +35,7 @@ pub const COMMANDS: &[Command] = &[
                 "all",
                 "",
                 Values::Flag,
-                "also list SR-IOV capable PCI devices without a network interface (an NVMe \
-                 drive, a GPU, a NIC whose driver is not bound)",
+                "also SR-IOV devices without a network interface (NVMe, GPU, unbound NIC)",
             ),
             opt(
                 Some('j'),
@@ -65,8 +63,7 @@ pub const COMMANDS: &[Command] = &[
                 "stats",
                 "",
                 Values::Flag,
-                "also each VF's traffic counters, as the PF's driver counts them (a driver \
-                 that keeps none reports zeros; live systems only)",
+                "also each VF's traffic counters, as the PF's driver counts them",
             ),
         ],
         operands: &[Operand::Dev],
@@ -81,14 +78,14 @@ pub const COMMANDS: &[Command] = &[
         ],
         body: &[
             Block::Text(
-                "Make DEV have N VFs now (0 removes them). DEV is a PF's interface name \
-                 (enp1s0f0) or PCI address (0000:01:00.0), network device or not.",
+                "Make DEV have N VFs now (0 removes them); vfnet persist records N for the \
+                 next boot.",
             ),
             Block::Man(
-                "N is checked against the device's sriov_totalvfs first. Changing a nonzero \
-                 count goes through 0, as the kernel requires. vfnet returns once the N VFs \
-                 and their drivers are there, then lists them. vfnet persist records the \
-                 count for the next boot.",
+                "DEV is a PF's interface name (enp1s0f0) or PCI address (0000:01:00.0), \
+                 network device or not. N is checked against the device's sriov_totalvfs \
+                 first. Changing a nonzero count goes through 0, as the kernel requires. \
+                 vfnet returns once the N VFs and their drivers are there, then lists them.",
             ),
             Block::Text(
                 "Changing a nonzero count destroys every VF: when one is in use (a VM, a \
@@ -117,15 +114,14 @@ pub const COMMANDS: &[Command] = &[
                 "",
                 Values::Flag,
                 "say what would change and who uses the VFs it destroys; exit as the run \
-                 would (1 when it would refuse)",
+                 would",
             ),
             opt(
                 Some('j'),
                 "json",
                 "",
                 Values::Flag,
-                "print the outcome as one JSON document, apply --json's shape with one \
-                 count record (errors stay on stderr)",
+                "print the outcome as one JSON document (apply --json's shape)",
             ),
             opt(
                 None,
@@ -146,8 +142,7 @@ pub const COMMANDS: &[Command] = &[
                 "autoprobe",
                 "on|off",
                 Values::OneOf(ON_OFF),
-                "whether new VFs get a host driver (sriov_drivers_autoprobe); off: VFs \
-                 without a driver, ready for vfio-pci or a VM",
+                "whether new VFs get a host driver (off: ready for vfio-pci)",
             ),
             opt(
                 None,
@@ -183,15 +178,13 @@ pub const COMMANDS: &[Command] = &[
         ],
         body: &[
             Block::Text(
-                "Without settings, show VF INDEX (or VFs A to B) of the PF DEV, as list does \
-                 (--json: its document). With settings, change them now, on VF INDEX or on \
-                 VFs A to B (a pool: vfnet vf eth0 0-3 driver vfio-pci); --persist also \
-                 records them in the config file, for vfnet apply at boot.",
+                "Without settings, show VF INDEX (or VFs A to B) of the PF DEV, as list does. \
+                 With settings, change them now; --persist also records them in the config \
+                 file, for vfnet apply at boot.",
             ),
             Block::Text(
-                "vfnet vf DEV free prints the PCI address of DEV's lowest-numbered VF that \
-                 nobody uses (exit 1 when none is; INDEX|A-B: among those); --driver \
-                 vfio-pci binds it to vfio-pci first, --json prints its whole row.",
+                "vfnet vf DEV free prints the PCI address of DEV's lowest-numbered free VF \
+                 (exit 1 when none is; INDEX|A-B: among those).",
             ),
             Block::Settings,
             Block::Man(
@@ -256,35 +249,32 @@ pub const COMMANDS: &[Command] = &[
                 "Record VF counts in the config file, for vfnet apply at boot. The VFs that \
                  exist now are not changed (vfnet set does that).",
             ),
-            Block::List(
-                "",
-                &[
-                    (
-                        "vfnet persist",
-                        "record the current count of every PF that has VFs (and update \
+            Block::ManList(&[
+                (
+                    "vfnet persist",
+                    "record the current count of every PF that has VFs (and update \
                          entries of PFs that have none now)",
-                    ),
-                    (
-                        "vfnet persist DEV",
-                        "record DEV's current count (both forms also record switchdev, when \
+                ),
+                (
+                    "vfnet persist DEV",
+                    "record DEV's current count (both forms also record switchdev, when \
                          devlink reports it: DEV.eswitch)",
-                    ),
-                    (
-                        "vfnet persist DEV N",
-                        "record N for DEV, checked against its sriov_totalvfs",
-                    ),
-                    (
-                        "vfnet persist DEV [N] --vf vfs.mac=auto --vf vf0-3.driver=vfio-pci",
-                        "also (or only, without N) record VF settings, in the config file's \
+                ),
+                (
+                    "vfnet persist DEV N",
+                    "record N for DEV, checked against its sriov_totalvfs",
+                ),
+                (
+                    "vfnet persist DEV [N] --vf vfs.mac=auto --vf vf0-3.driver=vfio-pci",
+                    "also (or only, without N) record VF settings, in the config file's \
                          own syntax after the PF",
-                    ),
-                    (
-                        "vfnet persist DEV --remove",
-                        "remove every entry of DEV (its count, its VF settings); DEV need \
+                ),
+                (
+                    "vfnet persist DEV --remove",
+                    "remove every entry of DEV (its count, its VF settings); DEV need \
                          not be present",
-                    ),
-                ],
-            ),
+                ),
+            ]),
             Block::Man(
                 "A ConnectX-3 (mlx4_core) takes its count when its driver loads: persist \
                  also writes /etc/modprobe.d/vfnet-mlx4.conf and says when the initramfs \
@@ -311,8 +301,7 @@ pub const COMMANDS: &[Command] = &[
                 "json",
                 "",
                 Values::Flag,
-                "say what was (with --dry-run: would be) recorded as one JSON document, \
-                 apply --json's shape: a record per PF",
+                "print what was (would be) recorded as one JSON document",
             ),
             opt(
                 None,
@@ -328,24 +317,21 @@ pub const COMMANDS: &[Command] = &[
                 "probe",
                 "N|X,Y,Z",
                 Values::Any,
-                "ConnectX-3: how many of its VFs the host's own driver takes (mlx4_core's \
-                 probe_vf; default none: all are left free for VMs)",
+                "ConnectX-3: how many VFs the host's driver takes (probe_vf; default none)",
             ),
             opt(
                 None,
                 "refresh-initramfs",
                 "",
                 Values::Flag,
-                "ConnectX-3: rebuild the initramfs after writing the modprobe.d file \
-                 (update-initramfs -u or dracut -f)",
+                "ConnectX-3: rebuild the initramfs after writing the modprobe.d file",
             ),
             opt(
                 None,
                 "eswitch",
                 "MODE",
                 Values::OneOf(ESWITCH),
-                "record DEV's eswitch mode (DEV.eswitch=MODE): apply sets it over devlink \
-                 before it creates DEV's VFs",
+                "record DEV's eswitch mode, set before its VFs are made",
             ),
         ],
         operands: &[Operand::Dev, Operand::Any],
@@ -360,13 +346,16 @@ pub const COMMANDS: &[Command] = &[
         usage: &["apply [--dry-run] [--wait SECS] [--timeout SECS] [--quiet] [--json]"],
         body: &[
             Block::Text(
-                "Make the live VF counts match the config file, entry by entry: entries that \
-                 already match are left alone, the others are set as vfnet set does. A bad \
-                 entry (a line that does not parse, an unknown device, a count over the \
-                 device's total, a kernel error) is reported and the other entries still \
-                 apply; the exit status is then 1. Boot services run this, with --wait.",
+                "Make the live VF counts, eswitch modes and VF settings match the config \
+                 file, entry by entry, as vfnet set and vfnet vf do; entries that match are \
+                 left alone. A bad entry is reported (exit 1) and the others still apply. \
+                 Boot services run this, with --wait.",
             ),
-            Block::Text("Prints one line per action: the device, what changed, how long it took."),
+            Block::Man(
+                "A bad entry is a line that does not parse, an unknown device, a count over \
+                 the device's total or a kernel error. apply prints one line per action: \
+                 the device, what changed, how long it took.",
+            ),
             Block::Man(
                 "--wait plus --timeout bound the waits for what may never happen; a count \
                  once written gets 10 s plus 1 s per VF, never past the cap.",
@@ -383,8 +372,7 @@ pub const COMMANDS: &[Command] = &[
                 "dry-run",
                 "",
                 Values::Flag,
-                "print what would change and change nothing; exit as the run would (1 when \
-                 an entry would fail or be skipped)",
+                "print what would change and change nothing; exit as the run would",
             ),
             opt(
                 Some('w'),
@@ -406,8 +394,7 @@ pub const COMMANDS: &[Command] = &[
                 "deadline",
                 "SECS",
                 Values::Any,
-                "the hard cap of the whole run (default 300, or the environment's \
-                 VFNET_DEADLINE)",
+                "the hard cap of the whole run (default 300, or VFNET_DEADLINE)",
             ),
             opt(Some('q'), "quiet", "", Values::Flag, "print errors only"),
             opt(
@@ -436,8 +423,8 @@ pub const COMMANDS: &[Command] = &[
         body: &[
             Block::Text(
                 "install copies this binary to /usr/local/sbin/vfnet, creates the config \
-                 file if there is none (a commented example), and installs and enables the \
-                 boot glue that runs `vfnet apply --wait` early at boot, before networking:",
+                 file if there is none, and installs and enables the glue that runs vfnet \
+                 apply early at boot:",
             ),
             Block::List(
                 "",
@@ -464,10 +451,7 @@ pub const COMMANDS: &[Command] = &[
                     ),
                 ],
             ),
-            Block::Text(
-                "It prints every file it writes and every command it runs; a second run \
-                 changes nothing. uninstall removes what install added and keeps the config.",
-            ),
+            Block::Text("uninstall removes what install added and keeps the config."),
             Block::Man(
                 "Where the vfnet package is installed (/usr/sbin/vfnet, its glue in \
                  /usr/lib and /usr/share), install and uninstall leave the package's files \
@@ -492,8 +476,7 @@ pub const COMMANDS: &[Command] = &[
                 "driver",
                 "NAME",
                 Values::Any,
-                "also put kernel module NAME in the initramfs (repeat, or separate with \
-                 commas); a VF-only one (iavf) also counts for --unmanaged-vfs",
+                "also put kernel module NAME in the initramfs (repeat, or commas)",
             ),
             opt(
                 None,
@@ -508,8 +491,7 @@ pub const COMMANDS: &[Command] = &[
                 "fdb-sync",
                 "",
                 Values::Flag,
-                "also the vfnet fdb --watch service (systemd, openrc): VFs reach the guests \
-                 on their PF's bridge (vfnet fdb -h)",
+                "also the vfnet fdb --watch service (vfnet fdb -h)",
             ),
             opt(
                 None,
@@ -578,11 +560,9 @@ pub const COMMANDS: &[Command] = &[
         usage: &["doctor [DEV] [--json]"],
         body: &[
             Block::Text(
-                "Check what SR-IOV needs and explain each problem with its fix: the IOMMU \
-                 (kernel command line, IOMMU groups), vfio-pci, and for each PF (or DEV \
-                 only): SR-IOV in firmware, its driver, VF BARs the firmware left no room \
-                 for (the kernel log), VFs that share an IOMMU group with other devices, the \
-                 config file against the live state, and the boot service.",
+                "Check what SR-IOV needs and explain each problem with its fix: the IOMMU, \
+                 vfio-pci, and for each PF (or DEV only) firmware, driver, VF BARs, IOMMU \
+                 groups, the config against the live state, and the boot service.",
             ),
             Block::Text("Exit status: 0 when nothing is wrong, 1 otherwise."),
         ],
@@ -606,12 +586,14 @@ pub const COMMANDS: &[Command] = &[
         usage: &["capture [--anonymize] [FILE]"],
         body: &[
             Block::Text(
-                "Write one tar archive of exactly what vfnet reads on this machine: the \
-                 sysfs entries of its network and SR-IOV PCI functions and their VFs, \
-                 drivers and IOMMU groups, the kernel command line and version, the config \
-                 file's entries, vfnet's boot glue, and (on a live system) the VF settings \
-                 rtnetlink reports. Unpacked, `vfnet --root DIR` lists what this machine \
-                 lists. Attach it to a bug report when a listing looks wrong.",
+                "Write one tar archive of exactly what vfnet reads on this machine, for a \
+                 bug report: unpacked, `vfnet --root DIR` lists what this machine lists.",
+            ),
+            Block::Man(
+                "It holds the sysfs entries of the network and SR-IOV PCI functions and \
+                 their VFs, drivers and IOMMU groups, the kernel command line and version, \
+                 the config file's entries, vfnet's boot glue, and (on a live system) the VF \
+                 settings rtnetlink reports.",
             ),
             Block::Text("FILE defaults to vfnet-capture.tar; - writes to standard output."),
         ],
@@ -635,13 +617,14 @@ pub const COMMANDS: &[Command] = &[
         usage: &["fdb [--dry-run] [--json] [--watch] [DEV]"],
         body: &[
             Block::Text(
-                "Let VFs reach the guests on the Linux bridge their PF is a port of. A frame \
-                 a VF sends to a VM's tap on that bridge goes to the NIC's embedded switch, \
-                 which does not know the VM's MAC, and leaves on the wire. fdb adds each MAC \
-                 the bridge has learned or been given on its other ports (and the bridge's \
-                 own) to the PF's table, as `bridge fdb add MAC dev PF self` does, and \
-                 removes the ones it added that are gone. It never removes an entry it did \
-                 not add (its record: /run/vfnet/fdb/PCI).",
+                "Let VFs reach the guests on the Linux bridge their PF is a port of: the \
+                 MACs the bridge has on its other ports go into the PF's own table (bridge \
+                 fdb add MAC dev PF self), and those vfnet added that are gone come out.",
+            ),
+            Block::Man(
+                "A frame a VF sends to a VM's tap on that bridge goes to the NIC's embedded \
+                 switch, which does not know the VM's MAC, and leaves on the wire. fdb never \
+                 removes an entry it did not add (its record: /run/vfnet/fdb/PCI).",
             ),
             Block::Man(
                 "A PF counts when it is a bridge port directly, through its bond, or through \
@@ -664,8 +647,7 @@ pub const COMMANDS: &[Command] = &[
                 "watch",
                 "",
                 Values::Flag,
-                "keep the tables in step: follow the bridges' events (and look again every \
-                 60 s), one line per change, until stopped",
+                "keep the tables in step, one line per change, until stopped",
             ),
         ],
         operands: &[Operand::Dev],

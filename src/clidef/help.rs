@@ -59,7 +59,7 @@ fn paragraph(out: &mut String, text: &str) {
 fn blocks(out: &mut String, body: &[Block]) {
     for b in body {
         match b {
-            Block::Man(_) => continue,
+            Block::Man(_) | Block::ManList(_) => continue,
             Block::Text(t) => paragraph(out, t),
             Block::List(title, items) => {
                 if !title.is_empty() {

@@ -12,125 +12,125 @@ pub const HELP_VFNET_TXT: Packed = Packed {
 /// `help/apply.txt`.
 pub const HELP_APPLY_TXT: Packed = Packed {
     at: 1939,
-    len: 1358,
+    len: 1117,
 };
 
 /// `help/capture.txt`.
 pub const HELP_CAPTURE_TXT: Packed = Packed {
-    at: 3297,
-    len: 653,
+    at: 3056,
+    len: 377,
 };
 
 /// `help/doctor.txt`.
 pub const HELP_DOCTOR_TXT: Packed = Packed {
-    at: 3950,
-    len: 547,
+    at: 3433,
+    len: 408,
 };
 
 /// `help/fdb.txt`.
 pub const HELP_FDB_TXT: Packed = Packed {
-    at: 4497,
-    len: 874,
+    at: 3841,
+    len: 532,
 };
 
 /// `help/install.txt`.
 pub const HELP_INSTALL_TXT: Packed = Packed {
-    at: 5371,
-    len: 2154,
+    at: 4373,
+    len: 1844,
 };
 
 /// `help/list.txt`.
 pub const HELP_LIST_TXT: Packed = Packed {
-    at: 7525,
-    len: 964,
+    at: 6217,
+    len: 746,
 };
 
 /// `help/metrics.txt`.
 pub const HELP_METRICS_TXT: Packed = Packed {
-    at: 8489,
+    at: 6963,
     len: 310,
 };
 
 /// `help/persist.txt`.
 pub const HELP_PERSIST_TXT: Packed = Packed {
-    at: 8799,
-    len: 2310,
+    at: 7273,
+    len: 1294,
 };
 
 /// `help/set.txt`.
 pub const HELP_SET_TXT: Packed = Packed {
-    at: 11109,
-    len: 1474,
+    at: 8567,
+    len: 1276,
 };
 
 /// `help/vf.txt`.
 pub const HELP_VF_TXT: Packed = Packed {
-    at: 12583,
-    len: 2172,
+    at: 9843,
+    len: 1988,
 };
 
 /// `help/vfnet.conf`.
 pub const HELP_VFNET_CONF: Packed = Packed {
-    at: 14755,
+    at: 11831,
     len: 264,
 };
 
 /// `systemd/vfnet.service`.
 pub const SYSTEMD_VFNET_SERVICE: Packed = Packed {
-    at: 15019,
+    at: 12095,
     len: 694,
 };
 
 /// `systemd/vfnet-fdb.service`.
 pub const SYSTEMD_VFNET_FDB_SERVICE: Packed = Packed {
-    at: 15713,
+    at: 12789,
     len: 537,
 };
 
 /// `openrc/vfnet`.
 pub const OPENRC_VFNET: Packed = Packed {
-    at: 16250,
+    at: 13326,
     len: 712,
 };
 
 /// `openrc/vfnet-fdb`.
 pub const OPENRC_VFNET_FDB: Packed = Packed {
-    at: 16962,
+    at: 14038,
     len: 469,
 };
 
 /// `initramfs-hooks/initramfs-tools/hooks/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_HOOKS_VFNET: Packed = Packed {
-    at: 17431,
+    at: 14507,
     len: 1698,
 };
 
 /// `initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_SCRIPTS_INIT_PREMOUNT_VFNET: Packed = Packed {
-    at: 19129,
+    at: 16205,
     len: 470,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/module-setup.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_MODULE_SETUP_SH: Packed = Packed {
-    at: 19599,
+    at: 16675,
     len: 1478,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/vfnet-apply.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_VFNET_APPLY_SH: Packed = Packed {
-    at: 21077,
+    at: 18153,
     len: 383,
 };
 
 /// `initramfs-hooks/dracut/vfnet.conf`.
 pub const INITRAMFS_HOOKS_DRACUT_VFNET_CONF: Packed = Packed {
-    at: 21460,
+    at: 18536,
     len: 91,
 };
 
 /// `hooks/vfnet-hook`.
 pub const HOOKS_VFNET_HOOK: Packed = Packed {
-    at: 21551,
+    at: 18627,
     len: 5310,
 };

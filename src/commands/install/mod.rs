@@ -20,7 +20,7 @@ use lexopt::prelude::*;
 use std::path::{Path, PathBuf};
 
 mod extras;
-mod package;
+pub mod package;
 mod runner;
 use runner::Runner;
 
@@ -363,10 +363,8 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     }
     extras::hook_tasks(&mut steps, args, &config)?;
     // Where the vfnet package is installed, its files are used as they are.
-    if let Ok((list, _)) = files::read_regular(&host_path(&root, package::LIST), 1 << 20) {
-        let used;
-        (steps, used) = package::packaged(steps, &String::from_utf8_lossy(&list));
-        for p in used {
+    if host_path(&root, package::LIST).exists() {
+        for p in package::packaged(&mut steps) {
             out::print(&format!("the vfnet package has {p}: used as it is\n"));
         }
     }

@@ -1,51 +1,64 @@
-//! install beside the vfnet package: its files (dpkg's list of them) are
-//! used as they are, never replaced by vfnet's copies nor removed.
+//! install beside the vfnet package (scripts/build-deb): its files are used
+//! as they are, never replaced by vfnet's own copies nor removed.
 
 use super::Task;
+use crate::glue::BINARY;
 
-/// The files the vfnet package installed (dpkg's list of them).
+/// Present when the vfnet package is installed (dpkg's list of its files).
 pub const LIST: &str = "/var/lib/dpkg/info/vfnet.list";
 
-/// `steps` beside the vfnet package, whose files are `owned` (one path a
-/// line): a file vfnet would write where the package has one of the same
-/// name in a directory of the same name (`system/vfnet.service`, from
-/// /usr/lib rather than /etc; `sbin/vfnet`, from /usr) is not written, and
-/// links point at the package's; a file the package owns is never removed.
-/// Also the package's files used instead, for the user.
-pub fn packaged(steps: Vec<Task>, owned: &str) -> (Vec<Task>, Vec<String>) {
-    let tail = |p: &str| {
-        let cut = p.rfind('/').and_then(|i| p[..i].rfind('/'));
-        p[cut.unwrap_or(0)..].to_string()
-    };
-    let theirs = |p: &str| {
-        owned
-            .lines()
-            .find(|o| o.ends_with(&tail(p)))
-            .map(str::to_string)
-    };
-    let mut used: Vec<(String, String)> = Vec::new();
-    let mut out = Vec::new();
-    for t in steps {
-        match &t {
-            Task::Binary(p) | Task::Write { path: p, .. } | Task::File { path: p, .. } => {
-                if let Some(o) = theirs(p) {
-                    used.push((p.clone(), o));
-                    continue;
-                }
+/// What the package has in place of what install writes: (install's path,
+/// the package's), as scripts/build-deb lays them out (`tests/install.rs`
+/// holds the two to each other).
+pub const FILES: [(&str, &str); 7] = [
+    (BINARY, "/usr/sbin/vfnet"),
+    (
+        "/etc/systemd/system/vfnet.service",
+        "/usr/lib/systemd/system/vfnet.service",
+    ),
+    (
+        "/etc/systemd/system/vfnet-fdb.service",
+        "/usr/lib/systemd/system/vfnet-fdb.service",
+    ),
+    (
+        "/etc/initramfs-tools/hooks/vfnet",
+        "/usr/share/initramfs-tools/hooks/vfnet",
+    ),
+    (
+        "/etc/initramfs-tools/scripts/init-premount/vfnet",
+        "/usr/share/initramfs-tools/scripts/init-premount/vfnet",
+    ),
+    (DRACUT_SETUP, DRACUT_SETUP),
+    (DRACUT_APPLY, DRACUT_APPLY),
+];
+const DRACUT_SETUP: &str = "/usr/lib/dracut/modules.d/90vfnet/module-setup.sh";
+const DRACUT_APPLY: &str = "/usr/lib/dracut/modules.d/90vfnet/vfnet-apply.sh";
+
+/// `steps` beside the package: a file it has in place of one install would
+/// write is not written, and links to that one point at the package's; a
+/// file the package owns is never removed. Returns the package's files
+/// used instead, for the user.
+pub fn packaged(steps: &mut Vec<Task>) -> Vec<&'static str> {
+    let mut used = Vec::new();
+    steps.retain(|t| match t {
+        Task::Binary(p) | Task::Write { path: p, .. } => match FILES.iter().find(|f| f.0 == p) {
+            Some(f) => {
+                used.push(*f);
+                false
             }
-            Task::Remove { path, .. } if owned.lines().any(|o| o == path) => continue,
-            _ => {}
-        }
-        out.push(t);
-    }
-    for t in &mut out {
+            None => true,
+        },
+        Task::Remove { path, .. } => !FILES.iter().any(|f| f.1 == path),
+        _ => true,
+    });
+    for t in steps.iter_mut() {
         if let Task::Link { target, .. } = t {
-            if let Some((_, o)) = used.iter().find(|(p, _)| p == target) {
-                *target = o.clone();
+            if let Some(f) = used.iter().find(|f| f.0 == target) {
+                *target = f.1.into();
             }
         }
     }
-    (out, used.into_iter().map(|(_, o)| o).collect())
+    used.into_iter().map(|f| f.1).collect()
 }
 
 #[cfg(test)]
@@ -54,47 +67,52 @@ mod tests {
     use crate::config::DEFAULT_PATH;
     use crate::glue::Init;
 
+    fn lines(steps: &[Task]) -> Vec<String> {
+        super::super::tests::lines(steps)
+    }
+
     #[test]
     fn beside_the_package_its_files_are_used_and_never_removed() {
-        let owned = "/.\n/usr\n/usr/sbin\n/usr/sbin/vfnet\n/usr/lib/systemd/system/vfnet.service\n\
-                     /usr/share/initramfs-tools/hooks/vfnet\n\
-                     /usr/lib/dracut/modules.d/90vfnet/module-setup.sh\n";
-        let steps = super::super::plan(&[Init::Systemd, Init::InitramfsTools], DEFAULT_PATH, false)
-            .unwrap();
-        let (steps, used) = packaged(steps, owned);
+        let mut steps =
+            super::super::plan(&[Init::Systemd, Init::InitramfsTools], DEFAULT_PATH, false)
+                .unwrap();
+        let used = packaged(&mut steps);
         assert_eq!(
             used,
             [
                 "/usr/sbin/vfnet",
                 "/usr/lib/systemd/system/vfnet.service",
-                "/usr/share/initramfs-tools/hooks/vfnet"
+                "/usr/share/initramfs-tools/hooks/vfnet",
+                "/usr/share/initramfs-tools/scripts/init-premount/vfnet",
             ]
         );
-        let l = super::super::tests::lines(&steps);
+        let l = lines(&steps);
         assert!(
-            l.contains(&"link /etc/systemd/system/sysinit.target.wants/vfnet.service -> /usr/lib/systemd/system/vfnet.service".to_string()),
-            "{l:?}"
-        );
-        // The boot script the package lacks is still written.
-        assert!(
-            l.iter()
-                .any(|s| s.contains("/etc/initramfs-tools/scripts/init-premount/vfnet")),
+            l.contains(
+                &"link /etc/systemd/system/sysinit.target.wants/vfnet.service -> /usr/lib/systemd/system/vfnet.service"
+                    .to_string()
+            ),
             "{l:?}"
         );
         assert!(
             !l.iter().any(|s| s.contains("/usr/local/sbin/vfnet")),
             "{l:?}"
         );
+        // The config and the refresh stay.
+        assert!(l.contains(&"config".to_string()), "{l:?}");
+        assert!(l.contains(&"refresh initramfs-tools".to_string()), "{l:?}");
         // Removing: the package's own paths stay, vfnet's go.
-        let steps = super::super::plan(&[Init::Dracut, Init::Systemd], DEFAULT_PATH, true).unwrap();
-        let (steps, _) = packaged(steps, owned);
-        let l = super::super::tests::lines(&steps);
+        let mut steps =
+            super::super::plan(&[Init::Dracut, Init::Systemd], DEFAULT_PATH, true).unwrap();
+        packaged(&mut steps);
+        let l = lines(&steps);
         assert!(
             !l.iter().any(|s| s.contains("90vfnet/module-setup.sh")),
             "{l:?}"
         );
         assert!(
-            l.iter().any(|s| s.contains("90vfnet/vfnet-apply.sh")),
+            l.iter()
+                .any(|s| s.contains("remove /etc/dracut.conf.d/vfnet.conf")),
             "{l:?}"
         );
         assert!(
