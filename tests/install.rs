@@ -696,11 +696,11 @@ fn beside_the_vfnet_package_install_uses_its_files_and_uninstall_keeps_them() {
     for p in owned {
         write_file(&r.join(&p[1..]), b"package\n", 0o755);
     }
-    let list = format!("/.\n/usr\n{}\n", owned.join("\n"));
+    // The package's own directory says it is installed.
     write_file(
-        &r.join("var/lib/dpkg/info/vfnet.list"),
-        list.as_bytes(),
-        0o644,
+        &r.join("usr/share/vfnet/hooks/vfnet-hook"),
+        b"#!/bin/sh\n",
+        0o755,
     );
     let out = vfnet(r, &["install", "--init", "systemd,initramfs-tools"]);
     out.code(0);

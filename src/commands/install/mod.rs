@@ -363,7 +363,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     }
     extras::hook_tasks(&mut steps, args, &config)?;
     // Where the vfnet package is installed, its files are used as they are.
-    if host_path(&root, package::LIST).exists() {
+    if host_path(&root, package::MARKER).is_dir() {
         for p in package::packaged(&mut steps) {
             out::print(&format!("the vfnet package has {p}: used as it is\n"));
         }

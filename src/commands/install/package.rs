@@ -4,8 +4,9 @@
 use super::Task;
 use crate::glue::BINARY;
 
-/// Present when the vfnet package is installed (dpkg's list of its files).
-pub const LIST: &str = "/var/lib/dpkg/info/vfnet.list";
+/// Present when the vfnet package is installed: its own directory, where
+/// vfnet install never writes (dpkg's database is dpkg's own business).
+pub const MARKER: &str = "/usr/share/vfnet";
 
 /// What the package has in place of what install writes: (install's path,
 /// the package's), as scripts/build-deb lays them out (`tests/install.rs`

@@ -32,7 +32,7 @@ image_package() {
   # Installed, nothing enabled: the hook adds nothing to an image while
   # the config has no entry.
   rc=0
-  in_root "$r" sh -c 'mkinitramfs -o /tmp/initrd.img && lsinitramfs /tmp/initrd.img' > "$h/inert-initrd.list" 2> "$h/inert-initrd.err" || rc=$?
+  in_root "$r" sh -c 'mkinitramfs -o /tmp/initrd.img "$1" && lsinitramfs /tmp/initrd.img' sh "$KVER" > "$h/inert-initrd.list" 2> "$h/inert-initrd.err" || rc=$?
   echo "$rc" > "$h/inert-initrd.rc"
   find "$r/etc/systemd/system" -name 'vfnet*' > "$h/enabled-before.list"
   # Enabled as the README says, with a config asking for 3 VFs.
@@ -47,6 +47,11 @@ image_package() {
   install -m 0755 "$BUILD/e2e-helper" "$r/usr/local/bin/e2e-helper"
   install -m 0755 "$E2E_DIR/guest/realroot-entry" "$r/e2e/entry"
   e2e_check_unit "$r"
+  # The scenarios start once vfnet.service is done: it waits (apply
+  # --wait 30) for igb, which udev loads late under TCG, and Type=idle
+  # holds e2e-check back 5 s at most.
+  mkdir -p "$r/etc/systemd/system/e2e-check.service.d"
+  printf '[Unit]\nAfter=vfnet.service\n' > "$r/etc/systemd/system/e2e-check.service.d/after-vfnet.conf"
   REALROOT=$r
   realroot_boot package "$DEBROOT/boot/initrd.img-$KVER"
 }
