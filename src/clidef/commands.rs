@@ -23,6 +23,9 @@ pub const COMMANDS: &[Command] = &[
                  (the README lists it), headers shorten, cells are cut; a line never wraps.",
             ),
             Block::Man(
+                "--stats shows the counters the PF's driver keeps for each VF (IFLA_VF_STATS): a driver that keeps none reports zeros, and a tree under --root has none",
+            ),
+            Block::Man(
                 "A VF's Used by column names who holds it: a VM (from its VMM's command \
                  line), a program with its vfio device open, a container its netdev moved \
                  into, or the host (a bridge, a bond, an address). A process vfnet cannot \
@@ -280,6 +283,9 @@ pub const COMMANDS: &[Command] = &[
                  also writes /etc/modprobe.d/vfnet-mlx4.conf and says when the initramfs \
                  must be rebuilt. X,Y,Z is X VFs on port 1, Y on port 2, Z on both.",
             ),
+            Block::Man(
+                "persist --vf SPEC records only the settings asked for: no stable MACs are added then, where a plain persist adds vfs.mac=auto. --json prints apply --json's document with one record per PF, for diffs (the Ansible module's check mode)",
+            ),
         ],
         options: &[
             opt(
@@ -364,6 +370,9 @@ pub const COMMANDS: &[Command] = &[
                 "An entry that would change a nonzero count while its VFs are in use (a VM, \
                  a container, the host) is skipped and reported (exit 1); the others apply. \
                  At boot nothing is in use.",
+            ),
+            Block::Man(
+                "--wait waits for every configured PF to appear with its driver (at boot, drivers bind while apply starts), woken by uevents; --json's records carry each entry's before, wanted, after, status and error, and the totals, and the document is printed also when apply cannot run (its error says why)",
             ),
         ],
         options: &[
@@ -458,6 +467,9 @@ pub const COMMANDS: &[Command] = &[
                  alone: the package's systemd unit is enabled with systemctl enable \
                  vfnet.service, and a unit install writes to /etc/systemd/system takes \
                  precedence over it.",
+            ),
+            Block::Man(
+                "--unmanaged-vfs writes /etc/NetworkManager/conf.d/90-vfnet-unmanaged-vfs.conf and /etc/systemd/network/05-vfnet-unmanaged-vfs.network, matching the VFs by their driver (igbvf, ixgbevf, iavf, as bound or as their PF's driver pairs). --fdb-sync adds the vfnet fdb --watch service (systemd, OpenRC). --metrics DIR adds a systemd timer, or an /etc/cron.d line with OpenRC, refreshing DIR/vfnet.prom every minute. --hooks installs the VM hook for libvirt (/etc/libvirt/hooks/qemu.d/vfnet) or Proxmox (/var/lib/vz/snippets/vfnet). install prints every file it writes and every command it runs; a second run changes nothing",
             ),
             Block::Text(
                 "--driver, --unmanaged-vfs, --fdb-sync and --metrics are for install only.",
