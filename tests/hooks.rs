@@ -325,3 +325,47 @@ fn the_installed_hooks_are_the_same_program() {
         "uninstall --hooks removes the hooks alone"
     );
 }
+
+#[test]
+fn proxmox_resolves_a_resource_mapping_for_this_node() {
+    let tree = busy_host();
+    let dir = stand_ins(&tree);
+    // A mapping with an entry per node: this node's is VF 0, another's
+    // VF 1 (which win11 holds here, and must not be looked at).
+    write_file(
+        &tree.root().join("etc/pve/mapping/pci.cfg"),
+        b"vf-pool\n\tmap id=8086:1515,iommugroup=17,node=pve1,path=0000:02:10.0,subsystem-id=8086:0000\n\
+          \tmap id=8086:1515,node=pve2,path=0000:02:10.2\n\tdescription a VF for VM 100\n\n\
+          other\n\tmap node=pve1,path=0000:02:10.2\n",
+        0o644,
+    );
+    std::fs::write(dir.join("qm.conf"), "hostpci0: mapping=vf-pool,pcie=1\n").unwrap();
+    std::fs::write(dir.join("proxmox.conf"), "100.hostpci0.vlan=20\n").unwrap();
+    let run_on = |node: &str| {
+        let mut c = Command::new(HOOK);
+        c.args(["100", "pre-start"])
+            .env("VFNET", dir.join("vfnet"))
+            .env("QM", dir.join("qm"))
+            .env("VFNET_HOOK_ROOT", tree.root())
+            .env("VFNET_HOOK_NODE", node)
+            .env("VFNET_PROXMOX_MAP", dir.join("proxmox.conf"))
+            .stdin(Stdio::null());
+        let out = c.output().unwrap();
+        let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+        let _ = std::fs::remove_file(dir.join("log"));
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), log)
+    };
+    let (rc, err, log) = run_on("pve1");
+    assert_eq!((rc, err.as_str()), (Some(0), ""), "{log}");
+    assert_eq!(
+        log,
+        "vfnet vf 0000:01:00.0 0 free\nvfnet vf 0000:01:00.0 0 vlan 20\n"
+    );
+    // On pve2 the mapping names VF 1, which win11 holds: refused.
+    let (rc, err, _) = run_on("pve2");
+    assert_eq!(rc, Some(1), "{err}");
+    assert!(err.contains("is in use: vm:win11"), "{err}");
+    // A node the mapping has no entry for: nothing of this VM is a VF here.
+    let (rc, _, log) = run_on("pve3");
+    assert_eq!((rc, log.as_str()), (Some(0), ""));
+}

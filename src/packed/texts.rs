@@ -132,5 +132,5 @@ pub const INITRAMFS_HOOKS_DRACUT_VFNET_CONF: Packed = Packed {
 /// `hooks/vfnet-hook`.
 pub const HOOKS_VFNET_HOOK: Packed = Packed {
     at: 18627,
-    len: 5310,
+    len: 5913,
 };
