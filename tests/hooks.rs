@@ -353,7 +353,11 @@ fn proxmox_resolves_a_resource_mapping_for_this_node() {
         let out = c.output().unwrap();
         let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
         let _ = std::fs::remove_file(dir.join("log"));
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), log)
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            log,
+        )
     };
     let (rc, err, log) = run_on("pve1");
     assert_eq!((rc, err.as_str()), (Some(0), ""), "{log}");
