@@ -46,7 +46,7 @@ fn blocks(out: &mut String, body: &[Block]) {
         match b {
             Block::Text(t) | Block::Man(t) => {
                 out.push_str(".PP\n");
-                out.push_str(&escape(t));
+                out.push_str(&filled(t));
                 out.push('\n');
             }
             Block::List(title, items) => {
@@ -78,8 +78,18 @@ fn blocks(out: &mut String, body: &[Block]) {
 }
 
 fn item(out: &mut String, term: &str, help: &str) {
-    out.push_str(&format!(".TP\n.B {}\n{}\n", quoted(term), escape(help)));
+    out.push_str(&format!(".TP\n.B {}\n{}\n", quoted(term), filled(help)));
 }
+
+/// Filled text as roff source: lines of at most 78 characters (mandoc's
+/// style), each escaped.
+fn filled(text: &str) -> String {
+    let lines: Vec<String> = clidef::wrap(text, 78).iter().map(|l| escape(l)).collect();
+    lines.join("\n")
+}
+
+/// The date the page gives (its footer): bumped with the version.
+pub const DATE: &str = "2026-12-02";
 
 /// A macro argument: escaped, and in double quotes when it has spaces.
 fn quoted(text: &str) -> String {
@@ -99,7 +109,7 @@ fn options<'a>(out: &mut String, opts: impl IntoIterator<Item = &'a Opt>) {
 
 fn synopsis(out: &mut String, cmd: &Command) {
     for u in cmd.usage {
-        out.push_str(&format!(".SY vfnet\n{}\n.YS\n", escape(u)));
+        out.push_str(&format!(".SY vfnet\n{}\n.YS\n", filled(u)));
     }
 }
 
@@ -108,7 +118,7 @@ pub fn page() -> String {
     let mut out = String::new();
     out.push_str(&format!(
         ".\\\" Generated from src/clidef.rs by `UPDATE_CLIDOCS=1 cargo test --test clidocs`.\n\
-         .TH VFNET 8 \"\" \"vfnet {}\" \"System Administration\"\n\
+         .TH VFNET 8 \"{DATE}\" \"vfnet {}\" \"System Administration\"\n\
          .SH NAME\nvfnet \\- manage SR\\-IOV virtual functions of network cards\n\
          .SH SYNOPSIS\n.SY vfnet\n[\\fIOPTIONS\\fR] [\\fICOMMAND\\fR] [\\fIARGS\\fR]\n.YS\n",
         env!("CARGO_PKG_VERSION")
@@ -147,7 +157,15 @@ pub fn page() -> String {
         out.push_str(&format!(".SH \"{title}\"\n"));
         blocks(&mut out, body);
     }
-    out
+    // A section starts a paragraph itself: no .PP right after .SH.
+    out.split_inclusive('\n')
+        .fold((String::new(), false), |(mut acc, after_sh), line| {
+            if !(after_sh && line == ".PP\n") {
+                acc.push_str(line);
+            }
+            (acc, line.starts_with(".SH "))
+        })
+        .0
 }
 
 #[cfg(test)]

@@ -405,3 +405,22 @@ fn bash_completes_a_value_after_equals_and_an_optional_one() {
         ]
     );
 }
+
+#[test]
+fn mandoc_finds_nothing_to_say_about_the_man_page() {
+    // mandoc (the BSDs', Alpine's and Void's man) with its strictest check.
+    let Ok(out) = Command::new("mandoc")
+        .args(["-T", "lint"])
+        .arg(top().join("doc/vfnet.8"))
+        .output()
+    else {
+        eprintln!("skipped: mandoc is not installed (CI installs it)");
+        return;
+    };
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && said.is_empty(), "{said}");
+}
