@@ -320,17 +320,7 @@ complete -F _vfnet vfnet
 
 /// The bash completion (`complete -F _vfnet vfnet`).
 pub fn bash() -> String {
-    let t = tables();
-    let (swords, svalues) = setting_arms("    ");
-    BASH.replace("@HEAD@", HEAD)
-        .replace("@OPTIONS@", &arms(&t.options, "    ", false))
-        .replace("@VALUES@", &arms(&t.values, "    ", true))
-        .replace("@OPERANDS@", &arms(&t.operands, "    ", false))
-        .replace("@GLOBALS@", &global_words())
-        .replace("@NAMES@", &names())
-        .replace("@SETTINGS@", &setting_names())
-        .replace("@SWORDS@", &swords)
-        .replace("@SVALUES@", &svalues)
+    filled(BASH)
 }
 
 const ZSH: &str = r#"#compdef vfnet
@@ -473,9 +463,16 @@ _vfnet "$@"
 
 /// The zsh completion (`#compdef vfnet`, for a directory in `$fpath`).
 pub fn zsh() -> String {
+    filled(ZSH)
+}
+
+/// An sh-like engine (`BASH`, `ZSH`) with the definition's tables in its
+/// `@NAME@` places.
+fn filled(engine: &str) -> String {
     let t = tables();
     let (swords, svalues) = setting_arms("    ");
-    ZSH.replace("@HEAD@", HEAD)
+    engine
+        .replace("@HEAD@", HEAD)
         .replace("@OPTIONS@", &arms(&t.options, "    ", false))
         .replace("@VALUES@", &arms(&t.values, "    ", true))
         .replace("@OPERANDS@", &arms(&t.operands, "    ", false))

@@ -182,14 +182,8 @@ fn every_option_a_parser_names_is_in_the_table() {
 
 #[test]
 fn the_man_page_renders_without_warnings() {
-    let Ok(out) = Command::new("man")
-        .args(["--warnings", "-l"])
-        .arg(top().join("doc/vfnet.8"))
-        .env("MANWIDTH", "80")
-        .env("MAN_KEEP_FORMATTING", "")
-        .output()
-    else {
-        eprintln!("skipped: man is not installed (CI installs man-db)");
+    let page = top().join("doc/vfnet.8");
+    let Some(out) = checker("man", &["--warnings", "-l", &page.to_string_lossy()]) else {
         return;
     };
     let err = String::from_utf8_lossy(&out.stderr);
@@ -409,12 +403,8 @@ fn bash_completes_a_value_after_equals_and_an_optional_one() {
 #[test]
 fn mandoc_finds_nothing_to_say_about_the_man_page() {
     // mandoc (the BSDs', Alpine's and Void's man) with its strictest check.
-    let Ok(out) = Command::new("mandoc")
-        .args(["-T", "lint"])
-        .arg(top().join("doc/vfnet.8"))
-        .output()
-    else {
-        eprintln!("skipped: mandoc is not installed (CI installs it)");
+    let page = top().join("doc/vfnet.8");
+    let Some(out) = checker("mandoc", &["-T", "lint", &page.to_string_lossy()]) else {
         return;
     };
     let said = format!(
@@ -423,4 +413,17 @@ fn mandoc_finds_nothing_to_say_about_the_man_page() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success() && said.is_empty(), "{said}");
+}
+
+/// `program args` run, or `None` (said on stderr) where it is not
+/// installed: CI installs every one.
+fn checker(program: &str, args: &[&str]) -> Option<std::process::Output> {
+    let out = Command::new(program)
+        .args(args)
+        .env("MANWIDTH", "80")
+        .output();
+    if out.is_err() {
+        eprintln!("skipped: {program} is not installed (CI installs it)");
+    }
+    out.ok()
 }
