@@ -143,7 +143,7 @@ _vfnet_reply() {
         [[ $c == "$cur"* ]] && COMPREPLY+=("$c")
     done
     for ((i = ${#cur} - 1; i >= 0; i--)); do
-        [[ $COMP_WORDBREAKS == *"${cur:i:1}"* ]] && break
+        [[ ${COMP_WORDBREAKS-} == *"${cur:i:1}"* ]] && break
     done
     pre=${cur:0:i+1}
     if [ -n "$pre" ]; then
@@ -171,7 +171,7 @@ _vfnet_complete_value() {
 
 _vfnet() {
     local line=${COMP_LINE:0:COMP_POINT} cmd= i w v cur
-    local -a words ops c
+    local -a words=() ops=() c=()
     read -ra words <<< "$line"
     [[ $line == *[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
     cur=${words[-1]}
@@ -207,10 +207,16 @@ _vfnet() {
         _vfnet_reply "$cur" list set vf persist apply install uninstall doctor capture fdb metrics help
         return
     fi
-    local -a kinds
+    local -a kinds=()
     read -ra kinds <<< "$(_vfnet_operands "$cmd")"
     local n=${#ops[@]} k
-    if ((n < ${#kinds[@]})); then k=${kinds[n]}; else k=${kinds[-1]:-}; [ "$k" = @vf ] || k=@none; fi
+    # Past the last operand: more settings when it is vf's, else nothing.
+    k=@none
+    if ((n < ${#kinds[@]})); then
+        k=${kinds[n]}
+    elif ((${#kinds[@]} > 0)) && [ "${kinds[${#kinds[@]} - 1]}" = @vf ]; then
+        k=@vf
+    fi
     case $k in
     @vf)
         if ((n == 1)); then

@@ -224,10 +224,19 @@ fn have(shell: &str) -> bool {
     ok
 }
 
-/// What bash's completion offers for `line` (the cursor at its end).
+/// What bash's completion offers for `line` (the cursor at its end), with
+/// nothing on stderr: as bash runs it (COMP_WORDBREAKS as bash sets it),
+/// and again under `set -u`, as a strict shell profile has it.
 fn bash_complete(tree: &support::Tree, line: &str) -> Vec<String> {
+    let plain = bash_complete_in(tree, line, "");
+    let strict = bash_complete_in(tree, line, "set -u\n");
+    assert_eq!(plain, strict, "{line}: the same under set -u");
+    plain
+}
+
+fn bash_complete_in(tree: &support::Tree, line: &str, prelude: &str) -> Vec<String> {
     let script = format!(
-        "source '{}'\ncomplete -p vfnet\nCOMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n\
+        "{prelude}COMP_WORDBREAKS=$' \\t\\n\"\\'><=;|&(:'\nsource '{}'\ncomplete -p vfnet\nCOMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n\
          read -ra COMP_WORDS <<< \"$COMP_LINE\"\nCOMP_CWORD=${{#COMP_WORDS[@]}}\n\
          _vfnet\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
         top().join("completions/vfnet.bash").display()
@@ -291,6 +300,13 @@ fn bash_completes_commands_options_values_settings_and_pfs() {
     // Global options' values are skipped when finding the command.
     assert_eq!(c("vfnet --root / se"), ["set"]);
     assert_eq!(c("vfnet set enp1s0f0 "), Vec::<String>::new());
+    // A command without operands offers nothing, and says nothing.
+    assert_eq!(c("vfnet apply "), Vec::<String>::new());
+    assert_eq!(c("vfnet apply x"), Vec::<String>::new());
+    assert_eq!(
+        c("vfnet metrics --textfile /nonexistent/x"),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -325,6 +341,8 @@ fn fish_completes_commands_options_values_and_settings() {
     assert_eq!(c("vfnet set --eswitch "), ["legacy", "switchdev"]);
     assert_eq!(c("vfnet set enp"), ["enp1s0f0", "enp1s0f1"]);
     assert_eq!(c("vfnet vf enp1s0f0 "), ["0", "1", "2", "3", "free"]);
+    // A command without operands offers nothing, and says nothing.
+    assert_eq!(c("vfnet apply "), Vec::<String>::new());
 }
 
 #[test]
@@ -374,6 +392,8 @@ fn zsh_completion_parses_and_offers_the_same_words() {
         ["enp1s0f0", "enp1s0f1", "0000:01:00.0", "0000:01:00.1"]
     );
     assert_eq!(c("vfnet vf enp1s0f0 "), ["0", "1", "2", "3", "free"]);
+    // A command without operands offers nothing, and says nothing.
+    assert_eq!(c("vfnet apply "), Vec::<String>::new());
 }
 
 #[test]
