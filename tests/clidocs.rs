@@ -447,3 +447,93 @@ fn checker(program: &str, args: &[&str]) -> Option<std::process::Output> {
     }
     out.ok()
 }
+
+/// Lines a user may be in the middle of, for every command and option:
+/// none may make a completion say a word on stderr.
+fn every_line() -> Vec<String> {
+    let mut lines = vec!["vfnet ".to_string(), "vfnet -".into(), "vfnet --".into()];
+    for c in COMMANDS {
+        for tail in [
+            "",
+            "-",
+            "x ",
+            "x y ",
+            "x y z ",
+            "enp1s0f0 ",
+            "enp1s0f0 0 ",
+            "enp1s0f0 0-1 free ",
+        ] {
+            lines.push(format!("vfnet {} {tail}", c.name));
+        }
+        for o in c.options.iter().chain(GLOBAL) {
+            lines.push(format!("vfnet {} --{} ", c.name, o.long));
+            lines.push(format!("vfnet {} --{}=", c.name, o.long));
+            lines.push(format!("vfnet {} --{} x ", c.name, o.long));
+        }
+    }
+    for s in clidef::SETTINGS {
+        lines.push(format!("vfnet vf enp1s0f0 0 {} ", s.name));
+        lines.push(format!("vfnet vf enp1s0f0 0 {} x ", s.name));
+        lines.push(format!("vfnet vf enp1s0f0 0 {} x y ", s.name));
+    }
+    lines
+}
+
+#[test]
+fn no_line_makes_a_completion_say_anything_on_stderr() {
+    let tree = host();
+    let lines = every_line();
+    if have("bash") {
+        let mut script = format!(
+            "set -u\nCOMP_WORDBREAKS=$' \\t\\n\"\\'><=;|&(:'\nsource '{}'\n",
+            top().join("completions/vfnet.bash").display()
+        );
+        for l in &lines {
+            script.push_str(&format!(
+                "COMP_LINE='{l}'; COMP_POINT=${{#COMP_LINE}}; _vfnet\n"
+            ));
+        }
+        let out = Command::new("bash")
+            .args(["--norc", "-c", &script])
+            .env("VFNET_ROOT", tree.root())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "bash: {err}");
+    }
+    if have("fish") {
+        let mut script = format!(
+            "source '{}'\n",
+            top().join("completions/vfnet.fish").display()
+        );
+        for l in &lines {
+            script.push_str(&format!("complete -C '{l}' > /dev/null\n"));
+        }
+        let out = Command::new("fish")
+            .args(["--no-config", "-c", &script])
+            .env("VFNET_ROOT", tree.root())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "fish: {err}");
+    }
+    if have("zsh") {
+        let file = top().join("completions/_vfnet");
+        let mut script =
+            String::from("compadd() { :; }\n_files() { :; }\n_values() { :; }\ncompset() { :; }\n");
+        for l in &lines {
+            script.push_str(&format!(
+                "words=(${{=:-{l}}}); [[ '{l}' == *' ' ]] && words+=('')\n\
+                 CURRENT=${{#words}}\nsource '{}'\n",
+                file.display()
+            ));
+        }
+        let out = Command::new("zsh")
+            .args(["-f", "-c", &script])
+            .env("VFNET_ROOT", tree.root())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "zsh: {err}");
+    }
+}
