@@ -12,7 +12,11 @@ use crate::clidef::{self, Command, Operand, Opt, Values};
 
 /// The first phrase of a help text, for shells that show one per word.
 fn short_help(help: &str) -> String {
-    let end = help.find([';', '(', ':', '.']).unwrap_or(help.len());
+    let end = ["; ", " (", ": ", ". ", " {"]
+        .iter()
+        .filter_map(|sep| help.find(sep))
+        .min()
+        .unwrap_or(help.len());
     let mut s = help[..end].trim().to_string();
     if s.len() > 60 {
         let cut = s[..60].rfind(' ').unwrap_or(60);
@@ -358,10 +362,11 @@ _vfnet_vfs() {
     done
 }
 
+# The options of the command $1, as OPTION:WHAT (for _describe).
 _vfnet_options() {
     case $1 in
-@OPTIONS@    esac
-    echo "@GLOBALS@"
+@ZOPTIONS@    esac
+    print -rl -- @ZGLOBALS@
 }
 
 _vfnet_value() {
@@ -425,12 +430,16 @@ _vfnet() {
         return
         ;;
     -*)
-        compadd -- ${=$(_vfnet_options "$cmd")}
+        local -a specs
+        specs=(${(f)"$(_vfnet_options "$cmd")"})
+        _describe -t options option specs
         return
         ;;
     esac
     if [[ -z $cmd ]]; then
-        compadd -- @NAMES@
+        local -a cmds
+        cmds=(@ZCOMMANDS@)
+        _describe -t commands command cmds
         return
     fi
     kinds=(${=$(_vfnet_operands "$cmd")})
@@ -467,9 +476,44 @@ _vfnet() {
 _vfnet "$@"
 "#;
 
-/// The zsh completion (`#compdef vfnet`, for a directory in `$fpath`).
+/// The zsh completion (`#compdef vfnet`, for a directory in `$fpath`):
+/// commands and options come with what they do (`_describe`).
 pub fn zsh() -> String {
+    let spec = |word: &str, help: &str| {
+        let what = short_help(help).replace('\\', "").replace(':', "\\:");
+        zsh_quote(&format!("{word}:{what}"))
+    };
+    let opt_specs = |opts: &mut dyn Iterator<Item = &Opt>| {
+        let mut out = Vec::new();
+        for o in opts {
+            for w in opt_words(o) {
+                out.push(spec(&w, o.help));
+            }
+        }
+        out.join(" ")
+    };
+    let mut options = String::new();
+    for c in commands() {
+        let specs = opt_specs(&mut c.options.iter());
+        if !specs.is_empty() {
+            options.push_str(&format!("    {}) print -rl -- {specs} ;;\n", c.name));
+        }
+    }
+    options.push_str(&format!(
+        "    \"\") print -rl -- {} ;;\n",
+        opt_specs(&mut clidef::TOP_ONLY.iter())
+    ));
+    let globals = opt_specs(&mut clidef::GLOBAL.iter());
+    let cmds: Vec<String> = commands().map(|c| spec(c.name, c.brief.1)).collect();
     filled(ZSH)
+        .replace("@ZOPTIONS@", &options)
+        .replace("@ZGLOBALS@", &globals)
+        .replace("@ZCOMMANDS@", &cmds.join(" "))
+}
+
+/// A word in zsh's single quotes.
+fn zsh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// An sh-like engine (`BASH`, `ZSH`) with the definition's tables in its

@@ -364,6 +364,7 @@ fn zsh_completion_parses_and_offers_the_same_words() {
         let script = format!(
             "compadd() {{ [[ $1 == -- ]] && shift; print -rl -- \"$@\"; }}\n\
              _files() {{ print @files; }}\n_values() {{ shift 3; print -rl -- \"$@\"; }}\n\
+             _describe() {{ local -a arr; arr=(${{(P)${{@[-1]}}}}); print -rl -- ${{arr%%:*}}; }}\n\
              compset() {{ :; }}\n\
              words=(${{=:-{line}}}); [[ '{line}' == *' ' ]] && words+=('')\nCURRENT=${{#words}}\n\
              source '{}'\n",
@@ -519,8 +520,9 @@ fn no_line_makes_a_completion_say_anything_on_stderr() {
     }
     if have("zsh") {
         let file = top().join("completions/_vfnet");
-        let mut script =
-            String::from("compadd() { :; }\n_files() { :; }\n_values() { :; }\ncompset() { :; }\n");
+        let mut script = String::from(
+            "compadd() { :; }\n_files() { :; }\n_values() { :; }\ncompset() { :; }\n_describe() { :; }\n",
+        );
         for l in &lines {
             script.push_str(&format!(
                 "words=(${{=:-{l}}}); [[ '{l}' == *' ' ]] && words+=('')\n\

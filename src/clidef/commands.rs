@@ -224,7 +224,7 @@ pub const COMMANDS: &[Command] = &[
                 "driver",
                 "vfio-pci",
                 Values::OneOf(&["vfio-pci"]),
-                "free: bind the VF found to vfio-pci first",
+                "bind the free VF found to vfio-pci first (vf DEV free)",
             ),
             JSON,
             opt(

@@ -66,71 +66,71 @@ pub const HELP_SET_TXT: Packed = Packed {
 /// `help/vf.txt`.
 pub const HELP_VF_TXT: Packed = Packed {
     at: 9843,
-    len: 1988,
+    len: 2001,
 };
 
 /// `help/vfnet.conf`.
 pub const HELP_VFNET_CONF: Packed = Packed {
-    at: 11831,
+    at: 11844,
     len: 264,
 };
 
 /// `systemd/vfnet.service`.
 pub const SYSTEMD_VFNET_SERVICE: Packed = Packed {
-    at: 12095,
+    at: 12108,
     len: 694,
 };
 
 /// `systemd/vfnet-fdb.service`.
 pub const SYSTEMD_VFNET_FDB_SERVICE: Packed = Packed {
-    at: 12789,
+    at: 12802,
     len: 537,
 };
 
 /// `openrc/vfnet`.
 pub const OPENRC_VFNET: Packed = Packed {
-    at: 13326,
+    at: 13339,
     len: 712,
 };
 
 /// `openrc/vfnet-fdb`.
 pub const OPENRC_VFNET_FDB: Packed = Packed {
-    at: 14038,
+    at: 14051,
     len: 469,
 };
 
 /// `initramfs-hooks/initramfs-tools/hooks/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_HOOKS_VFNET: Packed = Packed {
-    at: 14507,
+    at: 14520,
     len: 1698,
 };
 
 /// `initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_SCRIPTS_INIT_PREMOUNT_VFNET: Packed = Packed {
-    at: 16205,
+    at: 16218,
     len: 470,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/module-setup.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_MODULE_SETUP_SH: Packed = Packed {
-    at: 16675,
+    at: 16688,
     len: 1478,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/vfnet-apply.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_VFNET_APPLY_SH: Packed = Packed {
-    at: 18153,
+    at: 18166,
     len: 383,
 };
 
 /// `initramfs-hooks/dracut/vfnet.conf`.
 pub const INITRAMFS_HOOKS_DRACUT_VFNET_CONF: Packed = Packed {
-    at: 18536,
+    at: 18549,
     len: 91,
 };
 
 /// `hooks/vfnet-hook`.
 pub const HOOKS_VFNET_HOOK: Packed = Packed {
-    at: 18627,
+    at: 18640,
     len: 5913,
 };
