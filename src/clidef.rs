@@ -287,7 +287,7 @@ mod commands;
 mod help;
 mod man;
 pub use commands::COMMANDS;
-pub use help::{help_files, help_text, top_help, wrap};
+pub use help::{help_files, help_text, top_help};
 pub use man::MAN_SECTIONS;
 
 /// The command named `name`.

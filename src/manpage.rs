@@ -45,13 +45,14 @@ fn blocks(out: &mut String, body: &[Block]) {
     for b in body {
         match b {
             Block::Text(t) | Block::Man(t) => {
-                out.push_str(".PP\n");
+                paragraph(out);
                 out.push_str(&filled(t));
                 out.push('\n');
             }
             Block::List(title, items) => {
                 if !title.is_empty() {
-                    out.push_str(&format!(".PP\n{}:\n", escape(title)));
+                    paragraph(out);
+                    out.push_str(&format!("{}:\n", escape(title)));
                 }
                 for (term, help) in items.iter() {
                     item(out, term, help);
@@ -63,13 +64,15 @@ fn blocks(out: &mut String, body: &[Block]) {
                 }
             }
             Block::Settings => {
-                out.push_str(".PP\nSettings:\n");
+                paragraph(out);
+                out.push_str("Settings:\n");
                 for s in clidef::SETTINGS {
                     item(out, &format!("{} {}", s.name, s.value), s.help);
                 }
             }
             Block::Verbatim(v) => {
-                out.push_str(".PP\n.RS 4\n.nf\n");
+                paragraph(out);
+                out.push_str(".RS 4\n.nf\n");
                 out.push_str(&escape(v));
                 out.push_str("\n.fi\n.RE\n");
             }
@@ -84,7 +87,7 @@ fn item(out: &mut String, term: &str, help: &str) {
 /// Filled text as roff source: lines of at most 78 characters (mandoc's
 /// style), each escaped.
 fn filled(text: &str) -> String {
-    let lines: Vec<String> = clidef::wrap(text, 78).iter().map(|l| escape(l)).collect();
+    let lines: Vec<String> = crate::text::fill(text, 78, 0).lines().map(escape).collect();
     lines.join("\n")
 }
 
@@ -157,15 +160,16 @@ pub fn page() -> String {
         out.push_str(&format!(".SH \"{title}\"\n"));
         blocks(&mut out, body);
     }
-    // A section starts a paragraph itself: no .PP right after .SH.
-    out.split_inclusive('\n')
-        .fold((String::new(), false), |(mut acc, after_sh), line| {
-            if !(after_sh && line == ".PP\n") {
-                acc.push_str(line);
-            }
-            (acc, line.starts_with(".SH "))
-        })
-        .0
+    out
+}
+
+/// Starts a paragraph, but right after a section heading, which starts one
+/// itself (mandoc warns of a `.PP` there).
+fn paragraph(out: &mut String) {
+    let last = out.trim_end_matches('\n').rsplit('\n').next().unwrap_or("");
+    if !last.starts_with(".SH ") {
+        out.push_str(".PP\n");
+    }
 }
 
 #[cfg(test)]

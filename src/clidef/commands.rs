@@ -1,7 +1,7 @@
 //! The commands of the definition (`super::COMMANDS`): each one's synopsis,
 //! prose, options and operands, in `vfnet -h`'s order.
 
-use super::{Block, Command, ESWITCH, HOOKS, INITS, JSON, ON_OFF, Operand, Values, opt};
+use super::{Block, Command, ESWITCH, HOOKS, INITS, JSON, ON_OFF, Operand, Opt, Values, opt};
 
 /// Every command, in `vfnet -h`'s order.
 pub const COMMANDS: &[Command] = &[
@@ -520,13 +520,7 @@ pub const COMMANDS: &[Command] = &[
                 Values::ListOf(HOOKS),
                 "the VM hooks (libvirt, proxmox): a VM's VFs checked free and set up",
             ),
-            opt(
-                Some('n'),
-                "dry-run",
-                "",
-                Values::Flag,
-                "print what would be done and do nothing",
-            ),
+            INSTALL_DRY_RUN,
         ],
         operands: &[],
         own_help: true,
@@ -551,13 +545,7 @@ pub const COMMANDS: &[Command] = &[
                 Values::AttachedListOf(HOOKS),
                 "remove the VM hooks alone (all of them without a value)",
             ),
-            opt(
-                Some('n'),
-                "dry-run",
-                "",
-                Values::Flag,
-                "print what would be done and do nothing",
-            ),
+            INSTALL_DRY_RUN,
         ],
         operands: &[],
         own_help: false,
@@ -707,3 +695,12 @@ pub const COMMANDS: &[Command] = &[
         own_help: false,
     },
 ];
+
+/// `--dry-run` of install and uninstall alike.
+const INSTALL_DRY_RUN: Opt = opt(
+    Some('n'),
+    "dry-run",
+    "",
+    Values::Flag,
+    "print what would be done and do nothing",
+);

@@ -2,26 +2,7 @@
 //! man page's own), the lists and the options, wrapped to 79 columns.
 
 use super::{Block, COMMANDS, Command, GLOBAL, Opt, SETTINGS, TOP, TOP_AFTER, TOP_ONLY, opt_term};
-
-/// `text` cut into lines of at most `width` characters at spaces (a word
-/// longer than that has a line of its own).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.len() + 1 + word.len() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
+use crate::text::fill;
 
 /// The width `-h` texts fit.
 const WIDTH: usize = 79;
@@ -37,7 +18,8 @@ fn two_columns(out: &mut String, items: &[(String, &str)]) {
             out.push('\n');
             pad.clear();
         }
-        let lines = wrap(help, WIDTH - col);
+        let lines = fill(help, WIDTH - col, 0);
+        let lines: Vec<&str> = lines.lines().collect();
         for (i, l) in lines.iter().enumerate() {
             let lead = if i == 0 { pad.as_str() } else { "" };
             out.push_str(&format!("{lead:col$}{l}\n"));
@@ -50,10 +32,7 @@ fn two_columns(out: &mut String, items: &[(String, &str)]) {
 }
 
 fn paragraph(out: &mut String, text: &str) {
-    for l in wrap(text, WIDTH) {
-        out.push_str(&l);
-        out.push('\n');
-    }
+    out.push_str(&fill(text, WIDTH, 0));
 }
 
 fn blocks(out: &mut String, body: &[Block]) {
@@ -101,7 +80,7 @@ fn options<'a>(out: &mut String, title: &str, opts: impl IntoIterator<Item = &'a
 fn usage_lines(out: &mut String, lead: &str, line: &str) {
     let indent = lead.len() + "vfnet ".len() + line.find(' ').map_or(0, |i| i + 1);
     let mut first = true;
-    for l in wrap(line, WIDTH - indent) {
+    for l in fill(line, WIDTH - indent, 0).lines() {
         if first {
             out.push_str(&format!("{lead}vfnet {l}\n"));
             first = false;
@@ -159,13 +138,6 @@ pub fn help_files() -> Vec<(String, String)> {
 mod tests {
     use super::*;
     use crate::clidef::{GLOBAL, command, opt_term};
-
-    #[test]
-    fn wrap_cuts_at_spaces_and_keeps_long_words_whole() {
-        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
-        assert_eq!(wrap("abcdefgh ij", 4), ["abcdefgh", "ij"]);
-        assert_eq!(wrap("  ", 4), Vec::<String>::new());
-    }
 
     #[test]
     fn every_help_line_fits_80_columns() {
