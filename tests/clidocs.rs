@@ -224,6 +224,63 @@ fn have(shell: &str) -> bool {
     ok
 }
 
+/// Runs `script` in `shell` (its flags `args` before `-c`) on the fake host;
+/// its stdout. Nothing may come on stderr (`what` names the case).
+fn shell(shell: &str, args: &[&str], script: &str, tree: &support::Tree, what: &str) -> String {
+    let out = Command::new(shell)
+        .args(args)
+        .arg("-c")
+        .arg(script)
+        .env("VFNET_ROOT", tree.root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.is_empty(), "{shell}: {what}: {err}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// bash's word breaks, as bash sets them, and the completion loaded.
+fn bash_prelude() -> String {
+    format!(
+        "COMP_WORDBREAKS=$' \\t\\n\"\\'><=;|&(:'\nsource '{}'\n",
+        top().join("completions/vfnet.bash").display()
+    )
+}
+
+/// The zsh completion system's builtins, stood in for: with `print`, each
+/// prints the words it is given (compadd matches no prefix: all of them).
+fn zsh_stubs(print: bool) -> &'static str {
+    if print {
+        "compadd() { [[ $1 == -- ]] && shift; print -rl -- \"$@\"; }\n\
+         _files() { print @files; }\n_values() { shift 3; print -rl -- \"$@\"; }\n\
+         _describe() { local -a arr; arr=(${(P)${@[-1]}}); print -rl -- ${arr%%:*}; }\n\
+         compset() { :; }\n"
+    } else {
+        "compadd() { :; }\n_files() { :; }\n_values() { :; }\ncompset() { :; }\n_describe() { :; }\n"
+    }
+}
+
+/// zsh's `words` and `CURRENT` for `line` (the cursor at its end), then the
+/// completion run.
+fn zsh_line(line: &str) -> String {
+    format!(
+        "words=(${{=:-{line}}}); [[ '{line}' == *' ' ]] && words+=('')\nCURRENT=${{#words}}\nsource '{}'\n",
+        top().join("completions/_vfnet").display()
+    )
+}
+
+/// What fish's completion offers for `line`, the words alone.
+fn fish_complete(tree: &support::Tree, line: &str) -> Vec<String> {
+    let script = format!(
+        "source '{}'; complete -C '{line}'",
+        top().join("completions/vfnet.fish").display()
+    );
+    shell("fish", &["--no-config"], &script, tree, line)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect()
+}
+
 /// What bash's completion offers for `line` (the cursor at its end), with
 /// nothing on stderr: as bash runs it (COMP_WORDBREAKS as bash sets it),
 /// and again under `set -u`, as a strict shell profile has it.
@@ -236,19 +293,12 @@ fn bash_complete(tree: &support::Tree, line: &str) -> Vec<String> {
 
 fn bash_complete_in(tree: &support::Tree, line: &str, prelude: &str) -> Vec<String> {
     let script = format!(
-        "{prelude}COMP_WORDBREAKS=$' \\t\\n\"\\'><=;|&(:'\nsource '{}'\ncomplete -p vfnet\nCOMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n\
+        "{prelude}{}complete -p vfnet\nCOMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n\
          read -ra COMP_WORDS <<< \"$COMP_LINE\"\nCOMP_CWORD=${{#COMP_WORDS[@]}}\n\
          _vfnet\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
-        top().join("completions/vfnet.bash").display()
+        bash_prelude()
     );
-    let out = Command::new("bash")
-        .args(["--norc", "-c", &script])
-        .env("VFNET_ROOT", tree.root())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && err.is_empty(), "{line}: {err}");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = shell("bash", &["--norc"], &script, tree, line);
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("complete -F _vfnet vfnet"));
     lines
@@ -315,23 +365,7 @@ fn fish_completes_commands_options_values_and_settings() {
         return;
     }
     let tree = host();
-    let c = |line: &str| -> Vec<String> {
-        let script = format!(
-            "source '{}'; complete -C '{line}'",
-            top().join("completions/vfnet.fish").display()
-        );
-        let out = Command::new("fish")
-            .args(["--no-config", "-c", &script])
-            .env("VFNET_ROOT", tree.root())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.is_empty(), "{line}: {err}");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| l.split('\t').next().unwrap().to_string())
-            .collect()
-    };
+    let c = |line: &str| fish_complete(&tree, line);
     assert_eq!(c("vfnet s"), ["set"]);
     let opts = c("vfnet set --");
     assert!(opts.contains(&"--dry-run".to_string()), "{opts:?}");
@@ -358,26 +392,9 @@ fn zsh_completion_parses_and_offers_the_same_words() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // Run it with the completion system's builtins stood in for: compadd
-    // prints what it is given.
     let c = |line: &str| -> Vec<String> {
-        let script = format!(
-            "compadd() {{ [[ $1 == -- ]] && shift; print -rl -- \"$@\"; }}\n\
-             _files() {{ print @files; }}\n_values() {{ shift 3; print -rl -- \"$@\"; }}\n\
-             _describe() {{ local -a arr; arr=(${{(P)${{@[-1]}}}}); print -rl -- ${{arr%%:*}}; }}\n\
-             compset() {{ :; }}\n\
-             words=(${{=:-{line}}}); [[ '{line}' == *' ' ]] && words+=('')\nCURRENT=${{#words}}\n\
-             source '{}'\n",
-            file.display()
-        );
-        let out = Command::new("zsh")
-            .args(["-f", "-c", &script])
-            .env("VFNET_ROOT", tree.root())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.is_empty(), "{line}: {err}");
-        String::from_utf8_lossy(&out.stdout)
+        let script = format!("{}{}", zsh_stubs(true), zsh_line(line));
+        shell("zsh", &["-f"], &script, &tree, line)
             .lines()
             .map(str::to_string)
             .collect()
@@ -485,22 +502,13 @@ fn no_line_makes_a_completion_say_anything_on_stderr() {
     let tree = host();
     let lines = every_line();
     if have("bash") {
-        let mut script = format!(
-            "set -u\nCOMP_WORDBREAKS=$' \\t\\n\"\\'><=;|&(:'\nsource '{}'\n",
-            top().join("completions/vfnet.bash").display()
-        );
+        let mut script = format!("set -u\n{}", bash_prelude());
         for l in &lines {
             script.push_str(&format!(
                 "COMP_LINE='{l}'; COMP_POINT=${{#COMP_LINE}}; _vfnet\n"
             ));
         }
-        let out = Command::new("bash")
-            .args(["--norc", "-c", &script])
-            .env("VFNET_ROOT", tree.root())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && err.is_empty(), "bash: {err}");
+        shell("bash", &["--norc"], &script, &tree, "every line");
     }
     if have("fish") {
         let mut script = format!(
@@ -510,32 +518,13 @@ fn no_line_makes_a_completion_say_anything_on_stderr() {
         for l in &lines {
             script.push_str(&format!("complete -C '{l}' > /dev/null\n"));
         }
-        let out = Command::new("fish")
-            .args(["--no-config", "-c", &script])
-            .env("VFNET_ROOT", tree.root())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && err.is_empty(), "fish: {err}");
+        shell("fish", &["--no-config"], &script, &tree, "every line");
     }
     if have("zsh") {
-        let file = top().join("completions/_vfnet");
-        let mut script = String::from(
-            "compadd() { :; }\n_files() { :; }\n_values() { :; }\ncompset() { :; }\n_describe() { :; }\n",
-        );
+        let mut script = zsh_stubs(false).to_string();
         for l in &lines {
-            script.push_str(&format!(
-                "words=(${{=:-{l}}}); [[ '{l}' == *' ' ]] && words+=('')\n\
-                 CURRENT=${{#words}}\nsource '{}'\n",
-                file.display()
-            ));
+            script.push_str(&zsh_line(l));
         }
-        let out = Command::new("zsh")
-            .args(["-f", "-c", &script])
-            .env("VFNET_ROOT", tree.root())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && err.is_empty(), "zsh: {err}");
+        shell("zsh", &["-f"], &script, &tree, "every line");
     }
 }

@@ -37,10 +37,22 @@ fn stand_ins(tree: &Tree) -> PathBuf {
 
 /// Runs `hook` with `args` and `stdin`; (exit code, stderr, log).
 fn run(tree: &Tree, hook: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    run_env(tree, hook, args, stdin, &[])
+}
+
+/// `run` with more of the environment (`VFNET_HOOK_NODE`, say).
+fn run_env(
+    tree: &Tree,
+    hook: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let dir = stand_ins(tree);
     let spawn = || {
         Command::new(hook)
             .args(args)
+            .envs(env.iter().copied())
             .env("VFNET", dir.join("vfnet"))
             .env("QM", dir.join("qm"))
             .env("VFNET_HOOK_ROOT", tree.root())
@@ -342,22 +354,14 @@ fn proxmox_resolves_a_resource_mapping_for_this_node() {
     std::fs::write(dir.join("qm.conf"), "hostpci0: mapping=vf-pool,pcie=1\n").unwrap();
     std::fs::write(dir.join("proxmox.conf"), "100.hostpci0.vlan=20\n").unwrap();
     let run_on = |node: &str| {
-        let mut c = Command::new(HOOK);
-        c.args(["100", "pre-start"])
-            .env("VFNET", dir.join("vfnet"))
-            .env("QM", dir.join("qm"))
-            .env("VFNET_HOOK_ROOT", tree.root())
-            .env("VFNET_HOOK_NODE", node)
-            .env("VFNET_PROXMOX_MAP", dir.join("proxmox.conf"))
-            .stdin(Stdio::null());
-        let out = c.output().unwrap();
-        let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
-        let _ = std::fs::remove_file(dir.join("log"));
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-            log,
-        )
+        let (rc, err, log) = run_env(
+            &tree,
+            Path::new(HOOK),
+            &["100", "pre-start"],
+            "",
+            &[("VFNET_HOOK_NODE", node)],
+        );
+        (Some(rc), err, log)
     };
     let (rc, err, log) = run_on("pve1");
     assert_eq!((rc, err.as_str()), (Some(0), ""), "{log}");
