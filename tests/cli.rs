@@ -31,6 +31,13 @@ fn help_and_version_go_to_stdout_and_exit_0() {
         let rest = line
             .strip_prefix(concat!("vfnet ", env!("CARGO_PKG_VERSION")))
             .unwrap_or_else(|| panic!("{line:?}"));
+        // The shipped build (VFNET_TEST_BIN, from scripts/build-release in a
+        // git checkout, as CI makes it) names its commit.
+        let shipped = std::env::var_os("VFNET_TEST_BIN").is_some_and(|b| !b.is_empty());
+        assert!(
+            !shipped || !rest.is_empty(),
+            "the shipped build names no commit: {line:?}"
+        );
         if !rest.is_empty() {
             let c = rest
                 .strip_prefix(" (commit ")

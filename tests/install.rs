@@ -749,3 +749,23 @@ fn the_files_install_takes_from_the_package_are_the_ones_build_deb_ships() {
         );
     }
 }
+
+#[test]
+fn the_initramfs_glue_copies_vfnet_with_its_libraries_should_it_have_any() {
+    // copy_exec (initramfs-tools) and inst_binary (dracut) follow a dynamic
+    // binary's libraries into the image; copy_file and inst_simple would
+    // not. vfnet install warns of a dynamic build (above); the glue copes.
+    let hook = repo("initramfs-hooks/initramfs-tools/hooks/vfnet");
+    let dracut = repo("initramfs-hooks/dracut/90vfnet/module-setup.sh");
+    assert!(hook.contains("copy_exec \"$VFNET\" "), "{hook}");
+    assert!(dracut.contains("inst_binary \"$VFNET\" "), "{dracut}");
+    for (name, text) in [("hook", &hook), ("module-setup.sh", &dracut)] {
+        for weak in [
+            "copy_file exec \"$VFNET\"",
+            "inst_simple \"$VFNET\"",
+            "cp \"$VFNET\"",
+        ] {
+            assert!(!text.contains(weak), "{name} copies vfnet with {weak}");
+        }
+    }
+}
