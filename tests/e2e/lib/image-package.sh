@@ -8,9 +8,10 @@
 # page and the completion); its dpkg path-excludes for docs are dropped so
 # that the man page is installed as on a host. Before anything is enabled,
 # mkinitramfs in the root shows the package's initramfs-tools hook inert
-# (the config has no entry). Then `systemctl enable vfnet.service` in the
-# root (what the README says) and a config asking for 3 VFs: the boot makes
-# them with the package's own unit. Everything else (man, completion,
+# (the config has no entry); with an entry asking for 3 VFs it puts vfnet
+# and the config in, and it gives way to a hook of the same name in /etc.
+# Then `systemctl enable vfnet.service` in the root (what the README says):
+# the boot makes the VFs with the package's own unit. Everything else (man, completion,
 # systemd-analyze verify, dpkg -r and -P) the scenario does in the guest.
 
 DEBROOT_PACKAGE_PKGS="systemd-sysv udev kmod initramfs-tools e2fsprogs man-db bash-completion"
@@ -35,11 +36,24 @@ image_package() {
   in_root "$r" sh -c 'mkinitramfs -o /tmp/initrd.img "$1" && lsinitramfs /tmp/initrd.img' sh "$KVER" > "$h/inert-initrd.list" 2> "$h/inert-initrd.err" || rc=$?
   echo "$rc" > "$h/inert-initrd.rc"
   find "$r/etc/systemd/system" -name 'vfnet*' > "$h/enabled-before.list"
-  # Enabled as the README says, with a config asking for 3 VFs.
+  # The config asks for 3 VFs: the hook now puts vfnet and the config in.
+  printf '%s=%s\n' "$E2E_PF_PCI" "$E2E_BOOT_VFS" >> "$r/etc/vfnet/vfnet.conf"
+  rc=0
+  in_root "$r" sh -c 'mkinitramfs -o /tmp/initrd.img "$1" && lsinitramfs /tmp/initrd.img' sh "$KVER" > "$h/asked-initrd.list" 2> "$h/asked-initrd.err" || rc=$?
+  echo "$rc" > "$h/asked-initrd.rc"
+  # A hook vfnet install wrote in /etc: the package's gives way to it (the
+  # stand-in adds nothing and says that it ran).
+  mkdir -p "$r/etc/initramfs-tools/hooks"
+  printf '#!/bin/sh\n[ "$1" = prereqs ] && exit 0\necho "W: the /etc hook ran" >&2\n' > "$r/etc/initramfs-tools/hooks/vfnet"
+  chmod 0755 "$r/etc/initramfs-tools/hooks/vfnet"
+  rc=0
+  in_root "$r" sh -c 'mkinitramfs -o /tmp/initrd.img "$1" && lsinitramfs /tmp/initrd.img' sh "$KVER" > "$h/etc-hook-initrd.list" 2> "$h/etc-hook-initrd.err" || rc=$?
+  echo "$rc" > "$h/etc-hook-initrd.rc"
+  rm -f "$r/etc/initramfs-tools/hooks/vfnet"
+  # Enabled as the README says.
   rc=0
   in_root "$r" systemctl enable vfnet.service > "$h/enable.out" 2>&1 || rc=$?
   echo "$rc" > "$h/enable.rc"
-  printf '%s=%s\n' "$E2E_PF_PCI" "$E2E_BOOT_VFS" >> "$r/etc/vfnet/vfnet.conf"
   rm -f "$r/root/vfnet.deb"
   e2e_payload "$r"
   mkdir -p "$r/e2e/bin" "$r/usr/local/bin"

@@ -27,6 +27,19 @@ note "vfnet in the image: $(grep vfnet "$H/inert-initrd.list" | tr '\n' ' ')"
 check "the image has neither vfnet's binary nor its config (config without entries)" sh -c "! grep -q 'sbin/vfnet\|etc/vfnet' '$H/inert-initrd.list'"
 check "the image was listed (it has the kernel's modules dir)" grep -q 'lib/modules' "$H/inert-initrd.list"
 
+step "with an entry in the config, the package's hook puts vfnet and the config in an image; it gives way to a hook vfnet install wrote in /etc"
+note "mkinitramfs (asked): $(cat "$H/asked-initrd.err" 2>&1)"
+expect_eq "mkinitramfs with an entry (exit status)" "$(cat "$H/asked-initrd.rc" 2>&1)" 0
+# The package's hook and boot script both name /usr/sbin/vfnet (build-deb
+# makes the glue's /usr/local/sbin the package's /usr/sbin throughout).
+check "the image has vfnet at /usr/sbin/vfnet, where the package's boot script runs it" grep -q '^usr/sbin/vfnet$' "$H/asked-initrd.list"
+check "the image has the config" grep -q 'etc/vfnet/vfnet.conf$' "$H/asked-initrd.list"
+check "the image has the boot script" grep -q 'scripts/init-premount/vfnet$' "$H/asked-initrd.list"
+note "mkinitramfs (/etc hook): $(cat "$H/etc-hook-initrd.err" 2>&1)"
+expect_eq "mkinitramfs with a hook in /etc (exit status)" "$(cat "$H/etc-hook-initrd.rc" 2>&1)" 0
+check "the /etc hook ran" grep -q 'the /etc hook ran' "$H/etc-hook-initrd.err"
+check "the package's hook gave way: no vfnet binary in that image" sh -c "! grep -q 'sbin/vfnet$' '$H/etc-hook-initrd.list'"
+
 step "vfnet --version and the binary are the package's (/usr/sbin/vfnet, static)"
 run /usr/sbin/vfnet --version
 expect_rc 0
