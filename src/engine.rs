@@ -104,14 +104,12 @@ fn netlink_settings(
     done: &mut Done,
 ) {
     let deadline = s.deadline;
-    let pf_mac = link.perm_address.or(link.address);
-    if want.mac_for(pf_mac, index) == Some(Err(())) {
-        done.errors.push(Error::fail(format!(
-            "{label}: mac auto needs the PF's MAC, which it does not report"
-        )));
+    let pf = link.ids();
+    for why in want.refused(&pf, index) {
+        done.errors.push(Error::fail(format!("{label}: {why}")));
     }
-    let mut mac_set = false;
-    for change in want.changes(have, pf_mac) {
+    let (mut mac_set, mut guid_set) = (false, false);
+    for change in want.changes(have, &pf) {
         let route = match &mut s.route {
             Some(Ok(r)) => r,
             _ => break,
@@ -119,18 +117,46 @@ fn netlink_settings(
         match route.set_vf(link.ifindex, index, change) {
             Ok(()) => {
                 mac_set |= matches!(change, VfSet::Mac(_));
+                guid_set |= matches!(change, VfSet::NodeGuid(_) | VfSet::PortGuid(_));
                 done.changes.push(change.to_string());
             }
             Err(e) => done.errors.push(vf::set_error(label, &change, e)),
         }
     }
-    if let Some(Ok(mac)) = want.mac_for(pf_mac, index) {
+    let vfio = want.driver == Some(Driver::VfioPci);
+    if let Some(Ok(mac)) = want.mac_for(pf.mac, index) {
         // 00:00:00:00:00:00 clears the admin MAC: the VF keeps its own.
-        if want.driver != Some(Driver::VfioPci) && mac != Mac([0; 6]) {
-            into_netdev(
+        if !vfio && mac != Mac([0; 6]) {
+            guid_set &= !into_netdev(
                 s, link, vf_dir, vf_addr, mac, mac_set, label, &deadline, done,
             );
         }
+    }
+    if guid_set && !vfio {
+        guids_into_vf(s, vf_dir, vf_addr, &deadline, done);
+    }
+}
+
+/// An InfiniBand VF's driver reads its GUIDs at probe: it is rebound once
+/// they changed (not vfio-pci's VF, whose guest probes on its own; not a
+/// VF without a driver, whose next probe reads them).
+fn guids_into_vf(
+    s: &Session,
+    vf_dir: &Dir,
+    vf_addr: crate::pci::PciAddr,
+    deadline: &Deadline,
+    done: &mut Done,
+) {
+    let mut buf = [0u8; crate::sysfs::LINK_MAX];
+    let driver = match vf_dir.link_name("driver", &mut buf) {
+        Ok(d) if d != "vfio-pci" => d.to_string(),
+        _ => return,
+    };
+    match vf::rebind(&s.bus, vf_dir, vf_addr, &driver, deadline) {
+        Ok(()) => done
+            .changes
+            .push(format!("{driver} rebound (a VF takes its GUIDs at probe)")),
+        Err(e) => done.errors.push(e),
     }
 }
 
@@ -205,6 +231,7 @@ const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
 /// Gets the admin MAC into the VF's own netdev: the driver reads it at
 /// probe, and only from an up PF. Does nothing when the netdev has it, or
 /// when the VF has no net driver (vfio-pci, none: the next probe reads it).
+/// Whether it rebound the driver.
 #[allow(clippy::too_many_arguments)]
 fn into_netdev(
     s: &mut Session,
@@ -216,12 +243,12 @@ fn into_netdev(
     label: &str,
     deadline: &Deadline,
     done: &mut Done,
-) {
+) -> bool {
     let Some((_, address)) = vf_netdev(vf_dir) else {
-        return;
+        return false;
     };
     if address == Some(mac) && !changed {
-        return;
+        return false;
     }
     let mut buf = [0u8; crate::sysfs::LINK_MAX];
     let Some(driver) = vf_dir
@@ -229,7 +256,7 @@ fn into_netdev(
         .ok()
         .map(str::to_string)
     else {
-        return;
+        return false;
     };
     if !link.is_up() {
         if let Some(Ok(route)) = &mut s.route {
@@ -256,7 +283,7 @@ fn into_netdev(
         tries += 1;
         if let Err(e) = vf::rebind(&s.bus, vf_dir, vf_addr, &driver, deadline) {
             done.errors.push(e);
-            return;
+            return true;
         }
         let settle = deadline.capped(SETTLE);
         got = until(&settle, || {
@@ -279,6 +306,7 @@ fn into_netdev(
             )));
         }
     }
+    true
 }
 
 /// Sets the MTU of the VF's netdev on the host, raising the PF's first when

@@ -36,6 +36,7 @@ pub mod fdbsync;
 pub mod files;
 pub mod glue;
 pub mod guard;
+pub mod guid;
 pub mod hypervisor;
 pub mod ifname;
 pub mod inventory;

@@ -12,6 +12,7 @@
 //! does: a driver that refuses one setting (link state on igb) does not
 //! block the others, and the error names the setting.
 
+use crate::guid::Guid;
 use crate::mac::Mac;
 use nix::errno::Errno;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -47,6 +48,8 @@ const IFLA_VF_RATE: u16 = 6;
 const IFLA_VF_RSS_QUERY_EN: u16 = 7;
 const IFLA_VF_STATS: u16 = 8;
 const IFLA_VF_TRUST: u16 = 9;
+const IFLA_VF_IB_NODE_GUID: u16 = 10;
+const IFLA_VF_IB_PORT_GUID: u16 = 11;
 const IFLA_VF_VLAN_LIST: u16 = 12;
 const IFLA_VF_VLAN_INFO: u16 = 1;
 
@@ -120,6 +123,11 @@ pub struct VfInfo {
     pub vlan_proto: Option<u16>,
     /// Whether the VF may query the PF's RSS configuration.
     pub query_rss: Option<bool>,
+    /// An InfiniBand VF's node GUID (`IFLA_VF_IB_NODE_GUID`, reported
+    /// since Linux 5.5 by IPoIB PFs; all zeros: none set).
+    pub node_guid: Option<Guid>,
+    /// Its port GUID (`IFLA_VF_IB_PORT_GUID`).
+    pub port_guid: Option<Guid>,
     /// Its traffic counters (`IFLA_VF_STATS`), when asked for. The kernel
     /// reports zeros for a driver that keeps none.
     pub stats: Option<VfStats>,
@@ -189,13 +197,55 @@ pub struct Link {
     pub address: Option<Mac>,
     /// The factory MAC (`IFLA_PERM_ADDRESS`, Linux 5.6 and later).
     pub perm_address: Option<Mac>,
+    /// An IPoIB PF's port GUID: the last 8 of its 20-byte address.
+    pub port_guid: Option<Guid>,
+    /// Its `ARPHRD_*` type (`ifi_type`): 1 Ethernet, 32 InfiniBand.
+    pub kind: u16,
     /// How many VFs the PF reports.
     pub num_vf: Option<u32>,
     /// Each VF's settings.
     pub vfs: Vec<VfInfo>,
 }
 
+/// `ifi_type` of an InfiniBand (IPoIB) netdev, the only kind whose VFs
+/// take GUIDs (the kernel's `handle_vf_guid` answers EOPNOTSUPP to others).
+pub const ARPHRD_INFINIBAND: u16 = 32;
+
+/// What a PF gives the VF settings derived from it: its MAC (`mac auto`),
+/// the base of `node_guid auto` (its port GUID, else its MAC's EUI-64), and
+/// whether it is InfiniBand (only then do its VFs take GUIDs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PfIds {
+    /// Its permanent MAC, else its current one.
+    pub mac: Option<Mac>,
+    /// Its port GUID, else its MAC as an EUI-64.
+    pub guid: Option<Guid>,
+    /// An IPoIB netdev (`ARPHRD_INFINIBAND`).
+    pub ib: bool,
+}
+
+impl PfIds {
+    /// An Ethernet PF known by its MAC.
+    pub fn mac(mac: Option<Mac>) -> PfIds {
+        PfIds {
+            mac,
+            guid: mac.map(Guid::from_mac),
+            ib: false,
+        }
+    }
+}
+
 impl Link {
+    /// What VF settings derive from it.
+    pub fn ids(&self) -> PfIds {
+        let mac = self.perm_address.or(self.address);
+        PfIds {
+            guid: self.port_guid.or(mac.map(Guid::from_mac)),
+            ib: self.kind == ARPHRD_INFINIBAND,
+            mac,
+        }
+    }
+
     /// Whether it is administratively up.
     pub fn is_up(&self) -> bool {
         self.flags & IFF_UP != 0
@@ -238,6 +288,10 @@ pub enum VfSet {
     },
     /// Whether the VF may query the PF's RSS configuration.
     QueryRss(bool),
+    /// An InfiniBand VF's node GUID.
+    NodeGuid(Guid),
+    /// An InfiniBand VF's port GUID.
+    PortGuid(Guid),
 }
 
 impl VfSet {
@@ -252,6 +306,8 @@ impl VfSet {
             VfSet::Rate { .. } => "rate",
             VfSet::VlanProto { .. } => "vlan",
             VfSet::QueryRss(_) => "query_rss",
+            VfSet::NodeGuid(_) => "node_guid",
+            VfSet::PortGuid(_) => "port_guid",
         }
     }
 }
@@ -271,6 +327,7 @@ impl std::fmt::Display for VfSet {
                 write!(f, "vlan {vlan} qos {qos} proto {}", proto_name(*proto))
             }
             VfSet::QueryRss(b) => write!(f, "query_rss {}", on(*b)),
+            VfSet::NodeGuid(g) | VfSet::PortGuid(g) => write!(f, "{} {g}", self.name()),
         }
     }
 }
@@ -387,6 +444,17 @@ pub fn set_vf(seq: u32, ifindex: i32, vf: u32, set: VfSet) -> Vec<u8> {
             end_nest(&mut b, l);
         }
         VfSet::QueryRss(on) => attr(&mut b, IFLA_VF_RSS_QUERY_EN, &words(&[vf, on as u32])),
+        VfSet::NodeGuid(g) | VfSet::PortGuid(g) => {
+            // struct ifla_vf_guid { __u32 vf; __u64 guid; }: 16 bytes, the
+            // u64 aligned (4 bytes of padding, sent as zeros).
+            let kind = match set {
+                VfSet::NodeGuid(_) => IFLA_VF_IB_NODE_GUID,
+                _ => IFLA_VF_IB_PORT_GUID,
+            };
+            let mut p = words(&[vf, 0]);
+            p.extend_from_slice(&g.to_u64().to_ne_bytes());
+            attr(&mut b, kind, &p);
+        }
     }
     end_nest(&mut b, info);
     end_nest(&mut b, list);
@@ -434,9 +502,21 @@ fn setting(p: &[u8], i: usize) -> Option<u32> {
     u32_at(p, i).filter(|&v| v != u32::MAX)
 }
 
+/// The port GUID in an IPoIB address (4 bytes of QP number, then the
+/// 16-byte port GID: an 8-byte subnet prefix and the port GUID).
+fn ib_port_guid(p: &[u8]) -> Option<Guid> {
+    (p.len() == 20).then(|| Guid(p[12..20].try_into().unwrap_or([0; 8])))
+}
+
 pub(crate) fn mac(p: &[u8]) -> Option<Mac> {
     let b: [u8; 6] = p.get(..6)?.try_into().ok()?;
     (p.len() == 6).then_some(Mac(b))
+}
+
+/// The GUID of a `struct ifla_vf_guid` (a host-order u64 at offset 8).
+fn guid(p: &[u8]) -> Option<Guid> {
+    let g = u64::from_ne_bytes(p.get(8..16)?.try_into().ok()?);
+    Some(Guid(g.to_be_bytes()))
 }
 
 /// Decodes one `IFLA_VF_INFO`.
@@ -474,6 +554,8 @@ pub fn parse_vf_info(p: &[u8]) -> Option<VfInfo> {
             }
             IFLA_VF_RATE => (v.min_tx_rate, v.max_tx_rate) = (u32_at(a, 1), u32_at(a, 2)),
             IFLA_VF_RSS_QUERY_EN => v.query_rss = setting(a, 1).map(|s| s != 0),
+            IFLA_VF_IB_NODE_GUID => v.node_guid = guid(a),
+            IFLA_VF_IB_PORT_GUID => v.port_guid = guid(a),
             _ => continue,
         }
         v.vf = vf;
@@ -485,14 +567,21 @@ pub fn parse_vf_info(p: &[u8]) -> Option<VfInfo> {
 pub fn parse_link(body: &[u8]) -> Option<Link> {
     let ifi = body.get(..IFINFOMSG)?;
     let mut link = Link {
+        kind: u16::from_ne_bytes([ifi[2], ifi[3]]),
         ifindex: i32::from_ne_bytes(ifi[4..8].try_into().ok()?),
         flags: u32::from_ne_bytes(ifi[8..12].try_into().ok()?),
         ..Link::default()
     };
     for (kind, a) in attrs(&body[IFINFOMSG..]) {
         match kind {
-            IFLA_ADDRESS => link.address = mac(a),
-            IFLA_PERM_ADDRESS => link.perm_address = mac(a),
+            IFLA_ADDRESS => {
+                link.address = mac(a);
+                link.port_guid = link.port_guid.or(ib_port_guid(a));
+            }
+            IFLA_PERM_ADDRESS => {
+                link.perm_address = mac(a);
+                link.port_guid = ib_port_guid(a).or(link.port_guid);
+            }
             IFLA_NUM_VF => link.num_vf = u32_at(a, 0),
             IFLA_VFINFO_LIST => {
                 link.vfs = attrs(a)
@@ -776,6 +865,78 @@ mod tests {
         assert_eq!(&m[36..44], b"eth0\0\0\0\0");
         assert_eq!(&m[44..48], &[8, 0, 29, 0]); // IFLA_EXT_MASK
         assert_eq!(words(&m[48..52]), [1 | 8]); // RTEXT_FILTER_VF | SKIP_STATS
+    }
+
+    #[test]
+    fn guids_are_the_bytes_iproute2_sends() {
+        // iproute2 6.1, in a network namespace of its own:
+        //   strace -e trace=sendmsg -e write=3 \
+        //     ip link set lo vf 0 node_guid 00:11:22:33:44:55:66:77
+        // sent (RTM_NEWLINK where vfnet sends RTM_SETLINK; the rest is
+        // the same) from the ifinfomsg on:
+        let node: &[u8] = b"\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\
+            \x1c\x00\x16\x00\x18\x00\x01\x00\x14\x00\x0a\x00\x00\x00\x00\x00\
+            \x00\x00\x00\x00\x77\x66\x55\x44\x33\x22\x11\x00";
+        let g = Guid::parse(b"00:11:22:33:44:55:66:77").unwrap();
+        let m = set_vf(9, 1, 0, VfSet::NodeGuid(g));
+        assert_eq!(m.len(), 60);
+        assert_eq!(u16::from_ne_bytes([m[4], m[5]]), 19); // RTM_SETLINK
+        assert_eq!(&m[16..], node);
+        // ... vf 3 port_guid 01:02:03:04:05:06:07:08 (IFLA_VF_IB_PORT_GUID, 11).
+        let port: &[u8] = b"\x14\x00\x0b\x00\x03\x00\x00\x00\
+            \x00\x00\x00\x00\x08\x07\x06\x05\x04\x03\x02\x01";
+        let g = Guid::parse(b"01:02:03:04:05:06:07:08").unwrap();
+        let m = set_vf(9, 1, 3, VfSet::PortGuid(g));
+        if cfg!(target_endian = "little") {
+            assert_eq!(&m[40..], port);
+        }
+        assert_eq!(VfSet::PortGuid(g).to_string(), "port_guid 01:02:03:04:05:06:07:08");
+    }
+
+    #[test]
+    fn an_ipoib_pf_reports_its_vfs_guids() {
+        // rtnl_fill_vfinfo (net/core/rtnetlink.c, Linux 5.5 on): for an
+        // ARPHRD_INFINIBAND netdev whose driver has ndo_get_vf_guid, two
+        // struct ifla_vf_guid { __u32 vf; __u64 guid; } (16 bytes).
+        let mut info = Vec::new();
+        let guid = |vf: u32, g: u64| {
+            let mut p = vf.to_ne_bytes().to_vec();
+            p.extend_from_slice(&[0; 4]);
+            p.extend_from_slice(&g.to_ne_bytes());
+            p
+        };
+        attr(&mut info, IFLA_VF_MAC, &[2u8; 36]);
+        attr(&mut info, IFLA_VF_IB_NODE_GUID, &guid(2, 0x7e03_00a1_b2c0_0002));
+        attr(&mut info, IFLA_VF_IB_PORT_GUID, &guid(2, 0));
+        let v = parse_vf_info(&info).unwrap();
+        assert_eq!(v.vf, 2);
+        assert_eq!(v.node_guid.unwrap().to_string(), "7e:03:00:a1:b2:c0:00:02");
+        assert_eq!(v.port_guid, Some(Guid([0; 8])));
+        // A truncated one is not made up.
+        let mut short = Vec::new();
+        attr(&mut short, IFLA_VF_IB_NODE_GUID, &guid(1, 5)[..12]);
+        attr(&mut short, IFLA_VF_TRUST, &[1, 0, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(parse_vf_info(&short).unwrap().node_guid, None);
+
+        // The PF: ifi_type 32, a 20-byte address whose last 8 are its port GUID.
+        let mut body = vec![0u8; IFINFOMSG];
+        body[2..4].copy_from_slice(&ARPHRD_INFINIBAND.to_ne_bytes());
+        body[4..8].copy_from_slice(&7i32.to_ne_bytes());
+        let mut addr = vec![0x80, 0, 2, 8, 0xfe, 0x80, 0, 0, 0, 0, 0, 0];
+        addr.extend_from_slice(&[0xb8, 0x59, 0x9f, 3, 0, 0xa1, 0xb2, 0xc0]);
+        attr(&mut body, IFLA_ADDRESS, &addr);
+        let l = parse_link(&body).unwrap();
+        let ids = l.ids();
+        assert!(ids.ib);
+        assert_eq!(ids.mac, None);
+        assert_eq!(ids.guid.unwrap().to_string(), "b8:59:9f:03:00:a1:b2:c0");
+        // An Ethernet PF: its MAC's EUI-64, and not InfiniBand.
+        let mut body = vec![0u8; IFINFOMSG];
+        body[2] = 1;
+        attr(&mut body, IFLA_ADDRESS, &[0x52, 0x54, 0, 0x12, 0x34, 0x56]);
+        let ids = parse_link(&body).unwrap().ids();
+        assert!(!ids.ib);
+        assert_eq!(ids.guid.unwrap().to_string(), "52:54:00:ff:fe:12:34:56");
     }
 
     #[test]

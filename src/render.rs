@@ -423,6 +423,13 @@ pub fn compact(s: &VfInfo) -> String {
         (0, 0) => {}
         (min, max) => parts.push(format!("rate {min},{max}")),
     }
+    match (guid_set(s.node_guid), guid_set(s.port_guid)) {
+        (Some(n), Some(p)) if n == p => parts.push(format!("guid {n}")),
+        (n, p) => {
+            parts.extend(n.map(|g| format!("node_guid {g}")));
+            parts.extend(p.map(|g| format!("port_guid {g}")));
+        }
+    }
     if parts.is_empty() {
         "-".into()
     } else {
@@ -430,13 +437,28 @@ pub fn compact(s: &VfInfo) -> String {
     }
 }
 
-/// `vfnet vf DEV INDEX`: one line per setting.
-pub fn vf_settings_lines(s: &VfInfo, pf_mac: Option<Mac>) -> String {
+/// A GUID the kernel reports, all zeros being none set.
+fn guid_set(g: Option<crate::guid::Guid>) -> Option<crate::guid::Guid> {
+    g.filter(|g| g.0 != [0; 8])
+}
+
+/// `vfnet vf DEV INDEX`: one line per setting; the GUIDs where the kernel
+/// reports them (InfiniBand PFs).
+pub fn vf_settings_lines(s: &VfInfo, pf: &crate::netlink::PfIds) -> String {
     let on = |b: Option<bool>| b.map_or("?", |b| if b { "on" } else { "off" });
-    let auto = match (admin_mac(s), pf_mac) {
+    let auto = match (admin_mac(s), pf.mac) {
         (Some(m), Some(p)) if crate::vf::auto_mac(p, s.vf) == m => " (auto)",
         _ => "",
     };
+    let mut guids = String::new();
+    for (name, g) in [("node_guid", s.node_guid), ("port_guid", s.port_guid)] {
+        let Some(g) = g else { continue };
+        let auto = match pf.guid.map(|p| p.auto(s.vf)) == Some(g) {
+            true => " (auto)",
+            false => "",
+        };
+        guids += &format!("  {name} {}{auto}\n", or(guid_set(Some(g)), "- (none set)"));
+    }
     format!(
         "  mac       {}{auto}\n  vlan      {} qos {} proto {}\n  spoofchk  {}\n  trust     {}\n  query_rss {}\n  state     {}\n  rate      {},{} Mbit/s (min,max; 0: no limit)\n",
         or(admin_mac(s), "- (none set)"),
@@ -450,7 +472,8 @@ pub fn vf_settings_lines(s: &VfInfo, pf_mac: Option<Mac>) -> String {
         s.link_state.map_or("?", |l| l.name()),
         or(s.min_tx_rate, "?"),
         or(s.max_tx_rate, "?"),
-    ) + &stats_line(s)
+    ) + &guids
+        + &stats_line(s)
 }
 
 /// `  stats     rx 10 packets (1234 bytes), tx ...`, when they were read.
@@ -576,7 +599,9 @@ fn vf_json_in(mut o: Obj<'_>, pf: &Pf, v: &Vf) {
                         r.end();
                     })
                     .opt_str("proto", s.vlan_proto.map(crate::netlink::proto_name))
-                    .opt_bool("query_rss", s.query_rss);
+                    .opt_bool("query_rss", s.query_rss)
+                    .opt_str("node_guid", guid_set(s.node_guid))
+                    .opt_str("port_guid", guid_set(s.port_guid));
                 o.raw("stats", |out| match &s.stats {
                     None => out.push_str("null"),
                     Some(st) => {

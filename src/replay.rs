@@ -149,6 +149,11 @@ pub fn vfinfo_text(vfs: &[VfInfo]) -> String {
         if let Some(l) = v.link_state {
             out.push_str(&format!(" link_state={}", l.name()));
         }
+        for (k, g) in [("node_guid", v.node_guid), ("port_guid", v.port_guid)] {
+            if let Some(g) = g {
+                out.push_str(&format!(" {k}={g}"));
+            }
+        }
         out.push('\n');
     }
     out
@@ -187,6 +192,8 @@ pub fn parse_vfinfo(text: &str) -> Vec<VfInfo> {
                 "query_rss" => v.query_rss = on(),
                 "vlan_proto" => v.vlan_proto = val.parse().ok(),
                 "link_state" => v.link_state = LinkState::parse(val),
+                "node_guid" => v.node_guid = crate::guid::Guid::parse(val.as_bytes()),
+                "port_guid" => v.port_guid = crate::guid::Guid::parse(val.as_bytes()),
                 _ => {}
             }
         }
@@ -235,6 +242,8 @@ mod tests {
             max_tx_rate: Some(200_000),
             vlan_proto: Some(0x88a8),
             query_rss: Some(false),
+            node_guid: crate::guid::Guid::parse(b"7e:03:00:a1:b2:c0:00:03"),
+            port_guid: crate::guid::Guid::parse(b"00:00:00:00:00:00:00:00"),
             stats: None,
         };
         let sparse = VfInfo {

@@ -18,8 +18,9 @@
 //! low 24 bits still differ (63 times in 64).
 
 use crate::error::{Error, Result};
+use crate::guid::Guid;
 use crate::mac::Mac;
-use crate::netlink::{LinkState, VfInfo, VfSet};
+use crate::netlink::{LinkState, PfIds, VfInfo, VfSet};
 use crate::pci::PciAddr;
 use crate::sysfs::Dir;
 use crate::text::quote;
@@ -46,6 +47,26 @@ pub enum MacSpec {
     Auto,
     /// This MAC.
     Addr(Mac),
+}
+
+/// The GUID a user asks for (`node_guid`, `port_guid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuidSpec {
+    /// The stable GUID [`Guid::auto`] derives.
+    Auto,
+    /// This GUID.
+    Is(Guid),
+}
+
+impl GuidSpec {
+    /// The GUID for VF `index` of the PF: `None` for `auto` when the PF
+    /// has no GUID or MAC to derive it from.
+    pub fn resolve(self, pf: &PfIds, index: u32) -> Option<Guid> {
+        match self {
+            GuidSpec::Is(g) => Some(g),
+            GuidSpec::Auto => pf.guid.map(|g| g.auto(index)),
+        }
+    }
 }
 
 /// Which driver a VF should have.
@@ -82,11 +103,17 @@ pub enum Setting {
     QueryRss(bool),
     /// The MTU of the VF's netdev on the host (the PF's is raised to it).
     Mtu(u32),
+    /// An InfiniBand VF's node GUID.
+    NodeGuid(GuidSpec),
+    /// An InfiniBand VF's port GUID.
+    PortGuid(GuidSpec),
 }
 
 /// The setting names, in the order they are applied and shown.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 13] = [
     "mac",
+    "node_guid",
+    "port_guid",
     "vlan",
     "qos",
     "proto",
@@ -148,7 +175,18 @@ impl Setting {
             crate::text::parse_u32_max(value, max)
                 .ok_or_else(|| format!("{name} takes {what}, not '{}'", quote(value)))
         };
+        let guid = || match value {
+            "auto" => Ok(GuidSpec::Auto),
+            _ => Guid::parse(value.as_bytes()).map(GuidSpec::Is).ok_or_else(|| {
+                format!(
+                    "{name} takes auto or a GUID like 00:11:22:33:44:55:66:77, not '{}'",
+                    quote(value)
+                )
+            }),
+        };
         Ok(match name {
+            "node_guid" => Setting::NodeGuid(guid()?),
+            "port_guid" => Setting::PortGuid(guid()?),
             "mac" if value == "auto" => Setting::Mac(MacSpec::Auto),
             "mac" => Setting::Mac(MacSpec::Addr(unicast(value)?)),
             "vlan" => Setting::Vlan(number(4095, "a VLAN id from 0 (none) to 4095")?),
@@ -219,6 +257,8 @@ impl Setting {
             Setting::Proto(_) => "proto",
             Setting::QueryRss(_) => "query_rss",
             Setting::Mtu(_) => "mtu",
+            Setting::NodeGuid(_) => "node_guid",
+            Setting::PortGuid(_) => "port_guid",
         }
     }
 }
@@ -228,7 +268,10 @@ impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let on = |b: bool| if b { "on" } else { "off" };
         match self {
-            Setting::Mac(MacSpec::Auto) => f.write_str("auto"),
+            Setting::Mac(MacSpec::Auto)
+            | Setting::NodeGuid(GuidSpec::Auto)
+            | Setting::PortGuid(GuidSpec::Auto) => f.write_str("auto"),
+            Setting::NodeGuid(GuidSpec::Is(g)) | Setting::PortGuid(GuidSpec::Is(g)) => g.fmt(f),
             Setting::Mac(MacSpec::Addr(m)) => m.fmt(f),
             Setting::Vlan(n) | Setting::Qos(n) => n.fmt(f),
             Setting::Trust(b) | Setting::SpoofChk(b) => f.write_str(on(*b)),
@@ -268,6 +311,10 @@ pub struct Wanted {
     pub query_rss: Option<bool>,
     /// `mtu`, when asked for.
     pub mtu: Option<u32>,
+    /// `node_guid`, when asked for.
+    pub node_guid: Option<GuidSpec>,
+    /// `port_guid`, when asked for.
+    pub port_guid: Option<GuidSpec>,
 }
 
 impl Wanted {
@@ -285,6 +332,8 @@ impl Wanted {
             Setting::Proto(p) => self.proto = Some(p),
             Setting::QueryRss(b) => self.query_rss = Some(b),
             Setting::Mtu(m) => self.mtu = Some(m),
+            Setting::NodeGuid(g) => self.node_guid = Some(g),
+            Setting::PortGuid(g) => self.port_guid = Some(g),
         }
     }
 
@@ -302,9 +351,13 @@ impl Wanted {
             proto,
             query_rss,
             mtu,
+            node_guid,
+            port_guid,
         } = *self;
         let mut out = Vec::new();
         out.extend(mac.map(Setting::Mac));
+        out.extend(node_guid.map(Setting::NodeGuid));
+        out.extend(port_guid.map(Setting::PortGuid));
         out.extend(vlan.map(Setting::Vlan));
         out.extend(qos.map(Setting::Qos));
         out.extend(proto.map(Setting::Proto));
@@ -331,6 +384,13 @@ impl Wanted {
         };
         if self.mac.is_some() {
             one("mac", have.mac.map(|m| Setting::Mac(MacSpec::Addr(m))));
+        }
+        let guid = |g: Option<Guid>| g.map(GuidSpec::Is);
+        if self.node_guid.is_some() {
+            one("node_guid", guid(have.node_guid).map(Setting::NodeGuid));
+        }
+        if self.port_guid.is_some() {
+            one("port_guid", guid(have.port_guid).map(Setting::PortGuid));
         }
         if self.vlan.is_some() {
             one("vlan", have.vlan.map(Setting::Vlan));
@@ -377,8 +437,12 @@ impl Wanted {
             proto,
             query_rss,
             mtu: _,
+            node_guid,
+            port_guid,
         } = self;
         mac.is_some()
+            || node_guid.is_some()
+            || port_guid.is_some()
             || vlan.is_some()
             || qos.is_some()
             || proto.is_some()
@@ -397,14 +461,46 @@ impl Wanted {
         }
     }
 
+    /// Why settings asked for cannot be made on VF `index` of this PF, one
+    /// line each: `mac auto` without a PF MAC, GUIDs on a PF that is not
+    /// InfiniBand. The others are still made ([`Wanted::changes`] leaves
+    /// these out), by a run and in a dry run's plan alike.
+    pub fn refused(&self, pf: &PfIds, index: u32) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.mac_for(pf.mac, index) == Some(Err(())) {
+            out.push("mac auto needs the PF's MAC, which it does not report".to_string());
+        }
+        let guids: Vec<&str> = [("node_guid", self.node_guid), ("port_guid", self.port_guid)]
+            .into_iter()
+            .filter_map(|(n, g)| g.map(|_| n))
+            .collect();
+        if !guids.is_empty() && !pf.ib {
+            out.push(format!(
+                "{}: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)",
+                guids.join(", ")
+            ));
+        }
+        out
+    }
+
     /// The netlink changes that take a VF from `have` to what is wanted: only
     /// the settings that differ (a setting the driver does not report is
-    /// always sent). `pf_mac` is the PF's permanent MAC, for `mac auto`.
-    pub fn changes(&self, have: &VfInfo, pf_mac: Option<Mac>) -> Vec<VfSet> {
+    /// always sent). `pf` is what `mac auto` and `node_guid auto` derive
+    /// from; what [`Wanted::refused`] names is left out.
+    pub fn changes(&self, have: &VfInfo, pf: &PfIds) -> Vec<VfSet> {
         let mut out = Vec::new();
-        if let Some(Ok(m)) = self.mac_for(pf_mac, have.vf) {
+        if let Some(Ok(m)) = self.mac_for(pf.mac, have.vf) {
             if have.mac != Some(m) {
                 out.push(VfSet::Mac(m));
+            }
+        }
+        if pf.ib {
+            let guid = |g: Option<GuidSpec>| g.and_then(|g| g.resolve(pf, have.vf));
+            if let Some(g) = guid(self.node_guid).filter(|g| have.node_guid != Some(*g)) {
+                out.push(VfSet::NodeGuid(g));
+            }
+            if let Some(g) = guid(self.port_guid).filter(|g| have.port_guid != Some(*g)) {
+                out.push(VfSet::PortGuid(g));
             }
         }
         if self.vlan.is_some() || self.qos.is_some() || self.proto.is_some() {
@@ -794,6 +890,76 @@ mod tests {
     }
 
     #[test]
+    fn guids_are_set_on_infiniband_pfs_only_and_auto_is_stable() {
+        let g = |s: &str| Guid::parse(s.as_bytes()).unwrap();
+        let mut w = Wanted::default();
+        w.add(Setting::parse("node_guid", "auto").unwrap());
+        w.add(Setting::parse("port_guid", "00:11:22:33:44:55:66:77").unwrap());
+        w.add(Setting::Trust(true));
+        assert_eq!(
+            w.settings().iter().map(|s| format!("{} {s}", s.name())).collect::<Vec<_>>(),
+            ["node_guid auto", "port_guid 00:11:22:33:44:55:66:77", "trust on"]
+        );
+        let ib = PfIds {
+            mac: None,
+            guid: Some(g("b8:59:9f:03:00:a1:b2:c0")),
+            ib: true,
+        };
+        let have = VfInfo {
+            vf: 4,
+            node_guid: Some(Guid([0; 8])),
+            port_guid: Some(Guid([0; 8])),
+            trust: Some(false),
+            ..VfInfo::default()
+        };
+        assert_eq!(
+            w.changes(&have, &ib),
+            [
+                VfSet::NodeGuid(g("7e:03:00:a1:b2:c0:00:04")),
+                VfSet::PortGuid(g("00:11:22:33:44:55:66:77")),
+                VfSet::Trust(true)
+            ]
+        );
+        assert!(w.refused(&ib, 4).is_empty());
+        let done = VfInfo {
+            node_guid: Some(g("7e:03:00:a1:b2:c0:00:04")),
+            port_guid: Some(g("00:11:22:33:44:55:66:77")),
+            trust: Some(true),
+            ..have.clone()
+        };
+        assert_eq!(w.changes(&done, &ib), []);
+        assert_eq!(
+            w.current(&done),
+            [
+                "node_guid 7e:03:00:a1:b2:c0:00:04",
+                "port_guid 00:11:22:33:44:55:66:77",
+                "trust on"
+            ]
+        );
+        // An Ethernet PF (the QEMU igb): the GUIDs refused in one line, the
+        // rest still made.
+        let eth = PfIds::mac(Some(m("52:54:00:12:34:56")));
+        assert_eq!(w.changes(&have, &eth), [VfSet::Trust(true)]);
+        assert_eq!(
+            w.refused(&eth, 4),
+            ["node_guid, port_guid: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)"]
+        );
+        // auto with nothing to derive it from makes up nothing.
+        let bare = PfIds {
+            ib: true,
+            ..PfIds::default()
+        };
+        assert_eq!(w.changes(&have, &bare).len(), 2);
+        for bad in ["00:11:22:33:44:55:66", "auto,", "0011:2233:4455:6677", ""] {
+            let e = Setting::parse("node_guid", bad).unwrap_err();
+            assert!(
+                e.starts_with("node_guid takes auto or a GUID like 00:11:22:33:44:55:66:77"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
     fn only_what_differs_is_sent() {
         let have = VfInfo {
             vf: 2,
@@ -807,9 +973,11 @@ mod tests {
             max_tx_rate: Some(0),
             vlan_proto: Some(0x8100),
             query_rss: Some(false),
+            node_guid: None,
+            port_guid: None,
             stats: None,
         };
-        let pf = Some(m("52:54:00:12:34:56"));
+        let pf = &PfIds::mac(Some(m("52:54:00:12:34:56")));
         let mut w = Wanted::default();
         assert_eq!(w.changes(&have, pf), []);
         w.add(Setting::Mac(MacSpec::Auto));
@@ -847,7 +1015,7 @@ mod tests {
             mac: Some(MacSpec::Auto),
             ..Wanted::default()
         };
-        assert_eq!(w.changes(&have, None), []);
+        assert_eq!(w.changes(&have, &PfIds::default()), []);
         assert_eq!(w.mac_for(None, 0), Some(Err(())));
     }
 
@@ -866,7 +1034,7 @@ mod tests {
             w.add(Setting::parse(n, v).unwrap());
         }
         assert_eq!(
-            w.changes(&have, None),
+            w.changes(&have, &PfIds::default()),
             [
                 VfSet::VlanProto {
                     vlan: 100,
@@ -882,12 +1050,12 @@ mod tests {
             query_rss: Some(true),
             ..have.clone()
         };
-        assert_eq!(w.changes(&done, None), []);
+        assert_eq!(w.changes(&done, &PfIds::default()), []);
         // Without a protocol, IFLA_VF_VLAN as before.
         let mut plain = Wanted::default();
         plain.add(Setting::Vlan(7));
         assert_eq!(
-            plain.changes(&have, None),
+            plain.changes(&have, &PfIds::default()),
             [VfSet::Vlan { vlan: 7, qos: 0 }]
         );
         assert!(

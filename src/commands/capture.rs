@@ -497,6 +497,8 @@ impl Capture {
             if let Some(a) = &mut self.anon {
                 for v in &mut infos {
                     v.mac = v.mac.map(|m| a.mac(m));
+                    v.node_guid = v.node_guid.map(|g| a.guid(g));
+                    v.port_guid = v.port_guid.map(|g| a.guid(g));
                 }
             }
             let text = replay::vfinfo_text(&infos);
@@ -573,6 +575,16 @@ impl Anonymizer {
         let s = Mac([0x02, 0x00, 0x5e, (n >> 16) as u8, (n >> 8) as u8, n as u8]);
         self.seen.push((m, s));
         s
+    }
+
+    /// A GUID's stand-in: the EUI-64 of its low 48 bits' stand-in MAC
+    /// (all zeros stays all zeros).
+    fn guid(&mut self, g: crate::guid::Guid) -> crate::guid::Guid {
+        if g.0 == [0; 8] {
+            return g;
+        }
+        let low: [u8; 6] = g.0[2..].try_into().unwrap_or_default();
+        crate::guid::Guid::from_mac(self.mac(Mac(low)))
     }
 
     /// `text` with every MAC in it replaced.

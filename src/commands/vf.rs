@@ -341,14 +341,15 @@ fn show(system: &System, s: &mut Session, pf: &PfDev, indices: &[u32], json: boo
     let Some(p) = inv.pfs.first() else {
         return Err(Error::fail(format!("{}: its VFs vanished", pf.label())));
     };
-    // The PF's own MAC, to tell a `mac auto` address (live only).
-    let pf_mac = match system.live() && inv.settings_known {
-        true => s.link(pf).ok().and_then(|l| l.perm_address.or(l.address)),
-        false => None,
+    // The PF's own MAC and GUID, to tell `mac auto` and `node_guid auto`
+    // (live only).
+    let pf_ids = match system.live() && inv.settings_known {
+        true => s.link(pf).map(|l| l.ids()).unwrap_or_default(),
+        false => Default::default(),
     };
     let mut text = String::new();
     for v in &p.vfs {
-        text.push_str(&vf_block(pf, &inv, v, pf_mac, system.live()));
+        text.push_str(&vf_block(pf, &inv, v, &pf_ids, system.live()));
     }
     out::print(&text);
     Ok(())
@@ -359,7 +360,7 @@ fn vf_block(
     pf: &PfDev,
     inv: &crate::inventory::Inventory,
     v: &crate::inventory::Vf,
-    pf_mac: Option<crate::mac::Mac>,
+    pf_ids: &crate::netlink::PfIds,
     live: bool,
 ) -> String {
     let dash = |v: Option<&dyn std::fmt::Display>| v.map_or("-".to_string(), |v| v.to_string());
@@ -387,7 +388,7 @@ fn vf_block(
         ),
     );
     match (&v.settings, inv.settings_known, live) {
-        (Some(set), _, _) => text.push_str(&crate::render::vf_settings_lines(set, pf_mac)),
+        (Some(set), _, _) => text.push_str(&crate::render::vf_settings_lines(set, pf_ids)),
         (None, true, _) => text.push_str("  settings  not reported by the PF's driver\n"),
         (None, false, false) => text.push_str(
             "  settings  unavailable: VF settings come from the kernel over rtnetlink, \

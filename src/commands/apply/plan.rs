@@ -290,6 +290,8 @@ pub fn planned(
             VfSet::QueryRss(b) => h.query_rss = Some(b),
             VfSet::LinkState(s) => h.link_state = Some(s),
             VfSet::Rate { min, max } => (h.min_tx_rate, h.max_tx_rate) = (Some(min), Some(max)),
+            VfSet::NodeGuid(g) => h.node_guid = Some(g),
+            VfSet::PortGuid(g) => h.port_guid = Some(g),
         }
     }
     want.current(&h)
@@ -492,7 +494,11 @@ mod tests {
         );
         let pf_mac = crate::mac::Mac::parse(b"02:00:00:00:00:10");
         assert_eq!(
-            planned(&have, &p.want.changes(&have, pf_mac), &p.want),
+            planned(
+                &have,
+                &p.want.changes(&have, &crate::netlink::PfIds::mac(pf_mac)),
+                &p.want
+            ),
             [
                 format!("mac {}", crate::vf::auto_mac(pf_mac.unwrap(), 1)),
                 "vlan 7".to_string(),

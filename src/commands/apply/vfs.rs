@@ -61,8 +61,8 @@ impl Run<'_> {
                 for p in g.group {
                     let have = g.have(p);
                     let before = have.map(|h| p.want.current(h));
-                    let pf_mac = g.link.as_ref().and_then(|l| l.perm_address.or(l.address));
-                    self.vf_would(&g.dev, p, have, before, pf_mac);
+                    let pf = g.link.as_ref().map(|l| l.ids()).unwrap_or_default();
+                    self.vf_would(&g.dev, p, have, before, &pf);
                 }
             }
             return Ok(());
@@ -183,16 +183,24 @@ impl Run<'_> {
     }
 
     /// A dry run's VF: the changes from what the kernel reports (once),
-    /// else everything asked for.
+    /// else everything asked for; what the run would refuse (the same
+    /// [`Wanted::refused`](crate::vf::Wanted::refused)) fails its lines.
     fn vf_would(
         &mut self,
         dev: &PfDev,
         p: &VfPlan,
         have: Option<&crate::netlink::VfInfo>,
         before: Option<Vec<String>>,
-        pf_mac: Option<crate::mac::Mac>,
+        pf: &crate::netlink::PfIds,
     ) {
-        let sets = have.map(|h| (h, p.want.changes(h, pf_mac)));
+        let refused: Vec<String> = match have {
+            Some(_) => p.want.refused(pf, p.vf),
+            None => Vec::new(),
+        };
+        for why in &refused {
+            self.fail(&p.lines, &format_args!("{} VF {}: {why}", dev.label(), p.vf));
+        }
+        let sets = have.map(|h| (h, p.want.changes(h, pf)));
         let changes = match &sets {
             Some((_, s)) => crate::engine::summary(s, &p.want),
             None => plan::wanted(p),
@@ -203,13 +211,14 @@ impl Run<'_> {
             false => changes.join("; "),
         };
         self.say(format!("{} VF {}: would set {what}.\n", dev.label(), p.vf));
-        let status = if changes.is_empty() {
-            Status::Unchanged
-        } else {
-            Status::Changed
+        let status = match (refused.is_empty(), changes.is_empty()) {
+            (false, _) => Status::Failed,
+            (true, true) => Status::Unchanged,
+            (true, false) => Status::Changed,
         };
+        let error = (!refused.is_empty()).then(|| refused.join("; "));
         let v = vf_values(p, changes, before, after);
-        self.record(&p.lines, Some(p.pf), Some(p.vf), v, status, None);
+        self.record(&p.lines, Some(p.pf), Some(p.vf), v, status, error);
     }
 
     /// A VF configured: said, its errors failures of its lines, recorded.
