@@ -95,8 +95,9 @@ impl Globals {
 
 fn nonempty(opt: &str, v: OsString) -> Result<PathBuf> {
     if v.is_empty() {
-        return Err(Error::usage(format!(
-            "{opt} needs a path, not an empty string"
+        return Err(Error::usage(crate::msg!(
+            "{} needs a path, not an empty string",
+            opt
         )));
     }
     Ok(PathBuf::from(v))
@@ -116,7 +117,7 @@ pub fn unexpected(cmd: &str, help_text: crate::packed::Packed, arg: Arg) -> Erro
                 "negative numbers are not allowed (counts and indices are 0 or more)",
             );
         }
-        Short(c) => format!("invalid option '-{}'", crate::text::quote(&c.to_string())),
+        Short(c) => crate::msg!("invalid option '-{}'", crate::text::quote(&c.to_string())),
         Long(o) => {
             // The command's own options (from its usage text) and the global ones.
             let usage_text = help_text.text();
@@ -124,14 +125,14 @@ pub fn unexpected(cmd: &str, help_text: crate::packed::Packed, arg: Arg) -> Erro
             known.extend(["root", "config", "help"]);
             let hint = crate::text::did_you_mean(o, &known);
             let hint = hint.replacen(" (did you mean '", " (did you mean '--", 1);
-            format!("invalid option '--{}'{hint}", crate::text::quote(o))
+            crate::msg!("invalid option '--{}'{}", crate::text::quote(o), hint)
         }
-        Value(v) => format!(
+        Value(v) => crate::msg!(
             "unexpected argument '{}'",
             crate::text::quote(&v.to_string_lossy())
         ),
     };
-    usage(cmd, format!("{what} (see {help})"))
+    usage(cmd, crate::msg!("{} (see {})", what, help))
 }
 
 /// A usage error in command `cmd` (the top level, `vfnet`, adds no prefix:
@@ -148,8 +149,9 @@ pub fn text(cmd: &str, what: &str, v: OsString) -> Result<String> {
     v.into_string().map_err(|v| {
         usage(
             cmd,
-            format!(
-                "{what} is not valid text: '{}'",
+            crate::msg!(
+                "{} is not valid text: '{}'",
+                what,
                 crate::text::quote(&v.to_string_lossy())
             ),
         )
@@ -168,8 +170,9 @@ pub fn count(cmd: &str, v: OsString) -> Result<u32> {
         return crate::config::parse_count(&s).ok_or_else(|| {
             usage(
                 cmd,
-                format!(
-                    "N is too large: {s} (a device has at most {} VFs)",
+                crate::msg!(
+                    "N is too large: {} (a device has at most {} VFs)",
+                    s,
                     crate::config::MAX_COUNT
                 ),
             )
@@ -177,7 +180,7 @@ pub fn count(cmd: &str, v: OsString) -> Result<u32> {
     }
     Err(usage(
         cmd,
-        format!(
+        crate::msg!(
             "N must be a number of VFs (0 or more), not '{}'",
             crate::text::quote(&s)
         ),
@@ -192,10 +195,7 @@ pub fn vfs(cmd: &str, what: &str, v: OsString) -> Result<crate::mlx4::Vfs> {
         return crate::mlx4::Vfs::parse(&s).ok_or_else(|| {
             usage(
                 cmd,
-                format!(
-                    "{what} '{}' is not X,Y,Z (a ConnectX-3's VFs on port 1, on port 2 and on both, each 0-255)",
-                    crate::text::quote(&s)
-                ),
+                crate::msg!("{} '{}' is not X,Y,Z (a ConnectX-3's VFs on port 1, on port 2 and on both, each 0-255)", what, crate::text::quote(&s)),
             )
         });
     }
@@ -218,8 +218,10 @@ pub fn seconds(cmd: &str, opt: &str, v: OsString, zero: bool) -> Result<std::tim
         .ok_or_else(|| {
             usage(
                 cmd,
-                format!(
-                    "{opt} takes seconds ({lowest}, up to 86400, e.g. 30 or 2.5), not '{}'",
+                crate::msg!(
+                    "{} takes seconds ({}, up to 86400, e.g. 30 or 2.5), not '{}'",
+                    opt,
+                    lowest,
                     crate::text::quote(&s)
                 ),
             )

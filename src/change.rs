@@ -147,13 +147,15 @@ impl Plan {
     /// it refuses them).
     pub fn dry_run(&self, label: &str, now: &Now) -> Vec<String> {
         match self {
-            Plan::Keep => vec![format!(
-                "{label} has {}: nothing would change.",
+            Plan::Keep => vec![crate::msg!(
+                "{} has {}: nothing would change.",
+                label,
                 crate::out::vfs(now.count)
             )],
             Plan::Invalid(e) => vec![crate::sriov::plan_error(label, *e).to_string()],
-            Plan::Down => vec![format!(
-                "{label} is down, and {}: under --root it cannot be brought up",
+            Plan::Down => vec![crate::msg!(
+                "{} is down, and {}: under --root it cannot be brought up",
+                label,
                 crate::drivers::NEEDS_UP
             )],
             Plan::InUse {
@@ -164,7 +166,11 @@ impl Plan {
                 let mut lines = vec![change.describe(label)];
                 lines.extend(crate::guard::lines(label, users));
                 if let Some(why) = unknown {
-                    lines.push(format!("{label}: cannot tell who uses its VFs: {why}"));
+                    lines.push(crate::msg!(
+                        "{}: cannot tell who uses its VFs: {}",
+                        label,
+                        why
+                    ));
                 }
                 lines
             }
@@ -173,14 +179,15 @@ impl Plan {
                 if c.bring_up {
                     lines.insert(
                         0,
-                        format!(
-                            "{label}: would bring it up first: {}",
+                        crate::msg!(
+                            "{}: would bring it up first: {}",
+                            label,
                             crate::drivers::NEEDS_UP
                         ),
                     );
                 }
                 for l in crate::guard::lines(label, &c.forced) {
-                    lines.push(format!("--force: would destroy {l}"));
+                    lines.push(crate::msg!("--force: would destroy {}", l));
                 }
                 lines
             }
@@ -207,9 +214,13 @@ impl Plan {
         };
         Some(match unknown {
             Some(why) if users.is_empty() => {
-                format!("cannot tell whether its VFs are in use ({why}), and {what}")
+                crate::msg!(
+                    "cannot tell whether its VFs are in use ({}), and {}",
+                    why,
+                    what
+                )
             }
-            _ => format!("{} in use: {what}", crate::out::vfs(users.len() as u32)),
+            _ => crate::msg!("{} in use: {}", crate::out::vfs(users.len() as u32), what),
         })
     }
 }
@@ -220,22 +231,27 @@ impl Change {
     pub fn describe(&self, label: &str) -> String {
         let destroyed = match self.destroys {
             0 => String::new(),
-            1 => ": VF 0 is destroyed".to_string(),
-            n => format!(": VFs 0-{} are destroyed", n - 1),
+            1 => crate::msg!(": VF 0 is destroyed"),
+            n => crate::msg!(": VFs 0-{} are destroyed", n - 1),
         };
         match self.mode {
-            Some((from, to)) => format!(
-                "{label}: would change eswitch {} -> {} with 0 VFs, then {} -> {} VFs{destroyed}.",
+            Some((from, to)) => crate::msg!(
+                "{}: would change eswitch {} -> {} with 0 VFs, then {} -> {} VFs{}.",
+                label,
                 mode_name(from),
                 to.name(),
                 self.from,
-                self.to
+                self.to,
+                destroyed
             ),
-            None if self.destroys > 0 => format!(
-                "{label}: would change {} -> {} VFs, through 0{destroyed}.",
-                self.from, self.to
+            None if self.destroys > 0 => crate::msg!(
+                "{}: would change {} -> {} VFs, through 0{}.",
+                label,
+                self.from,
+                self.to,
+                destroyed
             ),
-            None => format!("{label}: would change {} -> {} VFs.", self.from, self.to),
+            None => crate::msg!("{}: would change {} -> {} VFs.", label, self.from, self.to),
         }
     }
 }

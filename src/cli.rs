@@ -78,8 +78,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
             Value(cmd) => {
                 let cmd = cmd.string()?;
                 if listing != list::Args::default() && cmd != "list" {
-                    return Err(Error::usage(format!(
-                        "--json and --all belong to list, not {cmd}"
+                    return Err(Error::usage(crate::msg!(
+                        "--json and --all belong to list, not {}",
+                        cmd
                     )));
                 }
                 let command = match cmd.as_str() {
@@ -96,7 +97,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Globals, Comma
                     "uninstall" => wrap(install::parse(&mut p, &mut g, true)?, Command::Install),
                     "help" => help(&mut p)?,
                     _ => {
-                        return Err(Error::usage(format!(
+                        return Err(Error::usage(crate::msg!(
                             "unknown command '{}'{} (commands: {}; see vfnet -h)",
                             crate::text::quote(&cmd),
                             crate::text::did_you_mean(&cmd, &COMMANDS),
@@ -137,7 +138,7 @@ fn help(p: &mut Parser) -> Result<Command> {
             "apply" => apply::USAGE,
             "install" | "uninstall" => install::USAGE,
             other => {
-                return Err(Error::usage(format!(
+                return Err(Error::usage(crate::msg!(
                     "help: no command '{}'{} (see vfnet -h)",
                     crate::text::quote(other),
                     crate::text::did_you_mean(other, &COMMANDS)

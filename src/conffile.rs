@@ -52,7 +52,7 @@ pub fn explicit_problem(root: &Root, path: &Path, loaded: &Result<Config>) -> Op
     }
     match loaded {
         Err(e) => Some(e.to_string()),
-        Ok(c) if c.source == Source::Missing => Some(format!(
+        Ok(c) if c.source == Source::Missing => Some(crate::msg!(
             "no config file {} (named by --config or VFNET_CONFIG)",
             path.display()
         )),
@@ -97,7 +97,7 @@ pub fn load_for(root: &Root, path: &Path, create: bool) -> Result<Config> {
         Err(Err(Errno::ENOENT)) => {
             let dir_missing = !files::parent(&target.path).is_dir();
             if target.via_link && (!create || dir_missing) {
-                return Err(Error::fail(format!(
+                return Err(Error::fail(crate::msg!(
                     "{} is a symlink to {}, which does not exist: is the file system that holds it mounted \
                      (a pool not imported yet)?",
                     path.display(),
@@ -149,10 +149,7 @@ fn read(
     use files::ReadError;
     files::read_regular(path, MAX_SIZE).map_err(|e| match e {
         ReadError::Errno(e) => Err(e),
-        ReadError::NotRegular(what) => Ok(Error::fail(format!(
-            "{} is {what}, not a regular file: refusing to read it as a config file",
-            path.display()
-        ))),
+        ReadError::NotRegular(what) => Ok(Error::fail(crate::msg!("{} is {}, not a regular file: refusing to read it as a config file", path.display(), what))),
         ReadError::TooLarge(n) => Ok(Error::fail(format!(
             "{} is too large for a config file ({}{n} bytes; at most {MAX_SIZE}): refusing to read it",
             path.display(),
@@ -199,9 +196,11 @@ fn judge(file: &Path, p: &Path, what: &str, uid: u32, mode: u32, me: u32) -> Res
         false => format!("the {what} {} ", p.display()),
     };
     if uid != 0 && uid != me {
-        return Err(Error::fail(format!(
-            "refusing {}: {whose}is owned by uid {uid}, not root: chown root {}",
+        return Err(Error::fail(crate::msg!(
+            "refusing {}: {}is owned by uid {}, not root: chown root {}",
             file.display(),
+            whose,
+            uid,
             p.display()
         )));
     }

@@ -142,7 +142,7 @@ impl Config {
                     }
                     None => Line::Bad {
                         raw: raw.to_vec(),
-                        error: format!(
+                        error: crate::msg!(
                             "expected IFACE:COUNT, found '{}'",
                             crate::text::quote(body)
                         ),
@@ -205,7 +205,7 @@ impl Config {
     /// setting is replaced in place; else the line goes after the PF's last
     /// line, or at the end. Returns false when nothing changed.
     pub fn set_vf(&mut self, addr: PciAddr, names: &[IfName], vf: VfSel, setting: Setting) -> bool {
-        let raw = format!("{addr}.{vf}.{}={setting}\n", setting.name()).into_bytes();
+        let raw = crate::msg!("{}.{}.{}={}\n", addr, vf, setting.name(), setting).into_bytes();
         let line = Line::Vf {
             key: DevKey::Pci(addr),
             vf,
@@ -367,7 +367,7 @@ impl Config {
         let line = probe.map(|probe| Line::Probe {
             key: DevKey::Pci(addr),
             probe,
-            raw: format!("{addr}.probe_vf={probe}\n").into_bytes(),
+            raw: crate::msg!("{}.probe_vf={}\n", addr, probe).into_bytes(),
         });
         self.set_pf_line(addr, names, same, line)
     }
@@ -398,7 +398,7 @@ impl Config {
         let line = mode.map(|mode| Line::Eswitch {
             key: DevKey::Pci(addr),
             mode,
-            raw: format!("{addr}.eswitch={}\n", mode.name()).into_bytes(),
+            raw: crate::msg!("{}.eswitch={}\n", addr, mode.name()).into_bytes(),
         });
         self.set_pf_line(addr, names, same, line)
     }

@@ -13,7 +13,7 @@ use nix::errno::Errno;
 /// exists (a netdev only exists while its driver is bound).
 pub fn ready(sys: &Dir, key: &DevKey) -> bool {
     match key {
-        DevKey::Pci(a) => sys.exists(&format!("bus/pci/devices/{}/driver", a.name())),
+        DevKey::Pci(a) => sys.exists(&crate::msg!("bus/pci/devices/{}/driver", a.name())),
         DevKey::Name(n) => {
             sys.exists(&format!("class/net/{n}"))
                 || (!sys.exists("class/net") && by_net_dir(sys, n).is_some())
@@ -61,7 +61,7 @@ pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
         DevKey::Name(name) => name,
     };
     let mut buf = [0u8; LINK_MAX];
-    let target = match sys.link(&format!("class/net/{name}"), &mut buf) {
+    let target = match sys.link(&crate::msg!("class/net/{}", name), &mut buf) {
         Ok(t) => t,
         Err(Errno::ENOENT) => {
             // Not in /sys/class/net (a capture without it): the function
@@ -74,20 +74,26 @@ pub fn addr_of(sys: &Dir, key: &DevKey) -> Result<PciAddr> {
                 present.sort_unstable();
                 let names: Vec<&str> = present.iter().map(String::as_str).collect();
                 let hint = crate::text::did_you_mean(name.as_str(), &names);
-                Error::fail(format!(
-                    "no network interface named {name}{hint} (vfnet list shows them)"
+                Error::fail(crate::msg!(
+                    "no network interface named {}{} (vfnet list shows them)",
+                    name,
+                    hint
                 ))
             });
         }
         Err(e) => {
-            return Err(Error::fail(format!(
-                "cannot read /sys/class/net/{name}: {}",
+            return Err(Error::fail(crate::msg!(
+                "cannot read /sys/class/net/{}: {}",
+                name,
                 strerror(e)
             )));
         }
     };
     netdev_parent(target).ok_or_else(|| {
-        Error::fail(format!("{name} is not a PCI network function (a virtual, USB or virtio interface): it has no VFs"))
+        Error::fail(crate::msg!(
+            "{} is not a PCI network function (a virtual, USB or virtio interface): it has no VFs",
+            name
+        ))
     })
 }
 
@@ -96,7 +102,7 @@ fn by_net_dir(sys: &Dir, name: &IfName) -> Option<PciAddr> {
     let bus = sys.open_dir("bus/pci/devices").ok()?;
     let mut found = None;
     let _ = bus.for_each_entry(|entry| {
-        if found.is_none() && bus.exists(&format!("{entry}/net/{name}")) {
+        if found.is_none() && bus.exists(&crate::msg!("{}/net/{}", entry, name)) {
             found = PciAddr::parse(entry);
         }
     });
@@ -115,16 +121,18 @@ pub fn resolve(sys: &Dir, key: &DevKey) -> Result<PfDev> {
 pub fn resolve_for(sys: &Dir, key: &DevKey, cmd: &str) -> Result<PfDev> {
     let mut buf = [0u8; LINK_MAX];
     let addr = addr_of(sys, key)?;
-    let dir = match sys.open_dir(&format!("bus/pci/devices/{}", addr.name())) {
+    let dir = match sys.open_dir(&crate::msg!("bus/pci/devices/{}", addr.name())) {
         Ok(d) => d,
         Err(Errno::ENOENT) => {
-            return Err(Error::fail(format!(
-                "no PCI device {addr} (vfnet list --all shows them)"
+            return Err(Error::fail(crate::msg!(
+                "no PCI device {} (vfnet list --all shows them)",
+                addr
             )));
         }
         Err(e) => {
-            return Err(Error::fail(format!(
-                "cannot open PCI device {addr}: {}",
+            return Err(Error::fail(crate::msg!(
+                "cannot open PCI device {}: {}",
+                addr,
                 strerror(e)
             )));
         }
@@ -134,7 +142,7 @@ pub fn resolve_for(sys: &Dir, key: &DevKey, cmd: &str) -> Result<PfDev> {
     if !dir.exists("sriov_totalvfs") {
         if let Some(parent) = dir.link("physfn", &mut buf).ok().and_then(link_addr) {
             let parent_dir = sys
-                .open_dir(&format!("bus/pci/devices/{}", parent.name()))
+                .open_dir(&crate::msg!("bus/pci/devices/{}", parent.name()))
                 .ok();
             let parent_names = parent_dir.as_ref().map(dir_interfaces).unwrap_or_default();
             let p = label(parent, parent_names.first());
@@ -142,18 +150,23 @@ pub fn resolve_for(sys: &Dir, key: &DevKey, cmd: &str) -> Result<PfDev> {
                 .first()
                 .map_or(parent.to_string(), |n| n.to_string());
             let fix = match cmd {
-                "persist" => format!("record the VF count of its PF (vfnet persist {how} N)"),
-                "vf" => format!(
-                    "VF settings are made through its PF (vfnet vf {how} INDEX SETTING VALUE; vfnet list shows each VF's index)"
+                "persist" => crate::msg!("record the VF count of its PF (vfnet persist {} N)", how),
+                "vf" => crate::msg!(
+                    "VF settings are made through its PF (vfnet vf {} INDEX SETTING VALUE; vfnet list shows each VF's index)",
+                    how
                 ),
-                _ => format!("set the VF count on its PF (vfnet set {how} N)"),
+                _ => crate::msg!("set the VF count on its PF (vfnet set {} N)", how),
             };
-            return Err(Error::fail(format!(
-                "{this} is a virtual function of {p}: {fix}"
+            return Err(Error::fail(crate::msg!(
+                "{} is a virtual function of {}: {}",
+                this,
+                p,
+                fix
             )));
         }
-        return Err(Error::fail(format!(
-            "{this} does not support SR-IOV (it has no sriov_totalvfs)"
+        return Err(Error::fail(crate::msg!(
+            "{} does not support SR-IOV (it has no sriov_totalvfs)",
+            this
         )));
     }
     Ok(PfDev {
@@ -175,19 +188,28 @@ pub fn open_vf(pf: &PfDev, index: u32) -> Result<(Dir, PciAddr)> {
     let target = match pf.dir.link(virtfn_path(&mut path, index, ""), &mut buf) {
         Ok(t) => t,
         Err(Errno::ENOENT) => {
-            return Err(Error::fail(format!("{}: it has no VF {index}", pf.label())));
+            return Err(Error::fail(crate::msg!(
+                "{}: it has no VF {}",
+                pf.label(),
+                index
+            )));
         }
         Err(e) => {
-            return Err(Error::fail(format!(
-                "{label}: cannot read its virtfn{index} link: {}",
+            return Err(Error::fail(crate::msg!(
+                "{}: cannot read its virtfn{} link: {}",
+                label,
+                index,
                 strerror(e)
             )));
         }
     };
     let bad = |why: &str| {
-        Error::fail(format!(
-            "{label}: refusing to touch it: its virtfn{index} link ({}) {why}; the sysfs tree is malformed",
-            crate::text::quote_bytes(target)
+        Error::fail(crate::msg!(
+            "{}: refusing to touch it: its virtfn{} link ({}) {}; the sysfs tree is malformed",
+            label,
+            index,
+            crate::text::quote_bytes(target),
+            why
         ))
     };
     let addr = link_addr(target).ok_or_else(|| bad("does not name a PCI function"))?;
@@ -217,8 +239,9 @@ pub fn open_vf(pf: &PfDev, index: u32) -> Result<(Dir, PciAddr)> {
             ));
         }
         Err(e) => {
-            return Err(Error::fail(format!(
-                "{label}: cannot open it: {}",
+            return Err(Error::fail(crate::msg!(
+                "{}: cannot open it: {}",
+                label,
                 strerror(e)
             )));
         }

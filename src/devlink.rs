@@ -172,15 +172,19 @@ pub fn parse_eswitch(body: &[u8]) -> Result<Option<Mode>, Errno> {
 pub fn refusal(e: Errno, driver: Option<&str>) -> String {
     let driver = driver.map_or("its driver".to_string(), |d| format!("its driver {d}"));
     match e {
-        Errno::ENODEV => format!(
-            "{driver} has no devlink eswitch (only the classic, legacy SR-IOV); \
-             switchdev needs a driver such as mlx5_core, ice or nfp"
+        Errno::ENODEV => crate::msg!(
+            "{} has no devlink eswitch (only the classic, legacy SR-IOV); \
+             switchdev needs a driver such as mlx5_core, ice or nfp",
+            driver
         ),
-        Errno::EOPNOTSUPP => format!("{driver} has devlink but cannot switch eswitch modes"),
-        Errno::ENOENT => "this kernel has no devlink (CONFIG_NET_DEVLINK)".to_string(),
-        Errno::EPERM => "changing the eswitch mode needs root (CAP_NET_ADMIN)".to_string(),
-        Errno::EBUSY => format!("{driver} refuses while VFs exist or the device is busy (EBUSY)"),
-        e => format!("devlink refused: {}", crate::error::strerror(e)),
+        Errno::EOPNOTSUPP => crate::msg!("{} has devlink but cannot switch eswitch modes", driver),
+        Errno::ENOENT => crate::msg!("this kernel has no devlink (CONFIG_NET_DEVLINK)"),
+        Errno::EPERM => crate::msg!("changing the eswitch mode needs root (CAP_NET_ADMIN)"),
+        Errno::EBUSY => crate::msg!(
+            "{} refuses while VFs exist or the device is busy (EBUSY)",
+            driver
+        ),
+        e => crate::msg!("devlink refused: {}", crate::error::strerror(e)),
     }
 }
 

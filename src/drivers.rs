@@ -32,9 +32,11 @@ pub const NEEDS_UP: &str = "bnxt_en creates VFs only on an up PF (bnxt_sriov.c, 
 /// (mlx5_core): where to raise it.
 pub fn over_total_fix(driver: Option<&str>, addr: PciAddr, want: u32) -> Option<String> {
     match driver? {
-        "mlx5_core" => Some(format!(
-            "its total is the firmware's NUM_OF_VFS: raise it with mstconfig -d {addr} set SRIOV_EN=1 \
-             NUM_OF_VFS={want} (mstflint), then power the host off and on (a warm reboot keeps the old value)"
+        "mlx5_core" => Some(crate::msg!(
+            "its total is the firmware's NUM_OF_VFS: raise it with mstconfig -d {} set SRIOV_EN=1 \
+             NUM_OF_VFS={} (mstflint), then power the host off and on (a warm reboot keeps the old value)",
+            addr,
+            want
         )),
         _ => None,
     }
@@ -44,13 +46,20 @@ pub fn over_total_fix(driver: Option<&str>, addr: PciAddr, want: u32) -> Option<
 /// else by vendor.
 pub fn firmware_fix(driver: Option<&str>, vendor: Option<u16>, addr: PciAddr) -> String {
     match (driver, vendor) {
-        (Some("mlx5_core"), _) | (_, Some(0x15b3)) => format!(
-            "enable it in the card's firmware: mstconfig -d {addr} set SRIOV_EN=1 NUM_OF_VFS=8 (mstflint; \
-             mlxconfig from NVIDIA's MFT takes the same), then power the host off and on"
+        (Some("mlx5_core"), _) | (_, Some(0x15b3)) => crate::msg!(
+            "enable it in the card's firmware: mstconfig -d {} set SRIOV_EN=1 NUM_OF_VFS=8 (mstflint; \
+             mlxconfig from NVIDIA's MFT takes the same), then power the host off and on",
+            addr
         ),
-        (_, Some(0x8086)) => "enable SR-IOV for the card in the BIOS/UEFI setup (and in its NVM settings where Intel's tools offer it), then reboot".into(),
-        (_, Some(0x14e4)) => "enable SR-IOV in the card's NVM (Broadcom niccli or the UEFI device menu), then reboot".into(),
-        _ => "enable SR-IOV in the device's firmware or the BIOS/UEFI setup, then reboot".into(),
+        (_, Some(0x8086)) => crate::msg!(
+            "enable SR-IOV for the card in the BIOS/UEFI setup (and in its NVM settings where Intel's tools offer it), then reboot"
+        ),
+        (_, Some(0x14e4)) => crate::msg!(
+            "enable SR-IOV in the card's NVM (Broadcom niccli or the UEFI device menu), then reboot"
+        ),
+        _ => crate::msg!(
+            "enable SR-IOV in the device's firmware or the BIOS/UEFI setup, then reboot"
+        ),
     }
 }
 
@@ -58,10 +67,12 @@ pub fn firmware_fix(driver: Option<&str>, vendor: Option<u16>, addr: PciAddr) ->
 /// permissions): `None` when the driver has no known reason.
 pub fn refused_perm(driver: Option<&str>, n: u32) -> Option<String> {
     match driver? {
-        "ixgbe" => Some(format!(
-            "ixgbe refused {n} VFs: it allows at most 63 with one traffic class, 31 with up to 4, 15 with more \
+        "ixgbe" => Some(crate::msg!(
+            "ixgbe refused {} VFs: it allows at most 63 with one traffic class, 31 with up to 4, 15 with more \
              (ixgbe_sriov.c, ixgbe_pci_sriov_enable); an X552 (X550EM_x) takes its VFs only at load: \
-             options ixgbe max_vfs={n} in /etc/modprobe.d, then reload ixgbe or reboot"
+             options ixgbe max_vfs={} in /etc/modprobe.d, then reload ixgbe or reboot",
+            n,
+            n
         )),
         _ => None,
     }

@@ -34,7 +34,7 @@ impl Session {
     /// rtnetlink only when `live`.
     pub fn open(sys: &Dir, live: bool, deadline: Deadline) -> Result<Session> {
         let bus = sys.open_dir("bus/pci").map_err(|e| {
-            Error::fail(format!(
+            Error::fail(crate::msg!(
                 "cannot open /sys/bus/pci: {}",
                 crate::error::strerror(e)
             ))
@@ -50,8 +50,9 @@ impl Session {
     pub fn link(&mut self, pf: &PfDev) -> Result<Link> {
         let label = pf.label();
         let iface = pf.interfaces.first().ok_or_else(|| {
-            Error::fail(format!(
-                "{label}: VF settings go through the PF's network interface, and it has none"
+            Error::fail(crate::msg!(
+                "{}: VF settings go through the PF's network interface, and it has none",
+                label
             ))
         })?;
         let route = match &mut self.route {
@@ -61,7 +62,7 @@ impl Session {
                 ));
             }
             Some(Err(e)) => {
-                return Err(Error::fail(format!(
+                return Err(Error::fail(crate::msg!(
                     "cannot open an rtnetlink socket: {}",
                     crate::error::strerror(*e)
                 )));
@@ -69,8 +70,9 @@ impl Session {
             Some(Ok(r)) => r,
         };
         route.link(iface.as_str()).map_err(|e| {
-            Error::fail(format!(
-                "{label}: cannot read its VFs over rtnetlink: {}",
+            Error::fail(crate::msg!(
+                "{}: cannot read its VFs over rtnetlink: {}",
+                label,
                 crate::error::strerror(e)
             ))
         })
@@ -153,9 +155,10 @@ fn guids_into_vf(
         _ => return,
     };
     match vf::rebind(&s.bus, vf_dir, vf_addr, &driver, deadline) {
-        Ok(()) => done
-            .changes
-            .push(format!("{driver} rebound (a VF takes its GUIDs at probe)")),
+        Ok(()) => done.changes.push(crate::msg!(
+            "{} rebound (a VF takes its GUIDs at probe)",
+            driver
+        )),
         Err(e) => done.errors.push(e),
     }
 }
@@ -202,11 +205,13 @@ pub fn configure(
     };
     if want.needs_netlink() {
         match link.map(|l| (l, l.vfs.iter().find(|v| v.vf == index))) {
-            None => done.errors.push(Error::fail(format!(
-                "{label}: VF settings need the PF's rtnetlink view, which is unavailable"
+            None => done.errors.push(Error::fail(crate::msg!(
+                "{}: VF settings need the PF's rtnetlink view, which is unavailable",
+                label
             ))),
-            Some((_, None)) => done.errors.push(Error::fail(format!(
-                "{label}: the PF's driver reports no such VF"
+            Some((_, None)) => done.errors.push(Error::fail(crate::msg!(
+                "{}: the PF's driver reports no such VF",
+                label
             ))),
             Some((link, Some(have))) => netlink_settings(
                 s, link, have, &vf_dir, vf_addr, index, want, &label, &mut done,
@@ -258,19 +263,7 @@ fn into_netdev(
     else {
         return false;
     };
-    if !link.is_up() {
-        if let Some(Ok(route)) = &mut s.route {
-            match route.set_up(link.ifindex) {
-                Ok(()) => done
-                    .changes
-                    .push("PF brought up (a VF takes its MAC from an up PF)".into()),
-                Err(e) => done.errors.push(Error::fail(format!(
-                    "{label}: cannot bring the PF up for the VF to take its MAC: {}",
-                    crate::error::strerror(e)
-                ))),
-            }
-        }
-    }
+    pf_up(s, link, label, done);
     // The driver has probed once the rebind returns, and its netdev has
     // the MAC it will keep: it is looked for a short while, not the whole
     // budget. A VF driver that probes while its PF is busy with another VF
@@ -291,22 +284,60 @@ fn into_netdev(
         });
     }
     match got {
-        Some((name, _)) if tries > 1 => done.changes.push(format!(
-            "{driver} rebound {tries} times (a probe took a random MAC), {name} has {mac}"
+        Some((name, _)) if tries > 1 => done.changes.push(crate::msg!(
+            "{} rebound {} times (a probe took a random MAC), {} has {}",
+            driver,
+            tries,
+            name,
+            mac
         )),
-        Some((name, _)) => done
-            .changes
-            .push(format!("{driver} rebound, {name} has {mac}")),
+        Some((name, _)) => {
+            done.changes
+                .push(crate::msg!("{} rebound, {} has {}", driver, name, mac))
+        }
         None => {
             let now = vf_netdev(vf_dir).map_or("no netdev".to_string(), |(n, a)| {
                 format!("{n} has {}", a.map_or("no MAC".into(), |m| m.to_string()))
             });
-            done.errors.push(Error::fail(format!(
-                "{label}: {driver} rebound, but {now}, not {mac}"
+            done.errors.push(Error::fail(crate::msg!(
+                "{}: {} rebound, but {}, not {}",
+                label,
+                driver,
+                now,
+                mac
             )));
         }
     }
     true
+}
+
+/// Brings the PF up when it is down: a VF takes its MAC from an up PF.
+fn pf_up(s: &mut Session, link: &Link, label: &str, done: &mut Done) {
+    if link.is_up() {
+        return;
+    }
+    if let Some(Ok(route)) = &mut s.route {
+        match route.set_up(link.ifindex) {
+            Ok(()) => done.changes.push(crate::msg!(
+                "PF brought up (a VF takes its MAC from an up PF)"
+            )),
+            Err(e) => done.errors.push(Error::fail(crate::msg!(
+                "{}: cannot bring the PF up for the VF to take its MAC: {}",
+                label,
+                crate::error::strerror(e)
+            ))),
+        }
+    }
+}
+
+/// Why a VF without a netdev has none, for an MTU asked of it.
+fn no_netdev(vf_dir: &Dir) -> &'static str {
+    let mut buf = [0u8; crate::sysfs::LINK_MAX];
+    match vf_dir.link_name("driver", &mut buf).ok() {
+        Some("vfio-pci") => "it is on vfio-pci: its MTU is the guest's business (set it in the VM)",
+        Some(_) => "it has no netdev here to set an MTU on",
+        None => "it has no driver, so no netdev to set an MTU on",
+    }
 }
 
 /// Sets the MTU of the VF's netdev on the host, raising the PF's first when
@@ -315,16 +346,9 @@ fn into_netdev(
 fn set_mtu(s: &mut Session, pf: &PfDev, vf_dir: &Dir, mtu: u32, label: &str, done: &mut Done) {
     let num = |dir: &Dir, path: &str| dir.read_u32(path).ok();
     let Some((name, _)) = vf_netdev(vf_dir) else {
-        let mut buf = [0u8; crate::sysfs::LINK_MAX];
-        let why = match vf_dir.link_name("driver", &mut buf).ok() {
-            Some("vfio-pci") => {
-                "it is on vfio-pci: its MTU is the guest's business (set it in the VM)"
-            }
-            Some(_) => "it has no netdev here to set an MTU on",
-            None => "it has no driver, so no netdev to set an MTU on",
-        };
+        let why = no_netdev(vf_dir);
         done.errors
-            .push(Error::fail(format!("{label}: mtu {mtu}: {why}")));
+            .push(Error::fail(crate::msg!("{}: mtu {}: {}", label, mtu, why)));
         return;
     };
     if num(vf_dir, &format!("net/{name}/mtu")) == Some(mtu) {
@@ -333,54 +357,65 @@ fn set_mtu(s: &mut Session, pf: &PfDev, vf_dir: &Dir, mtu: u32, label: &str, don
     let route = match &mut s.route {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
-            done.errors.push(Error::fail(format!(
-                "{label}: mtu {mtu}: cannot open an rtnetlink socket: {}",
+            done.errors.push(Error::fail(crate::msg!(
+                "{}: mtu {}: cannot open an rtnetlink socket: {}",
+                label,
+                mtu,
                 crate::error::strerror(*e)
             )));
             return;
         }
         None => {
-            done.errors.push(Error::fail(format!(
-                "{label}: mtu {mtu}: MTUs go through the kernel's rtnetlink: not available under --root"
+            done.errors.push(Error::fail(crate::msg!(
+                "{}: mtu {}: MTUs go through the kernel's rtnetlink: not available under --root",
+                label,
+                mtu
             )));
             return;
         }
     };
     let refused = |what: &str, e| {
-        Error::fail(format!(
-            "{label}: {what}: {}",
+        Error::fail(crate::msg!(
+            "{}: {}: {}",
+            label,
+            what,
             match e {
                 nix::errno::Errno::EINVAL =>
-                    "the driver refused the value (over its largest MTU?)".to_string(),
+                    crate::msg!("the driver refused the value (over its largest MTU?)"),
                 other => crate::error::strerror(other).to_string(),
             }
         ))
     };
     if let Some(pf_if) = pf.interfaces.first() {
         let pf_mtu = num(&pf.dir, &format!("net/{pf_if}/mtu"));
-        let pf_index = num(&pf.dir, &format!("net/{pf_if}/ifindex"));
+        let pf_index = num(&pf.dir, &crate::msg!("net/{}/ifindex", pf_if));
         if let (Some(now), Some(index)) = (pf_mtu, pf_index) {
             if now < mtu {
                 match route.set_mtu(index as i32, mtu) {
-                    Ok(()) => done
-                        .changes
-                        .push(format!("PF mtu raised from {now} to {mtu}")),
+                    Ok(()) => {
+                        done.changes
+                            .push(crate::msg!("PF mtu raised from {} to {}", now, mtu))
+                    }
                     Err(e) => {
                         done.errors
-                            .push(refused(&format!("raising the PF's mtu to {mtu}"), e));
+                            .push(refused(&crate::msg!("raising the PF's mtu to {}", mtu), e));
                         return;
                     }
                 }
             }
         }
     }
-    let Some(index) = num(vf_dir, &format!("net/{name}/ifindex")) else {
-        done.errors
-            .push(Error::fail(format!("{label}: mtu {mtu}: {name} vanished")));
+    let Some(index) = num(vf_dir, &crate::msg!("net/{}/ifindex", name)) else {
+        done.errors.push(Error::fail(crate::msg!(
+            "{}: mtu {}: {} vanished",
+            label,
+            mtu,
+            name
+        )));
         return;
     };
     match route.set_mtu(index as i32, mtu) {
-        Ok(()) => done.changes.push(format!("mtu {mtu} on {name}")),
+        Ok(()) => done.changes.push(crate::msg!("mtu {} on {}", mtu, name)),
         Err(e) => done.errors.push(refused(&format!("mtu {mtu}"), e)),
     }
 }
@@ -416,12 +451,12 @@ pub fn summary(changes: &[VfSet], want: &Wanted) -> Vec<String> {
 /// `eth0 (0000:01:00.0) VF 3: mac 06:...; vlan 100 qos 0`, or "as asked".
 pub fn report(pf: &PfDev, index: u32, done: &Done) -> String {
     let what = match (done.changes.is_empty(), done.errors.is_empty()) {
-        (true, true) => "already as asked".to_string(),
-        (true, false) if done.partial => "left part-way (see the error)".to_string(),
+        (true, true) => crate::msg!("already as asked"),
+        (true, false) if done.partial => crate::msg!("left part-way (see the error)"),
         (true, false) => "nothing changed".to_string(),
         (false, _) => done.changes.join("; "),
     };
-    format!("{} VF {index}: {what}.\n", pf.label())
+    crate::msg!("{} VF {}: {}.\n", pf.label(), index, what)
 }
 
 /// `mac auto` for a VF whose admin MAC is the auto one.

@@ -34,7 +34,7 @@ impl Error {
     /// A failed file operation: `cannot VERB PATH: strerror`, with the
     /// root hint when permission was the problem.
     pub fn io(verb: &str, path: &Path, errno: Errno) -> Error {
-        let mut msg = format!("cannot {verb} {}: {}", path.display(), strerror(errno));
+        let mut msg = crate::msg!("cannot {} {}: {}", verb, path.display(), strerror(errno));
         if matches!(errno, Errno::EACCES | Errno::EPERM) {
             msg.push_str(" (run vfnet as root)");
         }
@@ -74,21 +74,21 @@ impl From<lexopt::Error> for Error {
         let os = |v: &std::ffi::OsString| quote(&v.to_string_lossy());
         Error::Usage(match e {
             lexopt::Error::MissingValue { option: Some(o) } => {
-                format!("missing argument for option '{}' (see vfnet -h)", quote(&o))
+                crate::msg!("missing argument for option '{}' (see vfnet -h)", quote(&o))
             }
-            lexopt::Error::MissingValue { option: None } => "missing argument".into(),
-            lexopt::Error::UnexpectedOption(o) => format!("invalid option '{}'", quote(&o)),
-            lexopt::Error::UnexpectedArgument(v) => format!("unexpected argument '{}'", os(&v)),
-            lexopt::Error::UnexpectedValue { option, value } => format!(
+            lexopt::Error::MissingValue { option: None } => crate::msg!("missing argument"),
+            lexopt::Error::UnexpectedOption(o) => crate::msg!("invalid option '{}'", quote(&o)),
+            lexopt::Error::UnexpectedArgument(v) => crate::msg!("unexpected argument '{}'", os(&v)),
+            lexopt::Error::UnexpectedValue { option, value } => crate::msg!(
                 "unexpected argument for option '{}': '{}'",
                 quote(&option),
                 os(&value)
             ),
             lexopt::Error::ParsingFailed { value, error } => {
-                format!("cannot parse argument '{}': {error}", quote(&value))
+                crate::msg!("cannot parse argument '{}': {}", quote(&value), error)
             }
             lexopt::Error::NonUnicodeValue(v) => {
-                format!("argument is invalid unicode: '{}'", os(&v))
+                crate::msg!("argument is invalid unicode: '{}'", os(&v))
             }
             lexopt::Error::Custom(c) => c.to_string(),
         })

@@ -106,8 +106,10 @@ pub fn change(
                         Deadline::after(sriov::GONE_GRACE)
                     };
                     text.push_str(&match sriov::set(pf, current, &back) {
-                        Ok(_) => format!("; its {} were put back", crate::out::vfs(current)),
-                        Err(e) => format!("; putting its {current} VFs back failed too: {e}"),
+                        Ok(_) => crate::msg!("; its {} were put back", crate::out::vfs(current)),
+                        Err(e) => {
+                            crate::msg!("; putting its {} VFs back failed too: {}", current, e)
+                        }
                     });
                 }
                 Error::fail(text)
@@ -120,8 +122,8 @@ pub fn change(
     }
     if let Some(sig) = held.and_then(|h| h.release()) {
         let now = sriov::read(pf, "sriov_numvfs")
-            .map_or("an unreadable count of VFs".to_string(), crate::out::vfs);
-        let what = failed.map_or("the change was finished first".to_string(), |e| {
+            .map_or(crate::msg!("an unreadable count of VFs"), crate::out::vfs);
+        let what = failed.map_or(crate::msg!("the change was finished first"), |e| {
             e.to_string()
         });
         crate::out::error(format_args!(
@@ -160,9 +162,11 @@ pub fn refused(
 ) -> String {
     let why = match e {
         Some(e) => crate::devlink::refusal(e, driver),
-        None => "eswitch modes go through the kernel's devlink: not available under --root".into(),
+        None => {
+            crate::msg!("eswitch modes go through the kernel's devlink: not available under --root")
+        }
     };
-    format!("{label}: eswitch {}: {why}", want.name())
+    crate::msg!("{}: eswitch {}: {}", label, want.name(), why)
 }
 
 /// What `persist` records of the mode devlink reports (`reported`) when
@@ -214,7 +218,7 @@ pub fn representors(sys: &Dir, inv: &mut Inventory) {
     {
         let mut keep = Vec::with_capacity(pf.interfaces.len());
         for name in std::mem::take(&mut pf.interfaces) {
-            let path = format!("class/net/{name}/phys_port_name");
+            let path = crate::msg!("class/net/{}/phys_port_name", name);
             let vf = sys
                 .read(&path, &mut buf)
                 .ok()

@@ -45,9 +45,11 @@ pub fn run_until(argv: &[&str], deadline: &crate::wait::Deadline) -> Result<(), 
     let (err_r, err_w) = nix::unistd::pipe2(flags).map_err(|e| e.to_string())?;
     let pid = spawn(argv, Some(out_w), Some(err_w))?;
     let left = |what: &str| {
-        format!(
-            "{what} after {} (pid {pid}), left to finish; its output is no longer shown",
-            crate::wait::secs(deadline.elapsed())
+        crate::msg!(
+            "{} after {} (pid {}), left to finish; its output is no longer shown",
+            what,
+            crate::wait::secs(deadline.elapsed()),
+            pid
         )
     };
     if !relay(&[(&out_r, 1), (&err_r, 2)], deadline, &mut Vec::new()) {
@@ -117,9 +119,10 @@ fn reap(pid: nix::unistd::Pid, deadline: &crate::wait::Deadline) -> Result<(), S
         }
     });
     match status {
-        None => Err(format!(
-            "still running after {} (pid {pid}), left to finish",
-            crate::wait::secs(deadline.elapsed())
+        None => Err(crate::msg!(
+            "still running after {} (pid {}), left to finish",
+            crate::wait::secs(deadline.elapsed()),
+            pid
         )),
         Some(Ok(s)) => judge(s),
         Some(Err(e)) => Err(e.to_string()),
@@ -141,16 +144,17 @@ pub fn output_until(argv: &[&str], deadline: &crate::wait::Deadline) -> Result<S
     let pid = spawn(argv, Some(w), Some(err_w))?;
     let mut out = Vec::new();
     if !relay(&[(&r, -1), (&err_r, 2)], deadline, &mut out) {
-        return Err(format!(
-            "no answer after {} (pid {pid}), left to finish",
-            crate::wait::secs(deadline.elapsed())
+        return Err(crate::msg!(
+            "no answer after {} (pid {}), left to finish",
+            crate::wait::secs(deadline.elapsed()),
+            pid
         ));
     }
     reap(pid, deadline)?;
     if out.len() > OUTPUT_MAX {
         return Err(format!("its answer is larger than {OUTPUT_MAX} bytes"));
     }
-    String::from_utf8(out).map_err(|_| "output is not text".to_string())
+    String::from_utf8(out).map_err(|_| crate::msg!("output is not text"))
 }
 
 fn spawn(
@@ -202,10 +206,10 @@ fn clean_signals() {
 fn judge(status: WaitStatus) -> Result<(), String> {
     match status {
         WaitStatus::Exited(_, 0) => Ok(()),
-        WaitStatus::Exited(_, 127) => Err("not found, or could not run".into()),
-        WaitStatus::Exited(_, n) => Err(format!("exited with status {n}")),
+        WaitStatus::Exited(_, 127) => Err(crate::msg!("not found, or could not run")),
+        WaitStatus::Exited(_, n) => Err(crate::msg!("exited with status {}", n)),
         WaitStatus::Signaled(_, sig, _) => Err(format!("killed by {}", sig.as_str())),
-        _ => Err("ended abnormally".into()),
+        _ => Err(crate::msg!("ended abnormally")),
     }
 }
 

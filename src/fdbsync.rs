@@ -48,7 +48,7 @@ pub struct Outcome {
 /// links resolved inside the tree (a `run` that is a link to the host's
 /// /run means the tree's): the record is read and written in the sandbox.
 pub fn record_path(root: &Root, pci: PciAddr) -> std::path::PathBuf {
-    root.real(&format!("/run/vfnet/fdb/{pci}"))
+    root.real(&crate::msg!("/run/vfnet/fdb/{}", pci))
 }
 
 /// What vfnet added to this PF's table before (nothing when the record is
@@ -69,7 +69,7 @@ pub fn sync(
     dry_run: bool,
 ) -> Result<Vec<Outcome>> {
     let dumped = |e: Errno| {
-        Error::fail(format!(
+        Error::fail(crate::msg!(
             "cannot read the links and bridge tables over rtnetlink: {}",
             crate::error::strerror(e)
         ))
@@ -89,7 +89,7 @@ pub fn sync(
     for t in targets {
         let Some(me) = links.iter().find(|l| l.name == t.interface) else {
             out.push(Outcome {
-                error: Some(format!(
+                error: Some(crate::msg!(
                     "{} ({}): the kernel has no interface of that name now",
                     crate::text::quote(&t.interface),
                     t.pci

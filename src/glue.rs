@@ -37,7 +37,7 @@ pub const NETWORKD_UNMANAGED: &str = "/etc/systemd/network/05-vfnet-unmanaged-vf
 /// host told it to leave alone.
 pub fn nm_unmanaged(drivers: &[String]) -> String {
     let specs: Vec<String> = drivers.iter().map(|d| format!("driver:{d}")).collect();
-    format!(
+    crate::msg!(
         "# Written by vfnet install --unmanaged-vfs: NetworkManager leaves the SR-IOV VFs\n\
          # of the PFs vfnet manages alone (they are for VMs and containers). It adds to\n\
          # the host's unmanaged devices (+=), never replaces them.\n\
@@ -49,7 +49,7 @@ pub fn nm_unmanaged(drivers: &[String]) -> String {
 /// The systemd-networkd `.network` marking the netdevs of `drivers`
 /// unmanaged.
 pub fn networkd_unmanaged(drivers: &[String]) -> String {
-    format!(
+    crate::msg!(
         "# Written by vfnet install --unmanaged-vfs: systemd-networkd leaves the SR-IOV VFs\n\
          # of the PFs vfnet manages alone (they are for VMs and containers).\n\
          [Match]\nDriver={}\n\n[Link]\nUnmanaged=yes\n",
@@ -120,13 +120,14 @@ pub fn read_drivers(path: &std::path::Path) -> Result<Vec<String>, String> {
             ));
         }
         Err(ReadError::NotRegular(what)) => {
-            return Err(format!(
-                "{} is {what}, not a regular file: it was left as it is",
-                path.display()
+            return Err(crate::msg!(
+                "{} is {}, not a regular file: it was left as it is",
+                path.display(),
+                what
             ));
         }
         Err(ReadError::Errno(e)) => {
-            return Err(format!(
+            return Err(crate::msg!(
                 "cannot read {}: {}",
                 path.display(),
                 crate::error::strerror(e)
@@ -317,7 +318,7 @@ pub fn metrics_files(
             vec![
                 (
                     "/etc/systemd/system/vfnet-metrics.service",
-                    format!(
+                    crate::msg!(
                         "# vfnet metrics for node_exporter's textfile collector (README, \"vfnet metrics\").\n\
                          # Installed by `vfnet install --metrics DIR`; run by vfnet-metrics.timer.\n\n\
                          [Unit]\nDescription=SR-IOV metrics for node_exporter (vfnet metrics)\n\n\
@@ -347,7 +348,7 @@ pub fn metrics_files(
         Init::Openrc => Some((
             vec![(
                 "/etc/cron.d/vfnet-metrics",
-                format!(
+                crate::msg!(
                     "# vfnet metrics for node_exporter's textfile collector, every minute\n\
                      # (installed by `vfnet install --metrics DIR`).\n\
                      * * * * * root VFNET_CONFIG={} /usr/local/sbin/vfnet metrics --textfile {}\n",
@@ -537,7 +538,7 @@ pub fn detect(f: &Found) -> Vec<Init> {
 /// The TrueNAS pre-init command that applies the config on a pool. TrueNAS
 /// runs it through a shell: both paths are quoted as sh words.
 pub fn truenas_command(binary: &str, config: &str) -> Result<String, String> {
-    Ok(format!(
+    Ok(crate::msg!(
         "{} --config {} apply --wait 30",
         crate::text::sh_quote(binary)?,
         crate::text::sh_quote(config)?

@@ -43,9 +43,9 @@ pub fn users(s: &System, pf: PciAddr) -> Users {
 /// (one survey serves every PF of a run). Pure.
 pub fn of(inv: &Inventory, pf: PciAddr) -> Users {
     if inv.usage_incomplete {
-        return Users::Unknown(
-            "the processes' open files cannot all be read (run vfnet as root)".to_string(),
-        );
+        return Users::Unknown(crate::msg!(
+            "the processes' open files cannot all be read (run vfnet as root)"
+        ));
     }
     Users::Found(
         inv.vfs()
@@ -67,8 +67,9 @@ pub fn lines(label: &str, users: &[InUse]) -> Vec<String> {
     users
         .iter()
         .map(|u| {
-            format!(
-                "{label} VF {} ({}): used by {}",
+            crate::msg!(
+                "{} VF {} ({}): used by {}",
+                label,
                 u.index.map_or("?".to_string(), |i| i.to_string()),
                 u.addr,
                 u.by
@@ -84,9 +85,11 @@ pub fn refuse(label: &str, users: &[InUse], what: &str) -> Error {
     for l in lines(label, users) {
         crate::out::error(l);
     }
-    Error::fail(format!(
-        "{label}: {} in use: {what}; nothing was changed (stop what uses {}, or use --force)",
+    Error::fail(crate::msg!(
+        "{}: {} in use: {}; nothing was changed (stop what uses {}, or use --force)",
+        label,
         crate::out::vfs(users.len() as u32),
+        what,
         if users.len() == 1 { "it" } else { "them" }
     ))
 }

@@ -110,6 +110,9 @@ mod tests {
     fn a_mac_stands_for_its_eui64() {
         let m = Mac::parse(b"52:54:00:12:34:56").unwrap();
         assert_eq!(Guid::from_mac(m).to_string(), "52:54:00:ff:fe:12:34:56");
-        assert_eq!(Guid::from_mac(m).auto(3).to_string(), "06:ff:fe:12:34:56:00:03");
+        assert_eq!(
+            Guid::from_mac(m).auto(3).to_string(),
+            "06:ff:fe:12:34:56:00:03"
+        );
     }
 }

@@ -28,7 +28,7 @@ pub fn guest(root: &Root) -> Option<String> {
     let cpu = text("/proc/cpuinfo")?;
     cpu.lines()
         .any(|l| l.starts_with("flags") && l.split_whitespace().any(|w| w == "hypervisor"))
-        .then(|| "cpuinfo's hypervisor flag".to_string())
+        .then(|| crate::msg!("cpuinfo's hypervisor flag"))
 }
 
 /// What DMI calls the common hypervisors' virtual machines.

@@ -28,7 +28,7 @@ impl Record {
             || self
                 .dict
                 .lines()
-                .any(|l| l == format!("DEVICE=+pci:{addr}"))
+                .any(|l| l == crate::msg!("DEVICE=+pci:{}", addr))
     }
 }
 

@@ -74,7 +74,7 @@ pub fn exclusive(path: &Path, deadline: &Deadline) -> Result<Lock> {
                     crate::out::note(format_args!(
                         "waiting for {}{} (up to {} more)",
                         path.display(),
-                        holder(&f).map_or(String::new(), |p| format!(", held by pid {p}")),
+                        holder(&f).map_or(String::new(), |p| crate::msg!(", held by pid {}", p)),
                         secs(deadline.remaining())
                     ));
                     told = true;
@@ -92,8 +92,9 @@ pub fn exclusive(path: &Path, deadline: &Deadline) -> Result<Lock> {
                 .as_ref()
                 .and_then(holder)
                 .map_or(String::new(), |p| format!(" (pid {p})"));
-            return Err(Error::fail(format!(
-                "another vfnet{who} held the lock {} for {}: nothing was changed (try again, or raise --timeout)",
+            return Err(Error::fail(crate::msg!(
+                "another vfnet{} held the lock {} for {}: nothing was changed (try again, or raise --timeout)",
+                who,
                 path.display(),
                 secs(deadline.elapsed())
             )));
@@ -120,7 +121,7 @@ fn holder(fd: &OwnedFd) -> Option<u32> {
 
 fn error(path: &Path, e: Errno) -> Error {
     if e == Errno::ELOOP {
-        return Error::fail(format!(
+        return Error::fail(crate::msg!(
             "{} is a symlink; refusing to follow it (remove it)",
             path.display()
         ));

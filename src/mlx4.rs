@@ -82,9 +82,11 @@ impl Vfs {
             (true, None) => Err(format!(
                 "{self}: a ConnectX-3 port takes at most {MAX_PER_PORT} VFs (its own plus the dual-port ones)"
             )),
-            (false, Some(t)) => Err(format!(
-                "{self}: {} VFs, but the firmware enables at most {t} (sriov_totalvfs; mlxconfig's NUM_OF_VFS sets it)",
-                self.total()
+            (false, Some(t)) => Err(crate::msg!(
+                "{}: {} VFs, but the firmware enables at most {} (sriov_totalvfs; mlxconfig's NUM_OF_VFS sets it)",
+                self,
+                self.total(),
+                t
             )),
             (false, None) => Ok(()),
         }
@@ -188,7 +190,7 @@ pub fn options_line(
     }
     if dialect == Dialect::HostWide {
         let why = if same {
-            format!(
+            crate::msg!(
                 "{} has no entry and would get VFs too",
                 others
                     .iter()
@@ -197,12 +199,13 @@ pub fn options_line(
                     .join(", ")
             )
         } else {
-            "the configured ConnectX-3 cards want different counts".to_string()
+            crate::msg!("the configured ConnectX-3 cards want different counts")
         };
-        return Err(format!(
-            "the kernel's mlx4_core takes one VF count for every ConnectX-3 in the host, and {why}: give every \
+        return Err(crate::msg!(
+            "the kernel's mlx4_core takes one VF count for every ConnectX-3 in the host, and {}: give every \
              ConnectX-3 the same count (vfnet persist DEV N for each), or use Mellanox OFED's mlx4_core, which takes \
-             counts per device"
+             counts per device",
+            why
         ));
     }
     let mut sorted: Vec<Want> = wants.to_vec();
@@ -240,10 +243,11 @@ fn short_addr(a: PciAddr) -> String {
 
 /// The text of vfnet's modprobe.d file for `line`.
 pub fn modprobe_file(line: &str) -> String {
-    format!(
+    crate::msg!(
         "# Written by vfnet persist from /etc/vfnet/vfnet.conf: the VF counts of the host's ConnectX-3\n\
          # cards, which mlx4_core takes only when it loads. Edit with vfnet persist, not here.\n\
-         {line}\n"
+         {}\n",
+        line
     )
 }
 

@@ -78,7 +78,7 @@ pub fn sync(root: &Root, line: Option<&str>, refresh: bool) -> Result<Vec<String
     let mut notes = Vec::new();
     match (&line, changed) {
         (Some(l), true) => notes.push(format!("wrote {} ({l})", mlx4::MODPROBE_FILE)),
-        (None, true) => notes.push(format!(
+        (None, true) => notes.push(crate::msg!(
             "removed {} (no ConnectX-3 wants VFs)",
             mlx4::MODPROBE_FILE
         )),
@@ -87,12 +87,7 @@ pub fn sync(root: &Root, line: Option<&str>, refresh: bool) -> Result<Vec<String
     if line.is_some() {
         for (path, text) in modules::modprobe_files(root, mlx4::MODPROBE_FILE) {
             for c in mlx4::conflicts(&text) {
-                notes.push(format!(
-                    "warning: {}:{}: sets {} for mlx4_core too; modprobe passes both and the later wins: remove it",
-                    crate::text::quote(&path),
-                    c.line,
-                    c.param
-                ));
+                notes.push(crate::msg!("warning: {}:{}: sets {} for mlx4_core too; modprobe passes both and the later wins: remove it", crate::text::quote(&path), c.line, c.param));
             }
         }
     }
@@ -115,14 +110,11 @@ fn initramfs(root: &Root, refresh: bool) -> Vec<String> {
         if refresh && root.is_live() {
             match crate::exec::run(cmd) {
                 Ok(()) => notes.push(format!("ran {line}")),
-                Err(e) => notes.push(format!("error: {line}: {e}")),
+                Err(e) => notes.push(crate::msg!("error: {}: {}", line, e)),
             }
         } else {
-            notes.push(format!(
-                "the initramfs ({}) carries a copy of modprobe.d and may load mlx4_core: rebuild it ({line}, \
-                 or add --refresh-initramfs) before rebooting",
-                g.name()
-            ));
+            notes.push(crate::msg!("the initramfs ({}) carries a copy of modprobe.d and may load mlx4_core: rebuild it ({}, \
+                 or add --refresh-initramfs) before rebooting", g.name(), line));
         }
     }
     notes

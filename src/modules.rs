@@ -29,13 +29,15 @@ const MAX_FILE: usize = 256 << 10;
 
 /// Whether module `name` is loaded (or built in): `/sys/module/NAME` exists.
 pub fn loaded(root: &Root, name: &str) -> bool {
-    root.open(&format!("sys/module/{name}")).is_ok()
+    root.open(&crate::msg!("sys/module/{}", name)).is_ok()
 }
 
 /// A loaded module's parameter as it reads now (`None`: not loaded, or no
 /// such parameter).
 pub fn param(root: &Root, module: &str, name: &str) -> Option<String> {
-    let dir = root.open(&format!("sys/module/{module}/parameters")).ok()?;
+    let dir = root
+        .open(&crate::msg!("sys/module/{}/parameters", module))
+        .ok()?;
     let bytes = dir.read_to_end(name, 4096)?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -123,7 +125,7 @@ pub fn program(root: &Root) -> Option<String> {
 /// names the command.
 pub fn modprobe(root: &Root, args: &[&str], deadline: &crate::wait::Deadline) -> Result<()> {
     let Some(prog) = program(root) else {
-        return Err(Error::fail(format!(
+        return Err(Error::fail(crate::msg!(
             "modprobe {} is not run under --root (set VFNET_MODPROBE to a stand-in)",
             args.join(" ")
         )));
@@ -131,7 +133,7 @@ pub fn modprobe(root: &Root, args: &[&str], deadline: &crate::wait::Deadline) ->
     let mut argv = vec![prog.as_str()];
     argv.extend_from_slice(args);
     crate::exec::run_until(&argv, deadline)
-        .map_err(|e| Error::fail(format!("modprobe {}: {e}", args.join(" "))))
+        .map_err(|e| Error::fail(crate::msg!("modprobe {}: {}", args.join(" "), e)))
 }
 
 /// Reloads `module` so that it reads its parameters again: the loaded
@@ -165,7 +167,7 @@ pub fn reload(
         left => crate::wait::Deadline::after(left),
     };
     let load = modprobe(root, &[module], &grace());
-    ran.push(format!("modprobe {module}"));
+    ran.push(crate::msg!("modprobe {}", module));
     for m in had.iter().rev() {
         let _ = modprobe(root, &[m], &grace());
         ran.push(format!("modprobe {m}"));

@@ -35,7 +35,7 @@ impl PciAddr {
     /// a device over 1f or a function over 7 is named as such.
     pub fn parse_why(s: &str) -> std::result::Result<PciAddr, String> {
         let generic = || {
-            format!(
+            crate::msg!(
                 "'{}' is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:01:00.0)",
                 crate::text::quote(s)
             )
@@ -193,9 +193,9 @@ impl DevKey {
         if s.contains(':') {
             return PciAddr::parse_why(s).map(DevKey::Pci);
         }
-        IfName::parse(s)
-            .map(DevKey::Name)
-            .map_err(|why| format!("'{}' is not a valid device: {why}", crate::text::quote(s)))
+        IfName::parse(s).map(DevKey::Name).map_err(|why| {
+            crate::msg!("'{}' is not a valid device: {}", crate::text::quote(s), why)
+        })
     }
 }
 

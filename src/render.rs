@@ -70,7 +70,7 @@ pub fn text(inv: &Inventory, layout: Layout) -> String {
         out.push('\n');
         note(
             &mut out,
-            &format!("{why}. See vfnet doctor."),
+            &crate::msg!("{}. See vfnet doctor.", why),
             layout.width,
             0,
         );
@@ -183,22 +183,22 @@ pub fn no_sriov(inv: &Inventory) -> Option<String> {
     // (the first 8: a container host has hundreds of veths).
     for (name, pci) in inv.others.iter().take(8) {
         none.push(match pci {
-            Some(a) => format!("{name} (virtio, {a})"),
-            None => format!("{name} (virtual)"),
+            Some(a) => crate::msg!("{} (virtio, {})", name, a),
+            None => crate::msg!("{} (virtual)", name),
         });
     }
     if inv.others.len() > 8 {
         none.push(format!("{} more", inv.others.len() - 8));
     }
     Some(match (off.is_empty(), none.is_empty()) {
-        (true, true) => "No PCI network function".into(),
-        (true, false) => format!(
+        (true, true) => crate::msg!("No PCI network function"),
+        (true, false) => crate::msg!(
             "No SR-IOV capable device: {} {} no SR-IOV",
             none.join(", "),
             if none.len() == 1 { "has" } else { "have" }
         ),
-        (false, true) => format!("SR-IOV is off in the firmware of {}", off.join(", ")),
-        (false, false) => format!(
+        (false, true) => crate::msg!("SR-IOV is off in the firmware of {}", off.join(", ")),
+        (false, false) => crate::msg!(
             "No PF can have VFs: SR-IOV is off in the firmware of {}, and {} has no SR-IOV",
             off.join(", "),
             none.join(", ")
@@ -231,7 +231,7 @@ fn eswitch_lines(out: &mut String, inv: &Inventory, width: Option<usize>) {
         let mode = p.eswitch.map_or("mode not reported", |m| m.name());
         let mut text = format!("{}: {mode}", p.label());
         if !reps.is_empty() {
-            text.push_str(&format!("; VF representors: {}", reps.join(", ")));
+            text.push_str(&crate::msg!("; VF representors: {}", reps.join(", ")));
         }
         // A line of data, not a note: cut to the terminal only.
         match width {
@@ -457,11 +457,17 @@ pub fn vf_settings_lines(s: &VfInfo, pf: &crate::netlink::PfIds) -> String {
             true => " (auto)",
             false => "",
         };
-        guids += &format!("  {name} {}{auto}\n", or(guid_set(Some(g)), "- (none set)"));
+        guids += &crate::msg!(
+            "  {} {}{}\n",
+            name,
+            or(guid_set(Some(g)), "- (none set)"),
+            auto
+        );
     }
-    format!(
-        "  mac       {}{auto}\n  vlan      {} qos {} proto {}\n  spoofchk  {}\n  trust     {}\n  query_rss {}\n  state     {}\n  rate      {},{} Mbit/s (min,max; 0: no limit)\n",
+    crate::msg!(
+        "  mac       {}{}\n  vlan      {} qos {} proto {}\n  spoofchk  {}\n  trust     {}\n  query_rss {}\n  state     {}\n  rate      {},{} Mbit/s (min,max; 0: no limit)\n",
         or(admin_mac(s), "- (none set)"),
+        auto,
         or(s.vlan, "?"),
         or(s.qos, "?"),
         s.vlan_proto
@@ -471,7 +477,7 @@ pub fn vf_settings_lines(s: &VfInfo, pf: &crate::netlink::PfIds) -> String {
         on(s.query_rss),
         s.link_state.map_or("?", |l| l.name()),
         or(s.min_tx_rate, "?"),
-        or(s.max_tx_rate, "?"),
+        or(s.max_tx_rate, "?")
     ) + &guids
         + &stats_line(s)
 }
@@ -481,11 +487,20 @@ fn stats_line(s: &VfInfo) -> String {
     match &s.stats {
         None => String::new(),
         Some(st) if st.is_zero() => {
-            "  stats     all zero: no traffic counted, or the PF's driver keeps no per-VF counters\n".into()
+            crate::msg!(
+                "  stats     all zero: no traffic counted, or the PF's driver keeps no per-VF counters\n"
+            )
         }
-        Some(st) => format!(
+        Some(st) => crate::msg!(
             "  stats     rx {} packets ({} bytes, {} broadcast, {} multicast, {} dropped), tx {} packets ({} bytes, {} dropped)\n",
-            st.rx_packets, st.rx_bytes, st.broadcast, st.multicast, st.rx_dropped, st.tx_packets, st.tx_bytes, st.tx_dropped
+            st.rx_packets,
+            st.rx_bytes,
+            st.broadcast,
+            st.multicast,
+            st.rx_dropped,
+            st.tx_packets,
+            st.tx_bytes,
+            st.tx_dropped
         ),
     }
 }

@@ -20,7 +20,7 @@ pub const USED_BY: &str = "vfnet-capture/used-by";
 
 /// The used-by file's text for `inv`.
 pub fn used_by_text(inv: &Inventory) -> String {
-    let mut out = String::from("# vfnet capture: who used each VF (ADDR KIND NAME PID)\n");
+    let mut out = crate::msg!("# vfnet capture: who used each VF (ADDR KIND NAME PID)\n");
     for (_, vf) in inv.vfs() {
         if let Some(u) = &vf.used_by {
             let name = u
@@ -29,7 +29,13 @@ pub fn used_by_text(inv: &Inventory) -> String {
                 .unwrap_or("-")
                 .replace(char::is_whitespace, "_");
             let pid = u.pid.map_or("-".to_string(), |p| p.to_string());
-            out.push_str(&format!("{} {} {name} {pid}\n", vf.addr, u.kind.name()));
+            out.push_str(&crate::msg!(
+                "{} {} {} {}\n",
+                vf.addr,
+                u.kind.name(),
+                name,
+                pid
+            ));
         }
     }
     out

@@ -32,14 +32,16 @@ impl Failures {
             return None;
         }
         let mut msg = if n == 0 {
-            format!(
+            crate::msg!(
                 "{} outside the config entries",
                 crate::out::plural(self.other, "failure", "failures")
             )
         } else {
             let which: Vec<String> = self.lines.iter().map(|l| l.to_string()).collect();
-            format!(
-                "{n} of {total} config entries failed (line{} {})",
+            crate::msg!(
+                "{} of {} config entries failed (line{} {})",
+                n,
+                total,
                 if n == 1 { "" } else { "s" },
                 which.join(", ")
             )

@@ -101,17 +101,23 @@ pub fn plan_error_for(label: &str, e: PlanError, dev: &Device) -> Error {
                 .addr
                 .and_then(|a| crate::drivers::over_total_fix(dev.driver, a, want))
                 .map_or(String::new(), |f| format!(": {f}"));
-            Error::fail(format!(
-                "{label}: {want} VFs is more than the device allows (at most {total}){fix}"
+            Error::fail(crate::msg!(
+                "{}: {} VFs is more than the device allows (at most {}){}",
+                label,
+                want,
+                total,
+                fix
             ))
         }
         PlanError::Disabled => {
             let fix = match dev.addr {
                 Some(a) => crate::drivers::firmware_fix(dev.driver, dev.vendor, a),
-                None => "enable it with the vendor's tool or in the BIOS, then reboot".to_string(),
+                None => crate::msg!("enable it with the vendor's tool or in the BIOS, then reboot"),
             };
-            Error::fail(format!(
-                "{label}: SR-IOV is disabled in the device's firmware (sriov_totalvfs is 0): {fix}"
+            Error::fail(crate::msg!(
+                "{}: SR-IOV is disabled in the device's firmware (sriov_totalvfs is 0): {}",
+                label,
+                fix
             ))
         }
     }
@@ -165,9 +171,10 @@ pub fn check_pf(pf: &PfDev, target: u32) -> Result<u32> {
 /// A numeric attribute of the PF, or a message naming it.
 pub fn read(pf: &PfDev, attr: &str) -> Result<u32> {
     pf.dir.read_u32(attr).map_err(|e| {
-        Error::fail(format!(
-            "{}: cannot read {attr}: {}",
+        Error::fail(crate::msg!(
+            "{}: cannot read {}: {}",
             pf.label(),
+            attr,
             strerror(e)
         ))
     })
@@ -184,7 +191,7 @@ pub fn set_autoprobe(pf: &PfDev, on: bool) -> Result<bool> {
     pf.dir
         .write("sriov_drivers_autoprobe", value)
         .map_err(|e| {
-            Error::fail(format!(
+            Error::fail(crate::msg!(
                 "{}: cannot write sriov_drivers_autoprobe: {}",
                 pf.label(),
                 strerror(e)
@@ -214,7 +221,7 @@ pub fn down(pf: &PfDev) -> Option<bool> {
     let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
     let flags = pf
         .dir
-        .read(&format!("net/{iface}/flags"), &mut buf)
+        .read(&crate::msg!("net/{}/flags", iface), &mut buf)
         .ok()
         .and_then(|b| std::str::from_utf8(crate::sysfs::trim(b)).ok())
         .and_then(|f| u32::from_str_radix(f.trim_start_matches("0x"), 16).ok());
@@ -236,25 +243,28 @@ fn bring_up_if_needed(pf: &PfDev) -> Result<()> {
     }
     let label = pf.label();
     let refuse = |why: String| {
-        Error::fail(format!(
-            "{label} is down, and {}: {why}; nothing was changed (ip link set {iface} up, then again)",
-            crate::drivers::NEEDS_UP
+        Error::fail(crate::msg!(
+            "{} is down, and {}: {}; nothing was changed (ip link set {} up, then again)",
+            label,
+            crate::drivers::NEEDS_UP,
+            why,
+            iface
         ))
     };
     if pf.dir.in_tree() {
-        return Err(refuse(
-            "under --root there is no kernel to bring it up".into(),
-        ));
+        return Err(refuse(crate::msg!(
+            "under --root there is no kernel to bring it up"
+        )));
     }
     let ifindex = pf
         .dir
-        .read_u32(&format!("net/{iface}/ifindex"))
-        .map_err(|e| refuse(format!("its ifindex cannot be read ({})", strerror(e))))?;
+        .read_u32(&crate::msg!("net/{}/ifindex", iface))
+        .map_err(|e| refuse(crate::msg!("its ifindex cannot be read ({})", strerror(e))))?;
     let mut route = crate::netlink::Socket::route()
-        .map_err(|e| refuse(format!("no rtnetlink socket ({})", strerror(e))))?;
+        .map_err(|e| refuse(crate::msg!("no rtnetlink socket ({})", strerror(e))))?;
     route
         .set_up(ifindex as i32)
-        .map_err(|e| refuse(format!("bringing it up failed ({})", strerror(e))))?;
+        .map_err(|e| refuse(crate::msg!("bringing it up failed ({})", strerror(e))))?;
     crate::out::note(format_args!(
         "{label}: brought up first: {}",
         crate::drivers::NEEDS_UP
@@ -287,9 +297,10 @@ fn wait_gone(pf: &PfDev, wait: &Deadline) -> Result<()> {
     if gone.is_some() {
         return Ok(());
     }
-    Err(Error::fail(format!(
-        "{label}: 0 was written, but after {} the kernel still shows {} (sriov_numvfs {}); \
+    Err(Error::fail(crate::msg!(
+        "{}: 0 was written, but after {} the kernel still shows {} (sriov_numvfs {}); \
          the new count was not written: vfnet list shows the state, vfnet set {} N tries again",
+        label,
         secs(wait.elapsed()),
         crate::out::vfs(links() as u32),
         pf.dir
@@ -402,12 +413,13 @@ fn stop_if_signalled(held: crate::signals::Held, pf: &PfDev, result: &Result<()>
     let now = pf
         .dir
         .read_u32("sriov_numvfs")
-        .map_or("an unreadable count of VFs".to_string(), crate::out::vfs);
+        .map_or(crate::msg!("an unreadable count of VFs"), crate::out::vfs);
     let what = match result {
-        Ok(()) => format!(
-            "the change was finished first: it has {now} now (their drivers may still be binding)"
+        Ok(()) => crate::msg!(
+            "the change was finished first: it has {} now (their drivers may still be binding)",
+            now
         ),
-        Err(e) => format!("{e}; it has {now} now"),
+        Err(e) => crate::msg!("{}; it has {} now", e, now),
     };
     crate::out::error(format_args!(
         "{}: stopped by {}: {what}",
@@ -487,16 +499,11 @@ pub fn wait_ready(pf: &PfDev, n: u32, deadline: &Deadline) -> Result<u32> {
             .read_u32("sriov_numvfs")
             .map_or("unreadable".to_string(), |n| n.to_string());
         let why = match crate::signals::stopping() {
-            Some(sig) => format!("vfnet was stopped by {} after {}", sig.as_str(), secs(deadline.elapsed())),
-            None => format!("the deadline came after {}", secs(deadline.elapsed())),
+            Some(sig) => crate::msg!("vfnet was stopped by {} after {}", sig.as_str(), secs(deadline.elapsed())),
+            None => crate::msg!("the deadline came after {}", secs(deadline.elapsed())),
         };
-        Error::fail(format!(
-            "{}: {n} was written to sriov_numvfs (it reads {num}), but {why}: the kernel shows \
-             {} of {n} VFs, {} with a driver; it may still be binding them: vfnet list shows the state",
-            pf.label(),
-            last.links,
-            last.bound
-        ))
+        Error::fail(crate::msg!("{}: {} was written to sriov_numvfs (it reads {}), but {}: the kernel shows \
+             {} of {} VFs, {} with a driver; it may still be binding them: vfnet list shows the state", pf.label(), n, num, why, last.links, n, last.bound))
     })
 }
 
@@ -563,49 +570,70 @@ pub fn write_error(ctx: &Refused, n: u32, e: Errno) -> Error {
         total,
     } = *ctx;
     let msg = match e {
-        Errno::ERANGE => format!(
-            "{label}: the kernel refused {n} VFs: more than the device allows (at most {total})"
+        Errno::ERANGE => crate::msg!(
+            "{}: the kernel refused {} VFs: more than the device allows (at most {})",
+            label,
+            n,
+            total
         ),
-        Errno::EBUSY => format!(
-            "{label}: the kernel refused to change the VF count while VFs exist (device busy); another program may \
-             be changing them at the same time, or the driver cannot release them now: try again, or vfnet set {dev} 0 first"
+        Errno::EBUSY => crate::msg!(
+            "{}: the kernel refused to change the VF count while VFs exist (device busy); another program may \
+             be changing them at the same time, or the driver cannot release them now: try again, or vfnet set {} 0 first",
+            label,
+            dev
         ),
         Errno::ENOENT => match driver {
-            None => format!(
-                "{label}: no driver is bound to the PF {addr}, and the kernel creates VFs only through the PF's \
-                 driver: load or bind it first (modprobe the device's driver; vfnet list --all shows the PF)"
+            None => crate::msg!(
+                "{}: no driver is bound to the PF {}, and the kernel creates VFs only through the PF's \
+                 driver: load or bind it first (modprobe the device's driver; vfnet list --all shows the PF)",
+                label,
+                addr
             ),
-            Some(d) => format!(
-                "{label}: its driver {d} does not let the kernel change VFs through sriov_numvfs; such drivers \
-                 take the count as a module parameter (for mlx4_core: options mlx4_core num_vfs=N in /etc/modprobe.d)"
+            Some(d) => crate::msg!(
+                "{}: its driver {} does not let the kernel change VFs through sriov_numvfs; such drivers \
+                 take the count as a module parameter (for mlx4_core: options mlx4_core num_vfs=N in /etc/modprobe.d)",
+                label,
+                d
             ),
         },
-        Errno::ENOMEM | Errno::ENOSPC => format!(
-            "{label}: the kernel could not find PCI resources for {n} VFs ({}): the firmware did not reserve enough \
+        Errno::ENOMEM | Errno::ENOSPC => crate::msg!(
+            "{}: the kernel could not find PCI resources for {} VFs ({}): the firmware did not reserve enough \
              bus numbers or MMIO space. Enable SR-IOV (and Above 4G Decoding / Resizable BAR) in the BIOS, or boot \
              with pci=realloc; dmesg names the BAR that did not fit",
+            label,
+            n,
             strerror(e)
         ),
         Errno::EPERM if nix::unistd::geteuid().is_root() => {
             match crate::drivers::refused_perm(driver, n) {
                 Some(why) => format!("{label}: {why}"),
-                None => format!(
-                    "{label}: the driver {} refused {n} VFs (operation not permitted); dmesg has its reason",
-                    driver.unwrap_or("of the PF")
+                None => crate::msg!(
+                    "{}: the driver {} refused {} VFs (operation not permitted); dmesg has its reason",
+                    label,
+                    driver.unwrap_or("of the PF"),
+                    n
                 ),
             }
         }
         Errno::EACCES | Errno::EPERM => {
-            format!("{label}: permission denied writing sriov_numvfs: run vfnet as root")
+            crate::msg!(
+                "{}: permission denied writing sriov_numvfs: run vfnet as root",
+                label
+            )
         }
-        Errno::EROFS => format!(
-            "{label}: sysfs is mounted read-only here (a container?): VFs can only be changed from the host"
+        Errno::EROFS => crate::msg!(
+            "{}: sysfs is mounted read-only here (a container?): VFs can only be changed from the host",
+            label
         ),
-        Errno::EINVAL => format!(
-            "{label}: the kernel rejected {n} as a VF count (invalid argument); dmesg has the driver's reason"
+        Errno::EINVAL => crate::msg!(
+            "{}: the kernel rejected {} as a VF count (invalid argument); dmesg has the driver's reason",
+            label,
+            n
         ),
-        other => format!(
-            "{label}: writing {n} to sriov_numvfs failed: {}; dmesg may say why",
+        other => crate::msg!(
+            "{}: writing {} to sriov_numvfs failed: {}; dmesg may say why",
+            label,
+            n,
             strerror(other)
         ),
     };

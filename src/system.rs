@@ -42,7 +42,7 @@ impl System {
         let d = self.root.sys().map_err(|e| {
             let base = self.root.join("/");
             match (self.live(), base.is_dir()) {
-                (false, false) => Error::fail(format!(
+                (false, false) => Error::fail(crate::msg!(
                     "--root {}: no such directory (a tree: an unpacked capture, or one made by \
                          cargo run --example mktree -- MACHINE DIR)",
                     base.display().to_string().trim_end_matches('/')

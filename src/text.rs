@@ -71,7 +71,7 @@ fn escape_char(out: &mut String, c: char) {
 /// (a newline would split a line of generated code) are refused.
 pub fn sh_quote(s: &str) -> Result<String, String> {
     if s.chars().any(char::is_control) {
-        return Err(format!(
+        return Err(crate::msg!(
             "'{}' has a control character (a newline?): it cannot be written into a script safely",
             quote(s)
         ));
@@ -92,7 +92,7 @@ pub fn systemd_path(s: &str) -> Result<String, String> {
         .chars()
         .find(|&c| c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '\\'))
     {
-        return Err(format!(
+        return Err(crate::msg!(
             "'{}' has {} which a systemd unit cannot hold safely in a path",
             quote(s),
             match c {
@@ -145,8 +145,9 @@ pub fn closest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
 
 /// ` (did you mean 'X'?)` for [`closest`], or nothing.
 pub fn did_you_mean(name: &str, candidates: &[&str]) -> String {
-    closest(name, candidates)
-        .map_or_else(String::new, |c| format!(" (did you mean '{}'?)", quote(c)))
+    closest(name, candidates).map_or_else(String::new, |c| {
+        crate::msg!(" (did you mean '{}'?)", quote(c))
+    })
 }
 
 /// Edits from `a` to `b`: insertions, deletions, substitutions and swaps of

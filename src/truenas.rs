@@ -98,8 +98,8 @@ impl Step {
     /// What a step that runs nothing says, for `command`.
     pub fn said(&self, command: &str) -> String {
         match self {
-            Step::Absent => format!("no TrueNAS pre-init command {command} to remove\n"),
-            _ => format!("unchanged TrueNAS pre-init command {command}\n"),
+            Step::Absent => crate::msg!("no TrueNAS pre-init command {} to remove\n", command),
+            _ => crate::msg!("unchanged TrueNAS pre-init command {}\n", command),
         }
     }
 }
@@ -120,9 +120,9 @@ pub fn plan(scripts: &[Script], command: &str, remove: bool) -> Vec<Step> {
 /// it could not.
 pub fn query() -> Result<Vec<Script>, String> {
     let answer = crate::exec::output(&["midclt", "call", "initshutdownscript.query"])
-        .map_err(|e| format!("midclt call initshutdownscript.query: {e}"))?;
+        .map_err(|e| crate::msg!("midclt call initshutdownscript.query: {}", e))?;
     scripts(&answer).ok_or_else(|| {
-        "midclt call initshutdownscript.query: its answer is not a list of scripts".to_string()
+        crate::msg!("midclt call initshutdownscript.query: its answer is not a list of scripts")
     })
 }
 

@@ -185,7 +185,7 @@ fn device_files(bus: &Dir, name: &str, vf: &Vf, driver: &str) -> Vec<String> {
         if let Ok(d) = bus.open_dir(&format!("{name}/vfio-dev")) {
             let _ = d.for_each_entry(|e| {
                 if e.starts_with("vfio") {
-                    out.push(format!("/dev/vfio/devices/{e}"));
+                    out.push(crate::msg!("/dev/vfio/devices/{}", e));
                 }
             });
         }
@@ -203,7 +203,7 @@ fn device_files(bus: &Dir, name: &str, vf: &Vf, driver: &str) -> Vec<String> {
 /// with an address.
 fn host_use(bus: &Dir, name: &str, iface: &str, addressed: &[String]) -> Option<UsedBy> {
     let mut buf = [0u8; LINK_MAX];
-    if let Ok(m) = bus.link_name(&format!("{name}/net/{iface}/master"), &mut buf) {
+    if let Ok(m) = bus.link_name(&crate::msg!("{}/net/{}/master", name, iface), &mut buf) {
         // A bridge's name is the system's: escaped and cut like any echo.
         return Some(UsedBy {
             kind: Kind::Host,
@@ -218,7 +218,7 @@ fn host_use(bus: &Dir, name: &str, iface: &str, addressed: &[String]) -> Option<
     }
     let mut a = [0u8; crate::sysfs::ATTR_MAX];
     let flags = bus
-        .read(&format!("{name}/net/{iface}/flags"), &mut a)
+        .read(&crate::msg!("{}/net/{}/flags", name, iface), &mut a)
         .ok()
         .and_then(|v| {
             let s = std::str::from_utf8(v).ok()?;

@@ -1,7 +1,8 @@
 //! Per-VF settings: what a user can ask for (from the command line or the
 //! config file, parsed in one place), stable MACs, and what it takes to get
 //! there from what the PF's driver reports (one netlink change per setting).
-//! Pure, except [`bind`] and [`rebind`], which write the PCI core's files.
+//! Pure, except [`bind`] and [`rebind`] (`vf/binding.rs`), which write the
+//! PCI core's files.
 //!
 //! Stable MACs: `mac auto` gives VF n of a PF whose permanent MAC is
 //! `p0:p1:p2:p3:p4:p5` the address
@@ -17,15 +18,16 @@
 //! The first byte mixes in the OUI, so that two vendors' cards with the same
 //! low 24 bits still differ (63 times in 64).
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::guid::Guid;
 use crate::mac::Mac;
 use crate::netlink::{LinkState, PfIds, VfInfo, VfSet};
-use crate::pci::PciAddr;
-use crate::sysfs::Dir;
 use crate::text::quote;
-use crate::wait::{Deadline, until};
 use std::fmt;
+
+/// Binding a VF's driver.
+mod binding;
+pub use binding::{BindError, bind, rebind};
 
 /// The MAC for VF `index` of a PF with permanent MAC `pf`.
 pub fn auto_mac(pf: Mac, index: u32) -> Mac {
@@ -130,14 +132,30 @@ pub const NAMES: [&str; 13] = [
 fn unicast(value: &str) -> std::result::Result<Mac, String> {
     match Mac::parse(value.as_bytes()) {
         Some(m) if m.0[0] & 1 == 0 => Ok(m),
-        Some(_) => Err(format!(
+        Some(_) => Err(crate::msg!(
             "{} is a multicast address: a VF needs a unicast MAC",
             quote(value)
         )),
-        None => Err(format!(
+        None => Err(crate::msg!(
             "mac takes auto or an address like 02:00:00:00:00:01, not '{}'",
             quote(value)
         )),
+    }
+}
+
+/// `auto` or a GUID.
+fn guid(name: &str, value: &str) -> std::result::Result<GuidSpec, String> {
+    match value {
+        "auto" => Ok(GuidSpec::Auto),
+        _ => Guid::parse(value.as_bytes())
+            .map(GuidSpec::Is)
+            .ok_or_else(|| {
+                crate::msg!(
+                    "{} takes auto or a GUID like 00:11:22:33:44:55:66:77, not '{}'",
+                    name,
+                    quote(value)
+                )
+            }),
     }
 }
 
@@ -152,7 +170,7 @@ fn rate(value: &str) -> std::result::Result<(u32, u32), String> {
         (max == 0 || min <= max).then_some((min, max))
     });
     rate.ok_or_else(|| {
-        format!(
+        crate::msg!(
             "rate takes MIN,MAX in Mbit/s (0: no limit, MIN <= MAX), not '{}'",
             quote(value)
         )
@@ -165,28 +183,20 @@ impl Setting {
     pub fn parse(name: &str, value: &str) -> std::result::Result<Setting, String> {
         let on_off = || {
             crate::text::boolean(value).ok_or_else(|| {
-                format!(
-                    "{name} takes on or off (or yes/no, true/false, 1/0), not '{}'",
+                crate::msg!(
+                    "{} takes on or off (or yes/no, true/false, 1/0), not '{}'",
+                    name,
                     quote(value)
                 )
             })
         };
         let number = |max: u32, what: &str| {
             crate::text::parse_u32_max(value, max)
-                .ok_or_else(|| format!("{name} takes {what}, not '{}'", quote(value)))
-        };
-        let guid = || match value {
-            "auto" => Ok(GuidSpec::Auto),
-            _ => Guid::parse(value.as_bytes()).map(GuidSpec::Is).ok_or_else(|| {
-                format!(
-                    "{name} takes auto or a GUID like 00:11:22:33:44:55:66:77, not '{}'",
-                    quote(value)
-                )
-            }),
+                .ok_or_else(|| crate::msg!("{} takes {}, not '{}'", name, what, quote(value)))
         };
         Ok(match name {
-            "node_guid" => Setting::NodeGuid(guid()?),
-            "port_guid" => Setting::PortGuid(guid()?),
+            "node_guid" => Setting::NodeGuid(guid(name, value)?),
+            "port_guid" => Setting::PortGuid(guid(name, value)?),
             "mac" if value == "auto" => Setting::Mac(MacSpec::Auto),
             "mac" => Setting::Mac(MacSpec::Addr(unicast(value)?)),
             "vlan" => Setting::Vlan(number(4095, "a VLAN id from 0 (none) to 4095")?),
@@ -198,14 +208,14 @@ impl Setting {
                     .ok()
                     .filter(|&m| m >= 68)
                     .ok_or_else(|| {
-                        format!("mtu takes an MTU from 68 to 65535, not '{}'", quote(value))
+                        crate::msg!("mtu takes an MTU from 68 to 65535, not '{}'", quote(value))
                     })?,
             ),
             "proto" => Setting::Proto(match value {
                 "802.1Q" | "802.1q" => crate::netlink::ETH_P_8021Q,
                 "802.1ad" | "802.1AD" => crate::netlink::ETH_P_8021AD,
                 _ => {
-                    return Err(format!(
+                    return Err(crate::msg!(
                         "proto takes 802.1Q or 802.1ad, not '{}'",
                         quote(value)
                     ));
@@ -213,7 +223,7 @@ impl Setting {
             }),
             "spoofchk" => Setting::SpoofChk(on_off()?),
             "state" => Setting::State(LinkState::parse(value).ok_or_else(|| {
-                format!(
+                crate::msg!(
                     "state takes auto, enable or disable, not '{}'",
                     quote(value)
                 )
@@ -226,14 +236,14 @@ impl Setting {
                 "vfio-pci" => Setting::Driver(Driver::VfioPci),
                 "default" => Setting::Driver(Driver::Default),
                 _ => {
-                    return Err(format!(
+                    return Err(crate::msg!(
                         "driver takes vfio-pci or default, not '{}'",
                         quote(value)
                     ));
                 }
             },
             _ => {
-                return Err(format!(
+                return Err(crate::msg!(
                     "unknown VF setting '{}'{} (settings: {})",
                     quote(name),
                     crate::text::did_you_mean(name, &NAMES),
@@ -468,17 +478,16 @@ impl Wanted {
     pub fn refused(&self, pf: &PfIds, index: u32) -> Vec<String> {
         let mut out = Vec::new();
         if self.mac_for(pf.mac, index) == Some(Err(())) {
-            out.push("mac auto needs the PF's MAC, which it does not report".to_string());
+            out.push(crate::msg!(
+                "mac auto needs the PF's MAC, which it does not report"
+            ));
         }
         let guids: Vec<&str> = [("node_guid", self.node_guid), ("port_guid", self.port_guid)]
             .into_iter()
             .filter_map(|(n, g)| g.map(|_| n))
             .collect();
         if !guids.is_empty() && !pf.ib {
-            out.push(format!(
-                "{}: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)",
-                guids.join(", ")
-            ));
+            out.push(crate::msg!("{}: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)", guids.join(", ")));
         }
         out
     }
@@ -546,218 +555,16 @@ impl Wanted {
 pub fn set_error(vf: &str, set: &VfSet, e: nix::errno::Errno) -> Error {
     use nix::errno::Errno::*;
     let why = match e {
-        EOPNOTSUPP => "the PF's driver does not support this setting".to_string(),
-        EINVAL => "the driver refused the value (out of range for this NIC, or not allowed now; dmesg may say why)".to_string(),
-        ERANGE => "the value is out of range for this NIC".to_string(),
-        EPROTONOSUPPORT => "the PF's driver does not support this VLAN protocol".to_string(),
-        EPERM | EACCES => "permission denied: run vfnet as root".to_string(),
+        EOPNOTSUPP => crate::msg!("the PF's driver does not support this setting"),
+        EINVAL => crate::msg!(
+            "the driver refused the value (out of range for this NIC, or not allowed now; dmesg may say why)"
+        ),
+        ERANGE => crate::msg!("the value is out of range for this NIC"),
+        EPROTONOSUPPORT => crate::msg!("the PF's driver does not support this VLAN protocol"),
+        EPERM | EACCES => crate::msg!("permission denied: run vfnet as root"),
         other => crate::error::strerror(other).to_string(),
     };
-    Error::fail(format!("{vf}: {set}: {why}"))
-}
-
-/// The VF's `driver_override`, when one is set.
-fn driver_override(vf: &Dir) -> Option<String> {
-    let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
-    vf.read("driver_override", &mut buf)
-        .ok()
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .filter(|v| v != "(null)" && !v.is_empty())
-}
-
-/// Waits until the VF is on vfio-pci (`want_vfio`) or on another driver:
-/// that driver, or `None` at the deadline.
-fn bound(vf: &Dir, want_vfio: bool, deadline: &Deadline) -> Option<Option<String>> {
-    until(deadline, || {
-        let d = current_driver(vf);
-        let ok = if want_vfio {
-            d.as_deref() == Some("vfio-pci")
-        } else {
-            d.as_deref() != Some("vfio-pci") && d.is_some()
-        };
-        ok.then_some(d)
-    })
-}
-
-/// Binds a VF to vfio-pci or back to its default driver, through
-/// `driver_override`, `unbind` and `drivers_probe`, and waits until the
-/// PCI core shows the result. `vf` is the VF's PCI directory, `bus` is
-/// `/sys/bus/pci`. Returns the driver it ended with (`None`: no driver) and
-/// whether it changed. A VF already where it should be is left alone: a VF
-/// on vfio-pci may be in a VM's hands, and unbinding it would block until
-/// the VM lets go.
-///
-/// It completes or is undone: when a step fails, or vfio-pci does not take
-/// the VF by the deadline, `driver_override` is cleared (or put back), the
-/// driver the VF had is bound again, and the error says what happened and
-/// where the VF is now. Back to the default driver with none available
-/// (no module) leaves the VF without a driver: that is not vfio-pci, which
-/// is what was asked.
-pub fn bind(
-    bus: &Dir,
-    vf: &Dir,
-    addr: PciAddr,
-    driver: Driver,
-    deadline: &Deadline,
-) -> std::result::Result<(Option<String>, bool), BindError> {
-    let unchanged = |error: Error| BindError {
-        error,
-        changed: false,
-    };
-    let name = addr.name();
-    let current = current_driver(vf);
-    let want_vfio = driver == Driver::VfioPci;
-    if want_vfio && !bus.exists("drivers/vfio-pci") {
-        return Err(unchanged(Error::fail(format!(
-            "VF {addr}: the vfio-pci driver is not loaded (modprobe vfio-pci), so it cannot take the VF"
-        ))));
-    }
-    let on_vfio = current.as_deref() == Some("vfio-pci");
-    if want_vfio == on_vfio && (on_vfio || current.is_some()) {
-        if !want_vfio {
-            // On its own driver already; drop an override left behind.
-            let _ = vf.write("driver_override", b"\n");
-        }
-        return Ok((current, false));
-    }
-    let old_override = driver_override(vf);
-    let override_ = if want_vfio { "vfio-pci" } else { "\n" };
-    let undo = |what: String| -> BindError {
-        let (back, whole) = restore(
-            bus,
-            vf,
-            addr,
-            old_override.as_deref(),
-            current.as_deref(),
-            deadline,
-        );
-        BindError {
-            error: Error::fail(format!("VF {addr}: {what}; {back}")),
-            changed: !whole,
-        }
-    };
-    let fail = |what: &str, e| format!("cannot {what}: {}", crate::error::strerror(e));
-    if let Err(e) = vf.write("driver_override", override_.as_bytes()) {
-        // Nothing was changed.
-        return Err(unchanged(Error::fail(format!(
-            "VF {addr}: {}; nothing changed",
-            fail("write driver_override", e)
-        ))));
-    }
-    if current.is_some() {
-        if let Err(e) = vf.write("driver/unbind", name.as_bytes()) {
-            return Err(undo(fail("unbind its driver", e)));
-        }
-    }
-    if let Err(e) = bus.write("drivers_probe", name.as_bytes()) {
-        return Err(undo(fail("probe a driver", e)));
-    }
-    match bound(vf, want_vfio, deadline) {
-        Some(d) => Ok((d, true)),
-        None if want_vfio => Err(undo(
-            "vfio-pci did not take the VF by the deadline (dmesg may say why)".to_string(),
-        )),
-        // No default driver claimed it (module not available): that is
-        // still "not on vfio-pci".
-        None => Ok((current_driver(vf), true)),
-    }
-}
-
-/// Puts a VF back as it was before a bind that did not complete: its old
-/// `driver_override`, and its old driver bound again. Says where the VF is.
-fn restore(
-    bus: &Dir,
-    vf: &Dir,
-    addr: PciAddr,
-    old_override: Option<&str>,
-    old: Option<&str>,
-    deadline: &Deadline,
-) -> (String, bool) {
-    let name = addr.name();
-    let mut problems = Vec::new();
-    let value = old_override.map_or("\n".to_string(), |o| format!("{o}\n"));
-    if let Err(e) = vf.write("driver_override", value.as_bytes()) {
-        problems.push(format!(
-            "cannot restore driver_override: {}",
-            crate::error::strerror(e)
-        ));
-    }
-    let now = current_driver(vf);
-    if now.as_deref() != old {
-        if now.is_some() {
-            let _ = vf.write("driver/unbind", name.as_bytes());
-        }
-        if let Some(d) = old {
-            match bus.write(&format!("drivers/{d}/bind"), name.as_bytes()) {
-                Ok(()) => {
-                    // A bind is synchronous; a short wait covers sysfs lag.
-                    let short = Deadline::after(
-                        deadline.remaining().min(std::time::Duration::from_secs(2)),
-                    );
-                    let _ = until(&short, || current_driver(vf).filter(|c| c == d));
-                }
-                Err(e) => problems.push(format!(
-                    "cannot bind {d} again: {}",
-                    crate::error::strerror(e)
-                )),
-            }
-        }
-    }
-    let now = current_driver(vf);
-    let place = now.map_or("no driver".to_string(), |d| format!("driver {d}"));
-    if problems.is_empty() && current_driver(vf).as_deref() == old {
-        (format!("undone: it is back on {place}, as it was"), true)
-    } else if problems.is_empty() {
-        (
-            format!(
-                "undo incomplete: it is on {place} now, was on {}",
-                old.unwrap_or("no driver")
-            ),
-            false,
-        )
-    } else {
-        (
-            format!(
-                "undo incomplete ({}): it is on {place} now",
-                problems.join("; ")
-            ),
-            false,
-        )
-    }
-}
-
-/// A bind that did not complete: why, and whether the VF was left changed
-/// (the undo did not fully succeed).
-#[derive(Debug)]
-pub struct BindError {
-    /// Why.
-    pub error: Error,
-    /// The VF was left changed.
-    pub changed: bool,
-}
-
-/// Unbinds a VF from its driver and binds it again, so that the driver
-/// picks up the admin MAC the PF set (drivers read it at probe).
-pub fn rebind(bus: &Dir, vf: &Dir, addr: PciAddr, driver: &str, deadline: &Deadline) -> Result<()> {
-    let name = addr.name();
-    let fail = |what: &str, e| {
-        Error::fail(format!(
-            "VF {addr}: cannot {what}: {}",
-            crate::error::strerror(e)
-        ))
-    };
-    vf.write("driver/unbind", name.as_bytes())
-        .map_err(|e| fail("unbind its driver", e))?;
-    bus.write(&format!("drivers/{driver}/bind"), name.as_bytes())
-        .map_err(|e| fail(&format!("bind {driver}"), e))?;
-    until(deadline, || current_driver(vf).filter(|d| d == driver))
-        .map(|_| ())
-        .ok_or_else(|| Error::fail(format!("VF {addr}: {driver} did not bind again")))
-}
-
-fn current_driver(vf: &Dir) -> Option<String> {
-    let mut buf = [0u8; crate::sysfs::LINK_MAX];
-    vf.link_name("driver", &mut buf).ok().map(str::to_string)
+    Error::fail(crate::msg!("{}: {}: {}", vf, set, why))
 }
 
 /// Which VFs a setting line is for.
@@ -897,8 +704,15 @@ mod tests {
         w.add(Setting::parse("port_guid", "00:11:22:33:44:55:66:77").unwrap());
         w.add(Setting::Trust(true));
         assert_eq!(
-            w.settings().iter().map(|s| format!("{} {s}", s.name())).collect::<Vec<_>>(),
-            ["node_guid auto", "port_guid 00:11:22:33:44:55:66:77", "trust on"]
+            w.settings()
+                .iter()
+                .map(|s| format!("{} {s}", s.name()))
+                .collect::<Vec<_>>(),
+            [
+                "node_guid auto",
+                "port_guid 00:11:22:33:44:55:66:77",
+                "trust on"
+            ]
         );
         let ib = PfIds {
             mac: None,
@@ -942,7 +756,9 @@ mod tests {
         assert_eq!(w.changes(&have, &eth), [VfSet::Trust(true)]);
         assert_eq!(
             w.refused(&eth, 4),
-            ["node_guid, port_guid: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)"]
+            [
+                "node_guid, port_guid: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)"
+            ]
         );
         // auto with nothing to derive it from makes up nothing.
         let bare = PfIds {

@@ -102,7 +102,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     // links only, so a replay says what the machine had instead of PFs.
     if let Ok(net) = sys.open_dir("class/net") {
         for (name, _) in &inv.others {
-            c.copy_link(&net, name.as_str(), &format!("sys/class/net/{name}"));
+            c.copy_link(&net, name.as_str(), &crate::msg!("sys/class/net/{}", name));
         }
     }
     c.system(root, sys, &inv);
@@ -128,7 +128,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         file => {
             let path = file.map_or_else(|| PathBuf::from("vfnet-capture.tar"), PathBuf::from);
             files::write_atomic(&path, &archive, 0o644)?;
-            out::print(&format!(
+            out::print(&crate::msg!(
                 "wrote {} ({} bytes): {}, {}{}; unpack it and run vfnet --root DIR to see what this machine lists\n",
                 path.display(),
                 archive.len(),
@@ -306,10 +306,10 @@ impl Capture {
             self.attr(
                 &net,
                 &format!("{n}/address"),
-                &format!("{real}/net/{n}/address"),
+                &crate::msg!("{}/net/{}/address", real, n),
             );
             if let Ok(class) = sys.open_dir("class/net") {
-                self.copy_link(&class, n, &format!("sys/class/net/{n}"));
+                self.copy_link(&class, n, &crate::msg!("sys/class/net/{}", n));
             }
         }
     }
@@ -326,7 +326,7 @@ impl Capture {
         let mut groups = Vec::new();
         for addr in addrs {
             let name = addr.name();
-            let bus_link = format!("sys/bus/pci/devices/{name}");
+            let bus_link = crate::msg!("sys/bus/pci/devices/{}", name);
             let Some(target) = self.copy_link(&bus, &name, &bus_link) else {
                 continue;
             };
@@ -355,15 +355,15 @@ impl Capture {
             v.dedup();
         }
         for d in drivers.iter().chain(["vfio-pci".to_string()].iter()) {
-            if crate::glue::valid_module(d) && sys.exists(&format!("bus/pci/drivers/{d}")) {
-                self.dir(&format!("sys/bus/pci/drivers/{d}"));
+            if crate::glue::valid_module(d) && sys.exists(&crate::msg!("bus/pci/drivers/{}", d)) {
+                self.dir(&crate::msg!("sys/bus/pci/drivers/{}", d));
             }
         }
         for g in &groups {
             if !g.bytes().all(|b| b.is_ascii_digit()) || g.is_empty() {
                 continue;
             }
-            let rel = format!("kernel/iommu_groups/{g}/devices");
+            let rel = crate::msg!("kernel/iommu_groups/{}/devices", g);
             if let Ok(d) = sys.open_dir(&rel) {
                 let mut members = Vec::new();
                 let _ = d.for_each_entry(|e| members.push(e.to_string()));
@@ -386,10 +386,10 @@ impl Capture {
             self.dir("sys/class/iommu");
             for n in names.iter().filter(|n| safe_name(n)) {
                 if self
-                    .copy_link(&d, n, &format!("sys/class/iommu/{n}"))
+                    .copy_link(&d, n, &crate::msg!("sys/class/iommu/{}", n))
                     .is_none()
                 {
-                    self.dir(&format!("sys/class/iommu/{n}"));
+                    self.dir(&crate::msg!("sys/class/iommu/{}", n));
                 }
             }
         }
@@ -397,7 +397,7 @@ impl Capture {
             let mut names = Vec::new();
             let _ = d.for_each_entry(|e| names.push(e.to_string()));
             for n in names.iter().filter(|n| safe_name(n)) {
-                self.dir(&format!("sys/kernel/iommu_groups/{n}"));
+                self.dir(&crate::msg!("sys/kernel/iommu_groups/{}", n));
             }
         }
         for p in ["/proc/cmdline", "/proc/sys/kernel/osrelease"] {
@@ -427,7 +427,7 @@ impl Capture {
         if !ids.is_empty() {
             self.file(
                 "usr/share/misc/pci.ids",
-                format!("# pci.ids excerpt written by vfnet capture\n{ids}").as_bytes(),
+                crate::msg!("# pci.ids excerpt written by vfnet capture\n{}", ids).as_bytes(),
             );
         }
     }

@@ -148,7 +148,7 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
     // (A PF whose firmware has SR-IOV off gets its own finding, with the fix.)
     let capable = f.inv.pfs.iter().any(|p| p.sriov);
     if let Some(why) = crate::render::no_sriov(&f.inv).filter(|_| only.is_none() && !capable) {
-        out.push(bad("sr-iov", None, why, "SR-IOV needs a device with the capability (see its specifications); in a VM, pass one of the host's VFs through to it".into()));
+        out.push(bad("sr-iov", None, why, crate::msg!("SR-IOV needs a device with the capability (see its specifications); in a VM, pass one of the host's VFs through to it")));
     }
     out.extend([iommu(f), vfio(f)]);
     // A VF: say whose it is, and check that PF.
@@ -157,7 +157,7 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
             out.push(ok(
                 "device",
                 Some(v.addr.to_string()),
-                format!(
+                crate::msg!(
                     "VF {} of {}: checking that PF",
                     v.index.map_or("?".into(), |i| i.to_string()),
                     p.label()
@@ -171,8 +171,8 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
         out.push(bad(
             "device",
             Some(a.to_string()),
-            "not a network function nor an SR-IOV device".into(),
-            "vfnet list --all shows the devices vfnet can manage".into(),
+            crate::msg!("not a network function nor an SR-IOV device"),
+            crate::msg!("vfnet list --all shows the devices vfnet can manage"),
         ));
     }
     for p in f
@@ -191,7 +191,7 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
             "config",
             None,
             why.clone(),
-            "create it (vfnet persist DEV N), or name the right file with --config".into(),
+            crate::msg!("create it (vfnet persist DEV N), or name the right file with --config"),
         ));
     }
     if let Some(cfg) = &f.config {
@@ -218,12 +218,7 @@ fn port_types(
         out.push(bad(
             "port-type",
             dev.clone(),
-            format!(
-                "port_type_array={} asks for {eth} Ethernet ports, but the card shows {} ({})",
-                types.join(","),
-                pf.interfaces.len(),
-                pf.interfaces.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
-            ),
+            crate::msg!("port_type_array={} asks for {} Ethernet ports, but the card shows {} ({})", types.join(","), eth, pf.interfaces.len(), pf.interfaces.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")),
             "the port types change when mlx4_core loads: reload it (vfnet set DEV N --reload) or fix \
              port_type_array in /etc/modprobe.d"
                 .into(),
@@ -235,9 +230,8 @@ fn port_types(
                 out.push(bad(
                     "port-type",
                     dev.clone(),
-                    format!("the config puts {} on port {port}, which is InfiniBand", out::vfs(n)),
-                    "set port_type_array=2,2 in /etc/modprobe.d for Ethernet VFs, or move them to the other port"
-                        .into(),
+                    crate::msg!("the config puts {} on port {}, which is InfiniBand", out::vfs(n), port),
+                    crate::msg!("set port_type_array=2,2 in /etc/modprobe.d for Ethernet VFs, or move them to the other port"),
                 ));
             }
         }
@@ -260,11 +254,11 @@ fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
     out.push(ok(
         "mlx4-params",
         dev.clone(),
-        format!(
+        crate::msg!(
             "mlx4_core loaded with num_vfs={} probe_vf={}: this card gets {}",
             crate::text::quote(num.trim()),
             crate::text::quote(&probe),
-            in_force.map_or("no VFs (it is not named)".to_string(), |v| v.to_string())
+            in_force.map_or(crate::msg!("no VFs (it is not named)"), |v| v.to_string())
         ),
     ));
     let entry = f
@@ -276,7 +270,7 @@ fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
             out.push(bad(
                 "mlx4-params",
                 dev.clone(),
-                format!("the config asks for {want}, but mlx4_core was loaded with {have} for it"),
+                crate::msg!("the config asks for {}, but mlx4_core was loaded with {} for it", want, have),
                 format!(
                     "vfnet persist {0} {want} (writes {1}), then reboot or vfnet set {0} {want} --reload",
                     pf.addr,
@@ -290,9 +284,10 @@ fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
             out.push(bad(
                 "firmware",
                 dev.clone(),
-                format!(
-                    "the config asks for {} VFs; the firmware enables {total}",
-                    want.total()
+                crate::msg!(
+                    "the config asks for {} VFs; the firmware enables {}",
+                    want.total(),
+                    total
                 ),
                 crate::drivers::firmware_fix(pf.driver.as_deref(), pf.vendor, pf.addr),
             ));
@@ -314,7 +309,7 @@ fn iommu(f: &Facts) -> Finding {
         })
         .collect();
     let flags = if flags.is_empty() {
-        "none on the command line".to_string()
+        crate::msg!("none on the command line")
     } else {
         flags.join(" ")
     };
@@ -322,19 +317,27 @@ fn iommu(f: &Facts) -> Finding {
         ok(
             "iommu",
             None,
-            format!(
-                "IOMMU on: {} groups, {} in /sys/class/iommu ({flags})",
+            crate::msg!(
+                "IOMMU on: {} groups, {} in /sys/class/iommu ({})",
                 f.groups,
-                out::plural(f.iommus, "unit", "units")
+                out::plural(f.iommus, "unit", "units"),
+                flags
             ),
         )
     } else if flags.contains("intel_iommu=off") || flags.contains("amd_iommu=off") {
-        bad("iommu", None, format!("IOMMU turned off on the kernel command line ({flags})"), "remove it, and boot with intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD)".into())
+        bad(
+            "iommu",
+            None,
+            crate::msg!("IOMMU turned off on the kernel command line ({})", flags),
+            crate::msg!(
+                "remove it, and boot with intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD)"
+            ),
+        )
     } else if let Some(hv) = &f.guest {
         bad(
             "iommu",
             None,
-            format!("no IOMMU in this VM ({hv}): /sys/class/iommu has {} entries, {} IOMMU groups ({flags})", f.iommus, f.groups),
+            crate::msg!("no IOMMU in this VM ({}): /sys/class/iommu has {} entries, {} IOMMU groups ({})", hv, f.iommus, f.groups, flags),
             "give the VM a virtual IOMMU (QEMU: q35 with -device intel-iommu; libvirt: <iommu model='intel'/>) \
              and boot it with intel_iommu=on"
                 .into(),
@@ -343,8 +346,15 @@ fn iommu(f: &Facts) -> Finding {
         bad(
             "iommu",
             None,
-            format!("no IOMMU: /sys/class/iommu has {} entries, {} IOMMU groups ({flags})", f.iommus, f.groups),
-            "enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the BIOS, and boot with intel_iommu=on iommu=pt or amd_iommu=on iommu=pt".into(),
+            crate::msg!(
+                "no IOMMU: /sys/class/iommu has {} entries, {} IOMMU groups ({})",
+                f.iommus,
+                f.groups,
+                flags
+            ),
+            crate::msg!(
+                "enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the BIOS, and boot with intel_iommu=on iommu=pt or amd_iommu=on iommu=pt"
+            ),
         )
     }
 }
@@ -352,12 +362,12 @@ fn iommu(f: &Facts) -> Finding {
 /// Can a VF go to vfio-pci.
 fn vfio(f: &Facts) -> Finding {
     match (f.vfio_loaded, f.vfio_available) {
-        (true, _) => ok("vfio-pci", None, "vfio-pci is loaded".into()),
-        (false, true) => ok("vfio-pci", None, "vfio-pci is available (loaded when a VF is bound to it)".into()),
+        (true, _) => ok("vfio-pci", None, crate::msg!("vfio-pci is loaded")),
+        (false, true) => ok("vfio-pci", None, crate::msg!("vfio-pci is available (loaded when a VF is bound to it)")),
         (false, false) => bad(
             "vfio-pci",
             None,
-            "vfio-pci is neither loaded nor a module of the running kernel".into(),
+            crate::msg!("vfio-pci is neither loaded nor a module of the running kernel"),
             "install the running kernel's modules (/lib/modules/VERSION: vfio-pci is in every distribution \
              kernel), then modprobe vfio-pci; a kernel booted with nomodule loads none"
                 .into(),
@@ -376,8 +386,8 @@ fn pf(f: &Facts, pf: &crate::inventory::Pf, asked: bool) -> Vec<Finding> {
             out.push(bad(
                 "sr-iov",
                 dev,
-                "no SR-IOV capability (no sriov_totalvfs)".into(),
-                "SR-IOV needs a device that has it: see its specifications".into(),
+                crate::msg!("no SR-IOV capability (no sriov_totalvfs)"),
+                crate::msg!("SR-IOV needs a device that has it: see its specifications"),
             ));
         }
         return out;
@@ -386,28 +396,30 @@ fn pf(f: &Facts, pf: &crate::inventory::Pf, asked: bool) -> Vec<Finding> {
         Some(0) => out.push(bad(
             "firmware",
             dev.clone(),
-            "SR-IOV is off in firmware (sriov_totalvfs is 0)".into(),
+            crate::msg!("SR-IOV is off in firmware (sriov_totalvfs is 0)"),
             crate::drivers::firmware_fix(pf.driver.as_deref(), pf.vendor, pf.addr),
         )),
         Some(n) => out.push(ok(
             "firmware",
             dev.clone(),
-            format!("SR-IOV capable: up to {}", out::vfs(n)),
+            crate::msg!("SR-IOV capable: up to {}", out::vfs(n)),
         )),
         None => out.push(bad(
             "firmware",
             dev.clone(),
-            "sriov_totalvfs cannot be read".into(),
-            "check dmesg for the PF".into(),
+            crate::msg!("sriov_totalvfs cannot be read"),
+            crate::msg!("check dmesg for the PF"),
         )),
     }
     match &pf.driver {
-        Some(d) => out.push(ok("driver", dev.clone(), format!("driver {d} bound"))),
+        Some(d) => out.push(ok("driver", dev.clone(), crate::msg!("driver {} bound", d))),
         None => out.push(bad(
             "driver",
             dev.clone(),
-            "no driver bound: the kernel creates VFs only through the PF's driver".into(),
-            "load the device's driver (modprobe), or check why it did not bind (dmesg)".into(),
+            crate::msg!("no driver bound: the kernel creates VFs only through the PF's driver"),
+            crate::msg!(
+                "load the device's driver (modprobe), or check why it did not bind (dmesg)"
+            ),
         )),
     }
     out.extend(resources(f, pf));
@@ -429,8 +441,8 @@ fn resources(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
             out.push(bad(
                 "resources",
                 dev.clone(),
-                format!("the kernel could not place the VFs' BARs or bus numbers: \"{}\"{}", first.trim(), if trouble.len() > 1 { format!(" (and {} more lines)", trouble.len() - 1) } else { String::new() }),
-                "enable SR-IOV and Above 4G Decoding / Resizable BAR in the BIOS, or boot with pci=realloc (pci=realloc=on,assign-busses on some boards)".into(),
+                crate::msg!("the kernel could not place the VFs' BARs or bus numbers: \"{}\"{}", first.trim(), if trouble.len() > 1 { crate::msg!(" (and {} more lines)", trouble.len() - 1) } else { String::new() }),
+                crate::msg!("enable SR-IOV and Above 4G Decoding / Resizable BAR in the BIOS, or boot with pci=realloc (pci=realloc=on,assign-busses on some boards)"),
             ));
         }
     }
@@ -449,8 +461,8 @@ fn iommu_groups(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
             out.push(bad(
                 "iommu-group",
                 dev.clone(),
-                format!("VF {} ({}) shares IOMMU group {} with {}", vf.index.map_or("?".into(), |i| i.to_string()), vf.addr, vf.iommu_group.map_or("?".into(), |g| g.to_string()), peers.join(", ")),
-                "a VM must take the whole group: the PCIe path lacks ACS isolation; use a slot on the CPU's root ports, or the BIOS ACS setting".into(),
+                crate::msg!("VF {} ({}) shares IOMMU group {} with {}", vf.index.map_or("?".into(), |i| i.to_string()), vf.addr, vf.iommu_group.map_or("?".into(), |g| g.to_string()), peers.join(", ")),
+                crate::msg!("a VM must take the whole group: the PCIe path lacks ACS isolation; use a slot on the CPU's root ports, or the BIOS ACS setting"),
             ));
         }
     }
@@ -463,7 +475,7 @@ fn iommu_groups(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
         out.push(ok(
             "iommu-group",
             dev.clone(),
-            format!(
+            crate::msg!(
                 "each of its {} in an IOMMU group of its own",
                 out::vfs(pf.vfs.len() as u32)
             ),
@@ -481,7 +493,7 @@ fn config(f: &Facts, cfg: &Config, only: Option<PciAddr>) -> Vec<Finding> {
             "config",
             None,
             e,
-            format!("correct the line in {path}"),
+            crate::msg!("correct the line in {}", path),
         ));
     }
     for e in cfg.entries() {
@@ -493,8 +505,8 @@ fn config(f: &Facts, cfg: &Config, only: Option<PciAddr>) -> Vec<Finding> {
             out.push(bad(
                 "config",
                 Some(e.key.to_string()),
-                format!("{path}:{}: no such device now", e.line),
-                "remove the line, or check that the device and its driver are present".into(),
+                crate::msg!("{}:{}: no such device now", path, e.line),
+                crate::msg!("remove the line, or check that the device and its driver are present"),
             ));
             continue;
         };
@@ -504,14 +516,16 @@ fn config(f: &Facts, cfg: &Config, only: Option<PciAddr>) -> Vec<Finding> {
         }
         if let Some(total) = pf.total_vfs.filter(|&t| e.count > t && t > 0) {
             let fix = crate::drivers::over_total_fix(pf.driver.as_deref(), pf.addr, e.count)
-                .unwrap_or_else(|| format!("at most {total}: lower the count in {path}"));
+                .unwrap_or_else(|| crate::msg!("at most {}: lower the count in {}", total, path));
             out.push(bad(
                 "config",
                 Some(pf.label()),
-                format!(
-                    "{path}:{} asks for {}, more than the device allows ({total})",
+                crate::msg!(
+                    "{}:{} asks for {}, more than the device allows ({})",
+                    path,
                     e.line,
-                    out::vfs(e.count)
+                    out::vfs(e.count),
+                    total
                 ),
                 fix,
             ));
@@ -521,26 +535,29 @@ fn config(f: &Facts, cfg: &Config, only: Option<PciAddr>) -> Vec<Finding> {
             out.push(bad(
                 "driver",
                 Some(pf.label()),
-                format!("the PF is down: {}", crate::drivers::NEEDS_UP),
-                "vfnet set and apply bring it up first; ip link set DEV up does it by hand".into(),
+                crate::msg!("the PF is down: {}", crate::drivers::NEEDS_UP),
+                crate::msg!(
+                    "vfnet set and apply bring it up first; ip link set DEV up does it by hand"
+                ),
             ));
         }
         match pf.num_vfs {
             Some(n) if n == e.count => out.push(ok(
                 "config",
                 Some(pf.label()),
-                format!("{} as configured", out::vfs(n)),
+                crate::msg!("{} as configured", out::vfs(n)),
             )),
             n => out.push(bad(
                 "config",
                 Some(pf.label()),
-                format!(
-                    "{path}:{} asks for {}, the PF has {}",
+                crate::msg!(
+                    "{}:{} asks for {}, the PF has {}",
+                    path,
                     e.line,
                     out::vfs(e.count),
                     n.map_or("?".into(), |n| n.to_string())
                 ),
-                "vfnet apply (or vfnet persist to record what it has now)".into(),
+                crate::msg!("vfnet apply (or vfnet persist to record what it has now)"),
             )),
         }
     }
@@ -560,14 +577,14 @@ fn boot(f: &Facts, cfg: &Config) -> Option<Finding> {
         bad(
             "boot",
             None,
-            "nothing applies the config at boot".into(),
-            "vfnet install (see vfnet install -h)".into(),
+            crate::msg!("nothing applies the config at boot"),
+            crate::msg!("vfnet install (see vfnet install -h)"),
         )
     } else {
         ok(
             "boot",
             None,
-            format!("applied at boot by: {}", installed.join(", ")),
+            crate::msg!("applied at boot by: {}", installed.join(", ")),
         )
     })
 }
@@ -664,7 +681,7 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
     for vf in inv.vfs().map(|(_, v)| v) {
         let Some(g) = vf.iommu_group else { continue };
         let mut peers = Vec::new();
-        if let Ok(d) = sys.open_dir(&format!("kernel/iommu_groups/{g}/devices")) {
+        if let Ok(d) = sys.open_dir(&crate::msg!("kernel/iommu_groups/{}/devices", g)) {
             let me = vf.addr.to_string();
             let _ = d.for_each_entry(|e| {
                 if e != me {
@@ -684,11 +701,12 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
     let release = text("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
-    let modules = format!("/lib/modules/{release}");
+    let modules = crate::msg!("/lib/modules/{}", release);
     let vfio_available = !release.is_empty()
-        && (text(&format!("{modules}/modules.builtin"))
+        && (text(&crate::msg!("{}/modules.builtin", modules))
             .is_some_and(|t| t.contains("/vfio-pci.ko"))
-            || text(&format!("{modules}/modules.dep")).is_some_and(|t| t.contains("/vfio-pci.ko")));
+            || text(&crate::msg!("{}/modules.dep", modules))
+                .is_some_and(|t| t.contains("/vfio-pci.ko")));
     // Every glue vfnet can install, wherever it is, not only the init
     // systems detected now (an install made before a switch counts).
     let boot = glue::ALL

@@ -67,7 +67,7 @@ pub fn run(s: &System, a: &Args) -> Result<()> {
             ));
         }
     }
-    .map_err(|e| Error::fail(format!("cannot open rtnetlink: {}", crate::error::strerror(e))))?;
+    .map_err(|e| Error::fail(crate::msg!("cannot open rtnetlink: {}", crate::error::strerror(e))))?;
     if a.watch {
         return watch(s, a, &mut route);
     }
@@ -90,7 +90,7 @@ pub fn run(s: &System, a: &Args) -> Result<()> {
             report(&mut text, t, o, a.dry_run, a.dev.is_some());
         }
         if text.is_empty() {
-            text = format!(
+            text = crate::msg!(
                 "{}: no PF with VFs is a bridge port; nothing to do\n",
                 match &a.dev {
                     Some(_) => "that PF",
@@ -102,7 +102,7 @@ pub fn run(s: &System, a: &Args) -> Result<()> {
     }
     match failed {
         0 => Ok(()),
-        n => Err(Error::fail(format!(
+        n => Err(Error::fail(crate::msg!(
             "{} of {} not fully synced (above)",
             out::plural(n, "PF", "PFs"),
             targets.len()
@@ -139,7 +139,7 @@ fn targets(s: &System, a: &Args) -> Result<Vec<Target>> {
         });
     }
     if let (Some(k), true) = (&a.dev, out.is_empty()) {
-        return Err(Error::fail(format!(
+        return Err(Error::fail(crate::msg!(
             "{}: no PF with a network interface of that name or address (vfnet list shows them)",
             text::quote(&k.to_string())
         )));
@@ -187,9 +187,9 @@ fn report(out: &mut String, t: &Target, o: &Outcome, dry: bool, named: bool) {
     }
     let behind = out::plural(o.behind.len(), "MAC", "MACs");
     if parts.is_empty() {
-        parts.push(format!("in step ({behind} behind the bridge)"));
+        parts.push(crate::msg!("in step ({} behind the bridge)", behind));
     } else {
-        parts.push(format!("{behind} behind the bridge"));
+        parts.push(crate::msg!("{} behind the bridge", behind));
     }
     let on = match bridges.is_empty() {
         true => String::new(),
@@ -249,7 +249,7 @@ fn json(targets: &[Target], outcomes: &[Outcome], dry: bool) -> String {
 fn watch(s: &System, a: &Args, route: &mut crate::netlink::Socket) -> Result<()> {
     use crate::netlink::{RTMGRP_LINK, RTMGRP_NEIGH, Socket};
     let mut events = Socket::route_events(RTMGRP_LINK | RTMGRP_NEIGH).map_err(|e| {
-        Error::fail(format!(
+        Error::fail(crate::msg!(
             "cannot follow rtnetlink events: {}",
             crate::error::strerror(e)
         ))
@@ -296,7 +296,7 @@ fn watch(s: &System, a: &Args, route: &mut crate::netlink::Socket) -> Result<()>
                 Ok(0) if n > 0 => break,
                 Ok(k) => n += k,
                 Err(e) => {
-                    return Err(Error::fail(format!(
+                    return Err(Error::fail(crate::msg!(
                         "fdb --watch: rtnetlink events: {}",
                         crate::error::strerror(e)
                     )));

@@ -57,8 +57,9 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     if let Some(key) = &args.dev {
         let addr = crate::device::addr_of(s.sys()?, key)?;
         if !inv.keep_only(addr) {
-            return Err(crate::error::Error::fail(format!(
-                "{key} is neither a PF nor a VF vfnet lists (vfnet list --all lists more)"
+            return Err(crate::error::Error::fail(crate::msg!(
+                "{} is neither a PF nor a VF vfnet lists (vfnet list --all lists more)",
+                key
             )));
         }
     }
@@ -87,9 +88,10 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         };
         render::note(
             &mut text,
-            &format!(
-                "VF settings (admin MAC, VLAN, trust, spoof check, link state, rate){counters} \
-                 come from the kernel over rtnetlink: not shown under --root."
+            &crate::msg!(
+                "VF settings (admin MAC, VLAN, trust, spoof check, link state, rate){} \
+                 come from the kernel over rtnetlink: not shown under --root.",
+                counters
             ),
             layout.width,
             0,

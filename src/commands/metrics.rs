@@ -54,7 +54,7 @@ pub fn run(s: &System, a: &Args) -> Result<()> {
         None => crate::out::print(&text),
         Some(dir) => {
             if !dir.is_dir() {
-                return Err(Error::fail(format!(
+                return Err(Error::fail(crate::msg!(
                     "--textfile {}: no such directory (node_exporter's --collector.textfile.directory)",
                     crate::text::quote(&dir.display().to_string())
                 )));

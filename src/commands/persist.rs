@@ -74,7 +74,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     let v = crate::text::quote(&v);
                     args::usage(
                         "persist",
-                        format!("--eswitch takes legacy or switchdev, not '{v}'"),
+                        crate::msg!("--eswitch takes legacy or switchdev, not '{}'", v),
                     )
                 })?);
             }
@@ -95,14 +95,14 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         }
     }
     if (args.remove || !args.vf.is_empty()) && args.dev.is_none() {
-        return Err(crate::error::Error::Usage(
-            "persist: --vf and --remove need a DEV (vfnet persist DEV --remove)".into(),
-        ));
+        return Err(crate::error::Error::Usage(crate::msg!(
+            "persist: --vf and --remove need a DEV (vfnet persist DEV --remove)"
+        )));
     }
     if (args.probe.is_some() || args.eswitch.is_some()) && args.dev.is_none() {
-        return Err(crate::error::Error::Usage(
-            "persist: --probe and --eswitch need a DEV (vfnet persist DEV N --eswitch MODE)".into(),
-        ));
+        return Err(crate::error::Error::Usage(crate::msg!(
+            "persist: --probe and --eswitch need a DEV (vfnet persist DEV N --eswitch MODE)"
+        )));
     }
     if args.remove
         && (args.count.is_some()
@@ -110,9 +110,9 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             || args.probe.is_some()
             || args.eswitch.is_some())
     {
-        return Err(crate::error::Error::Usage(
-            "persist: --remove takes no N, --vf, --probe or --eswitch".into(),
-        ));
+        return Err(crate::error::Error::Usage(crate::msg!(
+            "persist: --remove takes no N, --vf, --probe or --eswitch"
+        )));
     }
     Ok(Parsed::Run(args))
 }
@@ -121,20 +121,20 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
 /// stand-in PF.
 fn vf_spec(spec: &str) -> Result<(VfSel, Setting)> {
     if !spec.starts_with("vf") {
-        return Err(crate::error::Error::Usage(format!(
+        return Err(crate::error::Error::Usage(crate::msg!(
             "persist: --vf takes vfN.SETTING=VALUE, vfA-B.SETTING=VALUE or vfs.SETTING=VALUE \
              (vfs.mac=auto for every VF), not '{}'",
             crate::text::quote(spec)
         )));
     }
-    match config::parse_line(&format!("0000:00:00.0.{spec}\n")) {
+    match config::parse_line(&crate::msg!("0000:00:00.0.{}\n", spec)) {
         Line::Vf { vf, setting, .. } => Ok((vf, setting)),
-        Line::Bad { error, .. } => Err(crate::error::Error::Usage(format!(
+        Line::Bad { error, .. } => Err(crate::error::Error::Usage(crate::msg!(
             "persist: --vf '{}': {}",
             crate::text::quote(spec),
             error.replace("0000:00:00.0.", "")
         ))),
-        _ => Err(crate::error::Error::Usage(format!(
+        _ => Err(crate::error::Error::Usage(crate::msg!(
             "persist: --vf '{}': expected vfN.SETTING=VALUE, vfA-B.SETTING=VALUE or vfs.SETTING=VALUE",
             crate::text::quote(spec)
         ))),
@@ -379,10 +379,10 @@ fn remove(ctx: &Ctx, args: &Args, dev: &DevKey) -> Result<()> {
     if args.dry_run {
         out::print(&String::from_utf8_lossy(&after));
     } else if removed {
-        out::print(&format!("{label}: entries removed from {path}\n"));
+        out::print(&crate::msg!("{}: entries removed from {}\n", label, path));
         sync(s, line, args.refresh_initramfs)?;
     } else {
-        out::print(&format!("{label}: no entries in {path}\n"));
+        out::print(&crate::msg!("{}: no entries in {}\n", label, path));
     }
     Ok(())
 }
@@ -526,9 +526,10 @@ fn checked_vfs(
     let total = sriov::read(pf, "sriov_totalvfs")?;
     let at_load = pf.count_at_load();
     if !at_load && (args.ports.is_some() || args.probe.is_some()) {
-        return Err(Error::fail(format!(
-            "{label}: X,Y,Z and --probe are for a ConnectX-3, whose driver mlx4_core takes its count at \
+        return Err(Error::fail(crate::msg!(
+            "{}: X,Y,Z and --probe are for a ConnectX-3, whose driver mlx4_core takes its count at \
              load; its driver is {}",
+            label,
             pf.driver().as_deref().unwrap_or("none")
         )));
     }
@@ -548,8 +549,11 @@ fn checked_vfs(
             v.check(Some(total))
                 .map_err(|e| Error::fail(format!("{label}: {e}")))?;
             if let Some(p) = args.probe.filter(|p| !v.holds(p)) {
-                return Err(Error::fail(format!(
-                    "{label}: --probe {p} does not fit in {v} VFs (the same form, each part at most the count's)"
+                return Err(Error::fail(crate::msg!(
+                    "{}: --probe {} does not fit in {} VFs (the same form, each part at most the count's)",
+                    label,
+                    p,
+                    v
                 )));
             }
         }
@@ -570,7 +574,10 @@ fn report(
 ) -> String {
     let mut text = String::new();
     if recorded.is_empty() {
-        text.push_str(&format!("No PF has VFs: nothing to record in {file}.\n"));
+        text.push_str(&crate::msg!(
+            "No PF has VFs: nothing to record in {}.\n",
+            file
+        ));
     }
     for r in recorded {
         let verb = if r.changed {
@@ -595,7 +602,7 @@ fn report(
             true => last,
             false => format!("{} and {last}", what.join(", ")),
         };
-        text.push_str(&format!("{}: {what} {verb} in {file}\n", r.label));
+        text.push_str(&crate::msg!("{}: {} {} in {}\n", r.label, what, verb, file));
     }
     text
 }
@@ -704,13 +711,14 @@ fn migrate(cfg: &mut Config, s: &System) -> Option<(String, Vec<(PciAddr, u32)>)
         cfg.set(addr, &names, n);
         recorded.push((addr, n));
     }
-    let header = format!(
+    let header = crate::msg!(
         "# Migrated from {} by vfnet persist; that file is no longer read.\n",
         s.root.system(&old).display()
     );
     cfg.lines.insert(0, Line::Other(header.into_bytes()));
-    let note = format!(
-        "Migrated {count} entries from {} into {}.",
+    let note = crate::msg!(
+        "Migrated {} entries from {} into {}.",
+        count,
         old.display(),
         cfg.path.display()
     );

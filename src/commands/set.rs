@@ -69,7 +69,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     let v = crate::text::quote(&v);
                     args::usage(
                         "set",
-                        format!("--eswitch takes legacy or switchdev, not '{v}'"),
+                        crate::msg!("--eswitch takes legacy or switchdev, not '{}'", v),
                     )
                 })?);
             }
@@ -79,7 +79,10 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     let v = crate::text::quote(&v);
                     args::usage(
                         "set",
-                        format!("--autoprobe takes on or off (yes/no, true/false), not '{v}'"),
+                        crate::msg!(
+                            "--autoprobe takes on or off (yes/no, true/false), not '{}'",
+                            v
+                        ),
                     )
                 })?);
             }
@@ -120,8 +123,9 @@ const IN_USE_FIX: &str = "(stop what uses them, or use --force)";
 fn refused(label: &str, plan: &Plan) -> Option<crate::error::Error> {
     match plan {
         Plan::Invalid(e) => Some(sriov::plan_error(label, *e)),
-        Plan::Down => Some(crate::error::Error::fail(format!(
-            "{label} is down, and {}: under --root it cannot be brought up; nothing was changed",
+        Plan::Down => Some(crate::error::Error::fail(crate::msg!(
+            "{} is down, and {}: under --root it cannot be brought up; nothing was changed",
+            label,
             crate::drivers::NEEDS_UP
         ))),
         Plan::InUse { users, .. } => {
@@ -142,8 +146,9 @@ fn refused(label: &str, plan: &Plan) -> Option<crate::error::Error> {
 fn dry_run_lines(label: &str, now: &Now, plan: &Plan) -> Vec<String> {
     let mut lines = plan.dry_run(label, now);
     if matches!(plan, Plan::InUse { .. }) {
-        lines.push(format!(
-            "{label}: set would refuse: VFs in use (--force destroys them anyway)."
+        lines.push(crate::msg!(
+            "{}: set would refuse: VFs in use (--force destroys them anyway).",
+            label
         ));
     }
     lines
@@ -249,7 +254,7 @@ fn run_text(s: &System, args: &Args) -> Result<()> {
         return reload(s, &pf, args, &deadline);
     }
     if args.ports.is_some() || args.reload {
-        return Err(crate::error::Error::fail(format!(
+        return Err(crate::error::Error::fail(crate::msg!(
             "{}: X,Y,Z and --reload are for a ConnectX-3, whose driver mlx4_core takes its count at load",
             pf.label()
         )));
@@ -294,8 +299,9 @@ fn run_text(s: &System, args: &Args) -> Result<()> {
         autoprobe(&pf, on)?;
     }
     let Plan::Change(c) = plan else {
-        out::print(&format!(
-            "{label} already has {}: nothing to do.\n",
+        out::print(&crate::msg!(
+            "{} already has {}: nothing to do.\n",
+            label,
             out::vfs(args.count)
         ));
         return Ok(());
@@ -312,7 +318,7 @@ fn run_text(s: &System, args: &Args) -> Result<()> {
 fn autoprobe(pf: &PfDev, on: bool) -> Result<()> {
     if sriov::set_autoprobe(pf, on)? {
         let state = if on { "on" } else { "off" };
-        out::print(&format!("{}: autoprobe {state}.\n", pf.label()));
+        out::print(&crate::msg!("{}: autoprobe {}.\n", pf.label(), state));
     }
     Ok(())
 }
@@ -342,13 +348,13 @@ fn execute(
 /// and why VFs have no driver when some have none.
 fn report(s: &System, pf: &PfDev, c: &Change, done: &sriov::Outcome) -> Result<()> {
     let switched = c.mode.map(|(from, want)| {
-        format!(
+        crate::msg!(
             "eswitch {} -> {}, ",
             crate::eswitch::mode_name(from),
             want.name()
         )
     });
-    let mut text = format!(
+    let mut text = crate::msg!(
         "{}: {}{} -> {} VFs in {}.\n",
         pf.label(),
         switched.unwrap_or_default(),
@@ -411,12 +417,13 @@ fn unbound_note(root: &crate::sysfs::Root, n: u32, addrs: &[String]) -> String {
         .or(said.last())
         .map(|r| r.message.as_str());
     let why = match line {
-        Some(line) => format!("the kernel log says: {}", crate::text::quote(line)),
-        None => "no driver took them, or one gave up on them (dmesg may say why)".to_string(),
+        Some(line) => crate::msg!("the kernel log says: {}", crate::text::quote(line)),
+        None => crate::msg!("no driver took them, or one gave up on them (dmesg may say why)"),
     };
-    format!(
-        "\nnote: {} without a driver: {why}. They exist; a driver can take them later (vfnet vf DEV N driver vfio-pci for a VM).\n",
-        out::vfs(n)
+    crate::msg!(
+        "\nnote: {} without a driver: {}. They exist; a driver can take them later (vfnet vf DEV N driver vfio-pci for a VM).\n",
+        out::vfs(n),
+        why
     )
 }
 
@@ -441,20 +448,27 @@ fn reload(s: &System, pf: &PfDev, args: &Args, deadline: &Deadline) -> Result<()
     if current == vfs.total()
         && loaded_with.is_none_or(|v| v == vfs || v.total() == 0 && current == 0)
     {
-        out::print(&format!(
-            "{label} already has {}: nothing to do.\n",
+        out::print(&crate::msg!(
+            "{} already has {}: nothing to do.\n",
+            label,
             out::vfs(current)
         ));
         return Ok(());
     }
     let down = ports_down(s)?;
     if !args.reload {
-        return Err(Error::fail(format!(
-            "{label}: its driver mlx4_core takes the VF count only when it loads; changing it to {vfs} means \
-             reloading mlx4_core, which takes every ConnectX-3 port of the host down for a moment{down}: \
-             vfnet set {} {vfs} --reload does that, \
-             or vfnet persist {} {vfs} and reboot",
-            pf.addr, pf.addr
+        return Err(Error::fail(crate::msg!(
+            "{}: its driver mlx4_core takes the VF count only when it loads; changing it to {} means \
+             reloading mlx4_core, which takes every ConnectX-3 port of the host down for a moment{}: \
+             vfnet set {} {} --reload does that, \
+             or vfnet persist {} {} and reboot",
+            label,
+            vfs,
+            down,
+            pf.addr,
+            vfs,
+            pf.addr,
+            vfs
         )));
     }
     // A reload recreates every VF: the guard as for any change through 0.
@@ -478,10 +492,14 @@ fn reload(s: &System, pf: &PfDev, args: &Args, deadline: &Deadline) -> Result<()
             .first_mut()
             .filter(|_| !matches!(plan, Plan::Invalid(_)))
         {
-            *first = format!(
-                "{label}: would record {vfs} in {} and {}, then reload mlx4_core (every ConnectX-3 port of the host goes down for a moment{down}); {current} -> {} VFs.",
+            *first = crate::msg!(
+                "{}: would record {} in {} and {}, then reload mlx4_core (every ConnectX-3 port of the host goes down for a moment{}); {} -> {} VFs.",
+                label,
+                vfs,
                 s.config.display(),
                 s.root.join(mlx4::MODPROBE_FILE).display(),
+                down,
+                current,
                 vfs.total()
             );
         }
@@ -508,13 +526,16 @@ fn reload_now(
     record_mlx4(s, pf, vfs, deadline)?;
     let start = std::time::Instant::now();
     let ran = crate::modules::reload(&s.root, crate::mlx4::MODULE, &crate::mlx4::UPPER, deadline)?;
-    out::print(&format!(
-        "{label}: reloaded mlx4_core ({})\n",
+    out::print(&crate::msg!(
+        "{}: reloaded mlx4_core ({})\n",
+        label,
         ran.join(", ")
     ));
     let unbound = wait_reloaded(s, pf, vfs.total(), deadline)?;
-    let mut text = format!(
-        "{label}: {current} -> {} VFs in {}.\n",
+    let mut text = crate::msg!(
+        "{}: {} -> {} VFs in {}.\n",
+        label,
+        current,
         vfs.total(),
         secs(start.elapsed())
     );
@@ -526,7 +547,7 @@ fn reload_now(
         }
     }
     if unbound > 0 {
-        text.push_str(&format!(
+        text.push_str(&crate::msg!(
             "\nnote: {} not probed by the host (mlx4_core's probe_vf): free for VMs.\n",
             out::vfs(unbound)
         ));
@@ -562,7 +583,12 @@ fn record_mlx4(s: &System, pf: &PfDev, vfs: crate::mlx4::Vfs, deadline: &Deadlin
         line = crate::modprobe::line_if_any(&s.root, sys, cfg)?;
         Ok(())
     })?;
-    let mut text = format!("{}: {vfs} recorded in {}\n", pf.label(), s.config.display());
+    let mut text = crate::msg!(
+        "{}: {} recorded in {}\n",
+        pf.label(),
+        vfs,
+        s.config.display()
+    );
     for note in crate::modprobe::sync(&s.root, line.flatten().as_deref(), false)? {
         text.push_str(&note);
         text.push('\n');
@@ -582,7 +608,7 @@ fn wait_reloaded(s: &System, pf: &PfDev, n: u32, deadline: &Deadline) -> Result<
             .filter(|p| p.driver().is_some())
     })
     .ok_or_else(|| {
-        crate::error::Error::fail(format!(
+        crate::error::Error::fail(crate::msg!(
             "{}: mlx4_core was reloaded, but the PF has no driver after {}: dmesg says why",
             pf.label(),
             secs(deadline.elapsed())

@@ -59,7 +59,7 @@ fn setting(p: &mut lexopt::Parser, name: std::ffi::OsString) -> Result<Setting> 
         "vf",
         &name,
         p.value()
-            .map_err(|_| args::usage("vf", format!("{name} needs a value")))?,
+            .map_err(|_| args::usage("vf", crate::msg!("{} needs a value", name)))?,
     )?;
     if name == "rate" {
         let max = args::text(
@@ -91,7 +91,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                     other => {
                         return Err(args::usage(
                             "vf",
-                            format!(
+                            crate::msg!(
                                 "free --driver takes vfio-pci, not '{}'",
                                 crate::text::quote(other)
                             ),
@@ -111,7 +111,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
                 index = Some(config::parse_vf_sel(&v).ok_or_else(|| {
                     args::usage(
                         "vf",
-                        format!(
+                        crate::msg!(
                             "INDEX must be a VF number or a range A-B, not '{}'",
                             crate::text::quote(&v)
                         ),
@@ -229,7 +229,7 @@ fn open_vfs(
         .filter(|&i| sel.contains(i))
         .collect();
     if indices.is_empty() {
-        return Err(Error::fail(format!(
+        return Err(Error::fail(crate::msg!(
             "{} has no VF {} (it has {})",
             pf.label(),
             sel.to_string().trim_start_matches("vf"),
@@ -256,9 +256,12 @@ fn open_vfs(
                 })
                 .collect();
             let which = which.join(", ");
-            return Err(Error::fail(format!(
-                "{} has no VF {which} of {a}-{b} (it has {}); nothing was changed",
+            return Err(Error::fail(crate::msg!(
+                "{} has no VF {} of {}-{} (it has {}); nothing was changed",
                 pf.label(),
+                which,
+                a,
+                b,
                 out::vfs(present.len() as u32)
             )));
         }
@@ -299,10 +302,11 @@ fn guard_driver(
         }
     }
     if let (Some(why), false) = (unknown, force) {
-        return Err(Error::fail(format!(
-            "{}: cannot tell whether its VFs are in use ({why}): changing the driver could take a VF \
+        return Err(Error::fail(crate::msg!(
+            "{}: cannot tell whether its VFs are in use ({}): changing the driver could take a VF \
              from its user; nothing was changed (use --force)",
-            pf.label()
+            pf.label(),
+            why
         )));
     }
     if !taken.is_empty() {
@@ -339,7 +343,7 @@ fn show(system: &System, s: &mut Session, pf: &PfDev, indices: &[u32], json: boo
         return Ok(());
     }
     let Some(p) = inv.pfs.first() else {
-        return Err(Error::fail(format!("{}: its VFs vanished", pf.label())));
+        return Err(Error::fail(crate::msg!("{}: its VFs vanished", pf.label())));
     };
     // The PF's own MAC and GUID, to tell `mac auto` and `node_guid auto`
     // (live only).
@@ -367,25 +371,25 @@ fn vf_block(
     let used = match (&v.used_by, inv.usage_known, inv.usage_incomplete) {
         (Some(u), _, _) => u.to_string(),
         (None, true, false) => "- (free)".into(),
-        (None, true, true) => "? (not all processes could be read: run as root)".into(),
-        (None, false, _) => "? (this tree has no /proc to look in)".into(),
+        (None, true, true) => crate::msg!("? (not all processes could be read: run as root)"),
+        (None, false, _) => crate::msg!("? (this tree has no /proc to look in)"),
     };
-    let mut text = format!(
-        "{} VF {}\n  pci       {}\n  driver    {}\n  netdev    {}{}\n  iommu     {}\n  used by   {used}\n",
+    let mut text = crate::msg!(
+        "{} VF {}\n  pci       {}\n  driver    {}\n  netdev    {}{}\n  iommu     {}\n  used by   {}\n",
         pf.label(),
         v.index.unwrap_or(0),
         v.addr,
         dash(v.driver.as_ref().map(|d| d as _)),
-        dash(v.interface.as_ref().map(|n| n as _)),
-        // A VF without a netdev (vfio-pci, no driver) has no MAC here.
+        dash(v.interface.as_ref().map(|n| n as _)), // A VF without a netdev (vfio-pci, no driver) has no MAC here.
         v.interface.as_ref().map_or(String::new(), |_| format!(
             " {}",
             dash(v.mac.as_ref().map(|m| m as _))
         )),
         v.iommu_group.map_or(
-            "- (no IOMMU group: passthrough needs the IOMMU on)".into(),
+            crate::msg!("- (no IOMMU group: passthrough needs the IOMMU on)"),
             |g| format!("group {g}")
         ),
+        used
     );
     match (&v.settings, inv.settings_known, live) {
         (Some(set), _, _) => text.push_str(&crate::render::vf_settings_lines(set, pf_ids)),
@@ -428,10 +432,12 @@ fn pick_free(
         |v: &&crate::inventory::Vf| v.index.is_some_and(|i| among.is_none_or(|s| s.contains(i)));
     if let (Some(VfSel::One(i)), Some(v)) = (among, p.vfs.iter().find(wanted)) {
         if let Some(u) = &v.used_by {
-            return Err(Error::fail(format!(
-                "{}: VF {i} ({}) is in use: {u}",
+            return Err(Error::fail(crate::msg!(
+                "{}: VF {} ({}) is in use: {}",
                 pf.label(),
-                v.addr
+                i,
+                v.addr,
+                u
             )));
         }
     }
@@ -449,7 +455,7 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
     let sys = system.sys()?;
     let pf = crate::device::resolve_for(sys, &args.dev, "vf")?;
     if crate::scan::virtfns(&pf.dir).is_ok_and(|v| v.is_empty()) {
-        return Err(Error::fail(format!(
+        return Err(Error::fail(crate::msg!(
             "{} has no VFs (vfnet set {} N makes them)",
             pf.label(),
             args.dev
@@ -457,13 +463,13 @@ fn find_free(system: &System, args: &Args, free: &Free, deadline: &Deadline) -> 
     }
     let Some(vf) = pick_free(system, &pf, free.among)? else {
         let n = crate::scan::virtfns(&pf.dir).map(|v| v.len()).unwrap_or(0);
-        return Err(Error::fail(format!(
+        return Err(Error::fail(crate::msg!(
             "{}: no free VF{} (vfnet list shows who uses each)",
             pf.label(),
             match free.among {
                 Some(s) => format!(" in {s}"),
                 None => format!(": all {} in use", out::vfs(n as u32)),
-            },
+            }
         )));
     };
     let index = vf.index.unwrap_or(0);

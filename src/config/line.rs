@@ -124,7 +124,7 @@ pub(super) fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
     let Ok(before) = std::str::from_utf8(before) else {
         return Line::Bad {
             raw: raw.to_vec(),
-            error: format!(
+            error: crate::msg!(
                 "not valid UTF-8 text: '{}' (the line is skipped)",
                 crate::text::quote_bytes(crate::sysfs::trim(before))
             ),
@@ -145,12 +145,13 @@ pub(super) fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
             .rsplit_once(':')
             .filter(|(k, n)| parse_count(n).is_some() && DevKey::parse(k).is_ok());
         return bad(match old {
-            Some((k, n)) => format!(
-                "'{}' is the original vfnet's syntax: write {}={n}",
+            Some((k, n)) => crate::msg!(
+                "'{}' is the original vfnet's syntax: write {}={}",
                 crate::text::quote(body),
-                crate::text::quote(k)
+                crate::text::quote(k),
+                n
             ),
-            None => format!(
+            None => crate::msg!(
                 "expected KEY=N (a PCI address or interface name, '=', a VF count), found '{}'",
                 crate::text::quote(body)
             ),
@@ -201,8 +202,10 @@ fn pf_key(raw: &[u8], key: &str, value: &str) -> Option<Line> {
                 let flag = Flag::ALL.iter().find(|f| f.1 == name).map(|f| f.0)?;
                 Line::Flag { key, flag, on, raw }
             }
-            (_, None) => bad(format!(
-                "{name} takes yes or no (or on/off, true/false, 1/0), not '{q}'"
+            (_, None) => bad(crate::msg!(
+                "{} takes yes or no (or on/off, true/false, 1/0), not '{}'",
+                name,
+                q
             )),
         });
     }
@@ -221,12 +224,16 @@ fn pf_value(
     match name {
         "eswitch" => match crate::devlink::Mode::parse(value) {
             Some(mode) => Line::Eswitch { key, mode, raw },
-            None => bad(format!("eswitch takes legacy or switchdev, not '{q}'")),
+            None => bad(crate::msg!(
+                "eswitch takes legacy or switchdev, not '{}'",
+                q
+            )),
         },
         _ => match crate::mlx4::Vfs::parse(value) {
             Some(probe) => Line::Probe { key, probe, raw },
-            None => bad(format!(
-                "'{q}' is not a probe_vf value (a number, or X,Y,Z for ports 1, 2 and both)"
+            None => bad(crate::msg!(
+                "'{}' is not a probe_vf value (a number, or X,Y,Z for ports 1, 2 and both)",
+                q
             )),
         },
     }
@@ -296,9 +303,14 @@ fn bad_vf_selection(key: &str) -> Option<String> {
             .map(|(a, b)| (a.parse::<u32>(), b.parse::<u32>()))
         {
             Some((Ok(a), Ok(b))) if a > b => {
-                format!("'{q}' is not a VF range: it runs from low to high (vf{b}-{a})")
+                crate::msg!(
+                    "'{}' is not a VF range: it runs from low to high (vf{}-{})",
+                    q,
+                    b,
+                    a
+                )
             }
-            _ => format!("'{q}' is not a VF selection (vfN, vfA-B or vfs)"),
+            _ => crate::msg!("'{}' is not a VF selection (vfN, vfA-B or vfs)", q),
         },
     )
 }

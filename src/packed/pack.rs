@@ -103,3 +103,81 @@ pub fn source(path: &str, data: &[u8]) -> Vec<u8> {
     }
     out.into_bytes()
 }
+
+/// The texts of every `msg!("...")` in the source files under `dir` (not
+/// in its tests, which the binary does not hold): each once, in the order
+/// of the files' paths.
+pub fn messages(dir: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            match p.is_dir() {
+                true => todo.push(p),
+                false if p.extension().is_some_and(|x| x == "rs") => files.push(p),
+                false => {}
+            }
+        }
+    }
+    files.sort();
+    let mut out: Vec<String> = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+        // Not in comments (the examples of msg! in its own).
+        let code: String = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find("msg!(") {
+            rest = rest[i + 5..].trim_start();
+            if !rest.starts_with('"') {
+                continue;
+            }
+            let (m, used) = literal(rest)
+                .unwrap_or_else(|| panic!("{}: a msg! text it cannot read", f.display()));
+            rest = &rest[used..];
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// The value of the Rust string literal `s` starts with, and its length in
+/// `s`; `None` for an escape it does not know.
+fn literal(s: &str) -> Option<(String, usize)> {
+    let b = s.as_bytes();
+    let (mut out, mut i) = (String::new(), 1);
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some((out, i + 1)),
+            b'\\' => {
+                i += 1;
+                match *b.get(i)? {
+                    b'n' => out.push('\n'),
+                    b't' => out.push('\t'),
+                    b'r' => out.push('\r'),
+                    b'0' => out.push('\0'),
+                    c @ (b'\\' | b'"' | b'\'') => out.push(c as char),
+                    b'\n' => {
+                        while b.get(i + 1).is_some_and(|c| c.is_ascii_whitespace()) {
+                            i += 1;
+                        }
+                    }
+                    _ => return None,
+                }
+                i += 1;
+            }
+            _ => {
+                let c = s[i..].chars().next()?;
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+}

@@ -187,7 +187,7 @@ impl<'a> Run<'a> {
             (Line::Count { key, .. } | Line::Vf { key, .. }, Some(w))
                 if self.missing.contains(key) =>
             {
-                format!(" (waited {} for it)", secs(w))
+                crate::msg!(" (waited {} for it)", secs(w))
             }
             _ => String::new(),
         };
@@ -201,7 +201,7 @@ impl<'a> Run<'a> {
 
     /// What is said of work the budget left no time for.
     pub(super) fn spent(&self) -> String {
-        format!(
+        crate::msg!(
             "not applied: apply's time budget ({}: --wait plus --timeout) ran out before this entry",
             secs(self.budget.timeout())
         )
@@ -219,7 +219,7 @@ impl<'a> Run<'a> {
         keys.extend(more);
         for (key, took) in wait_for(sys, &keys, wait.min(self.budget.remaining())) {
             match took {
-                Some(t) => self.say(format!("{key}: appeared after {}.\n", secs(t))),
+                Some(t) => self.say(crate::msg!("{}: appeared after {}.\n", key, secs(t))),
                 None => self.missing.push(key.clone()),
             }
         }
@@ -316,7 +316,7 @@ impl<'a> Run<'a> {
             Plan::InUse { .. } => self.in_use(p, e, esw, &now, &plan),
             Plan::Down => self.refused(
                 e,
-                format!(
+                crate::msg!(
                     "{} is down, and {}: under --root it cannot be brought up",
                     p.label(),
                     crate::drivers::NEEDS_UP
@@ -414,7 +414,7 @@ impl<'a> Run<'a> {
         let e = job.e;
         let (line, after, status, error) = match result {
             Ok(done) => {
-                let line = format!(
+                let line = crate::msg!(
                     "{}: {} -> {} VFs in {}.\n",
                     job.label,
                     done.from,
@@ -519,7 +519,7 @@ impl<'a> Run<'a> {
     fn kept(&mut self, p: &Pf, e: Entry, esw: EswitchLine, now: &Now) {
         self.eswitch_unchanged(e, esw, now);
         self.count_record(e, Some(e.from), Status::Unchanged, None);
-        self.say(format!(
+        self.say(crate::msg!(
             "{}: {}, as configured.\n",
             p.label(),
             out::vfs(e.from)
@@ -533,7 +533,7 @@ impl<'a> Run<'a> {
         let Plan::InUse { change, users, .. } = plan else {
             return;
         };
-        let msg = format!(
+        let msg = crate::msg!(
             "skipped: {} (stop what uses them, or vfnet set --force)",
             plan.refusal().unwrap_or_default()
         );
@@ -541,7 +541,7 @@ impl<'a> Run<'a> {
             for l in plan.dry_run(&label, now) {
                 self.say(l + "\n");
             }
-            self.say(format!("{label}: apply would skip it: VFs in use.\n"));
+            self.say(crate::msg!("{}: apply would skip it: VFs in use.\n", label));
         } else {
             for l in crate::guard::lines(&label, users) {
                 out::error(l);
@@ -551,7 +551,7 @@ impl<'a> Run<'a> {
             let (status, error) = match change.mode {
                 Some(_) => (
                     Status::InUse,
-                    Some(format!("{label}: eswitch {}: {msg}", want.name())),
+                    Some(crate::msg!("{}: eswitch {}: {}", label, want.name(), msg)),
                 ),
                 None => (Status::Unchanged, None),
             };
@@ -616,8 +616,9 @@ impl<'a> Run<'a> {
             let dl = devlink.as_mut().and_then(|d| d.as_mut().ok());
             match self.switch(&dev, dl, from, e.to, want) {
                 Ok(ch) => {
-                    self.say(format!(
-                        "{label}: eswitch {} -> {}, {} -> {} VFs in {}.\n",
+                    self.say(crate::msg!(
+                        "{}: eswitch {} -> {}, {} -> {} VFs in {}.\n",
+                        label,
                         crate::eswitch::mode_name(from),
                         want.name(),
                         e.from,
@@ -656,7 +657,8 @@ impl<'a> Run<'a> {
         to: u32,
         want: Mode,
     ) -> Result<crate::eswitch::Changed> {
-        let dl = dl.ok_or_else(|| Error::fail(format!("{}: no devlink socket", dev.label())))?;
+        let dl =
+            dl.ok_or_else(|| Error::fail(crate::msg!("{}: no devlink socket", dev.label())))?;
         let mut set_mode = |m| dl.set_mode(dev.addr, m);
         crate::eswitch::change(dev, &mut set_mode, from, to, want, &self.budget)
     }
@@ -665,7 +667,7 @@ impl<'a> Run<'a> {
     fn count(&mut self, dev: &PfDev, e: Entry) {
         if e.from == e.to {
             self.count_record(e, Some(e.from), Status::Unchanged, None);
-            self.say(format!(
+            self.say(crate::msg!(
                 "{}: {}, as configured.\n",
                 dev.label(),
                 out::vfs(e.from)
@@ -674,7 +676,7 @@ impl<'a> Run<'a> {
         }
         match sriov::set(dev, e.to, &self.budget) {
             Ok(done) => {
-                self.say(format!(
+                self.say(crate::msg!(
                     "{}: {} -> {} VFs in {}.\n",
                     dev.label(),
                     done.from,

@@ -41,7 +41,7 @@ impl Run<'_> {
                 }
                 return;
             }
-            Some(Err(e)) => format!("cannot open rtnetlink: {}", crate::error::strerror(e)),
+            Some(Err(e)) => crate::msg!("cannot open rtnetlink: {}", crate::error::strerror(e)),
             // Under --root there are no bridges to read: the line is for
             // the host the tree becomes.
             None => String::new(),
@@ -93,7 +93,7 @@ impl Run<'_> {
             .ok_or_else(|| super::plan::missing(key, inv))
             .and_then(|pf| {
                 self.fdb_target(pf, actions).ok_or_else(|| {
-                    format!(
+                    crate::msg!(
                         "{}: fdb_sync needs the PF's network interface; it has none",
                         pf.label()
                     )
@@ -129,14 +129,18 @@ impl Run<'_> {
         };
         let label = pf.label();
         self.say(match changes.is_empty() {
-            true => format!(
-                "{label}: fdb in step with {on} ({} of {} MACs)\n",
+            true => crate::msg!(
+                "{}: fdb in step with {} ({} of {} MACs)\n",
+                label,
+                on,
                 after.unwrap_or(0),
                 wanted.unwrap_or(0)
             ),
-            false => format!(
-                "{label}: fdb {} with {on}: {}\n",
+            false => crate::msg!(
+                "{}: fdb {} with {}: {}\n",
+                label,
                 if dry { "would sync" } else { "synced" },
+                on,
                 changes.join(", ")
             ),
         });
@@ -179,7 +183,7 @@ fn summary(o: &Outcome) -> (Values, Status, Option<String>) {
         .map(|f| format!("cannot {}", Refused(f)))
         .collect();
     if !o.did_not_fit.is_empty() {
-        why.push(format!(
+        why.push(crate::msg!(
             "the NIC's filter table is full: {} did not fit",
             Macs(&o.did_not_fit)
         ));

@@ -157,7 +157,7 @@ fn run_entries(s: &System, args: &Args, done: &mut Outcome) -> std::result::Resu
     let mut run = Run::new(opts, &cfg, budget);
     if cfg.source == Source::Missing {
         done.state = "missing";
-        run.say(format!(
+        run.say(crate::msg!(
             "no config file at {}: nothing to apply.\n",
             s.config.display()
         ));
@@ -174,7 +174,7 @@ fn run_entries(s: &System, args: &Args, done: &mut Outcome) -> std::result::Resu
         .filter(|l| !matches!(l, Line::Other(_)))
         .count();
     if entries == 0 {
-        run.say(format!(
+        run.say(crate::msg!(
             "{}: nothing configured (no entries): nothing to apply.\n",
             s.config.display()
         ));

@@ -74,28 +74,28 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
         let pf = &inv.pfs[p];
         let label = pf.label();
         if !pf.sriov {
-            actions.push(fail(format!("{label} does not support SR-IOV")));
+            actions.push(fail(crate::msg!("{} does not support SR-IOV", label)));
             continue;
         }
         if let Some(&(_, first)) = claimed.iter().find(|c| c.0 == p) {
-            actions.push(fail(format!(
-                "{label} already has an entry on line {first}; this one is ignored"
+            actions.push(fail(crate::msg!(
+                "{} already has an entry on line {}; this one is ignored",
+                label,
+                first
             )));
             continue;
         }
         claimed.push((p, line));
         let (Some(total), Some(num)) = (pf.total_vfs, pf.num_vfs) else {
-            actions.push(fail(format!(
-                "{label}: cannot read its sriov_totalvfs or sriov_numvfs"
+            actions.push(fail(crate::msg!(
+                "{}: cannot read its sriov_totalvfs or sriov_numvfs",
+                label
             )));
             continue;
         };
         if !pf.count_at_load() && matches!(l, Line::Count { ports: Some(_), .. }) {
-            actions.push(fail(format!(
-                "{label}: X,Y,Z counts are for a ConnectX-3 (mlx4_core), whose ports share one function; \
-                 its driver is {}: write one number",
-                pf.driver.as_deref().unwrap_or("none")
-            )));
+            actions.push(fail(crate::msg!("{}: X,Y,Z counts are for a ConnectX-3 (mlx4_core), whose ports share one function; \
+                 its driver is {}: write one number", label, pf.driver.as_deref().unwrap_or("none"))));
         } else if num == count {
             actions.push(Action::Keep {
                 line,
@@ -137,13 +137,18 @@ fn drift(pf: &crate::inventory::Pf, num: u32, line: &Line) -> String {
         _ => String::new(),
     };
     let dev = pf.addr;
-    format!(
-        "{}: {} now, the config asks for {wanted}; its driver mlx4_core takes the count only when it loads \
-         (from {}): vfnet persist {dev} {wanted} writes it there, then reboot or run vfnet set {dev} {wanted} \
+    crate::msg!(
+        "{}: {} now, the config asks for {}; its driver mlx4_core takes the count only when it loads \
+         (from {}): vfnet persist {} {} writes it there, then reboot or run vfnet set {} {} \
          --reload (which reloads mlx4_core: every ConnectX-3 port of the host goes down for a moment)",
         pf.label(),
         out::vfs(num),
-        crate::mlx4::MODPROBE_FILE
+        wanted,
+        crate::mlx4::MODPROBE_FILE,
+        dev,
+        wanted,
+        dev,
+        wanted
     )
 }
 
@@ -186,9 +191,10 @@ pub fn plan_vfs(
             let n = e.vf.to_string().trim_start_matches("vf").to_string();
             errors.push((
                 e.line,
-                format!(
-                    "{} has no VF {n} (it has {})",
+                crate::msg!(
+                    "{} has no VF {} (it has {})",
                     label_of(inv, pf),
+                    n,
                     out::vfs(count as u32)
                 ),
             ));
@@ -251,14 +257,15 @@ pub fn missing(key: &DevKey, inv: &Inventory) -> String {
         DevKey::Name(n) => v.interface.as_ref() == Some(n),
     });
     match vf {
-        Some((pf, v)) => format!(
-            "{key} is VF {} of {}: VF counts are set on PFs",
+        Some((pf, v)) => crate::msg!(
+            "{} is VF {} of {}: VF counts are set on PFs",
+            key,
             v.index.map_or("?".to_string(), |i| i.to_string()),
             pf.label()
         ),
         None => match key {
-            DevKey::Pci(a) => format!("no SR-IOV device {a} on this system now"),
-            DevKey::Name(n) => format!("no network interface {n} on this system now"),
+            DevKey::Pci(a) => crate::msg!("no SR-IOV device {} on this system now", a),
+            DevKey::Name(n) => crate::msg!("no network interface {} on this system now", n),
         },
     }
 }

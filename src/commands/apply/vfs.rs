@@ -198,7 +198,10 @@ impl Run<'_> {
             None => Vec::new(),
         };
         for why in &refused {
-            self.fail(&p.lines, &format_args!("{} VF {}: {why}", dev.label(), p.vf));
+            self.fail(
+                &p.lines,
+                &format_args!("{} VF {}: {why}", dev.label(), p.vf),
+            );
         }
         let sets = have.map(|h| (h, p.want.changes(h, pf)));
         let changes = match &sets {
@@ -210,7 +213,12 @@ impl Run<'_> {
             true => "nothing".to_string(),
             false => changes.join("; "),
         };
-        self.say(format!("{} VF {}: would set {what}.\n", dev.label(), p.vf));
+        self.say(crate::msg!(
+            "{} VF {}: would set {}.\n",
+            dev.label(),
+            p.vf,
+            what
+        ));
         let status = match (refused.is_empty(), changes.is_empty()) {
             (false, _) => Status::Failed,
             (true, true) => Status::Unchanged,

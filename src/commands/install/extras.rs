@@ -72,7 +72,7 @@ pub(super) fn fdb_service(
                     path: file.path.into(),
                     text: glue::text(&file, config)
                         .map_err(|why| {
-                            Error::fail(format!("--fdb-sync: {why}: nothing was written"))
+                            Error::fail(crate::msg!("--fdb-sync: {}: nothing was written", why))
                         })?
                         .into_owned(),
                     mode: file.mode,
@@ -114,7 +114,7 @@ pub(super) fn metrics_tasks(
     let mut any = false;
     for &init in inits {
         let found = glue::metrics_files(init, dir, config)
-            .map_err(|why| Error::fail(format!("--metrics: {why}: nothing was written")))?;
+            .map_err(|why| Error::fail(crate::msg!("--metrics: {}: nothing was written", why)))?;
         let Some((files, link)) = found else { continue };
         any = true;
         let mut tasks = Vec::new();

@@ -78,7 +78,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
                 if !v.starts_with('/') {
                     return Err(args::usage(
                         cmd,
-                        format!(
+                        crate::msg!(
                             "--metrics takes node_exporter's textfile directory as an absolute path, not '{}'",
                             crate::text::quote(&v)
                         ),
@@ -92,7 +92,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals, remove: bool) -> Result<Pa
                     if !glue::valid_module(name) {
                         return Err(args::usage(
                             cmd,
-                            format!(
+                            crate::msg!(
                                 "--driver takes kernel module names (letters, digits, _ and -), not '{}'",
                                 crate::text::quote(name)
                             ),
@@ -132,7 +132,7 @@ fn inits_arg(cmd: &str, v: std::ffi::OsString, inits: &mut Vec<Init>) -> Result<
             None => {
                 return Err(args::usage(
                     cmd,
-                    format!(
+                    crate::msg!(
                         "unknown init system '{}' (systemd, openrc, initramfs-tools, dracut, truenas, auto)",
                         crate::text::quote(name)
                     ),
@@ -158,7 +158,7 @@ fn hooks_arg(cmd: &str, v: Option<std::ffi::OsString>, hooks: &mut Vec<usize>) -
             .ok_or_else(|| {
                 args::usage(
                     cmd,
-                    format!(
+                    crate::msg!(
                         "unknown VM hook '{}' (libvirt, proxmox)",
                         crate::text::quote(name)
                     ),
@@ -288,15 +288,16 @@ fn init_tasks(
 pub fn plan(inits: &[Init], config: &str, remove: bool) -> Result<Vec<Task>> {
     let mut steps = Vec::new();
     let refuse = |init: Init, why: String| {
-        Error::fail(format!(
-            "cannot install the {} glue for the config file {}: {why}; choose a config path of letters, digits \
+        Error::fail(crate::msg!(
+            "cannot install the {} glue for the config file {}: {}; choose a config path of letters, digits \
              and / . _ - (nothing was written)",
             init.name(),
-            crate::text::quote(config)
+            crate::text::quote(config),
+            why
         ))
     };
     if !config.starts_with('/') {
-        return Err(Error::fail(format!(
+        return Err(Error::fail(crate::msg!(
             "the config path {} is not absolute: boot glue needs a path that means the same at boot",
             crate::text::quote(config)
         )));
@@ -365,7 +366,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     // Where the vfnet package is installed, its files are used as they are.
     if host_path(&root, package::MARKER).is_dir() {
         for p in package::packaged(&mut steps) {
-            out::print(&format!("the vfnet package has {p}: used as it is\n"));
+            out::print(&crate::msg!("the vfnet package has {}: used as it is\n", p));
         }
     }
     let mut run = Runner {
@@ -383,7 +384,7 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         out::print("nothing to remove: no vfnet boot glue is installed here\n");
     }
     if run.failed > 0 {
-        return Err(Error::fail(format!(
+        return Err(Error::fail(crate::msg!(
             "{} failed; the files are in place",
             out::plural(run.failed, "command", "commands")
         )));
@@ -415,7 +416,7 @@ fn inits_of(root: &Root, args: &Args, config: &str) -> Result<Vec<Init>> {
         args.inits.clone()
     };
     if inits.contains(&Init::Truenas) && !config.starts_with("/mnt/") && !args.remove {
-        return Err(Error::fail(format!(
+        return Err(Error::fail(crate::msg!(
             "TrueNAS replaces its root file system on upgrade: keep the config and the binary on a pool, \
              e.g. vfnet --config /mnt/tank/vfnet/vfnet.conf install --init truenas (the config is {})",
             crate::text::quote(config)
@@ -483,14 +484,15 @@ fn extra_tasks(
                 .collect();
             let why = match left.is_empty() {
                 true => String::new(),
-                false => format!(
+                false => crate::msg!(
                     "; --driver {} was left out: it drives PFs too, which it would hide as well",
                     left.join(",")
                 ),
             };
-            return Err(Error::fail(format!(
+            return Err(Error::fail(crate::msg!(
                 "--unmanaged-vfs (or unmanaged_vfs=yes): no VF driver of a configured PF is known (none visible now, or their VFs share \
-                 their PF's driver, which cannot be told apart by driver){why}: nothing was written",
+                 their PF's driver, which cannot be told apart by driver){}: nothing was written",
+                why
             )));
         }
         steps.push(Task::File {
@@ -643,7 +645,7 @@ fn system_path(root: &Root, path: &Path) -> Result<String> {
 
 fn text_path(p: &Path) -> Result<String> {
     p.to_str().map(str::to_string).ok_or_else(|| {
-        Error::fail(format!(
+        Error::fail(crate::msg!(
             "the config path {} is not valid UTF-8: boot glue cannot name it",
             crate::text::quote(&p.to_string_lossy())
         ))

@@ -30,7 +30,7 @@ impl Runner {
     /// `wrote PATH` once it is done, or `would write PATH` in a dry run.
     fn say(&self, (done, todo): (&str, &str), what: &str) {
         if self.dry_run {
-            out::print(&format!("would {todo} {what}\n"));
+            out::print(&crate::msg!("would {} {}\n", todo, what));
         } else {
             out::print(&format!("{done} {what}\n"));
         }
@@ -98,7 +98,7 @@ impl Runner {
                         .is_ok_and(|d| d.flatten().all(|e| self.removed.contains(&e.path())))
                 };
                 if self.dry_run && emptied() {
-                    out::print(&format!("would remove {}\n", at.display()));
+                    out::print(&crate::msg!("would remove {}\n", at.display()));
                 } else if !self.dry_run && std::fs::remove_dir(&at).is_ok() {
                     out::print(&format!("removed {}\n", at.display()));
                 }
@@ -125,12 +125,13 @@ impl Runner {
             .map_err(|e| Error::io("resolve", &self.config_host, e))?;
         if target.path.exists() {
             let verb = if self.dry_run { "would keep" } else { "kept" };
-            out::print(&format!(
-                "{verb} {} (the existing config)\n",
+            out::print(&crate::msg!(
+                "{} {} (the existing config)\n",
+                verb,
                 self.config_host.display()
             ));
         } else if target.via_link && !files::parent(&target.path).is_dir() {
-            return Err(Error::fail(format!(
+            return Err(Error::fail(crate::msg!(
                 "{} is a symlink to {}, whose directory does not exist: is the pool mounted?",
                 self.config_host.display(),
                 target.path.display()
@@ -150,7 +151,7 @@ impl Runner {
     fn link(&mut self, path: &str, target: &str, init: Init) -> Result<()> {
         let at = self.at(path);
         if std::fs::read_link(&at).is_ok_and(|t| t == Path::new(target)) {
-            out::print(&format!("unchanged {} -> {target}\n", at.display()));
+            out::print(&crate::msg!("unchanged {} -> {}\n", at.display(), target));
             return Ok(());
         }
         if !self.dry_run {
@@ -189,8 +190,9 @@ impl Runner {
     fn truenas(&mut self, cmd: &str, remove: bool) {
         let scripts = match self.root.is_live() {
             false if remove => {
-                out::print(&format!(
-                    "not run under --root: midclt call initshutdownscript.query, then midclt call initshutdownscript.delete ID for each pre-init command {cmd}\n"
+                out::print(&crate::msg!(
+                    "not run under --root: midclt call initshutdownscript.query, then midclt call initshutdownscript.delete ID for each pre-init command {}\n",
+                    cmd
                 ));
                 return;
             }
@@ -234,9 +236,9 @@ impl Runner {
         let line = argv.join(" ");
         if !self.root.is_live() {
             // The same line in a dry run: it is not run either way.
-            out::print(&format!("not run under --root: {line}\n"));
+            out::print(&crate::msg!("not run under --root: {}\n", line));
         } else if self.dry_run {
-            out::print(&format!("would run {line}\n"));
+            out::print(&crate::msg!("would run {}\n", line));
         } else {
             out::print(&format!("running {line}\n"));
             if let Err(e) = crate::exec::run(argv) {
