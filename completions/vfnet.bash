@@ -104,6 +104,8 @@ _vfnet_operands() {
 _vfnet_setting_words() {
     case $1 in
     mac) echo 1 ;;
+    node_guid) echo 1 ;;
+    port_guid) echo 1 ;;
     vlan) echo 1 ;;
     qos) echo 1 ;;
     proto) echo 1 ;;
@@ -120,6 +122,8 @@ _vfnet_setting_words() {
 _vfnet_setting_values() {
     case $1 in
     mac) echo "auto 00:00:00:00:00:00" ;;
+    node_guid) echo "auto" ;;
+    port_guid) echo "auto" ;;
     vlan) echo "@any" ;;
     qos) echo "0 1 2 3 4 5 6 7" ;;
     proto) echo "802.1Q 802.1ad" ;;
@@ -236,9 +240,9 @@ _vfnet() {
             ((i += 1 + w))
         done
         if ((i == 2)); then
-            _vfnet_reply "$cur" mac vlan qos proto query_rss trust spoofchk state rate mtu driver free
+            _vfnet_reply "$cur" mac node_guid port_guid vlan qos proto query_rss trust spoofchk state rate mtu driver free
         else
-            _vfnet_reply "$cur" mac vlan qos proto query_rss trust spoofchk state rate mtu driver
+            _vfnet_reply "$cur" mac node_guid port_guid vlan qos proto query_rss trust spoofchk state rate mtu driver
         fi
         ;;
     @none | @any | '') ;;

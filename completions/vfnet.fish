@@ -92,7 +92,7 @@ function __vfnet_vf_args
         end
         set i (math $i + 1 + $words)
     end
-    printf '%s\n' mac vlan qos proto query_rss trust spoofchk state rate mtu driver
+    printf '%s\n' mac node_guid port_guid vlan qos proto query_rss trust spoofchk state rate mtu driver
     test $n -eq 2; and echo free
 end
 
@@ -100,6 +100,10 @@ function __vfnet_setting_values
     switch $argv[1]
         case mac
             printf '%s\n' auto 00:00:00:00:00:00
+        case node_guid
+            printf '%s\n' auto
+        case port_guid
+            printf '%s\n' auto
         case qos
             printf '%s\n' 0 1 2 3 4 5 6 7
         case proto

@@ -121,6 +121,21 @@ pub const SETTINGS: &[Setting] = &[
                INDEX, the same on every boot; 00:00:00:00:00:00 clears it",
     },
     Setting {
+        name: "node_guid",
+        value: "GUID|auto",
+        values: Values::OneOf(&["auto"]),
+        words: 1,
+        help: "an InfiniBand VF's node GUID (00:11:22:33:44:55:66:77); auto: a stable one \
+               derived from the PF's port GUID and INDEX; the VF's driver is rebound to take it",
+    },
+    Setting {
+        name: "port_guid",
+        value: "GUID|auto",
+        values: Values::OneOf(&["auto"]),
+        words: 1,
+        help: "an InfiniBand VF's port GUID; auto: the same GUID as node_guid auto",
+    },
+    Setting {
         name: "vlan",
         value: "ID",
         values: Values::Any,

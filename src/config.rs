@@ -777,6 +777,38 @@ mod tests {
     }
 
     #[test]
+    fn infiniband_guids_are_vf_settings_like_any_other() {
+        let c = cfg(
+            "ib0.vfs.port_guid=auto\n0000:03:00.0.vf2.node_guid=00:11:22:33:44:55:66:AA\nib0.vf0-3.node_guid = auto\n",
+        );
+        let e: Vec<_> = c
+            .vf_entries()
+            .map(|e| (e.vf.to_string(), e.setting.name(), e.setting.to_string()))
+            .collect();
+        assert_eq!(
+            e,
+            [
+                ("vfs".into(), "port_guid", "auto".into()),
+                ("vf2".into(), "node_guid", "00:11:22:33:44:55:66:aa".into()),
+                ("vf0-3".into(), "node_guid", "auto".into()),
+            ]
+        );
+        for (line, want) in [
+            (
+                "ib0.vf1.node_guid=00:11:22:33:44:55",
+                "node_guid takes auto or a GUID",
+            ),
+            ("ib0.vfs.port_guid=", "port_guid takes auto or a GUID"),
+            ("ib0.vfs.node_gid=auto", "did you mean 'node_guid'"),
+        ] {
+            match parse_line(line) {
+                Line::Bad { error, .. } => assert!(error.contains(want), "{line}: {error}"),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn set_vf_replaces_or_goes_after_the_pfs_lines() {
         let mut c = cfg("# a\n0000:01:00.0=4\n# b\n0000:01:00.1=2\n");
         let pf = addr("0000:01:00.0");

@@ -66,71 +66,71 @@ pub const HELP_SET_TXT: Packed = Packed {
 /// `help/vf.txt`.
 pub const HELP_VF_TXT: Packed = Packed {
     at: 9843,
-    len: 2001,
+    len: 2387,
 };
 
 /// `help/vfnet.conf`.
 pub const HELP_VFNET_CONF: Packed = Packed {
-    at: 11844,
+    at: 12230,
     len: 264,
 };
 
 /// `systemd/vfnet.service`.
 pub const SYSTEMD_VFNET_SERVICE: Packed = Packed {
-    at: 12108,
+    at: 12494,
     len: 694,
 };
 
 /// `systemd/vfnet-fdb.service`.
 pub const SYSTEMD_VFNET_FDB_SERVICE: Packed = Packed {
-    at: 12802,
+    at: 13188,
     len: 537,
 };
 
 /// `openrc/vfnet`.
 pub const OPENRC_VFNET: Packed = Packed {
-    at: 13339,
+    at: 13725,
     len: 712,
 };
 
 /// `openrc/vfnet-fdb`.
 pub const OPENRC_VFNET_FDB: Packed = Packed {
-    at: 14051,
+    at: 14437,
     len: 469,
 };
 
 /// `initramfs-hooks/initramfs-tools/hooks/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_HOOKS_VFNET: Packed = Packed {
-    at: 14520,
+    at: 14906,
     len: 1698,
 };
 
 /// `initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_SCRIPTS_INIT_PREMOUNT_VFNET: Packed = Packed {
-    at: 16218,
+    at: 16604,
     len: 470,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/module-setup.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_MODULE_SETUP_SH: Packed = Packed {
-    at: 16688,
+    at: 17074,
     len: 1478,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/vfnet-apply.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_VFNET_APPLY_SH: Packed = Packed {
-    at: 18166,
+    at: 18552,
     len: 383,
 };
 
 /// `initramfs-hooks/dracut/vfnet.conf`.
 pub const INITRAMFS_HOOKS_DRACUT_VFNET_CONF: Packed = Packed {
-    at: 18549,
+    at: 18935,
     len: 91,
 };
 
 /// `hooks/vfnet-hook`.
 pub const HOOKS_VFNET_HOOK: Packed = Packed {
-    at: 18640,
+    at: 19026,
     len: 5913,
 };

@@ -1,4 +1,4 @@
-# e2e-scenario: VLAN protocol and query_rss on igb: 802.1Q through IFLA_VF_VLAN_LIST (read back by ip), 802.1ad, query_rss and the devlink eswitch refused in one clear line each without blocking the other settings; VF ranges
+# e2e-scenario: VLAN protocol and query_rss on igb: 802.1Q through IFLA_VF_VLAN_LIST (read back by ip), 802.1ad, query_rss, InfiniBand GUIDs and the devlink eswitch refused in one clear line each without blocking the other settings; VF ranges
 # e2e-image: iproute2
 
 PFIF=$(pf_if)
@@ -29,6 +29,35 @@ step "query_rss on is refused by igb in one line (igb has no such setting)"
 run vfnet vf "$PFIF" 0 query_rss on
 expect_rc 1
 expect_err "VF 0: query_rss on: the PF's driver does not support this setting"
+
+step "node_guid and port_guid on igb (Ethernet, not IPoIB): refused in one line before any request; trust in the same command still applies"
+run vfnet vf "$PFIF" 1 node_guid auto trust off port_guid 00:11:22:33:44:55:66:77
+expect_rc 1
+expect_err "VF 1: node_guid, port_guid: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)"
+expect_err_lines 2
+expect_out "VF 1: trust off."
+run vfnet list --json
+expect_json vfs.1.settings.trust false
+expect_json vfs.1.settings.node_guid null
+expect_json vfs.1.settings.port_guid null
+note "the kernel itself: ip link set vf 1 node_guid on igb"
+run "$IPROUTE2" link set "$PFIF" vf 1 node_guid 00:11:22:33:44:55:66:77
+expect_rc 2
+expect_err "Operation not supported"
+
+step "node_guid in the config: apply --dry-run fails the same line the run fails, and both apply the rest"
+run vfnet set "$PFIF" 2
+CONF=/tmp/guid.conf
+printf '%s=2\n%s.vf0.node_guid=auto\n%s.vf0.vlan=11\n' "$PF_PCI" "$PF_PCI" "$PF_PCI" > "$CONF"
+run vfnet --config "$CONF" apply --dry-run --json
+expect_rc 1
+expect_err "$CONF:2: $PFIF ($PF_PCI) VF 0: node_guid: GUIDs are for InfiniBand VFs"
+run vfnet --config "$CONF" apply --json
+expect_rc 1
+expect_err "$CONF:2: $PFIF ($PF_PCI) VF 0: node_guid: GUIDs are for InfiniBand VFs"
+run vfnet list --json
+expect_json vfs.0.settings.vlan 11
+run vfnet vf "$PFIF" 0 vlan 0
 
 step "a range: vfnet vf PF 0-1 spoofchk off sets both VFs"
 run vfnet vf "$PFIF" 0-1 spoofchk off
