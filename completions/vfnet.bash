@@ -35,7 +35,7 @@ _vfnet_options() {
     list) echo "--all -a --json -j --brief -b --no-headers --stats" ;;
     set) echo "--dry-run -n --json -j --reload --force --autoprobe --eswitch --timeout -t" ;;
     vf) echo "--persist --force --driver --json -j --timeout -t" ;;
-    persist) echo "--timeout -t --dry-run -n --json -j --vf --remove --probe --refresh-initramfs --eswitch" ;;
+    persist) echo "--timeout -t --dry-run -n --json -j --vf --remove --probe --port-type --refresh-initramfs --eswitch" ;;
     apply) echo "--dry-run -n --wait -w --timeout -t --deadline --quiet -q --json -j" ;;
     install) echo "--init --driver --unmanaged-vfs --fdb-sync --metrics --hooks --dry-run -n" ;;
     uninstall) echo "--init --hooks --dry-run -n" ;;
@@ -63,6 +63,7 @@ _vfnet_value() {
     "persist -t") echo "@any" ;;
     "persist --vf") echo "@any" ;;
     "persist --probe") echo "@any" ;;
+    "persist --port-type") echo "@list ib eth auto" ;;
     "persist --eswitch") echo "legacy switchdev" ;;
     "apply --wait") echo "@any" ;;
     "apply -w") echo "@any" ;;

@@ -232,6 +232,7 @@ impl Config {
             Line::Count { key, .. }
             | Line::Vf { key, .. }
             | Line::Probe { key, .. }
+            | Line::PortType { key, .. }
             | Line::Eswitch { key, .. }
             | Line::Flag { key, .. } => matches(key, addr, names),
             _ => false,
@@ -297,6 +298,7 @@ impl Config {
             let (Line::Count { key, .. }
             | Line::Vf { key, .. }
             | Line::Probe { key, .. }
+            | Line::PortType { key, .. }
             | Line::Eswitch { key, .. }
             | Line::Flag { key, .. }) = &self.lines[i]
             else {
@@ -370,6 +372,32 @@ impl Config {
             raw: crate::msg!("{}.probe_vf={}\n", addr, probe).into_bytes(),
         });
         self.set_pf_line(addr, names, same, line)
+    }
+
+    /// The port types recorded for the ConnectX-3 with this address or
+    /// names.
+    pub fn port_types(&self, addr: PciAddr, names: &[IfName]) -> Option<crate::mlx4::PortTypes> {
+        self.lines.iter().find_map(|l| match l {
+            Line::PortType { key, types, .. } if matches(key, addr, names) => Some(*types),
+            _ => None,
+        })
+    }
+
+    /// Records a ConnectX-3's `port_type` line, after its count. Returns
+    /// false when nothing changed.
+    pub fn set_port_types(
+        &mut self,
+        addr: PciAddr,
+        names: &[IfName],
+        types: crate::mlx4::PortTypes,
+    ) -> bool {
+        let same = |l: &Line| matches!(l, Line::PortType { key, .. } if matches(key, addr, names));
+        let line = Line::PortType {
+            key: DevKey::Pci(addr),
+            types,
+            raw: format!("{addr}.port_type={types}\n").into_bytes(),
+        };
+        self.set_pf_line(addr, names, same, Some(line))
     }
 
     /// The eswitch mode recorded for the PF with this address or names,

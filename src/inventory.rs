@@ -49,6 +49,9 @@ pub struct Pf {
     /// Its eswitch mode, as devlink reports it (`crate::eswitch::attach`,
     /// live only); `None` for a driver without a devlink eswitch.
     pub eswitch: Option<Mode>,
+    /// A ConnectX-3's port types as mlx4_core shows them now (`mlx4_port1`,
+    /// `mlx4_port2`: `eth`, `ib`, `auto (eth)`); `None` for other PFs.
+    pub port_types: Option<Vec<String>>,
     /// Its VFs, from its `virtfnN` links, sorted by N.
     pub vfs: Vec<Vf>,
 }
@@ -72,6 +75,7 @@ impl Pf {
             iommu_group: None,
             configured: None,
             eswitch: None,
+            port_types: None,
             vfs: Vec::new(),
         }
     }

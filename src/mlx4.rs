@@ -138,6 +138,8 @@ pub struct Want {
     pub vfs: Vfs,
     /// `probe_vf`: how many the host's driver probes (default none).
     pub probe: Vfs,
+    /// `port_type_array`, when the config sets it.
+    pub ports: Option<PortTypes>,
 }
 
 /// Whether the mlx4_core at hand takes per-device values, judged from
@@ -170,6 +172,31 @@ pub fn dialect(num_vfs_param: Option<&str>) -> Dialect {
 /// that is an error (a line it cannot parse would keep every ConnectX-3
 /// down at the next load). `None`: no ConnectX-3 wants VFs, no line.
 pub fn options_line(
+    wants: &[Want],
+    others: &[PciAddr],
+    dialect: Dialect,
+) -> Result<Option<String>, String> {
+    let line = counts_line(wants, others, dialect)?;
+    let mut types = wants.iter().filter_map(|w| w.ports.map(|p| (w.addr, p)));
+    let Some((at, first)) = types.next() else {
+        return Ok(line);
+    };
+    if let Some((other, t)) = types.find(|(_, t)| *t != first) {
+        return Err(crate::msg!(
+            "mlx4_core takes one port_type_array for every ConnectX-3 in the host, and {} wants {} \
+             where {} wants {}: give them the same --port-type",
+            at,
+            first,
+            other,
+            t
+        ));
+    }
+    let line = line.unwrap_or_else(|| format!("options {MODULE}"));
+    Ok(Some(format!("{line} port_type_array={}", first.param())))
+}
+
+/// [`options_line`] for the counts alone.
+fn counts_line(
     wants: &[Want],
     others: &[PciAddr],
     dialect: Dialect,
@@ -213,6 +240,7 @@ pub fn options_line(
         addr,
         vfs: Vfs::Dual(0),
         probe: Vfs::Dual(0),
+        ports: None,
     }));
     sorted.sort_unstable_by_key(|w| w.addr);
     let list = |f: &dyn Fn(&Want) -> String| {
@@ -257,16 +285,19 @@ pub fn modprobe_file(line: &str) -> String {
 pub struct Conflict {
     /// The line number.
     pub line: usize,
-    /// The parameter (`num_vfs`, `probe_vf`).
+    /// The parameter (`num_vfs`, `probe_vf`, `port_type_array`).
     pub param: String,
 }
 
-/// The lines of a modprobe.d file's `text` that set `num_vfs` or
-/// `probe_vf` for mlx4_core, read as kmod reads them (libkmod-config.c):
+/// The lines of a modprobe.d file's `text` that set `num_vfs`, `probe_vf`
+/// or (when vfnet's `line` does) `port_type_array` for mlx4_core, read as kmod reads them (libkmod-config.c):
 /// a line ending in `\` goes on on the next one, a line whose first word
 /// starts with `#` is a comment, and `-` and `_` are the same in module
 /// and parameter names (`options mlx4-core probe-vf=1` counts).
-pub fn conflicts(text: &str) -> Vec<Conflict> {
+pub fn conflicts(text: &str, line: &str) -> Vec<Conflict> {
+    // port_type_array only when vfnet's own line sets it: the host's own
+    // choice of port types is not vfnet's business otherwise.
+    let mine = |name: &str| name != "port_type_array" || line.contains(" port_type_array=");
     let mut out = Vec::new();
     let mut joined = String::new();
     let mut first = 0;
@@ -290,7 +321,7 @@ pub fn conflicts(text: &str) -> Vec<Conflict> {
         }
         for w in words {
             let name = w.split('=').next().unwrap_or("").replace('-', "_");
-            if name == "num_vfs" || name == "probe_vf" {
+            if ["num_vfs", "probe_vf", "port_type_array"].contains(&name.as_str()) && mine(&name) {
                 out.push(Conflict {
                     line: first,
                     param: name,
@@ -332,6 +363,65 @@ pub fn in_force(param: &str, addr: PciAddr) -> Option<Vfs> {
     })
 }
 
+/// A ConnectX-3's port types, as `persist --port-type` and the config's
+/// `KEY.port_type` give them and mlx4_core's `port_type_array` takes them
+/// (`enum mlx4_port_type`: 1 InfiniBand, 2 Ethernet, 3 sensed; 0: the
+/// firmware's choice): port 1's, then port 2's (0 when only one is given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortTypes(pub [u8; 2]);
+
+/// The names of the port types, by value.
+const PORT_TYPES: [&str; 4] = ["default", "ib", "eth", "auto"];
+
+impl PortTypes {
+    /// `ib`, `eth` or `auto` for port 1, then, after a comma, port 2. Port
+    /// 1 Ethernet with port 2 InfiniBand is refused: mlx4_core has no such
+    /// combination (mlx4_verify_params, main.c, turns it into IB/IB).
+    pub fn parse(s: &str) -> Result<PortTypes, String> {
+        let one = |w: &str| match PORT_TYPES.iter().position(|t| *t == w.trim()) {
+            Some(i) if i > 0 => Ok(i as u8),
+            _ => Err(crate::msg!(
+                "--port-type takes ib, eth or auto for port 1, then for port 2 (ib,eth), not '{}'",
+                crate::text::quote(s)
+            )),
+        };
+        let mut it = s.split(',');
+        let p1 = one(it.next().unwrap_or_default())?;
+        let p2 = match it.next() {
+            Some(w) => one(w)?,
+            None => 0,
+        };
+        if it.next().is_some() {
+            return Err(one("").unwrap_err());
+        }
+        if (p1, p2) == (2, 1) {
+            return Err(crate::msg!(
+                "eth,ib: mlx4_core cannot run port 1 as Ethernet with port 2 as InfiniBand \
+                 (it loads such a card as ib,ib); use ib,eth, or the same type on both"
+            ));
+        }
+        Ok(PortTypes([p1, p2]))
+    }
+
+    /// `port_type_array`'s value: `1,2`, or `2` for one port.
+    pub fn param(&self) -> String {
+        match self.0 {
+            [a, 0] => a.to_string(),
+            [a, b] => format!("{a},{b}"),
+        }
+    }
+}
+
+impl fmt::Display for PortTypes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |t: u8| PORT_TYPES.get(t as usize).copied().unwrap_or("?");
+        match self.0 {
+            [a, 0] => f.write_str(name(a)),
+            [a, b] => write!(f, "{},{}", name(a), name(b)),
+        }
+    }
+}
+
 /// mlx4_core's `port_type_array` values: 1 InfiniBand, 2 Ethernet, 0 or
 /// 3 as the firmware says.
 pub fn port_types(param: &str) -> Vec<&'static str> {
@@ -360,7 +450,54 @@ mod tests {
             addr: addr(a),
             vfs: Vfs::parse(vfs).unwrap(),
             probe: Vfs::parse(probe).unwrap(),
+            ports: None,
         }
+    }
+
+    #[test]
+    fn port_types_are_names_for_port_type_array() {
+        let t = |s: &str| PortTypes::parse(s);
+        assert_eq!(t("ib,eth").unwrap().param(), "1,2");
+        assert_eq!(t("eth").unwrap().param(), "2");
+        assert_eq!(t("auto,auto").unwrap().to_string(), "auto,auto");
+        assert_eq!(t(" eth , eth").unwrap(), PortTypes([2, 2]));
+        assert!(
+            t("eth,ib")
+                .unwrap_err()
+                .contains("cannot run port 1 as Ethernet")
+        );
+        for bad in ["", "ib,", "infiniband", "ib,eth,eth", "1,2", "default"] {
+            let e = t(bad).unwrap_err();
+            assert!(
+                e.contains("--port-type takes ib, eth or auto"),
+                "{bad}: {e}"
+            );
+        }
+        // Written next to the counts, one value for the host.
+        let mut a = want("0000:01:00.0", "4", "0");
+        a.ports = Some(PortTypes([1, 2]));
+        let mut b = want("0000:02:00.0", "4", "0");
+        assert_eq!(
+            options_line(&[a, b], &[], Dialect::HostWide)
+                .unwrap()
+                .unwrap(),
+            "options mlx4_core num_vfs=4 port_type_array=1,2"
+        );
+        b.ports = Some(PortTypes([2, 2]));
+        let e = options_line(&[a, b], &[], Dialect::HostWide).unwrap_err();
+        assert!(
+            e.contains("0000:01:00.0 wants ib,eth where 0000:02:00.0 wants eth,eth"),
+            "{e}"
+        );
+        // Port types without VFs still make a line.
+        let mut none = want("0000:01:00.0", "0", "0");
+        none.ports = Some(PortTypes([2, 2]));
+        assert_eq!(
+            options_line(&[none], &[], Dialect::HostWide)
+                .unwrap()
+                .unwrap(),
+            "options mlx4_core port_type_array=2,2"
+        );
     }
 
     #[test]
@@ -490,11 +627,24 @@ mod tests {
     }
 
     #[test]
+    fn port_types_elsewhere_conflict_only_when_vfnet_sets_them() {
+        let text = "options mlx4_core port_type_array=2,2\n";
+        assert_eq!(conflicts(text, "options mlx4_core num_vfs=4"), []);
+        assert_eq!(
+            conflicts(text, "options mlx4_core num_vfs=4 port_type_array=1,2"),
+            [Conflict {
+                line: 1,
+                param: "port_type_array".into()
+            }]
+        );
+    }
+
+    #[test]
     fn other_files_options_for_the_same_parameters_are_conflicts() {
         let text = "# mine\noptions mlx4_core port_type_array=2,2\noptions mlx4_core num_vfs=4 probe_vf=1 # old\n\
                     options mlx4_en pfctx=3\n#options mlx4_core num_vfs=9\n";
         assert_eq!(
-            conflicts(text),
+            conflicts(text, "options mlx4_core num_vfs=4"),
             vec![
                 Conflict {
                     line: 3,
@@ -515,7 +665,7 @@ mod tests {
         let text =
             "options mlx4-core port_type_array=2,2 \\\n  num_vfs=4\noptions mlx4_core probe-vf=1\n";
         assert_eq!(
-            conflicts(text),
+            conflicts(text, "options mlx4_core num_vfs=4"),
             vec![
                 Conflict {
                     line: 1,

@@ -35,6 +35,7 @@ pub fn line_for(root: &Root, cfg: &Config, inv: &Inventory) -> Result<Option<Str
             addr: pf.addr,
             vfs,
             probe,
+            ports: cfg.port_types(pf.addr, &pf.interfaces),
         });
     }
     let others: Vec<_> = inv
@@ -59,10 +60,12 @@ pub fn line_if_any(
 ) -> Result<Option<Option<String>>> {
     let inv = crate::scan::scan(sys, false);
     let any = inv.pfs.iter().any(|p| p.count_at_load())
-        || cfg
-            .lines
-            .iter()
-            .any(|l| matches!(l, crate::config::Line::Probe { .. }));
+        || cfg.lines.iter().any(|l| {
+            matches!(
+                l,
+                crate::config::Line::Probe { .. } | crate::config::Line::PortType { .. }
+            )
+        });
     if !any {
         return Ok(None);
     }
@@ -86,7 +89,7 @@ pub fn sync(root: &Root, line: Option<&str>, refresh: bool) -> Result<Vec<String
     }
     if line.is_some() {
         for (path, text) in modules::modprobe_files(root, mlx4::MODPROBE_FILE) {
-            for c in mlx4::conflicts(&text) {
+            for c in mlx4::conflicts(&text, line.unwrap_or_default()) {
                 notes.push(crate::msg!("warning: {}:{}: sets {} for mlx4_core too; modprobe passes both and the later wins: remove it", crate::text::quote(&path), c.line, c.param));
             }
         }

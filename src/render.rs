@@ -76,6 +76,7 @@ pub fn text(inv: &Inventory, layout: Layout) -> String {
         );
     }
     eswitch_lines(&mut out, inv, layout.width);
+    port_lines(&mut out, inv);
     out
 }
 
@@ -204,6 +205,22 @@ pub fn no_sriov(inv: &Inventory) -> Option<String> {
             none.join(", ")
         ),
     })
+}
+
+/// Each ConnectX-3's port types: `eth0 (0000:01:00.0): port 1 eth, port 2 ib`.
+fn port_lines(out: &mut String, inv: &Inventory) {
+    let mut first = true;
+    for p in &inv.pfs {
+        let Some(types) = &p.port_types else { continue };
+        if std::mem::take(&mut first) {
+            out.push_str("\nConnectX-3 ports (mlx4_core):\n");
+        }
+        let ports: Vec<String> = (1..)
+            .zip(types)
+            .map(|(n, t)| format!("port {n} {t}"))
+            .collect();
+        out.push_str(&format!("{}: {}\n", p.label(), ports.join(", ")));
+    }
 }
 
 /// Each PF's eswitch mode (where devlink reports one) and its VFs'
@@ -561,6 +578,7 @@ fn pf_json(out: &mut String, p: &Pf) {
         .num("configured_vfs", p.configured)
         .num("iommu_group", p.iommu_group)
         .opt_str("eswitch", p.eswitch.map(|m| m.name()))
+        .opt_strs("port_types", p.port_types.as_deref())
         .str("path", &p.path());
     o.end();
 }

@@ -266,6 +266,7 @@ fn read_function(dir: &Dir, addr: PciAddr, netdevs: &[(PciAddr, IfName)]) -> Fun
         iommu_group: iommu_group(dir, "iommu_group", &mut buf),
         configured: None,
         eswitch: None,
+        port_types: None,
         vfs: Vec::new(),
     }))
 }

@@ -8,6 +8,7 @@
 //! | configured counts (`Pf::configured`) | the config file | the config file |
 //! | VF settings (`Vf::settings`) | rtnetlink | a capture's `vfinfo/` |
 //! | eswitch modes (`Pf::eswitch`) | devlink | a capture's `eswitch` |
+//! | a ConnectX-3's port types (`Pf::port_types`) | sysfs | sysfs of the tree |
 //! | users (`Vf::used_by`) | /proc and sysfs | a capture's `used-by`, else the tree's /proc |
 //!
 //! "Live or captured?" is decided here and nowhere else. Every command
@@ -88,6 +89,7 @@ pub fn survey(s: &System, want: &Want) -> Result<Inventory> {
         crate::pciids::fill(&s.root, &mut inv.pfs);
     }
     crate::eswitch::representors(sys, &mut inv);
+    port_types(sys, &mut inv);
     if want.configured {
         configured(s, &mut inv);
     }
@@ -111,6 +113,24 @@ pub fn survey(s: &System, want: &Want) -> Result<Inventory> {
         users(s, &mut inv)?;
     }
     Ok(inv)
+}
+
+/// Each ConnectX-3's port types (`mlx4_portN`, ports 1 and 2; a file that
+/// cannot be read is `?`). Other PFs have none.
+fn port_types(sys: &crate::sysfs::Dir, inv: &mut Inventory) {
+    for pf in inv.pfs.iter_mut().filter(|p| p.count_at_load()) {
+        let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
+        let mut types = Vec::new();
+        for n in 1..=2 {
+            let path = format!("bus/pci/devices/{}/mlx4_port{n}", pf.addr);
+            match sys.read(&path, &mut buf) {
+                Ok(v) => types.push(crate::text::quote_bytes(crate::sysfs::trim(v))),
+                Err(nix::errno::Errno::ENOENT) => {}
+                Err(_) => types.push("?".to_string()),
+            }
+        }
+        pf.port_types = (!types.is_empty()).then_some(types);
+    }
 }
 
 /// Each PF's configured count. The config only adds a column: a broken one

@@ -77,6 +77,74 @@ fn per_port_counts_and_probe_vf_go_into_one_options_line() {
 }
 
 #[test]
+fn port_types_go_next_to_the_count_and_list_and_doctor_show_each_port() {
+    let tree = machine();
+    // mlx4_core's own files (main.c, show_port_type): "eth", "ib", "auto (eth)".
+    let dev = format!("sys/bus/pci/devices/{CX3}");
+    fs::write(tree.path(&format!("{dev}/mlx4_port1")), "eth\n").unwrap();
+    fs::write(tree.path(&format!("{dev}/mlx4_port2")), "auto (ib)\n").unwrap();
+    fs::create_dir_all(tree.path("etc/modprobe.d")).unwrap();
+    fs::write(
+        tree.path("etc/modprobe.d/mine.conf"),
+        "options mlx4_core port_type_array=2,2\n",
+    )
+    .unwrap();
+    let r = vfnet(
+        tree.root(),
+        &["persist", "enp3s0", "4", "--port-type", "ib,eth"],
+    );
+    r.code(0)
+        .out_has("options mlx4_core num_vfs=4 port_type_array=1,2")
+        .out_has("/etc/modprobe.d/mine.conf:1: sets port_type_array for mlx4_core too");
+    let conf = read(&tree, "etc/vfnet/vfnet.conf");
+    assert!(
+        conf.contains("0000:03:00.0=4\n0000:03:00.0.port_type=ib,eth\n"),
+        "{conf}"
+    );
+    assert!(
+        read(&tree, MODPROBE_FILE).ends_with("\noptions mlx4_core num_vfs=4 port_type_array=1,2\n")
+    );
+    // Again, the same: nothing to do.
+    vfnet(
+        tree.root(),
+        &["persist", "enp3s0", "4", "--port-type", "ib,eth"],
+    )
+    .code(0)
+    .out_has("already recorded");
+    // What the card runs now.
+    let r = vfnet(tree.root(), &["list", "--json"]);
+    assert!(
+        r.stdout.contains("\"port_types\":[\"eth\",\"auto (ib)\"]"),
+        "{}",
+        r.stdout
+    );
+    vfnet(tree.root(), &["list"]).code(0).out_has(
+        "ConnectX-3 ports (mlx4_core):\nenp3s0 (0000:03:00.0): port 1 eth, port 2 auto (ib)\n",
+    );
+    let r = vfnet(tree.root(), &["doctor", "--json"]);
+    assert!(r.stdout.contains("\"check\":\"port-type\""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("port 1 eth, port 2 auto (ib)"),
+        "{}",
+        r.stdout
+    );
+    // Refused before anything is written.
+    vfnet(
+        tree.root(),
+        &["persist", "enp3s0", "4", "--port-type", "eth,ib"],
+    )
+    .code(2)
+    .err_has("cannot run port 1 as Ethernet with port 2 as InfiniBand");
+    vfnet(
+        tree.root(),
+        &["persist", "enp3s0", "4", "--port-type", "infiniband"],
+    )
+    .code(2)
+    .err_has("--port-type takes ib, eth or auto");
+    assert!(read(&tree, "etc/vfnet/vfnet.conf").contains(".port_type=ib,eth\n"));
+}
+
+#[test]
 fn the_drivers_limits_are_checked_before_anything_is_written() {
     let tree = machine();
     // Past both limits: both named, the tighter first.
@@ -100,6 +168,13 @@ fn per_port_counts_are_refused_for_other_drivers() {
     vfnet(tree.root(), &["persist", "enp1s0f0", "2,2,0"])
         .code(1)
         .err_has("X,Y,Z and --probe are for a ConnectX-3");
+    vfnet(
+        tree.root(),
+        &["persist", "enp1s0f0", "2", "--port-type", "eth"],
+    )
+    .code(1)
+    .err_has("(so is --port-type)");
+    assert!(!read(&tree, "etc/vfnet/vfnet.conf").contains("port_type"));
     vfnet(tree.root(), &["set", "enp1s0f0", "2,2,0"])
         .code(1)
         .err_has("X,Y,Z and --reload are for a ConnectX-3");

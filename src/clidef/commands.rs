@@ -327,6 +327,13 @@ pub const COMMANDS: &[Command] = &[
             ),
             opt(
                 None,
+                "port-type",
+                "ib|eth|auto[,...]",
+                Values::ListOf(&["ib", "eth", "auto"]),
+                "ConnectX-3: port 1's type, then port 2's (port_type_array, next to num_vfs)",
+            ),
+            opt(
+                None,
                 "refresh-initramfs",
                 "",
                 Values::Flag,

@@ -231,7 +231,7 @@ fn port_types(
                     "port-type",
                     dev.clone(),
                     crate::msg!("the config puts {} on port {}, which is InfiniBand", out::vfs(n), port),
-                    crate::msg!("set port_type_array=2,2 in /etc/modprobe.d for Ethernet VFs, or move them to the other port"),
+                    crate::msg!("for Ethernet VFs: vfnet persist DEV --port-type eth,eth, then reload mlx4_core (vfnet set DEV N --reload); or move them to the other port"),
                 ));
             }
         }
@@ -292,6 +292,13 @@ fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
                 crate::drivers::firmware_fix(pf.driver.as_deref(), pf.vendor, pf.addr),
             ));
         }
+    }
+    if let Some(now) = &pf.port_types {
+        let ports: Vec<String> = (1..)
+            .zip(now)
+            .map(|(n, t)| format!("port {n} {t}"))
+            .collect();
+        out.push(ok("port-type", dev.clone(), ports.join(", ")));
     }
     if let Some(types) = params.port_type_array.as_deref() {
         out.extend(port_types(pf, types, entry));
@@ -817,6 +824,7 @@ mod tests {
             up: false,
             configured: None,
             eswitch: None,
+            port_types: None,
             vfs: (0..num)
                 .map(|i| crate::inventory::Vf {
                     addr: a(&format!("0000:01:10.{i}")),

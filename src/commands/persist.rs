@@ -27,6 +27,8 @@ pub struct Args {
     pub ports: Option<[u32; 3]>,
     /// `--probe`: mlx4_core's probe_vf for DEV.
     pub probe: Option<crate::mlx4::Vfs>,
+    /// `--port-type`: a ConnectX-3's port types (port_type_array).
+    pub port_types: Option<crate::mlx4::PortTypes>,
     /// `--refresh-initramfs`.
     pub refresh_initramfs: bool,
     /// `--timeout SECS`: for another vfnet's edit.
@@ -51,6 +53,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
         count: None,
         ports: None,
         probe: None,
+        port_types: None,
         refresh_initramfs: false,
         timeout: args::DEFAULT_TIMEOUT,
         dry_run: false,
@@ -67,6 +70,11 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             Short('j') | Long("json") => args.json = true,
             Long("remove") => args.remove = true,
             Long("probe") => args.probe = Some(args::vfs("persist", "--probe", p.value()?)?),
+            Long("port-type") => {
+                let v = args::text("persist", "--port-type", p.value()?)?;
+                let t = crate::mlx4::PortTypes::parse(&v);
+                args.port_types = Some(t.map_err(|e| args::usage("persist", e))?);
+            }
             Long("refresh-initramfs") => args.refresh_initramfs = true,
             Long("eswitch") => {
                 let v = args::text("persist", "--eswitch", p.value()?)?;
@@ -99,19 +107,15 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             "persist: --vf and --remove need a DEV (vfnet persist DEV --remove)"
         )));
     }
-    if (args.probe.is_some() || args.eswitch.is_some()) && args.dev.is_none() {
+    let pf_opts = args.probe.is_some() || args.eswitch.is_some() || args.port_types.is_some();
+    if pf_opts && args.dev.is_none() {
         return Err(crate::error::Error::Usage(crate::msg!(
-            "persist: --probe and --eswitch need a DEV (vfnet persist DEV N --eswitch MODE)"
+            "persist: --probe, --port-type and --eswitch need a DEV (vfnet persist DEV N --eswitch MODE)"
         )));
     }
-    if args.remove
-        && (args.count.is_some()
-            || !args.vf.is_empty()
-            || args.probe.is_some()
-            || args.eswitch.is_some())
-    {
+    if args.remove && (args.count.is_some() || !args.vf.is_empty() || pf_opts) {
         return Err(crate::error::Error::Usage(crate::msg!(
-            "persist: --remove takes no N, --vf, --probe or --eswitch"
+            "persist: --remove takes no N, --vf, --probe, --port-type or --eswitch"
         )));
     }
     Ok(Parsed::Run(args))
@@ -170,6 +174,8 @@ pub struct Record {
     pub vfs: Option<Vfs>,
     /// A ConnectX-3's `probe_vf` to record.
     pub probe: Option<Vfs>,
+    /// A ConnectX-3's port types to record.
+    pub port_types: Option<crate::mlx4::PortTypes>,
     /// The eswitch mode asked for (`--eswitch`).
     pub eswitch: Option<Mode>,
     /// The mode devlink reports, recorded as `eswitch::to_record` says.
@@ -189,6 +195,9 @@ pub fn record(cfg: &mut Config, r: &Record) -> bool {
     }
     if let Some(p) = r.probe {
         changed |= cfg.set_probe(addr, names, Some(p));
+    }
+    if let Some(t) = r.port_types {
+        changed |= cfg.set_port_types(addr, names, t);
     }
     let recorded = cfg.eswitch(addr, names).map(|e| e.1);
     if let Some(m) = r
@@ -446,6 +455,7 @@ fn one(ctx: &mut Ctx, args: &Args, dev: &DevKey) -> Result<Done> {
         label: pf.label(),
         vfs,
         probe: args.probe,
+        port_types: args.port_types,
         eswitch: args.eswitch,
         // `persist DEV`: the mode devlink reports, as the count.
         reported: match (args.eswitch, args.count, alone) {
@@ -525,10 +535,10 @@ fn checked_vfs(
     let label = pf.label();
     let total = sriov::read(pf, "sriov_totalvfs")?;
     let at_load = pf.count_at_load();
-    if !at_load && (args.ports.is_some() || args.probe.is_some()) {
+    if !at_load && (args.ports.is_some() || args.probe.is_some() || args.port_types.is_some()) {
         return Err(Error::fail(crate::msg!(
-            "{}: X,Y,Z and --probe are for a ConnectX-3, whose driver mlx4_core takes its count at \
-             load; its driver is {}",
+            "{}: X,Y,Z and --probe are for a ConnectX-3 (so is --port-type), whose driver mlx4_core takes \
+             its count at load; its driver is {}",
             label,
             pf.driver().as_deref().unwrap_or("none")
         )));

@@ -33,6 +33,16 @@ pub enum Line {
         /// The line's bytes, as read.
         raw: Vec<u8>,
     },
+    /// `KEY.port_type=ib,eth`: a ConnectX-3's port types (mlx4_core's
+    /// `port_type_array`).
+    PortType {
+        /// The PF.
+        key: DevKey,
+        /// The types, port 1 first.
+        types: crate::mlx4::PortTypes,
+        /// The line's bytes, as read.
+        raw: Vec<u8>,
+    },
     /// `KEY.vfN.SETTING=VALUE` or `KEY.vfs.SETTING=VALUE`: a VF setting.
     Vf {
         /// The PF.
@@ -83,6 +93,7 @@ impl Line {
         match self {
             Line::Count { raw, .. }
             | Line::Probe { raw, .. }
+            | Line::PortType { raw, .. }
             | Line::Flag { raw, .. }
             | Line::Eswitch { raw, .. }
             | Line::Vf { raw, .. }
@@ -179,7 +190,8 @@ pub(super) fn parse_bytes(raw: &[u8], body: &[u8]) -> Line {
     pf_key(&raw, key, value).unwrap_or_else(|| count_line(raw, key, value))
 }
 
-/// A PF key, `KEY.NAME=VALUE` (unmanaged_vfs, fdb_sync, eswitch, probe_vf), VALUE
+/// A PF key, `KEY.NAME=VALUE` (unmanaged_vfs, fdb_sync, eswitch, probe_vf,
+/// port_type), VALUE
 /// parsed by NAME's parser; `None` for a key that is none of them.
 fn pf_key(raw: &[u8], key: &str, value: &str) -> Option<Line> {
     let bad = |error: String| Line::Bad {
@@ -187,7 +199,13 @@ fn pf_key(raw: &[u8], key: &str, value: &str) -> Option<Line> {
         error,
     };
     let raw = raw.to_vec();
-    for name in ["unmanaged_vfs", "fdb_sync", "eswitch", "probe_vf"] {
+    for name in [
+        "unmanaged_vfs",
+        "fdb_sync",
+        "eswitch",
+        "probe_vf",
+        "port_type",
+    ] {
         let Some(dev) = key.strip_suffix(name).and_then(|k| k.strip_suffix('.')) else {
             continue;
         };
@@ -197,7 +215,7 @@ fn pf_key(raw: &[u8], key: &str, value: &str) -> Option<Line> {
         };
         let q = crate::text::quote(value);
         return Some(match (name, crate::text::boolean(value)) {
-            ("eswitch", _) | ("probe_vf", _) => pf_value(name, key, value, raw, bad),
+            ("eswitch" | "probe_vf" | "port_type", _) => pf_value(name, key, value, raw, bad),
             (_, Some(on)) => {
                 let flag = Flag::ALL.iter().find(|f| f.1 == name).map(|f| f.0)?;
                 Line::Flag { key, flag, on, raw }
@@ -212,7 +230,7 @@ fn pf_key(raw: &[u8], key: &str, value: &str) -> Option<Line> {
     None
 }
 
-/// `KEY.eswitch=MODE` and `KEY.probe_vf=N`.
+/// `KEY.eswitch=MODE`, `KEY.probe_vf=N` and `KEY.port_type=TYPES`.
 fn pf_value(
     name: &str,
     key: DevKey,
@@ -228,6 +246,10 @@ fn pf_value(
                 "eswitch takes legacy or switchdev, not '{}'",
                 q
             )),
+        },
+        "port_type" => match crate::mlx4::PortTypes::parse(value) {
+            Ok(types) => Line::PortType { key, types, raw },
+            Err(e) => bad(e.replacen("--port-type", "port_type", 1)),
         },
         _ => match crate::mlx4::Vfs::parse(value) {
             Some(probe) => Line::Probe { key, probe, raw },

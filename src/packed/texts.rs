@@ -54,83 +54,83 @@ pub const HELP_METRICS_TXT: Packed = Packed {
 /// `help/persist.txt`.
 pub const HELP_PERSIST_TXT: Packed = Packed {
     at: 7273,
-    len: 1294,
+    len: 1562,
 };
 
 /// `help/set.txt`.
 pub const HELP_SET_TXT: Packed = Packed {
-    at: 8567,
+    at: 8835,
     len: 1276,
 };
 
 /// `help/vf.txt`.
 pub const HELP_VF_TXT: Packed = Packed {
-    at: 9843,
+    at: 10111,
     len: 2387,
 };
 
 /// `help/vfnet.conf`.
 pub const HELP_VFNET_CONF: Packed = Packed {
-    at: 12230,
+    at: 12498,
     len: 264,
 };
 
 /// `systemd/vfnet.service`.
 pub const SYSTEMD_VFNET_SERVICE: Packed = Packed {
-    at: 12494,
+    at: 12762,
     len: 694,
 };
 
 /// `systemd/vfnet-fdb.service`.
 pub const SYSTEMD_VFNET_FDB_SERVICE: Packed = Packed {
-    at: 13188,
+    at: 13456,
     len: 537,
 };
 
 /// `openrc/vfnet`.
 pub const OPENRC_VFNET: Packed = Packed {
-    at: 13725,
+    at: 13993,
     len: 712,
 };
 
 /// `openrc/vfnet-fdb`.
 pub const OPENRC_VFNET_FDB: Packed = Packed {
-    at: 14437,
+    at: 14705,
     len: 469,
 };
 
 /// `initramfs-hooks/initramfs-tools/hooks/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_HOOKS_VFNET: Packed = Packed {
-    at: 14906,
+    at: 15174,
     len: 1698,
 };
 
 /// `initramfs-hooks/initramfs-tools/scripts/init-premount/vfnet`.
 pub const INITRAMFS_HOOKS_INITRAMFS_TOOLS_SCRIPTS_INIT_PREMOUNT_VFNET: Packed = Packed {
-    at: 16604,
+    at: 16872,
     len: 470,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/module-setup.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_MODULE_SETUP_SH: Packed = Packed {
-    at: 17074,
+    at: 17342,
     len: 1478,
 };
 
 /// `initramfs-hooks/dracut/90vfnet/vfnet-apply.sh`.
 pub const INITRAMFS_HOOKS_DRACUT_90VFNET_VFNET_APPLY_SH: Packed = Packed {
-    at: 18552,
+    at: 18820,
     len: 383,
 };
 
 /// `initramfs-hooks/dracut/vfnet.conf`.
 pub const INITRAMFS_HOOKS_DRACUT_VFNET_CONF: Packed = Packed {
-    at: 18935,
+    at: 19203,
     len: 91,
 };
 
 /// `hooks/vfnet-hook`.
 pub const HOOKS_VFNET_HOOK: Packed = Packed {
-    at: 19026,
+    at: 19294,
     len: 5913,
 };

@@ -54,17 +54,11 @@ pub fn plan(cfg: &Config, inv: &Inventory) -> Vec<Action> {
                 actions.push(fail(error.clone()));
                 continue;
             }
-            // VF settings are applied once the counts are right; probe_vf
-            // goes to modprobe.d (persist), read when mlx4_core loads.
-            // unmanaged_vfs is install's.
-            // eswitch goes with its PF's count (Run::counts).
-            Line::Other(_)
-            | Line::Vf { .. }
-            | Line::Probe { .. }
-            | Line::Flag { .. }
-            | Line::Eswitch { .. } => {
-                continue;
-            }
+            // VF settings are applied once the counts are right; probe_vf and
+            // port_type go to modprobe.d (persist), read when mlx4_core
+            // loads; unmanaged_vfs is install's; eswitch goes with its PF's
+            // count (Run::counts).
+            _ => continue,
         };
         let found = inv.pf_by_key(key);
         let Some(p) = found else {
@@ -341,6 +335,7 @@ mod tests {
             up: false,
             configured: None,
             eswitch: None,
+            port_types: None,
             vfs: Vec::new(),
         }
     }

@@ -193,15 +193,17 @@ impl Run<'_> {
         before: Option<Vec<String>>,
         pf: &crate::netlink::PfIds,
     ) {
+        // As the run words them (engine::configure).
         let refused: Vec<String> = match have {
             Some(_) => p.want.refused(pf, p.vf),
             None => Vec::new(),
         };
-        for why in &refused {
-            self.fail(
-                &p.lines,
-                &format_args!("{} VF {}: {why}", dev.label(), p.vf),
-            );
+        let refused: Vec<String> = refused
+            .iter()
+            .map(|why| format!("{} VF {}: {why}", dev.label(), p.vf))
+            .collect();
+        for e in &refused {
+            self.fail(&p.lines, e);
         }
         let sets = have.map(|h| (h, p.want.changes(h, pf)));
         let changes = match &sets {

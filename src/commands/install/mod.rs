@@ -700,6 +700,7 @@ mod tests {
             up: false,
             configured: None,
             eswitch: None,
+            port_types: None,
             vfs: vf_drivers
                 .iter()
                 .enumerate()

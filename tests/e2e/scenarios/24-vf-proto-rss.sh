@@ -51,10 +51,15 @@ CONF=/tmp/guid.conf
 printf '%s=2\n%s.vf0.node_guid=auto\n%s.vf0.vlan=11\n' "$PF_PCI" "$PF_PCI" "$PF_PCI" > "$CONF"
 run vfnet --config "$CONF" apply --dry-run --json
 expect_rc 1
-expect_err "$CONF:2: $PFIF ($PF_PCI) VF 0: node_guid: GUIDs are for InfiniBand VFs"
+# The VF's lines (2 and 3) are one record, as for any setting a driver refuses.
+expect_err "$CONF:2,3: $PFIF ($PF_PCI) VF 0: node_guid: GUIDs are for InfiniBand VFs"
+expect_json entries.1.error '"'"$PFIF ($PF_PCI) VF 0: node_guid: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)"'"'
+expect_json entries.1.changes.0 '"vlan 11 qos 0"'
 run vfnet --config "$CONF" apply --json
 expect_rc 1
-expect_err "$CONF:2: $PFIF ($PF_PCI) VF 0: node_guid: GUIDs are for InfiniBand VFs"
+expect_err "$CONF:2,3: $PFIF ($PF_PCI) VF 0: node_guid: GUIDs are for InfiniBand VFs"
+expect_json entries.1.error '"'"$PFIF ($PF_PCI) VF 0: node_guid: GUIDs are for InfiniBand VFs, and the PF's interface is not InfiniBand (IPoIB)"'"'
+expect_json entries.1.changes.0 '"vlan 11 qos 0"'
 run vfnet list --json
 expect_json vfs.0.settings.vlan 11
 run vfnet vf "$PFIF" 0 vlan 0
