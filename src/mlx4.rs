@@ -377,11 +377,13 @@ impl PortTypes {
     /// `ib`, `eth` or `auto` for port 1, then, after a comma, port 2. Port
     /// 1 Ethernet with port 2 InfiniBand is refused: mlx4_core has no such
     /// combination (mlx4_verify_params, main.c, turns it into IB/IB).
-    pub fn parse(s: &str) -> Result<PortTypes, String> {
+    /// `what` names where it was given (`--port-type`, `port_type`).
+    pub fn parse(s: &str, what: &str) -> Result<PortTypes, String> {
         let one = |w: &str| match PORT_TYPES.iter().position(|t| *t == w.trim()) {
             Some(i) if i > 0 => Ok(i as u8),
             _ => Err(crate::msg!(
-                "--port-type takes ib, eth or auto for port 1, then for port 2 (ib,eth), not '{}'",
+                "{} takes ib, eth or auto for port 1, then for port 2 (ib,eth), not '{}'",
+                what,
                 crate::text::quote(s)
             )),
         };
@@ -456,7 +458,7 @@ mod tests {
 
     #[test]
     fn port_types_are_names_for_port_type_array() {
-        let t = |s: &str| PortTypes::parse(s);
+        let t = |s: &str| PortTypes::parse(s, "--port-type");
         assert_eq!(t("ib,eth").unwrap().param(), "1,2");
         assert_eq!(t("eth").unwrap().param(), "2");
         assert_eq!(t("auto,auto").unwrap().to_string(), "auto,auto");

@@ -72,7 +72,7 @@ pub fn parse(p: &mut lexopt::Parser, g: &mut Globals) -> Result<Parsed<Args>> {
             Long("probe") => args.probe = Some(args::vfs("persist", "--probe", p.value()?)?),
             Long("port-type") => {
                 let v = args::text("persist", "--port-type", p.value()?)?;
-                let t = crate::mlx4::PortTypes::parse(&v);
+                let t = crate::mlx4::PortTypes::parse(&v, "--port-type");
                 args.port_types = Some(t.map_err(|e| args::usage("persist", e))?);
             }
             Long("refresh-initramfs") => args.refresh_initramfs = true,

@@ -247,9 +247,9 @@ fn pf_value(
                 q
             )),
         },
-        "port_type" => match crate::mlx4::PortTypes::parse(value) {
+        "port_type" => match crate::mlx4::PortTypes::parse(value, name) {
             Ok(types) => Line::PortType { key, types, raw },
-            Err(e) => bad(e.replacen("--port-type", "port_type", 1)),
+            Err(e) => bad(e),
         },
         _ => match crate::mlx4::Vfs::parse(value) {
             Some(probe) => Line::Probe { key, probe, raw },
