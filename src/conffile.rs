@@ -176,8 +176,8 @@ pub fn check_trusted(config: &Config) -> Result<()> {
     judge(&path, &path, "file", uid, mode, me)?;
     let mut dir = files::parent(&path).to_path_buf();
     if dir.is_relative() {
-        dir = std::env::current_dir()
-            .map_err(|e| Error::io("check", &dir, files::errno(&e)))?
+        dir = files::cwd()
+            .map_err(|e| Error::io("check", &dir, e))?
             .join(dir);
     }
     let mut chain: Vec<PathBuf> = dir.ancestors().map(Path::to_path_buf).collect();

@@ -395,7 +395,7 @@ impl Config {
         let line = Line::PortType {
             key: DevKey::Pci(addr),
             types,
-            raw: format!("{addr}.port_type={types}\n").into_bytes(),
+            raw: crate::msg!("{}.port_type={}\n", addr, types).into_bytes(),
         };
         self.set_pf_line(addr, names, same, Some(line))
     }

@@ -32,6 +32,14 @@ pub const NEEDS_UP: &str = "bnxt_en creates VFs only on an up PF (bnxt_sriov.c, 
 /// (mlx5_core): where to raise it.
 pub fn over_total_fix(driver: Option<&str>, addr: PciAddr, want: u32) -> Option<String> {
     match driver? {
+        d @ ("i915" | "xe") => Some(crate::msg!(
+            "its total is {}'s max_vfs parameter, read when it loads: vfnet persist {} {} writes it to {}; \
+             then rebuild the initramfs and reboot",
+            d,
+            addr,
+            want,
+            crate::gpu::MODPROBE_FILE
+        )),
         "mlx5_core" => Some(crate::msg!(
             "its total is the firmware's NUM_OF_VFS: raise it with mstconfig -d {} set SRIOV_EN=1 \
              NUM_OF_VFS={} (mstflint), then power the host off and on (a warm reboot keeps the old value)",
@@ -46,6 +54,13 @@ pub fn over_total_fix(driver: Option<&str>, addr: PciAddr, want: u32) -> Option<
 /// else by vendor.
 pub fn firmware_fix(driver: Option<&str>, vendor: Option<u16>, addr: PciAddr) -> String {
     match (driver, vendor) {
+        (Some(d @ ("i915" | "xe")), _) => crate::msg!(
+            "{} makes no VFs unless it loads with max_vfs (i915 also enable_guc=3): vfnet persist {} N \
+             writes them to {}, then rebuild the initramfs and reboot (vfnet doctor shows what is in force)",
+            d,
+            addr,
+            crate::gpu::MODPROBE_FILE
+        ),
         (Some("mlx5_core"), _) | (_, Some(0x15b3)) => crate::msg!(
             "enable it in the card's firmware: mstconfig -d {} set SRIOV_EN=1 NUM_OF_VFS=8 (mstflint; \
              mlxconfig from NVIDIA's MFT takes the same), then power the host off and on",

@@ -50,12 +50,18 @@ impl Error {
     }
 }
 
-/// The C library's text for an errno ("No such file or directory").
-pub fn strerror(e: Errno) -> &'static str {
-    // SAFETY: musl's and glibc's strerror return a pointer to a static,
-    // NUL-terminated string for every value.
-    let s = unsafe { std::ffi::CStr::from_ptr(nix::libc::strerror(e as i32)) };
-    s.to_str().unwrap_or("unknown error")
+/// The text for an errno ("No such file or directory"), as musl's
+/// `strerror` words it (its table, `src/errno/__strerror.h`, line N for
+/// errno N), on every build. vfnet's own: the C library's would link its
+/// 2 KiB table, unpacked, into the shipped build.
+pub fn strerror(e: Errno) -> String {
+    #[rustfmt::skip]
+    let all = crate::msg!("No error information\nOperation not permitted\nNo such file or directory\nNo such process\nInterrupted system call\nI/O error\nNo such device or address\nArgument list too long\nExec format error\nBad file descriptor\nNo child process\nResource temporarily unavailable\nOut of memory\nPermission denied\nBad address\nBlock device required\nResource busy\nFile exists\nCross-device link\nNo such device\nNot a directory\nIs a directory\nInvalid argument\nToo many open files in system\nNo file descriptors available\nNot a tty\nText file busy\nFile too large\nNo space left on device\nInvalid seek\nRead-only file system\nToo many links\nBroken pipe\nDomain error\nResult not representable\nResource deadlock would occur\nFilename too long\nNo locks available\nFunction not implemented\nDirectory not empty\nSymbolic link loop\nNo error information\nNo message of desired type\nIdentifier removed\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nDevice not a stream\nNo data available\nDevice timeout\nOut of streams resources\nNo error information\nNo error information\nNo error information\nLink has been severed\nNo error information\nNo error information\nNo error information\nProtocol error\nMultihop attempted\nNo error information\nBad message\nValue too large for data type\nNo error information\nFile descriptor in bad state\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nNo error information\nIllegal byte sequence\nNo error information\nNo error information\nNo error information\nNot a socket\nDestination address required\nMessage too large\nProtocol wrong type for socket\nProtocol not available\nProtocol not supported\nSocket type not supported\nNot supported\nProtocol family not supported\nAddress family not supported by protocol\nAddress in use\nAddress not available\nNetwork is down\nNetwork unreachable\nConnection reset by network\nConnection aborted\nConnection reset by peer\nNo buffer space available\nSocket is connected\nSocket not connected\nCannot send after socket shutdown\nNo error information\nOperation timed out\nConnection refused\nHost is down\nHost is unreachable\nOperation already in progress\nOperation in progress\nStale file handle\nNo error information\nNo error information\nNo error information\nNo error information\nRemote I/O error\nQuota exceeded\nNo medium found\nWrong medium type\nOperation canceled\nRequired key not available\nKey has expired\nKey has been revoked\nKey was rejected by service\nPrevious owner died\nState not recoverable");
+    let n = (e as i32).max(0) as usize;
+    all.lines()
+        .nth(n)
+        .unwrap_or("No error information")
+        .to_string()
 }
 
 impl fmt::Display for Error {
@@ -98,6 +104,16 @@ impl From<lexopt::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errno_texts_are_musls_on_every_build() {
+        assert_eq!(strerror(Errno::ENOENT), "No such file or directory");
+        assert_eq!(strerror(Errno::EPERM), "Operation not permitted");
+        assert_eq!(strerror(Errno::EBUSY), "Resource busy");
+        assert_eq!(strerror(Errno::EOPNOTSUPP), "Not supported");
+        assert_eq!(strerror(Errno::ENOTRECOVERABLE), "State not recoverable");
+        assert_eq!(strerror(Errno::UnknownErrno), "No error information");
+    }
 
     #[test]
     fn exit_codes_tell_usage_from_failure() {

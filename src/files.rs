@@ -202,7 +202,7 @@ pub fn resolve(path: &Path, jail: Option<&Path>) -> std::result::Result<Resolved
         if p.is_absolute() {
             Ok(p.to_path_buf())
         } else {
-            Ok(std::env::current_dir().map_err(|e| errno(&e))?.join(p))
+            Ok(cwd()?.join(p))
         }
     };
     let jail = jail.map(absolute).transpose()?;
@@ -266,6 +266,22 @@ pub fn resolve(path: &Path, jail: Option<&Path>) -> std::result::Result<Resolved
         path: done,
         via_link,
     })
+}
+
+/// The working directory, by the `getcwd` system call itself (the C
+/// library's `getcwd` would link its `malloc` into the shipped build,
+/// which has its own allocator: `crate::heap`).
+pub fn cwd() -> std::result::Result<PathBuf, Errno> {
+    use std::os::unix::ffi::OsStringExt;
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    let n = unsafe { nix::libc::syscall(nix::libc::SYS_getcwd, buf.as_mut_ptr(), buf.len()) };
+    if n < 0 {
+        return Err(Errno::last());
+    }
+    // The length counts the trailing NUL.
+    buf.truncate((n as usize).saturating_sub(1));
+    Ok(PathBuf::from(std::ffi::OsString::from_vec(buf)))
 }
 
 #[cfg(test)]

@@ -331,11 +331,12 @@ pub fn metrics_files(
                 ),
                 (
                     "/etc/systemd/system/vfnet-metrics.timer",
-                    "# Refreshes vfnet's metrics every minute (vfnet install --metrics DIR).\n\n\
+                    crate::msg!(
+                        "# Refreshes vfnet's metrics every minute (vfnet install --metrics DIR).\n\n\
                      [Unit]\nDescription=SR-IOV metrics for node_exporter, every minute\n\n\
                      [Timer]\nOnBootSec=1min\nOnUnitActiveSec=1min\nAccuracySec=5s\n\n\
                      [Install]\nWantedBy=timers.target\n"
-                        .to_string(),
+                    ),
                     0o644,
                 ),
             ],

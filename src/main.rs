@@ -6,6 +6,12 @@ use vfnet::commands::{apply, capture, doctor, fdb, install, list, metrics, persi
 use vfnet::out;
 use vfnet::system::System;
 
+/// The shipped build's allocator (`src/heap.rs`): musl's malloc is not
+/// linked.
+#[cfg(vfnet_no_unwinder)]
+#[global_allocator]
+static HEAP: vfnet::heap::Heap = vfnet::heap::Heap::new();
+
 fn main() {
     vfnet::signals::report_crashes();
     let result = cli::parse(std::env::args_os().skip(1)).and_then(|(g, command)| {

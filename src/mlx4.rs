@@ -192,7 +192,11 @@ pub fn options_line(
         ));
     }
     let line = line.unwrap_or_else(|| format!("options {MODULE}"));
-    Ok(Some(format!("{line} port_type_array={}", first.param())))
+    Ok(Some(crate::msg!(
+        "{} port_type_array={}",
+        line,
+        first.param()
+    )))
 }
 
 /// [`options_line`] for the counts alone.
@@ -290,46 +294,27 @@ pub struct Conflict {
 }
 
 /// The lines of a modprobe.d file's `text` that set `num_vfs`, `probe_vf`
-/// or (when vfnet's `line` does) `port_type_array` for mlx4_core, read as kmod reads them (libkmod-config.c):
-/// a line ending in `\` goes on on the next one, a line whose first word
-/// starts with `#` is a comment, and `-` and `_` are the same in module
-/// and parameter names (`options mlx4-core probe-vf=1` counts).
+/// or (when vfnet's `line` does) `port_type_array` for mlx4_core
+/// ([`crate::modules::options`] reads them as kmod does:
+/// `options mlx4-core probe-vf=1` counts).
 pub fn conflicts(text: &str, line: &str) -> Vec<Conflict> {
-    // port_type_array only when vfnet's own line sets it: the host's own
-    // choice of port types is not vfnet's business otherwise.
-    let mine = |name: &str| name != "port_type_array" || line.contains(" port_type_array=");
-    let mut out = Vec::new();
-    let mut joined = String::new();
-    let mut first = 0;
-    for (i, line) in text.lines().enumerate() {
-        if joined.is_empty() {
-            first = i + 1;
-        }
-        match line.strip_suffix('\\') {
-            Some(part) => {
-                joined.push_str(part);
-                joined.push(' ');
-                continue;
-            }
-            None => joined.push_str(line),
-        }
-        let logical = std::mem::take(&mut joined);
-        let mut words = logical.split_whitespace();
-        let is_mlx4 = |w: Option<&str>| w.is_some_and(|w| w.replace('-', "_") == MODULE);
-        if words.next() != Some("options") || !is_mlx4(words.next()) {
-            continue;
-        }
-        for w in words {
-            let name = w.split('=').next().unwrap_or("").replace('-', "_");
-            if ["num_vfs", "probe_vf", "port_type_array"].contains(&name.as_str()) && mine(&name) {
-                out.push(Conflict {
-                    line: first,
-                    param: name,
-                });
-            }
-        }
+    let ours = params(line);
+    crate::modules::options(text, MODULE)
+        .into_iter()
+        .filter(|(_, name, _)| ours.contains(&name.as_str()))
+        .map(|(line, param, _)| Conflict { line, param })
+        .collect()
+}
+
+/// The parameters vfnet's `line` sets: `port_type_array` only when it
+/// does (the host's own choice of port types is not vfnet's business
+/// otherwise).
+pub fn params(line: &str) -> Vec<&'static str> {
+    let mut p = vec!["num_vfs", "probe_vf"];
+    if line.contains(" port_type_array=") {
+        p.push("port_type_array");
     }
-    out
+    p
 }
 
 /// What a loaded mlx4_core gives the device at `addr`, from its `num_vfs`

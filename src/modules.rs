@@ -42,6 +42,41 @@ pub fn param(root: &Root, module: &str, name: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The parameters a modprobe.d file's `text` gives `module`: (line, name,
+/// value), read as kmod reads them (libkmod-config.c): a line ending in `\`
+/// goes on on the next one, a line whose first word starts with `#` is a
+/// comment, and `-` and `_` are the same in module and parameter names.
+/// Pure.
+pub fn options(text: &str, module: &str) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    let mut joined = String::new();
+    let mut first = 0;
+    for (i, line) in text.lines().enumerate() {
+        if joined.is_empty() {
+            first = i + 1;
+        }
+        match line.strip_suffix('\\') {
+            Some(part) => {
+                joined.push_str(part);
+                joined.push(' ');
+                continue;
+            }
+            None => joined.push_str(line),
+        }
+        let logical = std::mem::take(&mut joined);
+        let mut words = logical.split_whitespace();
+        let ours = |w: Option<&str>| w.is_some_and(|w| w.replace('-', "_") == module);
+        if words.next() != Some("options") || !ours(words.next()) {
+            continue;
+        }
+        for w in words {
+            let (name, value) = w.split_once('=').unwrap_or((w, ""));
+            out.push((first, name.replace('-', "_"), value.to_string()));
+        }
+    }
+    out
+}
+
 /// Every modprobe.d `*.conf` file but `except` (vfnet's own), with its
 /// text: path as shown to the user, text. Unreadable files are skipped.
 pub fn modprobe_files(root: &Root, except: &str) -> Vec<(String, String)> {

@@ -211,16 +211,21 @@ pub fn no_sriov(inv: &Inventory) -> Option<String> {
 fn port_lines(out: &mut String, inv: &Inventory) {
     let mut first = true;
     for p in &inv.pfs {
-        let Some(types) = &p.port_types else { continue };
+        let Some(ports) = ports(p) else { continue };
         if std::mem::take(&mut first) {
             out.push_str("\nConnectX-3 ports (mlx4_core):\n");
         }
-        let ports: Vec<String> = (1..)
-            .zip(types)
-            .map(|(n, t)| format!("port {n} {t}"))
-            .collect();
-        out.push_str(&format!("{}: {}\n", p.label(), ports.join(", ")));
+        out.push_str(&format!("{}: {ports}\n", p.label()));
     }
+}
+
+/// A ConnectX-3's ports as they run now: `port 1 eth, port 2 auto (ib)`.
+pub fn ports(p: &Pf) -> Option<String> {
+    let mut s = String::new();
+    for (n, t) in p.port_types.as_ref()?.iter().enumerate() {
+        s += &format!("{}port {} {t}", if n > 0 { ", " } else { "" }, n + 1);
+    }
+    Some(s)
 }
 
 /// Each PF's eswitch mode (where devlink reports one) and its VFs'

@@ -122,7 +122,7 @@ fn port_types(sys: &crate::sysfs::Dir, inv: &mut Inventory) {
         let mut buf: crate::sysfs::AttrBuf = [0; crate::sysfs::ATTR_MAX];
         let mut types = Vec::new();
         for n in 1..=2 {
-            let path = format!("bus/pci/devices/{}/mlx4_port{n}", pf.addr);
+            let path = crate::msg!("bus/pci/devices/{}/mlx4_port{}", pf.addr, n);
             match sys.read(&path, &mut buf) {
                 Ok(v) => types.push(crate::text::quote_bytes(crate::sysfs::trim(v))),
                 Err(nix::errno::Errno::ENOENT) => {}

@@ -51,7 +51,7 @@ impl Root {
             .or_else(|| std::env::var_os("VFNET_ROOT").map(PathBuf::from))
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("/"));
-        let base = match (base.is_absolute(), std::env::current_dir()) {
+        let base = match (base.is_absolute(), crate::files::cwd()) {
             (false, Ok(cwd)) => cwd.join(base),
             _ => base,
         };

@@ -97,7 +97,7 @@ pub fn systemd_path(s: &str) -> Result<String, String> {
             quote(s),
             match c {
                 c if c.is_whitespace() && !c.is_control() => "white space".to_string(),
-                c if c.is_control() => "a control character".to_string(),
+                c if c.is_control() => crate::msg!("a control character"),
                 c => format!("a {c}"),
             }
         ));

@@ -18,6 +18,10 @@ use crate::sysfs::{Dir, Root};
 use crate::system::System;
 use lexopt::prelude::*;
 
+/// Reading what the checks look at.
+mod gather;
+pub use gather::gather;
+
 /// `vfnet doctor -h`.
 pub const USAGE: crate::packed::Packed = crate::packed::texts::HELP_DOCTOR_TXT;
 
@@ -73,6 +77,8 @@ pub struct Facts {
     pub boot: Vec<(Init, bool)>,
     /// mlx4_core's parameters as loaded, when a ConnectX-3 is present.
     pub mlx4: Option<Mlx4Params>,
+    /// What each Intel GPU PF's driver was loaded with, and its GuC.
+    pub gpu: Vec<crate::gpu::Facts>,
     /// Why the config named by `--config` or `VFNET_CONFIG` cannot be read
     /// (`None`: it was read, or it is the default one).
     pub config_error: Option<String>,
@@ -185,6 +191,15 @@ pub fn check(f: &Facts, only: Option<PciAddr>) -> Vec<Finding> {
         if p.sriov && p.count_at_load() {
             out.extend(mlx4(f, p));
         }
+        for g in f.gpu.iter().filter(|g| g.addr == p.addr) {
+            out.extend(crate::gpu::check(g).into_iter().map(|c| Finding {
+                check: c.check,
+                device: Some(p.label()),
+                ok: c.fix.is_none(),
+                message: c.message,
+                fix: c.fix,
+            }));
+        }
     }
     if let Some(why) = &f.config_error {
         out.push(bad(
@@ -219,9 +234,8 @@ fn port_types(
             "port-type",
             dev.clone(),
             crate::msg!("port_type_array={} asks for {} Ethernet ports, but the card shows {} ({})", types.join(","), eth, pf.interfaces.len(), pf.interfaces.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")),
-            "the port types change when mlx4_core loads: reload it (vfnet set DEV N --reload) or fix \
-             port_type_array in /etc/modprobe.d"
-                .into(),
+            crate::msg!("the port types change when mlx4_core loads: reload it (vfnet set DEV N --reload) or fix \
+             port_type_array in /etc/modprobe.d"),
         ));
     }
     if let Some(Vfs::Ports(x, y, _)) = entry {
@@ -293,12 +307,8 @@ fn mlx4(f: &Facts, pf: &crate::inventory::Pf) -> Vec<Finding> {
             ));
         }
     }
-    if let Some(now) = &pf.port_types {
-        let ports: Vec<String> = (1..)
-            .zip(now)
-            .map(|(n, t)| format!("port {n} {t}"))
-            .collect();
-        out.push(ok("port-type", dev.clone(), ports.join(", ")));
+    if let Some(ports) = crate::render::ports(pf) {
+        out.push(ok("port-type", dev.clone(), ports));
     }
     if let Some(types) = params.port_type_array.as_deref() {
         out.extend(port_types(pf, types, entry));
@@ -344,10 +354,17 @@ fn iommu(f: &Facts) -> Finding {
         bad(
             "iommu",
             None,
-            crate::msg!("no IOMMU in this VM ({}): /sys/class/iommu has {} entries, {} IOMMU groups ({})", hv, f.iommus, f.groups, flags),
-            "give the VM a virtual IOMMU (QEMU: q35 with -device intel-iommu; libvirt: <iommu model='intel'/>) \
+            crate::msg!(
+                "no IOMMU in this VM ({}): /sys/class/iommu has {} entries, {} IOMMU groups ({})",
+                hv,
+                f.iommus,
+                f.groups,
+                flags
+            ),
+            crate::msg!(
+                "give the VM a virtual IOMMU (QEMU: q35 with -device intel-iommu; libvirt: <iommu model='intel'/>) \
              and boot it with intel_iommu=on"
-                .into(),
+            ),
         )
     } else {
         bad(
@@ -370,14 +387,19 @@ fn iommu(f: &Facts) -> Finding {
 fn vfio(f: &Facts) -> Finding {
     match (f.vfio_loaded, f.vfio_available) {
         (true, _) => ok("vfio-pci", None, crate::msg!("vfio-pci is loaded")),
-        (false, true) => ok("vfio-pci", None, crate::msg!("vfio-pci is available (loaded when a VF is bound to it)")),
+        (false, true) => ok(
+            "vfio-pci",
+            None,
+            crate::msg!("vfio-pci is available (loaded when a VF is bound to it)"),
+        ),
         (false, false) => bad(
             "vfio-pci",
             None,
             crate::msg!("vfio-pci is neither loaded nor a module of the running kernel"),
-            "install the running kernel's modules (/lib/modules/VERSION: vfio-pci is in every distribution \
+            crate::msg!(
+                "install the running kernel's modules (/lib/modules/VERSION: vfio-pci is in every distribution \
              kernel), then modprobe vfio-pci; a kernel booted with nomodule loads none"
-                .into(),
+            ),
         ),
     }
 }
@@ -403,7 +425,10 @@ fn pf(f: &Facts, pf: &crate::inventory::Pf, asked: bool) -> Vec<Finding> {
         Some(0) => out.push(bad(
             "firmware",
             dev.clone(),
-            crate::msg!("SR-IOV is off in firmware (sriov_totalvfs is 0)"),
+            match pf.driver.as_deref().filter(|d| crate::gpu::is_gpu(Some(d))) {
+                Some(d) => crate::msg!("sriov_totalvfs is 0: {} was loaded without max_vfs", d),
+                None => crate::msg!("SR-IOV is off in firmware (sriov_totalvfs is 0)"),
+            },
             crate::drivers::firmware_fix(pf.driver.as_deref(), pf.vendor, pf.addr),
         )),
         Some(n) => out.push(ok(
@@ -672,111 +697,6 @@ fn to_json(findings: &[Finding]) -> String {
     doc.end();
     s.push('\n');
     s
-}
-
-/// Reads everything [`check`] looks at. Nothing here fails: what cannot be
-/// read is absent, and the checks say so.
-pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Inventory) -> Facts {
-    let count = |rel: &str| {
-        let mut n = 0;
-        if let Ok(d) = sys.open_dir(rel) {
-            let _ = d.for_each_entry(|_| n += 1);
-        }
-        n
-    };
-    let mut group_peers = Vec::new();
-    for vf in inv.vfs().map(|(_, v)| v) {
-        let Some(g) = vf.iommu_group else { continue };
-        let mut peers = Vec::new();
-        if let Ok(d) = sys.open_dir(&crate::msg!("kernel/iommu_groups/{}/devices", g)) {
-            let me = vf.addr.to_string();
-            let _ = d.for_each_entry(|e| {
-                if e != me {
-                    peers.push(e.to_string())
-                }
-            });
-        }
-        peers.sort_unstable();
-        group_peers.push((vf.addr, peers));
-    }
-    // Regular files only, capped: a tree's /proc may hold anything.
-    let text = |p: &str| {
-        crate::files::read_regular(&root.real(p), 64 << 20)
-            .ok()
-            .and_then(|(b, _)| String::from_utf8(b).ok())
-    };
-    let release = text("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    let modules = crate::msg!("/lib/modules/{}", release);
-    let vfio_available = !release.is_empty()
-        && (text(&crate::msg!("{}/modules.builtin", modules))
-            .is_some_and(|t| t.contains("/vfio-pci.ko"))
-            || text(&crate::msg!("{}/modules.dep", modules))
-                .is_some_and(|t| t.contains("/vfio-pci.ko")));
-    // Every glue vfnet can install, wherever it is, not only the init
-    // systems detected now (an install made before a switch counts).
-    let boot = glue::ALL
-        .into_iter()
-        .filter_map(|i| match i {
-            Init::Truenas => truenas_registered(root, config_path).map(|on| (i, on)),
-            _ if i.files().is_empty() => None,
-            _ => Some((i, i.files().iter().all(|f| root.real(f.path).exists()))),
-        })
-        .collect();
-    let loaded = crate::conffile::load(root, config_path);
-    let config_error = crate::conffile::explicit_problem(root, config_path, &loaded);
-    let config = loaded.ok().filter(|c| c.source != config::Source::Missing);
-    let param = |p: &str| crate::modules::param(root, crate::mlx4::MODULE, p);
-    let mlx4 = inv
-        .pfs
-        .iter()
-        .any(|p| p.count_at_load())
-        .then(|| Mlx4Params {
-            num_vfs: param("num_vfs"),
-            probe_vf: param("probe_vf"),
-            port_type_array: param("port_type_array"),
-        });
-    Facts {
-        cmdline: text("/proc/cmdline").unwrap_or_default(),
-        iommus: count("class/iommu"),
-        groups: count("kernel/iommu_groups"),
-        vfio_loaded: sys.exists("bus/pci/drivers/vfio-pci"),
-        vfio_available,
-        inv,
-        group_peers,
-        kmsg: kernel_log(root),
-        config,
-        boot,
-        mlx4,
-        config_error,
-        guest: crate::hypervisor::guest(root),
-    }
-}
-
-/// Whether TrueNAS runs vfnet's pre-init command for this config (the one
-/// `install --init truenas` registers: the binary next to the config);
-/// `None` where there is no middleware to ask (no midclt, or under --root).
-fn truenas_registered(root: &Root, config: &std::path::Path) -> Option<bool> {
-    if !root.is_live() || !std::path::Path::new("/usr/bin/midclt").exists() {
-        return None;
-    }
-    let config = config.to_str()?;
-    let binary = format!(
-        "{}/vfnet",
-        crate::files::parent(std::path::Path::new(config)).display()
-    );
-    let cmd = glue::truenas_command(&binary, config).ok()?;
-    let scripts = crate::truenas::query().ok()?;
-    Some(!crate::truenas::ours(&scripts, &cmd).is_empty())
-}
-
-/// The kernel log's lines that mention PCI resources or SR-IOV.
-fn kernel_log(root: &Root) -> Option<Vec<String>> {
-    crate::kmsg::lines(root, |msg| {
-        let l = msg.to_ascii_lowercase();
-        l.contains("bar") || l.contains("iov") || l.contains("mmio")
-    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::devlink::Mode;
 use crate::error::{Error, Result};
 use crate::ifname::IfName;
 use crate::mlx4::Vfs;
+use crate::modprobe::Lines;
 use crate::netlink::Link;
 use crate::pci::{DevKey, PciAddr};
 use crate::system::System;
@@ -262,16 +263,13 @@ impl Ctx<'_> {
     /// Edits the config under its lock (a dry run: plans it), `f` returning
     /// what it recorded; also the ConnectX-3 options line the edited config
     /// asks for, when one is concerned.
-    fn edit<T>(
-        &self,
-        f: impl FnOnce(&mut Config) -> T,
-    ) -> Result<(T, Vec<u8>, Option<Option<String>>)> {
+    fn edit<T>(&self, f: impl FnOnce(&mut Config) -> T) -> Result<(T, Vec<u8>, Lines)> {
         let s = self.s;
-        let mut line = None;
+        let mut line = (None, None);
         let (t, after) =
             crate::conffile::edit_or_plan(&s.root, &s.config, &self.deadline, self.write, |cfg| {
                 let t = f(cfg);
-                line = crate::modprobe::line_if_any(&s.root, s.sys()?, cfg)?;
+                line = crate::modprobe::lines(&s.root, s.sys()?, cfg)?;
                 Ok(t)
             })?;
         Ok((t, after, line))
@@ -372,7 +370,7 @@ fn json(s: &System, args: &Args, recorded: &[Recorded]) -> String {
 }
 
 /// What persist did, a record and config bytes, and the modprobe line.
-type Done = (Vec<Recorded>, Vec<String>, Vec<u8>, Option<Option<String>>);
+type Done = (Vec<Recorded>, Vec<String>, Vec<u8>, Lines);
 
 /// `vfnet persist DEV --remove`.
 fn remove(ctx: &Ctx, args: &Args, dev: &DevKey) -> Result<()> {
@@ -567,6 +565,9 @@ fn checked_vfs(
                 )));
             }
         }
+        // An Intel GPU's total is its driver's max_vfs, which this
+        // persist writes (vfnet-gpu.conf): the new count is its next total.
+        (Some(_), false) if crate::gpu::is_gpu(pf.driver().as_deref()) => {}
         (Some(v), false) => {
             sriov::check(v.total(), total).map_err(|e| sriov::plan_error(&label, e))?;
         }
@@ -619,10 +620,20 @@ fn report(
 
 /// Writes vfnet's modprobe.d file when a ConnectX-3 is concerned, and
 /// prints what the user must know.
-fn sync(s: &System, line: Option<Option<String>>, refresh: bool) -> Result<()> {
-    let Some(line) = line else { return Ok(()) };
+fn sync(s: &System, (mlx4, gpu): Lines, refresh: bool) -> Result<()> {
+    let mut notes = Vec::new();
+    if let Some(line) = mlx4 {
+        notes.extend(crate::modprobe::sync(&s.root, line.as_deref(), refresh)?);
+    }
+    if let Some(lines) = gpu {
+        notes.extend(crate::modprobe::sync_gpu(
+            &s.root,
+            lines.as_deref(),
+            refresh,
+        )?);
+    }
     let mut text = String::new();
-    for note in crate::modprobe::sync(&s.root, line.as_deref(), refresh)? {
+    for note in notes {
         text.push_str(&note);
         text.push('\n');
     }

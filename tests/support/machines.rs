@@ -187,6 +187,48 @@ const PM1733: Nic = Nic {
     }),
 };
 
+/// An Intel Data Center GPU Flex 170 (DG2), as the SR-IOV i915 drives it:
+/// `sriov_totalvfs` is the driver's `max_vfs` (7 here); no netdev.
+const GPU_I915: Nic = Nic {
+    ids: (0x8086, 0x56c0),
+    subsys: (0x8086, 0x4905),
+    class: 0x038000,
+    rev: 0x08,
+    driver: "i915",
+    speed: -1,
+    per_fn: 0,
+    sriov: Some(NicSriov {
+        total: 7,
+        hw_total: 31,
+        offsets: [1, 1],
+        stride: 1,
+        vf_device: 0x56c0,
+        vf_driver: "i915",
+        configurable: true,
+    }),
+};
+
+/// An Intel Arc B580 (Battlemage) under xe, loaded without max_vfs: its
+/// `sriov_totalvfs` reads 0 (xe_pci_sriov.c caps it at max_vfs).
+const GPU_XE: Nic = Nic {
+    ids: (0x8086, 0xe20b),
+    subsys: (0x8086, 0x1100),
+    class: 0x030000,
+    rev: 0x00,
+    driver: "xe",
+    speed: -1,
+    per_fn: 0,
+    sriov: Some(NicSriov {
+        total: 0,
+        hw_total: 0,
+        offsets: [1, 1],
+        stride: 1,
+        vf_device: 0xe20b,
+        vf_driver: "xe",
+        configurable: true,
+    }),
+};
+
 const VIRTIO_NET: Nic = Nic {
     ids: (0x1af4, 0x1000),
     subsys: (0x1af4, 0x0001),
@@ -398,6 +440,17 @@ pub fn nvme_sriov() -> Machine {
     Machine::new("nvme_sriov", pci, vec![NetDev::lo()])
 }
 
+/// An Intel Flex 170 GPU at 0000:03:00.0 under the SR-IOV i915 (group 11,
+/// 7 VFs allowed, `vfs` of them made), and an Arc B580 under xe at
+/// 0000:04:00.0 (group 12, no VFs allowed yet); no netdev but lo.
+pub fn intel_gpus(vfs: u32) -> Machine {
+    let mut pci = platform(&INTEL_CFL, &[("0000:00:01.0", 1), ("0000:00:1c.0", 8)]);
+    pci.extend(card(&GPU_I915, "0000:00:01.0", 3, 11, &[], [0; 6]));
+    pci.extend(card(&GPU_XE, "0000:00:1c.0", 4, 12, &[], [0; 6]));
+    with_vfs(&mut pci, "0000:03:00.0", vfs);
+    Machine::new("intel_gpus", pci, vec![NetDev::lo()])
+}
+
 /// SYSFS.md's QEMU guest: q35 (00:00.0 group 0, root port 00:01.0 group 1,
 /// 00:1f.0/.2/.3 group 2), igb PF 0000:01:00.0 (eth0 down, 52:54:00:12:34:56,
 /// ifindex 2, irq 21, group 3), totalvfs 7 (8 unbound), offset 128, stride 2,
@@ -556,6 +609,7 @@ pub fn by_name(name: &str) -> Option<Machine> {
         "no_sriov" => no_sriov(),
         "sriov_off_in_firmware" => sriov_off_in_firmware(),
         "nvme_sriov" => nvme_sriov(),
+        "intel_gpus" => intel_gpus(2),
         "igb_qemu" => igb_qemu(),
         "non_pci" => non_pci(),
         "workstation" => workstation(),

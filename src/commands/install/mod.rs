@@ -638,8 +638,7 @@ fn system_path(root: &Root, path: &Path) -> Result<String> {
     if path.is_absolute() {
         return text_path(path);
     }
-    let cwd =
-        std::env::current_dir().map_err(|e| Error::io("read", Path::new("."), files::errno(&e)))?;
+    let cwd = files::cwd().map_err(|e| Error::io("read", Path::new("."), e))?;
     text_path(&cwd.join(path))
 }
 

@@ -94,8 +94,11 @@ impl Runner {
                 let at = self.at(dir);
                 // A dry run: the directory goes if all it holds goes.
                 let emptied = || {
-                    std::fs::read_dir(&at)
-                        .is_ok_and(|d| d.flatten().all(|e| self.removed.contains(&e.path())))
+                    let mut all = true;
+                    let listed = crate::sysfs::Dir::open(&at).and_then(|d| {
+                        d.for_each_entry(|e| all &= self.removed.contains(&at.join(e)))
+                    });
+                    listed.is_ok() && all
                 };
                 if self.dry_run && emptied() {
                     out::print(&crate::msg!("would remove {}\n", at.display()));
