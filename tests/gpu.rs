@@ -178,6 +178,16 @@ fn persist_records_the_count_and_the_drivers_parameters_at_load() {
         conf.contains("0000:04:00.0=4\n") && conf.contains("0000:03:00.0=3\n"),
         "{conf}"
     );
+    // A dry run writes nothing, with --json too.
+    fs::remove_file(tree.path(GPU_FILE)).unwrap();
+    for args in [
+        &["persist", XE, "5", "--dry-run"][..],
+        &["persist", XE, "5", "--dry-run", "--json"],
+    ] {
+        vfnet(tree.root(), args).code(0);
+        assert!(!tree.path(GPU_FILE).exists(), "{args:?}");
+    }
+    vfnet(tree.root(), &["persist", XE, "4"]).code(0);
     // Removing both removes the file.
     vfnet(tree.root(), &["persist", XE, "--remove"]).code(0);
     vfnet(tree.root(), &["persist", I915, "--remove"])

@@ -293,11 +293,16 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
     };
     if args.json {
         out::print(&json(s, args, &recorded));
-        return sync(s, line, args.refresh_initramfs);
     }
+    // A dry run writes nothing: neither the config nor a modprobe.d file.
     if args.dry_run {
-        out::print(&String::from_utf8_lossy(&after));
+        if !args.json {
+            out::print(&String::from_utf8_lossy(&after));
+        }
         return Ok(());
+    }
+    if args.json {
+        return sync(s, line, args.refresh_initramfs);
     }
     let mut text = String::new();
     for n in notes {
