@@ -291,18 +291,17 @@ pub fn run(s: &System, args: &Args) -> Result<()> {
         None => all(&mut ctx)?,
         Some(dev) => one(&mut ctx, args, dev)?,
     };
+    // A dry run writes nothing: neither the config nor a modprobe.d file.
     if args.json {
         out::print(&json(s, args, &recorded));
+        return match args.dry_run {
+            true => Ok(()),
+            false => sync(s, line, args.refresh_initramfs),
+        };
     }
-    // A dry run writes nothing: neither the config nor a modprobe.d file.
     if args.dry_run {
-        if !args.json {
-            out::print(&String::from_utf8_lossy(&after));
-        }
+        out::print(&String::from_utf8_lossy(&after));
         return Ok(());
-    }
-    if args.json {
-        return sync(s, line, args.refresh_initramfs);
     }
     let mut text = String::new();
     for n in notes {
