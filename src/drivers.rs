@@ -32,14 +32,6 @@ pub const NEEDS_UP: &str = "bnxt_en creates VFs only on an up PF (bnxt_sriov.c, 
 /// (mlx5_core): where to raise it.
 pub fn over_total_fix(driver: Option<&str>, addr: PciAddr, want: u32) -> Option<String> {
     match driver? {
-        d @ ("i915" | "xe") => Some(crate::msg!(
-            "its total is {}'s max_vfs parameter, read when it loads: vfnet persist {} {} writes it to {}; \
-             then rebuild the initramfs and reboot",
-            d,
-            addr,
-            want,
-            crate::gpu::MODPROBE_FILE
-        )),
         "mlx5_core" => Some(crate::msg!(
             "its total is the firmware's NUM_OF_VFS: raise it with mstconfig -d {} set SRIOV_EN=1 \
              NUM_OF_VFS={} (mstflint), then power the host off and on (a warm reboot keeps the old value)",
