@@ -58,3 +58,33 @@ fn every_capture_replays_as_it_was_listed_live() {
         "only {checked} comparisons: the fixtures are missing"
     );
 }
+
+/// An InfiniBand PF's VF GUIDs, as a capture records what the kernel
+/// reported (`vfinfo/PF`: `node_guid=` and `port_guid=`), come back in
+/// list's settings column, `vfnet vf` and the JSON; a VF with none set
+/// shows none.
+#[test]
+fn captured_guids_show_in_list_vf_and_the_json() {
+    let tree = Tree::build(&x550t());
+    let dir = tree.path("vfnet-capture/vfinfo");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("0000:01:00.0"),
+        "vf=0 mac=00:00:00:00:00:00 vlan=0 qos=0 node_guid=7e:03:00:a1:b2:c0:00:00 port_guid=7e:03:00:a1:b2:c0:00:00\n\
+         vf=1 mac=00:00:00:00:00:00 vlan=0 qos=0 node_guid=00:00:00:00:00:00:00:00 port_guid=00:00:00:00:00:00:00:00\n",
+    )
+    .unwrap();
+    let r = vfnet(tree.root(), &["list", "--json"]);
+    r.code(0)
+        .out_has(
+            "\"node_guid\":\"7e:03:00:a1:b2:c0:00:00\",\"port_guid\":\"7e:03:00:a1:b2:c0:00:00\"",
+        )
+        .out_has("\"node_guid\":null,\"port_guid\":null");
+    vfnet(tree.root(), &["list"])
+        .code(0)
+        .out_has("guid 7e:03:00:a1:b2:c0:00:00");
+    vfnet(tree.root(), &["vf", "enp1s0f0", "0-1"])
+        .code(0)
+        .out_has("  node_guid 7e:03:00:a1:b2:c0:00:00\n  port_guid 7e:03:00:a1:b2:c0:00:00\n")
+        .out_has("  node_guid - (none set)\n");
+}
