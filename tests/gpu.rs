@@ -153,6 +153,17 @@ fn doctor_names_the_kernels_own_i915_a_modprobe_line_and_a_failed_guc() {
 }
 
 #[test]
+fn what_the_system_says_is_escaped_in_doctors_lines() {
+    let tree = machine();
+    write(&tree, "sys/module/i915/parameters/enable_guc", "3\x1b[2J\n");
+    write(&tree, "proc/cmdline", "i915.max_vfs=7\x1b]0;x\n");
+    let r = vfnet(tree.root(), &["doctor"]);
+    r.out_has("i915 enable_guc=3\\x1b[2J in force")
+        .out_has("i915.max_vfs=7\\x1b]0;x on the kernel command line");
+    assert!(!r.stdout.contains('\x1b'), "{}", r.stdout);
+}
+
+#[test]
 fn persist_records_the_count_and_the_drivers_parameters_at_load() {
     let tree = machine();
     write(&tree, "etc/modprobe.d/xe.conf", "options xe max_vfs=1\n");

@@ -659,7 +659,9 @@ fn to_text(findings: &[Finding]) -> String {
             "{} {:<11} {dev}{}\n",
             if f.ok { "ok  " } else { "FAIL" },
             f.check,
-            f.message
+            // What the system said, in a message: no control character
+            // reaches the terminal (the JSON escapes its own).
+            crate::text::escape_controls(&f.message)
         ));
         if let Some(fix) = &f.fix {
             s.push_str(&format!("     {:<11} fix: {fix}\n", ""));
