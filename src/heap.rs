@@ -125,15 +125,17 @@ unsafe impl GlobalAlloc for Heap {
                 return head;
             }
             // Carve from the arena, aligned to the block's size (a power
-            // of two up to 32 KiB, within the arena's page alignment).
-            let mut at = (s.next as usize).next_multiple_of(size.min(4096));
+            // of two up to 32 KiB: so to any alignment its class holds).
+            let mut at = (s.next as usize).next_multiple_of(size);
             if s.next.is_null() || at + size > s.end as usize {
                 let a = map(ARENA);
                 if a.is_null() {
                     return a;
                 }
                 (s.next, s.end) = (a, a.wrapping_add(ARENA));
-                at = a as usize;
+                // The mapping is page-aligned; a larger block is aligned
+                // within it (an arena holds 8 of the largest).
+                at = (a as usize).next_multiple_of(size);
             }
             s.next = (at + size) as *mut u8;
             at as *mut u8
@@ -205,6 +207,14 @@ mod tests {
                 assert!((0..l.size()).all(|k| unsafe { *p.add(k) } == v));
                 unsafe { h.dealloc(p, l) };
             }
+        }
+        // Alignments past a page, within the classes: each block is
+        // aligned to its class's size.
+        for align in [8192usize, 16384, 32768] {
+            let l = Layout::from_size_align(100, align).unwrap();
+            let p = unsafe { h.alloc(l) };
+            assert_eq!(p as usize % align, 0, "{align}");
+            unsafe { h.dealloc(p, l) };
         }
         // Grown in place within a class, moved with its bytes past it.
         let l = Layout::from_size_align(20, 8).unwrap();

@@ -61,7 +61,9 @@ pub fn line_if_any(
     sys: &crate::sysfs::Dir,
     cfg: &Config,
 ) -> Result<Option<Option<String>>> {
-    line_in(root, &crate::scan::scan(sys, false), cfg)
+    // Every SR-IOV function: a ConnectX-3 whose ports have no netdev
+    // (mlx4_en not loaded) is still mlx4_core's, as `lines` sees it.
+    line_in(root, &crate::scan::scan(sys, true), cfg)
 }
 
 /// [`line_if_any`] and [`gpu_lines`] from one scan.
@@ -132,7 +134,7 @@ pub fn sync_gpu(root: &Root, lines: Option<&str>, refresh: bool) -> Result<Vec<S
             )
         }),
         removed: "no Intel GPU wants VFs",
-        module: "i915",
+        module: "i915 or xe",
         params: ["i915", "xe"].map(|m| (m, gpu::params(m))).to_vec(),
     };
     let mut notes = write_owned(root, &file, lines, refresh)?;

@@ -216,3 +216,12 @@ fn network_settings_are_refused_for_a_gpu_vf_in_one_line() {
     );
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
 }
+
+#[test]
+fn an_initramfs_generator_present_is_named_for_the_gpus_file() {
+    let tree = machine();
+    write(&tree, "usr/sbin/update-initramfs", "#!/bin/sh\n");
+    vfnet(tree.root(), &["persist", XE, "2"]).code(0).out_has(
+        "the initramfs (initramfs-tools) carries a copy of modprobe.d and may load i915 or xe: rebuild it (update-initramfs -u",
+    );
+}

@@ -91,14 +91,17 @@ pub fn gather(root: &Root, sys: &Dir, config_path: &std::path::Path, inv: Invent
 /// kernel command line) and its GuC lines in the kernel log.
 fn gpus(root: &Root, f: &Facts) -> Vec<crate::gpu::Facts> {
     let mut out = Vec::new();
+    let mut files = None;
     for p in &f.inv.pfs {
         let Some(d) = p.driver.as_deref().filter(|d| crate::gpu::is_gpu(Some(d))) else {
             continue;
         };
         let params = crate::gpu::params(d);
         let mut modprobe = Vec::new();
-        for (path, text) in crate::modules::modprobe_files(root, "") {
-            for (n, name, value) in crate::modules::options(&text, d) {
+        // Read once, for the first GPU.
+        let files = files.get_or_insert_with(|| crate::modules::modprobe_files(root, ""));
+        for (path, text) in files.iter() {
+            for (n, name, value) in crate::modules::options(text, d) {
                 if params.contains(&name.as_str()) {
                     modprobe.push((format!("{path}:{n}"), name, value));
                 }
